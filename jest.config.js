@@ -1,0 +1,14 @@
+/** @type {import('jest').Config} */
+module.exports = {
+  testEnvironment: 'node',
+  roots: ['<rootDir>/apps', '<rootDir>/libs', '<rootDir>/projections', '<rootDir>/test'],
+  testMatch: ['**/*.spec.ts'],
+  testPathIgnorePatterns: ['/node_modules/', '/dist/', '/test/bench/'],
+  transform: { '^.+\\.ts$': ['@swc/jest'] },
+  moduleNameMapper: {
+    '^@clientele/(.*)$': '<rootDir>/libs/$1',
+    '^@projections/(.*)$': '<rootDir>/projections/$1',
+  },
+  testTimeout: 60000,
+  maxWorkers: 2,
+};

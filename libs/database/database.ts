@@ -1,0 +1,130 @@
+import { PGlite } from '@electric-sql/pglite';
+import { pg_trgm } from '@electric-sql/pglite/contrib/pg_trgm';
+import { Kysely, PostgresDialect } from 'kysely';
+import { Pool, type PoolConfig } from 'pg';
+import { Mutex } from './mutex';
+import { PGliteDialect } from './pglite-dialect';
+import type { SqlExecutor } from './sql-executor';
+
+/**
+ * One PostgreSQL database, on a server (`pg`) or embedded (PGlite): read models through Kysely,
+ * the event store's hand-written SQL through `sql`. Both paths share one connection discipline.
+ */
+export interface Database {
+  readonly kind: 'postgres' | 'pglite';
+  readonly kysely: Kysely<any>; // eslint-disable-line @typescript-eslint/no-explicit-any -- each context types its own tables
+  readonly sql: SqlExecutor;
+  /** PGlite only: the instance, for the socket server that lets the CLI in. */
+  readonly pglite?: PGlite;
+  close(): Promise<void>;
+}
+
+export interface DatabaseOptions {
+  /** `postgres://…`: a server. Absent: PGlite. */
+  url?: string;
+  /** PGlite's folder on disk; absent means in memory. */
+  dataDir?: string;
+  /** Tables go to this schema (created if missing); used to isolate test suites. */
+  schema?: string;
+  poolSize?: number;
+}
+
+// int8 and xid8 as strings on both drivers: JavaScript numbers cannot hold them exactly.
+const INT8 = 20;
+const XID8 = 5069;
+
+export async function openDatabase(options: DatabaseOptions): Promise<Database> {
+  return options.url ? openPostgres(options.url, options) : openPGlite(options);
+}
+
+async function openPostgres(url: string, options: DatabaseOptions): Promise<Database> {
+  const config: PoolConfig = { connectionString: url, max: options.poolSize ?? 20 };
+  if (options.schema) {
+    const admin = new Pool({ connectionString: url, max: 1 });
+    await admin.query(`CREATE SCHEMA IF NOT EXISTS ${quoteIdent(options.schema)}`);
+    await admin.end();
+    config.options = `-c search_path=${options.schema},public`;
+  }
+  const pool = new Pool(config);
+  const executor: SqlExecutor = {
+    async query(text, params) {
+      return (await pool.query(text, params as unknown[])).rows;
+    },
+    async transaction(fn) {
+      const client = await pool.connect();
+      try {
+        await client.query('BEGIN');
+        const tx: SqlExecutor = {
+          query: async (text, params) => (await client.query(text, params as unknown[])).rows,
+          transaction: (inner) => inner(tx),
+        };
+        const result = await fn(tx);
+        await client.query('COMMIT');
+        return result;
+      } catch (error) {
+        await client.query('ROLLBACK').catch(() => undefined);
+        throw error;
+      } finally {
+        client.release();
+      }
+    },
+  };
+  const kysely = new Kysely<unknown>({ dialect: new PostgresDialect({ pool }) });
+  return {
+    kind: 'postgres',
+    kysely,
+    sql: executor,
+    async close() {
+      await kysely.destroy();
+      // Kysely ends the pool only if it ever used it; the event store may have used it alone.
+      if (!pool.ended) await pool.end();
+    },
+  };
+}
+
+async function openPGlite(options: DatabaseOptions): Promise<Database> {
+  const pglite = await PGlite.create({
+    ...(options.dataDir ? { dataDir: options.dataDir } : {}),
+    extensions: { pg_trgm },
+    parsers: { [INT8]: (value: string) => value, [XID8]: (value: string) => value },
+  });
+  if (options.schema) {
+    await pglite.exec(`CREATE SCHEMA IF NOT EXISTS ${quoteIdent(options.schema)};
+      SET search_path TO ${quoteIdent(options.schema)}, public`);
+  }
+  const mutex = new Mutex();
+  const run = async <Row>(text: string, params?: readonly unknown[]) =>
+    (await pglite.query<Row>(text, params as unknown[])).rows;
+  const executor: SqlExecutor = {
+    query: (text, params) => mutex.runExclusive(() => run(text, params)),
+    transaction: (fn) =>
+      mutex.runExclusive(async () => {
+        await pglite.query('BEGIN');
+        const tx: SqlExecutor = { query: run, transaction: (inner) => inner(tx) };
+        try {
+          const result = await fn(tx);
+          await pglite.query('COMMIT');
+          return result;
+        } catch (error) {
+          await pglite.query('ROLLBACK').catch(() => undefined);
+          throw error;
+        }
+      }),
+  };
+  const kysely = new Kysely<unknown>({ dialect: new PGliteDialect(pglite, mutex) });
+  return {
+    kind: 'pglite',
+    kysely,
+    sql: executor,
+    pglite,
+    async close() {
+      await kysely.destroy();
+      await mutex.runExclusive(() => pglite.close());
+    },
+  };
+}
+
+export function quoteIdent(name: string): string {
+  if (!/^[a-z_][a-z0-9_]*$/.test(name)) throw new Error(`Unsafe SQL identifier: ${name}`);
+  return `"${name}"`;
+}

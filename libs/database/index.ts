@@ -1,0 +1,3 @@
+export * from './database';
+export * from './mutex';
+export * from './sql-executor';

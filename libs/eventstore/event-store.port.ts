@@ -1,0 +1,109 @@
+import type { Actor } from '@clientele/shared';
+
+/**
+ * The event store port. Every adapter (PostgreSQL on `pg`, PGlite, EventStoreDB) passes the
+ * contract suite in `libs/eventstore/testing/event-store.contract.ts`.
+ *
+ * Revisions are 0-based and normalised across adapters: a stream's first event has revision 0,
+ * and `nextExpectedRevision` after an append is the revision of its last event.
+ */
+export type ExpectedRevision = number | 'no_stream' | 'stream_exists' | 'any';
+
+export interface EventMetadata {
+  studioId: string;
+  actor: Actor;
+  correlationId: string;
+  causationId?: string | null;
+  idempotencyKey?: string | null;
+  schemaVersion: number;
+}
+
+export interface NewEvent<Type extends string = string, Data = unknown> {
+  /** Optional: a UUID chosen by the caller; the adapter generates one otherwise. */
+  id?: string;
+  type: Type;
+  data: Data;
+  metadata: EventMetadata;
+}
+
+export interface RecordedEvent<Type extends string = string, Data = unknown> {
+  id: string;
+  type: Type;
+  data: Data;
+  metadata: EventMetadata;
+  streamName: string;
+  revision: number;
+  /** Position in the global log. Unique and increasing in commit order for EventStoreDB; unique
+   * but not commit-ordered on PostgreSQL (the checkpoint, not this number, orders a reader). */
+  globalPosition: bigint;
+  recordedAt: Date;
+  /** Where a reader stands once it has handled this event. */
+  checkpoint: Checkpoint;
+}
+
+/**
+ * A reader's place in the global log: a pair compared lexicographically. On PostgreSQL it is
+ * `(transaction_id, global_position)` (DESIGN.md's read rule); on EventStoreDB it is
+ * `(commit, prepare)`. Serialise with `formatCheckpoint` / `parseCheckpoint`.
+ */
+export interface Checkpoint {
+  readonly major: bigint;
+  readonly minor: bigint;
+}
+
+export interface AppendOptions {
+  expectedRevision: ExpectedRevision;
+}
+
+export interface AppendResult {
+  /** Revision of the last event appended. */
+  nextExpectedRevision: number;
+  /** Global position of the last event appended. */
+  lastPosition: bigint;
+}
+
+export interface ReadStreamOptions {
+  fromRevision?: number;
+  /** Only events recorded at or before this instant (audit replay `asOf`). */
+  untilRecordedAt?: Date;
+  maxCount?: number;
+}
+
+export interface ReadAllOptions {
+  /** Exclusive: events after this checkpoint. `null` reads from the beginning. */
+  from: Checkpoint | null;
+  limit: number;
+}
+
+export interface SubscribeOptions {
+  /** Exclusive: events after this checkpoint. `null` catches up from the beginning. */
+  from: Checkpoint | null;
+  signal?: AbortSignal;
+}
+
+export interface EventStore {
+  readonly name: 'postgres' | 'pglite' | 'eventstoredb';
+
+  /** Throws `WrongExpectedVersion` when the stream is not at the expected revision. */
+  append(stream: string, events: NewEvent[], options: AppendOptions): Promise<AppendResult>;
+
+  /** Events of one stream in revision order; an empty array for a stream that does not exist. */
+  readStream(stream: string, options?: ReadStreamOptions): Promise<RecordedEvent[]>;
+
+  /**
+   * Up to `limit` events after `from`, in checkpoint order, never passing an event that a
+   * transaction still in flight may commit later with a smaller checkpoint.
+   */
+  readAll(options: ReadAllOptions): Promise<RecordedEvent[]>;
+
+  /** Catches up from `from`, then goes live; ends when `signal` aborts. */
+  subscribe(options: SubscribeOptions): AsyncIterable<RecordedEvent>;
+
+  /**
+   * The checkpoint of the last event committed so far (null for an empty log). A reader whose
+   * checkpoint is at or past it has seen every event committed before the call.
+   */
+  head(): Promise<Checkpoint | null>;
+
+  close(): Promise<void>;
+}
