@@ -1,0 +1,5 @@
+export {
+  EventStoreDbEventStore,
+  type EventStoreDbClientPort,
+  type EventStoreDbSubscription,
+} from './eventstoredb-event-store';
