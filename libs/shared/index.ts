@@ -1,3 +1,5 @@
 export * from './actor';
+export * from './request-context';
 export * from './decider';
 export * from './errors';
+export * from './unique-claim';

@@ -1,0 +1,57 @@
+import { claimDecider, ValueAlreadyClaimed, type ClaimEvent } from './unique-claim';
+import { deciderSpec } from './testing/decider-spec';
+
+const spec = deciderSpec(claimDecider);
+const scope = 'client-email';
+const claimed = (holderId: string): ClaimEvent => ({
+  type: 'ValueClaimed',
+  data: { scope, holderId },
+});
+
+describe('a unique value claim', () => {
+  it('is granted when nobody holds the value', () => {
+    spec
+      .given([])
+      .when({ type: 'ClaimValue', data: { scope, holderId: 'a' } })
+      .then([claimed('a')]);
+  });
+
+  it('is refused while another holder has it, naming the holder', () => {
+    spec
+      .given([claimed('a')])
+      .when({ type: 'ClaimValue', data: { scope, holderId: 'b' } })
+      .thenThrows(ValueAlreadyClaimed, (error) => expect(error.holderId).toBe('a'));
+  });
+
+  it('changes nothing when the holder claims again (a retried request)', () => {
+    spec
+      .given([claimed('a')])
+      .when({ type: 'ClaimValue', data: { scope, holderId: 'a' } })
+      .then([]);
+  });
+
+  it('is taken over from a holder found to have abandoned it', () => {
+    spec
+      .given([claimed('a')])
+      .when({ type: 'ClaimValue', data: { scope, holderId: 'b', takeOverFrom: 'a' } })
+      .then([claimed('b')]);
+  });
+
+  it('is not taken over from someone other than the holder named', () => {
+    spec
+      .given([claimed('a')])
+      .when({ type: 'ClaimValue', data: { scope, holderId: 'b', takeOverFrom: 'c' } })
+      .thenThrows(ValueAlreadyClaimed);
+  });
+
+  it('is free again once released by its holder, and only by its holder', () => {
+    spec
+      .given([claimed('a')])
+      .when({ type: 'ReleaseValue', data: { scope, holderId: 'b' } })
+      .then([]);
+    spec
+      .given([claimed('a'), { type: 'ValueReleased', data: { scope, holderId: 'a' } }])
+      .when({ type: 'ClaimValue', data: { scope, holderId: 'b' } })
+      .then([claimed('b')]);
+  });
+});
