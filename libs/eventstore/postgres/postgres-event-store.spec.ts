@@ -1,0 +1,71 @@
+import { randomBytes } from 'node:crypto';
+import { Client, Pool } from 'pg';
+import { migrateToLatest, openDatabase, quoteIdent, type SqlExecutor } from '@clientele/database';
+import type { EventStore } from '../event-store.port';
+import { eventStoreContract } from '../testing/event-store.contract';
+import { postgresAdapterCases } from './postgres-adapter.cases';
+import { eventStoreMigrations } from './eventstore.migrations';
+import { PostgresEventStore } from './postgres-event-store';
+
+const url = process.env.DATABASE_URL;
+
+if (!url) {
+  describe('PostgresEventStore on PostgreSQL', () => {
+    it.skip('is skipped: DATABASE_URL is unset (set it to run the contract on a real server)', () => {});
+  });
+} else {
+  const schemas: string[] = [];
+  const schemaOf = new WeakMap<EventStore, string>();
+
+  async function openPostgresStore(options: { pollIntervalMs?: number } = {}) {
+    const schema = `es_${randomBytes(6).toString('hex')}`;
+    schemas.push(schema);
+    const db = await openDatabase({ url, schema, poolSize: 25 });
+    await migrateToLatest(db, eventStoreMigrations);
+    const store = PostgresEventStore.forDatabase(db, { ...options, closeDatabase: true });
+    schemaOf.set(store, schema);
+    return { db, store };
+  }
+
+  afterAll(async () => {
+    const admin = new Pool({ connectionString: url, max: 1 });
+    for (const schema of schemas) await admin.query(`DROP SCHEMA ${quoteIdent(schema)} CASCADE`);
+    await admin.end();
+  });
+
+  eventStoreContract({
+    name: 'PostgresEventStore on PostgreSQL',
+    open: async () => (await openPostgresStore()).store,
+    // A session of its own, in the store's schema, running the adapter's own append SQL.
+    async holdOpenAppend(store, stream, events) {
+      const client = new Client({
+        connectionString: url,
+        options: `-c search_path=${schemaOf.get(store)!},public`,
+      });
+      await client.connect();
+      const session: SqlExecutor = {
+        query: async (text, params) => (await client.query(text, params as unknown[])).rows,
+        transaction: (fn) => fn(session),
+      };
+      await client.query('BEGIN');
+      try {
+        await new PostgresEventStore(session, { name: 'postgres' }).append(stream, events, {
+          expectedRevision: 'any',
+        });
+      } catch (error) {
+        await client.end();
+        throw error;
+      }
+      const finish = (statement: string) => async () => {
+        try {
+          await client.query(statement);
+        } finally {
+          await client.end();
+        }
+      };
+      return { commit: finish('COMMIT'), rollback: finish('ROLLBACK') };
+    },
+  });
+
+  postgresAdapterCases('postgres', openPostgresStore);
+}

@@ -1,0 +1,309 @@
+import { randomUUID } from 'node:crypto';
+import type { Database, SqlExecutor } from '@clientele/database';
+import type {
+  AppendOptions,
+  AppendResult,
+  Checkpoint,
+  EventMetadata,
+  EventStore,
+  ExpectedRevision,
+  NewEvent,
+  ReadAllOptions,
+  ReadStreamOptions,
+  RecordedEvent,
+  SubscribeOptions,
+} from '../event-store.port';
+import { WrongExpectedVersion } from '../wrong-expected-version.error';
+
+export interface PostgresEventStoreOptions {
+  name: 'postgres' | 'pglite';
+  /** How often a caught-up subscription polls for events appended by other processes. */
+  pollIntervalMs?: number;
+  /** Page size of a subscription's catch-up reads. */
+  batchSize?: number;
+  /** Called by `close()`, after every subscription has stopped (for example: close the database). */
+  onClose?: () => Promise<void>;
+}
+
+interface EventRow {
+  transaction_id: string;
+  global_position: string;
+  stream_name: string;
+  revision: string;
+  event_id: string;
+  type: string;
+  data: unknown;
+  metadata: EventMetadata;
+  recorded_at: Date | string;
+}
+
+const COLUMNS =
+  'transaction_id, global_position, stream_name, revision, event_id, type, data, metadata, recorded_at';
+
+/*
+ * An append is one statement: the first CTE moves the stream's row to its new revision (or finds
+ * it at the wrong one and returns nothing), the second inserts the events numbered from there.
+ * No row from the first CTE means no events and a NULL result: a conflict.
+ * $1 stream, $2 number of events, $3..$6 the events' columns, $7 the expected revision.
+ */
+const STREAM_WRITES = {
+  exact: `UPDATE streams SET revision = revision + $2::bigint
+      WHERE stream_name = $1 AND revision = $7::bigint RETURNING revision`,
+  no_stream: `INSERT INTO streams (stream_name, revision) VALUES ($1, $2::bigint - 1)
+      ON CONFLICT (stream_name) DO NOTHING RETURNING revision`,
+  stream_exists: `UPDATE streams SET revision = revision + $2::bigint
+      WHERE stream_name = $1 RETURNING revision`,
+  any: `INSERT INTO streams AS s (stream_name, revision) VALUES ($1, $2::bigint - 1)
+      ON CONFLICT (stream_name) DO UPDATE SET revision = s.revision + $2::bigint RETURNING revision`,
+} as const;
+
+const appendStatement = (streamWrite: string) => `
+  WITH stream AS (${streamWrite}),
+  appended AS (
+    INSERT INTO events (stream_name, revision, event_id, type, data, metadata)
+    SELECT $1, stream.revision - $2::bigint + e.ordinality, e.id, e.type, e.data, e.metadata
+    FROM stream,
+      unnest($3::uuid[], $4::text[], $5::jsonb[], $6::jsonb[])
+        WITH ORDINALITY AS e(id, type, data, metadata, ordinality)
+    RETURNING revision, global_position
+  )
+  SELECT max(revision) AS revision, max(global_position) AS global_position FROM appended`;
+
+const APPEND = {
+  exact: appendStatement(STREAM_WRITES.exact),
+  no_stream: appendStatement(STREAM_WRITES.no_stream),
+  stream_exists: appendStatement(STREAM_WRITES.stream_exists),
+  any: appendStatement(STREAM_WRITES.any),
+} as const;
+
+/*
+ * The read rule (DESIGN.md, ADR 0002): order by (transaction_id, global_position) and stop below
+ * the oldest transaction still in flight, which may yet commit events with smaller checkpoints.
+ */
+const READ_ALL = `
+  SELECT ${COLUMNS} FROM events
+  WHERE (transaction_id, global_position) > ($1::xid8, $2::bigint)
+    AND transaction_id < pg_snapshot_xmin(pg_current_snapshot())
+  ORDER BY transaction_id, global_position
+  LIMIT $3`;
+
+const HEAD = `
+  SELECT transaction_id, global_position FROM events
+  WHERE transaction_id < pg_snapshot_xmin(pg_current_snapshot())
+  ORDER BY transaction_id DESC, global_position DESC
+  LIMIT 1`;
+
+// recorded_at has microseconds, a Date milliseconds: `untilRecordedAt` covers its whole millisecond,
+// so the recordedAt of an event read back includes that event.
+const READ_STREAM = `
+  SELECT ${COLUMNS} FROM events
+  WHERE stream_name = $1 AND revision >= $2::bigint
+    AND ($3::timestamptz IS NULL OR recorded_at < $3::timestamptz + interval '1 millisecond')
+  ORDER BY revision
+  LIMIT $4::bigint`;
+
+const STREAM_STATE = `
+  SELECT s.revision,
+    (SELECT e.global_position FROM events e
+      WHERE e.stream_name = s.stream_name ORDER BY e.revision DESC LIMIT 1) AS global_position
+  FROM streams s WHERE s.stream_name = $1`;
+
+/**
+ * The event store on PostgreSQL, over `pg` or embedded PGlite: the same SQL on both. The schema
+ * comes from `eventStoreMigrations`.
+ */
+export class PostgresEventStore implements EventStore {
+  readonly name: 'postgres' | 'pglite';
+  private readonly pollIntervalMs: number;
+  private readonly batchSize: number;
+  private readonly closing = new AbortController();
+  private readonly appended = new Wakeup();
+
+  constructor(
+    private readonly sql: SqlExecutor,
+    private readonly options: PostgresEventStoreOptions,
+  ) {
+    this.name = options.name;
+    this.pollIntervalMs = options.pollIntervalMs ?? 25;
+    this.batchSize = options.batchSize ?? 500;
+  }
+
+  /** The store over an open database; `closeDatabase` makes `close()` close it too. */
+  static forDatabase(
+    db: Database,
+    options: Omit<PostgresEventStoreOptions, 'name' | 'onClose'> & { closeDatabase?: boolean } = {},
+  ): PostgresEventStore {
+    const { closeDatabase, ...rest } = options;
+    return new PostgresEventStore(db.sql, {
+      ...rest,
+      name: db.kind,
+      ...(closeDatabase ? { onClose: () => db.close() } : {}),
+    });
+  }
+
+  async append(stream: string, events: NewEvent[], options: AppendOptions): Promise<AppendResult> {
+    const expected = options.expectedRevision;
+    const kind = expectationKind(expected);
+    if (events.length === 0) return this.appendNothing(stream, expected);
+
+    const params: unknown[] = [
+      stream,
+      events.length,
+      events.map((event) => event.id ?? randomUUID()),
+      events.map((event) => event.type),
+      events.map((event) => JSON.stringify(event.data ?? null)),
+      events.map((event) => JSON.stringify(event.metadata)),
+    ];
+    if (kind === 'exact') params.push(expected);
+    const [row] = await this.sql.query<{ revision: string | null; global_position: string | null }>(
+      APPEND[kind],
+      params,
+    );
+    if (!row || row.revision === null || row.global_position === null) {
+      throw new WrongExpectedVersion(stream, expected, await this.actualRevision(stream));
+    }
+    this.appended.notify();
+    return {
+      nextExpectedRevision: Number(row.revision),
+      lastPosition: BigInt(row.global_position),
+    };
+  }
+
+  async readStream(stream: string, options: ReadStreamOptions = {}): Promise<RecordedEvent[]> {
+    const rows = await this.sql.query<EventRow>(READ_STREAM, [
+      stream,
+      options.fromRevision ?? 0,
+      options.untilRecordedAt?.toISOString() ?? null,
+      options.maxCount ?? null,
+    ]);
+    return rows.map(toRecordedEvent);
+  }
+
+  async readAll(options: ReadAllOptions): Promise<RecordedEvent[]> {
+    if (!Number.isSafeInteger(options.limit) || options.limit < 1) {
+      throw new RangeError(`readAll needs a positive integer limit, got ${options.limit}.`);
+    }
+    const from = options.from;
+    const rows = await this.sql.query<EventRow>(READ_ALL, [
+      from ? from.major.toString() : '0',
+      from ? from.minor.toString() : '0',
+      options.limit,
+    ]);
+    return rows.map(toRecordedEvent);
+  }
+
+  subscribe(options: SubscribeOptions): AsyncIterable<RecordedEvent> {
+    return this.poll(options);
+  }
+
+  async head(): Promise<Checkpoint | null> {
+    const [row] = await this.sql.query<{ transaction_id: string; global_position: string }>(HEAD);
+    return row ? { major: BigInt(row.transaction_id), minor: BigInt(row.global_position) } : null;
+  }
+
+  async close(): Promise<void> {
+    if (this.closing.signal.aborted) return;
+    this.closing.abort();
+    await this.options.onClose?.();
+  }
+
+  private async *poll(options: SubscribeOptions): AsyncGenerator<RecordedEvent> {
+    const signals = [this.closing.signal, ...(options.signal ? [options.signal] : [])];
+    const stopped = () => signals.some((signal) => signal.aborted);
+    let from = options.from;
+    while (!stopped()) {
+      // Taken before reading, so an append that lands during the read still wakes the next wait.
+      const generation = this.appended.generation;
+      const batch = await this.readAll({ from, limit: this.batchSize });
+      for (const event of batch) {
+        if (stopped()) return;
+        yield event;
+        from = event.checkpoint;
+      }
+      if (batch.length < this.batchSize) {
+        await this.appended.wait(generation, this.pollIntervalMs, signals);
+      }
+    }
+  }
+
+  /** An empty append writes nothing but still checks the expectation. */
+  private async appendNothing(stream: string, expected: ExpectedRevision): Promise<AppendResult> {
+    const [row] = await this.sql.query<{ revision: string; global_position: string | null }>(
+      STREAM_STATE,
+      [stream],
+    );
+    const actual = row ? Number(row.revision) : 'no_stream';
+    const matches =
+      expected === 'any' ||
+      (expected === 'no_stream' && actual === 'no_stream') ||
+      (expected === 'stream_exists' && actual !== 'no_stream') ||
+      expected === actual;
+    if (!matches) throw new WrongExpectedVersion(stream, expected, actual);
+    return {
+      nextExpectedRevision: actual === 'no_stream' ? -1 : actual,
+      lastPosition: row?.global_position ? BigInt(row.global_position) : -1n,
+    };
+  }
+
+  private async actualRevision(stream: string): Promise<number | 'no_stream'> {
+    const [row] = await this.sql.query<{ revision: string }>(
+      'SELECT revision FROM streams WHERE stream_name = $1',
+      [stream],
+    );
+    return row ? Number(row.revision) : 'no_stream';
+  }
+}
+
+function expectationKind(expected: ExpectedRevision): keyof typeof APPEND {
+  if (typeof expected !== 'number') return expected;
+  if (!Number.isSafeInteger(expected) || expected < 0) {
+    throw new RangeError(`An expected revision is a non-negative integer, got ${expected}.`);
+  }
+  return 'exact';
+}
+
+function toRecordedEvent(row: EventRow): RecordedEvent {
+  const globalPosition = BigInt(row.global_position);
+  return {
+    id: row.event_id,
+    type: row.type,
+    data: row.data,
+    metadata: row.metadata,
+    streamName: row.stream_name,
+    revision: Number(row.revision),
+    globalPosition,
+    recordedAt: row.recorded_at instanceof Date ? row.recorded_at : new Date(row.recorded_at),
+    checkpoint: { major: BigInt(row.transaction_id), minor: globalPosition },
+  };
+}
+
+/** Wakes caught-up subscriptions of this instance when it appends (no NOTIFY: in-process only). */
+class Wakeup {
+  generation = 0;
+  private readonly waiters = new Set<() => void>();
+
+  notify(): void {
+    this.generation++;
+    const waiters = [...this.waiters];
+    this.waiters.clear();
+    for (const wake of waiters) wake();
+  }
+
+  /** Resolves after `ms`, on an abort, or on a notify; at once if one came since `generation`. */
+  wait(generation: number, ms: number, signals: AbortSignal[]): Promise<void> {
+    if (generation !== this.generation || signals.some((signal) => signal.aborted)) {
+      return Promise.resolve();
+    }
+    return new Promise((resolve) => {
+      const done = () => {
+        clearTimeout(timer);
+        this.waiters.delete(done);
+        for (const signal of signals) signal.removeEventListener('abort', done);
+        resolve();
+      };
+      const timer = setTimeout(done, ms);
+      this.waiters.add(done);
+      for (const signal of signals) signal.addEventListener('abort', done, { once: true });
+    });
+  }
+}
