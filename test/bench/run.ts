@@ -1,0 +1,27 @@
+import { benchEventStore } from './eventstore.bench';
+
+/**
+ * `npm run bench`: every benchmark against the PostgreSQL at DATABASE_URL, printed to stdout as
+ * ONE JSON document (progress goes to stderr). Each section is one entry below.
+ */
+const sections: Record<string, (url: string) => Promise<object>> = {
+  eventStore: benchEventStore,
+  // Add further sections here: `name: (url) => benchSomething(url)`.
+};
+
+async function main(): Promise<void> {
+  const url = process.env.DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
+  const report: Record<string, object> = {};
+  for (const [name, bench] of Object.entries(sections)) {
+    console.error(`bench: ${name}…`);
+    report[name] = await bench(url);
+  }
+  process.stdout.write(
+    `${JSON.stringify(report, (_, value) => (typeof value === 'bigint' ? value.toString() : value), 2)}\n`,
+  );
+}
+
+main().catch((error: unknown) => {
+  console.error(error);
+  process.exit(1);
+});
