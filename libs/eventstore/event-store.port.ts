@@ -107,3 +107,6 @@ export interface EventStore {
 
   close(): Promise<void>;
 }
+
+/** Injection token of the EventStore (a plain symbol: no framework in this library). */
+export const EVENT_STORE = Symbol('EventStore');

@@ -1,0 +1,96 @@
+import { Module, ValidationPipe, type DynamicModule } from '@nestjs/common';
+import { APP_FILTER, APP_GUARD, APP_INTERCEPTOR, APP_PIPE } from '@nestjs/core';
+import { CqrsModule } from '@nestjs/cqrs';
+import {
+  GetClientHistoryHandler,
+  RegisterClientHandler,
+  UpdateClientProfileHandler,
+} from '@clientele/clients';
+import { DATABASE } from '@clientele/database';
+import { EVENT_STORE } from '@clientele/eventstore';
+import { ProjectionRunner, ReadConsistency } from '@clientele/projector';
+import type { Runtime } from '@clientele/runtime';
+import { InvalidInput, type FieldError } from '@clientele/shared';
+import {
+  AddStaffMemberHandler,
+  CreateStudioHandler,
+  IssueStaffTokenHandler,
+  RevokeStaffTokenHandler,
+} from '@clientele/staff';
+import { GetClientProfileHandler, SearchClientsHandler } from '@projections/client-profiles';
+import {
+  AuthenticateTokenHandler,
+  GetStudioHandler,
+  ListStaffHandler,
+} from '@projections/staff-directory';
+import type { ValidationError } from 'class-validator';
+import { ClientsController } from './clients/clients.controller';
+import { HealthController } from './health/health.controller';
+import { ADMIN_SECRET, AdminController, RUNTIME } from './internal/admin.controller';
+import { AuthGuard } from './http/auth';
+import { IdempotencyInterceptor } from './http/idempotency.interceptor';
+import { IdempotencyStore } from '@clientele/idempotency';
+import { ProblemDetailsFilter } from './http/problem-details.filter';
+import { ReadConsistencyInterceptor } from './http/read-consistency.interceptor';
+import { StaffController } from './staff/staff.controller';
+
+function fieldErrors(errors: ValidationError[], prefix = ''): FieldError[] {
+  return errors.flatMap((error) => {
+    const field = `${prefix}${error.property}`;
+    const own = Object.values(error.constraints ?? {}).map((message) => ({ field, message }));
+    return [...own, ...fieldErrors(error.children ?? [], `${field}.`)];
+  });
+}
+
+export const validationPipe = new ValidationPipe({
+  whitelist: true,
+  forbidNonWhitelisted: true,
+  transform: true,
+  exceptionFactory: (errors) => new InvalidInput('The request is not valid.', fieldErrors(errors)),
+});
+
+@Module({})
+export class AppModule {
+  static forRuntime(runtime: Runtime, adminSecret: { value: string | null }): DynamicModule {
+    return {
+      module: AppModule,
+      imports: [CqrsModule.forRoot()],
+      controllers: [ClientsController, StaffController, HealthController, AdminController],
+      providers: [
+        { provide: RUNTIME, useValue: runtime },
+        { provide: ADMIN_SECRET, useValue: adminSecret },
+        { provide: DATABASE, useValue: runtime.db },
+        { provide: EVENT_STORE, useValue: runtime.store },
+        { provide: ProjectionRunner, useValue: runtime.runner },
+        {
+          provide: ReadConsistency,
+          useValue: new ReadConsistency(
+            runtime.db,
+            runtime.store,
+            runtime.runner.names,
+            runtime.config.readConsistencyTimeoutMs,
+            runtime.config.projections === 'in-process' ? runtime.runner : undefined,
+          ),
+        },
+        { provide: IdempotencyStore, useValue: new IdempotencyStore(runtime.db) },
+        { provide: APP_PIPE, useValue: validationPipe },
+        { provide: APP_FILTER, useClass: ProblemDetailsFilter },
+        { provide: APP_GUARD, useClass: AuthGuard },
+        { provide: APP_INTERCEPTOR, useClass: ReadConsistencyInterceptor },
+        { provide: APP_INTERCEPTOR, useClass: IdempotencyInterceptor },
+        RegisterClientHandler,
+        UpdateClientProfileHandler,
+        GetClientHistoryHandler,
+        CreateStudioHandler,
+        AddStaffMemberHandler,
+        IssueStaffTokenHandler,
+        RevokeStaffTokenHandler,
+        GetClientProfileHandler,
+        SearchClientsHandler,
+        AuthenticateTokenHandler,
+        GetStudioHandler,
+        ListStaffHandler,
+      ],
+    };
+  }
+}

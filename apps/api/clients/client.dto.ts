@@ -1,0 +1,115 @@
+import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
+import { Transform, Type } from 'class-transformer';
+import {
+  IsEmail,
+  IsInt,
+  IsISO8601,
+  IsNotEmpty,
+  IsObject,
+  IsOptional,
+  IsString,
+  Matches,
+  Max,
+  MaxLength,
+  Min,
+  ValidateIf,
+  ValidateNested,
+} from 'class-validator';
+
+export class AddressDto {
+  @ApiPropertyOptional() @IsOptional() @IsString() @MaxLength(200) line1?: string;
+  @ApiPropertyOptional() @IsOptional() @IsString() @MaxLength(200) line2?: string;
+  @ApiPropertyOptional() @IsOptional() @IsString() @MaxLength(100) city?: string;
+  @ApiPropertyOptional() @IsOptional() @IsString() @MaxLength(100) region?: string;
+  @ApiPropertyOptional() @IsOptional() @IsString() @MaxLength(20) postalCode?: string;
+  @ApiPropertyOptional({ description: 'ISO 3166-1 alpha-2' })
+  @IsOptional()
+  @Matches(/^[A-Z]{2}$/, { message: 'country must be an ISO 3166-1 alpha-2 code such as US' })
+  country?: string;
+}
+
+const DAY = /^\d{4}-\d{2}-\d{2}$/;
+/** Emails pasted with a stray space are still emails. */
+const Trimmed = () => Transform(({ value }) => (typeof value === 'string' ? value.trim() : value));
+const PHONE = /^[+0-9 ()./-]{3,32}$/;
+
+export class RegisterClientRequest {
+  @ApiProperty({ example: 'Jane' }) @IsString() @IsNotEmpty() @MaxLength(100) firstName!: string;
+  @ApiProperty({ example: 'Doe' }) @IsString() @IsNotEmpty() @MaxLength(100) lastName!: string;
+  @ApiProperty({ example: 'jane@example.com' })
+  @Trimmed()
+  @IsEmail()
+  @MaxLength(254)
+  email!: string;
+  @ApiPropertyOptional({ example: '+1 555 0100' })
+  @IsOptional()
+  @Matches(PHONE, { message: 'phone must be digits, spaces and + ( ) . / -' })
+  phone?: string;
+  @ApiPropertyOptional({ example: '1990-04-01', description: 'YYYY-MM-DD' })
+  @IsOptional()
+  @Matches(DAY, { message: 'birthday must be YYYY-MM-DD' })
+  birthday?: string;
+  @ApiPropertyOptional({ type: AddressDto })
+  @IsOptional()
+  @IsObject()
+  @ValidateNested()
+  @Type(() => AddressDto)
+  address?: AddressDto;
+  @ApiPropertyOptional() @IsOptional() @IsString() @IsNotEmpty() @MaxLength(64) username?: string;
+}
+
+/** Fields left out stay as they are; `null` clears an optional one. */
+export class UpdateClientRequest {
+  @ApiPropertyOptional() @IsOptional() @IsString() @IsNotEmpty() @MaxLength(100) firstName?: string;
+  @ApiPropertyOptional() @IsOptional() @IsString() @IsNotEmpty() @MaxLength(100) lastName?: string;
+  @ApiPropertyOptional() @IsOptional() @Trimmed() @IsEmail() @MaxLength(254) email?: string;
+  @ApiPropertyOptional({ nullable: true })
+  @ValidateIf((_, v) => v !== null && v !== undefined)
+  @Matches(PHONE, { message: 'phone must be digits, spaces and + ( ) . / -' })
+  phone?: string | null;
+  @ApiPropertyOptional({ nullable: true })
+  @ValidateIf((_, v) => v !== null && v !== undefined)
+  @Matches(DAY, { message: 'birthday must be YYYY-MM-DD' })
+  birthday?: string | null;
+  @ApiPropertyOptional({ type: AddressDto, nullable: true })
+  @ValidateIf((_, v) => v !== null && v !== undefined)
+  @IsObject()
+  @ValidateNested()
+  @Type(() => AddressDto)
+  address?: AddressDto | null;
+  @ApiPropertyOptional({ nullable: true })
+  @ValidateIf((_, v) => v !== null && v !== undefined)
+  @IsString()
+  @IsNotEmpty()
+  @MaxLength(64)
+  username?: string | null;
+}
+
+export class SearchClientsQuery {
+  @ApiPropertyOptional({
+    description: 'Part of a first name, last name or email; any case, any accents.',
+  })
+  @IsOptional()
+  @IsString()
+  @MaxLength(200)
+  search?: string;
+  @ApiPropertyOptional({ minimum: 1, maximum: 100, default: 25 })
+  @IsOptional()
+  @Type(() => Number)
+  @IsInt()
+  @Min(1)
+  @Max(100)
+  limit?: number;
+  @ApiPropertyOptional({ description: 'nextCursor of the previous page' })
+  @IsOptional()
+  @IsString()
+  @MaxLength(1000)
+  cursor?: string;
+}
+
+export class HistoryQuery {
+  @ApiPropertyOptional({ description: 'ISO 8601 instant; the account as it stood then' })
+  @IsOptional()
+  @IsISO8601({ strict: true }, { message: 'asOf must be an ISO 8601 date-time' })
+  asOf?: string;
+}

@@ -1,0 +1,113 @@
+import {
+  Body,
+  Controller,
+  Get,
+  HttpCode,
+  Param,
+  ParseUUIDPipe,
+  Patch,
+  Post,
+  Query,
+  Res,
+} from '@nestjs/common';
+import { CommandBus, QueryBus } from '@nestjs/cqrs';
+import { ApiBearerAuth, ApiHeader, ApiOperation, ApiTags } from '@nestjs/swagger';
+import {
+  GetClientHistory,
+  RegisterClient,
+  UpdateClientProfile,
+  type ClientProfile,
+} from '@clientele/clients';
+import type { RequestContext } from '@clientele/shared';
+import { GetClientProfile, SearchClients } from '@projections/client-profiles';
+import type { FastifyReply } from 'fastify';
+import { Ctx, RequirePermission } from '../http/auth';
+import { ReadsTheLog } from '../http/read-consistency.interceptor';
+import {
+  HistoryQuery,
+  RegisterClientRequest,
+  SearchClientsQuery,
+  UpdateClientRequest,
+} from './client.dto';
+
+const uuid = new ParseUUIDPipe({ version: undefined });
+
+function withEtag(reply: FastifyReply, profile: ClientProfile): ClientProfile {
+  void reply.header('etag', `"${profile.version}"`);
+  return profile;
+}
+
+@ApiTags('clients')
+@ApiBearerAuth()
+@Controller('v1/clients')
+export class ClientsController {
+  constructor(
+    private readonly commands: CommandBus,
+    private readonly queries: QueryBus,
+  ) {}
+
+  @Post()
+  @HttpCode(201)
+  @RequirePermission('clients:write')
+  @ApiOperation({ summary: 'Register a client (RegisterClient)' })
+  @ApiHeader({ name: 'Idempotency-Key', required: false })
+  async register(
+    @Body() body: RegisterClientRequest,
+    @Ctx() context: RequestContext,
+    @Res({ passthrough: true }) reply: FastifyReply,
+  ): Promise<ClientProfile> {
+    const profile = await this.commands.execute(new RegisterClient(body, context));
+    void reply.header('location', `/v1/clients/${profile.id}`);
+    return withEtag(reply, profile);
+  }
+
+  @Get()
+  @RequirePermission('clients:read')
+  @ApiOperation({ summary: 'Find clients by name or email, paged' })
+  search(@Query() query: SearchClientsQuery, @Ctx() context: RequestContext) {
+    return this.queries.execute(
+      new SearchClients(context.studioId, query.search, query.limit ?? 25, query.cursor),
+    );
+  }
+
+  @Get(':id')
+  @RequirePermission('clients:read')
+  @ApiOperation({ summary: 'The client profile' })
+  async get(
+    @Param('id', uuid) id: string,
+    @Ctx() context: RequestContext,
+    @Res({ passthrough: true }) reply: FastifyReply,
+  ): Promise<ClientProfile> {
+    return withEtag(reply, await this.queries.execute(new GetClientProfile(context.studioId, id)));
+  }
+
+  @Patch(':id')
+  @RequirePermission('clients:write')
+  @ApiOperation({
+    summary:
+      'Change a client profile (UpdateClientProfile); If-Match makes it conditional (412 when stale)',
+  })
+  @ApiHeader({ name: 'If-Match', required: false, description: 'The ETag last read, e.g. "3"' })
+  async update(
+    @Param('id', uuid) id: string,
+    @Body() body: UpdateClientRequest,
+    @Ctx() context: RequestContext,
+    @Res({ passthrough: true }) reply: FastifyReply,
+  ): Promise<ClientProfile> {
+    const profile = await this.commands.execute(new UpdateClientProfile(id, body, context));
+    return withEtag(reply, profile);
+  }
+
+  @Get(':id/history')
+  @ReadsTheLog()
+  @RequirePermission('clients:audit')
+  @ApiOperation({ summary: 'Every event of the client account, and the account as of an instant' })
+  history(
+    @Param('id', uuid) id: string,
+    @Query() query: HistoryQuery,
+    @Ctx() context: RequestContext,
+  ) {
+    const asOf = query.asOf ? new Date(query.asOf) : context.now;
+    return this.queries.execute(new GetClientHistory(context.studioId, id, asOf));
+  }
+}

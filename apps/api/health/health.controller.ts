@@ -1,0 +1,91 @@
+import { Controller, Get, Inject, Res } from '@nestjs/common';
+import { ApiOperation, ApiTags } from '@nestjs/swagger';
+import { DATABASE, type Database } from '@clientele/database';
+import {
+  covers,
+  EVENT_STORE,
+  formatCheckpoint,
+  parseCheckpoint,
+  type EventStore,
+} from '@clientele/eventstore';
+import { ProjectionRunner } from '@clientele/projector';
+import type { FastifyReply } from 'fastify';
+import { Public } from '../http/auth';
+
+@ApiTags('health')
+@Controller('health')
+export class HealthController {
+  constructor(
+    @Inject(DATABASE) private readonly db: Database,
+    @Inject(EVENT_STORE) private readonly store: EventStore,
+    private readonly runner: ProjectionRunner,
+  ) {}
+
+  @Get()
+  @Public()
+  @ApiOperation({
+    summary: 'Event store, database and each projection’s lag; 503 when something is down',
+  })
+  async health(@Res({ passthrough: true }) reply: FastifyReply) {
+    const [database, eventStore] = await Promise.all([
+      this.checkDatabase(),
+      this.checkEventStore(),
+    ]);
+    const projections = database.ok && eventStore.ok ? await this.projections(eventStore.head) : [];
+    const ok = database.ok && eventStore.ok && projections.every((p) => p.lastError === null);
+    void reply.status(ok ? 200 : 503);
+    return {
+      status: ok ? 'ok' : 'unavailable',
+      eventStore: {
+        adapter: this.store.name,
+        ok: eventStore.ok,
+        head: eventStore.head,
+        error: eventStore.error,
+      },
+      database,
+      projections,
+    };
+  }
+
+  private async checkDatabase() {
+    try {
+      // A transaction left open holds back every reader of the log (liveness, not correctness).
+      const rows = await this.db.sql.query<{ seconds: number | null }>(
+        `SELECT EXTRACT(EPOCH FROM now() - min(xact_start))::float AS seconds
+           FROM pg_stat_activity WHERE backend_xid IS NOT NULL AND pid <> pg_backend_pid()`,
+      );
+      return { kind: this.db.kind, ok: true, oldestOpenTransactionSeconds: rows[0]?.seconds ?? 0 };
+    } catch (error) {
+      return { kind: this.db.kind, ok: false, error: (error as Error).message };
+    }
+  }
+
+  private async checkEventStore() {
+    try {
+      const head = await this.store.head();
+      return { ok: true, head: head ? formatCheckpoint(head) : null, error: null };
+    } catch (error) {
+      return { ok: false, head: null, error: (error as Error).message };
+    }
+  }
+
+  private async projections(head: string | null) {
+    const statuses = await this.runner.status();
+    return Promise.all(
+      statuses.map(async (status) => {
+        const checkpoint = parseCheckpoint(status.checkpoint);
+        const caughtUp = covers(checkpoint, parseCheckpoint(head));
+        // Lag: how long the oldest event it has not applied yet has been waiting.
+        const [next] = caughtUp ? [] : await this.store.readAll({ from: checkpoint, limit: 1 });
+        return {
+          name: status.name,
+          checkpoint: status.checkpoint,
+          caughtUp,
+          lagMs: next ? Math.max(0, Date.now() - next.recordedAt.getTime()) : 0,
+          eventsApplied: status.eventsApplied,
+          lastError: status.lastError,
+        };
+      }),
+    );
+  }
+}

@@ -1,0 +1,101 @@
+import {
+  Injectable,
+  SetMetadata,
+  type CallHandler,
+  type ExecutionContext,
+  type NestInterceptor,
+} from '@nestjs/common';
+import { HTTP_CODE_METADATA } from '@nestjs/common/constants';
+import { Reflector } from '@nestjs/core';
+import { Conflict, InvalidInput } from '@clientele/shared';
+import type { FastifyReply, FastifyRequest } from 'fastify';
+import { from, lastValueFrom, type Observable } from 'rxjs';
+import { IdempotencyStore } from '@clientele/idempotency';
+import { toProblem } from './problem';
+import { ReplayedResponse } from './replayed-response';
+
+const KEY = /^[\x21-\x7e]{1,255}$/;
+const REMEMBERED_HEADERS = ['location', 'etag'];
+const SHOWN_ONCE = 'clientele:shown-once';
+
+/** The answer holds a secret shown once (a token): it is never stored, so a retry cannot see it. */
+export const ShownOnce = () => SetMetadata(SHOWN_ONCE, true);
+
+/**
+ * `Idempotency-Key` on a POST: the same key and body get the same answer with one effect; the
+ * same key with another body is a 409. Runs after authentication (keys are per studio).
+ */
+@Injectable()
+export class IdempotencyInterceptor implements NestInterceptor {
+  constructor(
+    private readonly store: IdempotencyStore,
+    private readonly reflector: Reflector,
+  ) {}
+
+  intercept(context: ExecutionContext, next: CallHandler): Observable<unknown> {
+    const http = context.switchToHttp();
+    const request = http.getRequest<FastifyRequest & { principal?: { studioId: string } }>();
+    const key = request.headers['idempotency-key'];
+    if (request.method !== 'POST' || key === undefined || !request.principal) return next.handle();
+    if (typeof key !== 'string' || !KEY.test(key)) {
+      throw new InvalidInput('Idempotency-Key must be 1 to 255 visible ASCII characters.', [
+        { field: 'Idempotency-Key', message: 'must be 1 to 255 visible ASCII characters' },
+      ]);
+    }
+    const reply = http.getResponse<FastifyReply>();
+    const studioId = request.principal.studioId;
+    const hash = IdempotencyStore.hash(request.method, request.url, request.body);
+    const status =
+      this.reflector.get<number | undefined>(HTTP_CODE_METADATA, context.getHandler()) ?? 201;
+    const shownOnce = this.reflector.get<boolean>(SHOWN_ONCE, context.getHandler()) ?? false;
+    return from(this.run(studioId, key, hash, status, shownOnce, reply, next));
+  }
+
+  private async run(
+    studioId: string,
+    key: string,
+    hash: string,
+    status: number,
+    shownOnce: boolean,
+    reply: FastifyReply,
+    next: CallHandler,
+  ): Promise<unknown> {
+    const claim = await this.store.claim(studioId, key, hash);
+    if (claim.kind === 'replay') throw new ReplayedResponse(claim.response);
+    try {
+      const body = await lastValueFrom(next.handle(), { defaultValue: undefined });
+      const headers: Record<string, string> = {};
+      for (const name of REMEMBERED_HEADERS) {
+        const value = reply.getHeader(name);
+        if (typeof value === 'string') headers[name] = value;
+      }
+      await this.store.complete(
+        studioId,
+        key,
+        shownOnce
+          ? {
+              status: 409,
+              headers: { 'content-type': 'application/problem+json' },
+              body: toProblem(
+                new Conflict(
+                  'shown_once',
+                  'This request already succeeded; its answer held a secret that is shown only once.',
+                ),
+              ).problem,
+            }
+          : { status, headers, body },
+      );
+      return body;
+    } catch (error) {
+      const { problem } = toProblem(error);
+      if (problem.status >= 500) await this.store.abandon(studioId, key);
+      else
+        await this.store.complete(studioId, key, {
+          status: problem.status,
+          headers: { 'content-type': 'application/problem+json' },
+          body: problem,
+        });
+      throw error;
+    }
+  }
+}

@@ -1,0 +1,70 @@
+import 'reflect-metadata';
+import { loadConfig, RemoteActionFailed, runAdminAction } from '@clientele/runtime';
+import { ClienteleError, InvalidInput } from '@clientele/shared';
+import { Command, CommanderError } from 'commander';
+
+export function buildProgram(): Command {
+  const program = new Command('clientele')
+    .description('Clientele: the event-sourced client account of a studio')
+    .showHelpAfterError()
+    .exitOverride();
+
+  const studio = program.command('studio').description('Studios');
+  studio
+    .command('create')
+    .description('Create a studio and its owner; prints the owner’s token once')
+    .requiredOption('--name <name>', 'the studio’s name')
+    .requiredOption('--currency <code>', 'ISO 4217 currency, e.g. USD')
+    .requiredOption('--timezone <zone>', 'IANA time zone, e.g. America/New_York')
+    .requiredOption('--owner-email <email>', 'the owner’s email')
+    .option('--owner-name <name>', 'the owner’s name')
+    .option('--json', 'print {"studioId", "token"} as JSON')
+    .action(
+      async (options: {
+        name: string;
+        currency: string;
+        timezone: string;
+        ownerEmail: string;
+        ownerName?: string;
+        json?: boolean;
+      }) => {
+        const { json: _json, ...args } = options;
+        const result = await runAdminAction(loadConfig(), 'studio.create', args);
+        if (options.json) {
+          console.log(JSON.stringify({ studioId: result.studioId, token: result.token }));
+          return;
+        }
+        console.log(`Studio ${result.studioId} created.`);
+        console.log(`Owner token (shown once, keep it safe): ${result.token}`);
+        console.log(
+          `Try: curl -H "Authorization: Bearer ${result.token}" http://localhost:3000/v1/studio`,
+        );
+      },
+    );
+
+  return program;
+}
+
+export async function run(argv: string[]): Promise<number> {
+  try {
+    await buildProgram().parseAsync(argv, { from: 'user' });
+    return 0;
+  } catch (error) {
+    if (error instanceof CommanderError) return error.exitCode;
+    if (error instanceof InvalidInput || error instanceof RemoteActionFailed) {
+      console.error(`error: ${error.message}`);
+      for (const e of error.errors) console.error(`  ${e.field}: ${e.message}`);
+      return 2;
+    }
+    if (error instanceof ClienteleError) {
+      console.error(`error: ${error.message}`);
+      return 2;
+    }
+    console.error(`error: ${error instanceof Error ? error.message : String(error)}`);
+    return 1;
+  }
+}
+
+if (require.main === module) {
+  void run(process.argv.slice(2)).then((code) => process.exit(code));
+}

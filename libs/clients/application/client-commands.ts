@@ -1,0 +1,138 @@
+import { createHash } from 'node:crypto';
+import { Inject } from '@nestjs/common';
+import { Command, CommandHandler, type ICommandHandler } from '@nestjs/cqrs';
+import {
+  EVENT_STORE,
+  handleCommand,
+  WrongExpectedVersion,
+  type EventStore,
+} from '@clientele/eventstore';
+import { PreconditionFailed, type RequestContext } from '@clientele/shared';
+import type { ClientProfile } from '../client-profile';
+import type { RegisterClientCommand } from '../domain/client.commands';
+import { clientDecider, normaliseEmail, type ClientState } from '../domain/client.decider';
+import { clientStream, type PersonalDetails } from '../domain/client.events';
+import { claimEmail, releaseEmail } from './email-claims';
+
+export type RegisterClientInput = Omit<RegisterClientCommand['data'], 'clientId' | 'studioId'>;
+
+export class RegisterClient extends Command<ClientProfile> {
+  constructor(
+    readonly input: RegisterClientInput,
+    readonly context: RequestContext,
+  ) {
+    super();
+  }
+}
+
+export class UpdateClientProfile extends Command<ClientProfile> {
+  constructor(
+    readonly clientId: string,
+    readonly changes: Partial<PersonalDetails>,
+    readonly context: RequestContext,
+  ) {
+    super();
+  }
+}
+
+function metadataOf(context: RequestContext) {
+  return {
+    studioId: context.studioId,
+    actor: context.actor,
+    correlationId: context.correlationId,
+    idempotencyKey: context.idempotencyKey ?? null,
+    schemaVersion: 1,
+  };
+}
+
+/**
+ * A retried request (same Idempotency-Key) must land on the same client, even after a crash
+ * that lost the first answer: the id is derived from the studio and the key.
+ */
+export function clientIdFor(context: RequestContext): string {
+  if (!context.idempotencyKey) return crypto.randomUUID();
+  const hash = createHash('sha256')
+    .update(`client:${context.studioId}:${context.idempotencyKey}`)
+    .digest('hex');
+  return `${hash.slice(0, 8)}-${hash.slice(8, 12)}-4${hash.slice(13, 16)}-a${hash.slice(17, 20)}-${hash.slice(20, 32)}`;
+}
+
+export function toProfile(state: ClientState, version: number, updatedAt: Date): ClientProfile {
+  if (state.status !== 'registered') throw new Error('A client profile needs a registered client.');
+  return {
+    id: state.clientId,
+    studioId: state.studioId,
+    ...state.personal,
+    registeredAt: state.registeredAt,
+    updatedAt: updatedAt.toISOString(),
+    version,
+  };
+}
+
+@CommandHandler(RegisterClient)
+export class RegisterClientHandler implements ICommandHandler<RegisterClient> {
+  constructor(@Inject(EVENT_STORE) private readonly store: EventStore) {}
+
+  async execute({ input, context }: RegisterClient): Promise<ClientProfile> {
+    const clientId = clientIdFor(context);
+    const command: RegisterClientCommand = {
+      type: 'RegisterClient',
+      data: { ...input, clientId, studioId: context.studioId },
+    };
+    // Decide once on an empty account first, so invalid details claim no email.
+    clientDecider.decide(command, clientDecider.initialState, context.now);
+    await claimEmail(this.store, context, input.email, clientId);
+    const result = await handleCommand(this.store, clientStream(clientId), clientDecider, command, {
+      metadata: metadataOf(context),
+      now: context.now,
+    });
+    return toProfile(result.state, result.revision, context.now);
+  }
+}
+
+@CommandHandler(UpdateClientProfile)
+export class UpdateClientProfileHandler implements ICommandHandler<UpdateClientProfile> {
+  constructor(@Inject(EVENT_STORE) private readonly store: EventStore) {}
+
+  async execute({ clientId, changes, context }: UpdateClientProfile): Promise<ClientProfile> {
+    const stream = clientStream(clientId);
+    const command = {
+      type: 'UpdateClientProfile' as const,
+      data: { clientId, studioId: context.studioId, changes },
+    };
+    const before = await this.store.readStream(stream);
+    const current = before.reduce(
+      (state, event) => clientDecider.evolve(state, event as never),
+      clientDecider.initialState,
+    );
+    // Validates and tells whether the email really changes before anything is claimed.
+    const decided = clientDecider.decide(command, current, context.now);
+    const oldEmail = current.status === 'registered' ? current.personal.email : '';
+    const newEmail = changes.email;
+    const emailChanges =
+      decided.length > 0 &&
+      newEmail !== undefined &&
+      normaliseEmail(newEmail) !== normaliseEmail(oldEmail);
+    if (emailChanges) await claimEmail(this.store, context, newEmail, clientId);
+    try {
+      const result = await handleCommand(this.store, stream, clientDecider, command, {
+        metadata: metadataOf(context),
+        now: context.now,
+        ...(context.ifMatch !== undefined ? { expectedRevision: context.ifMatch } : {}),
+      });
+      if (emailChanges && result.appended.length > 0) {
+        await releaseEmail(this.store, context, oldEmail, clientId);
+      }
+      return toProfile(result.state, result.revision, context.now);
+    } catch (error) {
+      if (emailChanges) await releaseEmail(this.store, context, newEmail, clientId);
+      if (error instanceof WrongExpectedVersion && context.ifMatch !== undefined) {
+        throw new PreconditionFailed(
+          `The client has changed since version ${context.ifMatch}; it is now at version ${String(error.actual)}. Read it again and retry.`,
+          { currentVersion: error.actual },
+        );
+      }
+      throw error;
+    }
+  }
+}

@@ -1,0 +1,5 @@
+export * from './application/client-commands';
+export * from './application/email-claims';
+export * from './client-profile';
+export * from './domain';
+export * from './application/client-history';

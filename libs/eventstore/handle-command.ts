@@ -1,0 +1,83 @@
+import type { Decider } from '@clientele/shared';
+import type { EventMetadata, EventStore, ExpectedRevision } from './event-store.port';
+import { WrongExpectedVersion } from './wrong-expected-version.error';
+
+/** What deciders emit: the business fact, without the envelope the store adds. */
+export interface DomainEvent {
+  type: string;
+  data: unknown;
+}
+
+export interface CommandContext {
+  metadata: EventMetadata;
+  now: Date;
+  /** `If-Match`: the revision the caller last saw. A mismatch is a WrongExpectedVersion. */
+  expectedRevision?: number;
+}
+
+export interface CommandResult<Event, State> {
+  state: State;
+  /** Revision of the stream after the command (-1 when it is still empty). */
+  revision: number;
+  /** The events this call appended (none when replayed or when nothing changed). */
+  appended: Event[];
+  /** Global position of the last appended event. */
+  lastPosition?: bigint;
+  /** True when this idempotency key had already been applied to the stream. */
+  replayed: boolean;
+}
+
+const MAX_ATTEMPTS = 5;
+
+/**
+ * Read the stream, fold, decide, append at the revision read; on a version conflict read again
+ * and decide again (a bounded number of times), since the conflicting writer may have changed
+ * what the decision depends on.
+ */
+export async function handleCommand<Command, Event extends DomainEvent, State>(
+  store: EventStore,
+  stream: string,
+  decider: Decider<Command, Event, State>,
+  command: Command,
+  context: CommandContext,
+): Promise<CommandResult<Event, State>> {
+  for (let attempt = 1; ; attempt++) {
+    const history = await store.readStream(stream);
+    const revision = history.length === 0 ? -1 : history[history.length - 1]!.revision;
+    if (context.expectedRevision !== undefined && context.expectedRevision !== revision) {
+      throw new WrongExpectedVersion(
+        stream,
+        context.expectedRevision,
+        revision < 0 ? 'no_stream' : revision,
+      );
+    }
+    const state = history.reduce(
+      (current, event) => decider.evolve(current, event as unknown as Event),
+      decider.initialState,
+    );
+    const key = context.metadata.idempotencyKey;
+    if (key && history.some((event) => event.metadata.idempotencyKey === key)) {
+      return { state, revision, appended: [], replayed: true };
+    }
+    const events = decider.decide(command, state, context.now);
+    if (events.length === 0) return { state, revision, appended: [], replayed: false };
+    const expected: ExpectedRevision = revision < 0 ? 'no_stream' : revision;
+    try {
+      const result = await store.append(
+        stream,
+        events.map((event) => ({ type: event.type, data: event.data, metadata: context.metadata })),
+        { expectedRevision: expected },
+      );
+      return {
+        state: events.reduce(decider.evolve, state),
+        revision: result.nextExpectedRevision,
+        appended: events,
+        lastPosition: result.lastPosition,
+        replayed: false,
+      };
+    } catch (error) {
+      const retry = error instanceof WrongExpectedVersion && context.expectedRevision === undefined;
+      if (!retry || attempt >= MAX_ATTEMPTS) throw error;
+    }
+  }
+}

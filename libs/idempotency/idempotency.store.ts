@@ -1,0 +1,135 @@
+import { createHash } from 'node:crypto';
+import type { Database } from '@clientele/database';
+import { Conflict } from '@clientele/shared';
+import { sql, type Kysely, type Migration } from 'kysely';
+
+export const idempotencyMigrations: Record<string, Migration> = {
+  '2026-11-23T1002_idempotency_keys': {
+    // eslint-disable-next-line @typescript-eslint/no-explicit-any -- migrations are frozen in time
+    async up(db: Kysely<any>) {
+      await db.schema
+        .createTable('idempotency_keys')
+        .addColumn('studio_id', 'text', (c) => c.notNull())
+        .addColumn('key', 'text', (c) => c.notNull())
+        .addColumn('request_hash', 'text', (c) => c.notNull())
+        .addColumn('status', 'integer')
+        .addColumn('headers', 'jsonb')
+        .addColumn('body', 'jsonb')
+        .addColumn('started_at', 'timestamptz', (c) => c.notNull().defaultTo(sql`now()`))
+        .addColumn('completed_at', 'timestamptz')
+        .addPrimaryKeyConstraint('idempotency_keys_pk', ['studio_id', 'key'])
+        .execute();
+    },
+  },
+};
+
+export interface StoredResponse {
+  status: number;
+  headers: Record<string, string>;
+  body: unknown;
+}
+
+/** A request left unfinished (a crash) may be taken over after this; its command is idempotent. */
+const STALE_AFTER_SECONDS = 30;
+
+export type Claim = { kind: 'run' } | { kind: 'replay'; response: StoredResponse };
+
+/**
+ * The one idempotency mechanism: the first request with a key claims it, runs, and stores its
+ * answer; a retry with the same key and body gets that answer again; the same key with another
+ * body is a 409. Commands are idempotent by key as well (their ids derive from it), so taking
+ * over a stale claim after a crash cannot apply a change twice.
+ */
+export class IdempotencyStore {
+  constructor(private readonly db: Database) {}
+
+  static hash(method: string, path: string, body: unknown): string {
+    return createHash('sha256')
+      .update(`${method} ${path}\n${canonicalJson(body)}`)
+      .digest('hex');
+  }
+
+  async claim(studioId: string, key: string, requestHash: string): Promise<Claim> {
+    const inserted = await this.db.kysely
+      .insertInto('idempotency_keys')
+      .values({ studio_id: studioId, key, request_hash: requestHash })
+      .onConflict((oc) => oc.columns(['studio_id', 'key']).doNothing())
+      .returning('key')
+      .executeTakeFirst();
+    if (inserted) return { kind: 'run' };
+    const row = await this.db.kysely
+      .selectFrom('idempotency_keys')
+      .select(['request_hash', 'status', 'headers', 'body', 'completed_at'])
+      .select(
+        sql<boolean>`started_at < now() - make_interval(secs => ${STALE_AFTER_SECONDS})`.as(
+          'stale',
+        ),
+      )
+      .where('studio_id', '=', studioId)
+      .where('key', '=', key)
+      .executeTakeFirstOrThrow();
+    if (row.request_hash !== requestHash) {
+      throw new Conflict(
+        'idempotency_key_reused',
+        'This Idempotency-Key was already used with a different request. Use a new key for a new request.',
+      );
+    }
+    if (row.completed_at !== null && row.status !== null) {
+      return {
+        kind: 'replay',
+        response: { status: row.status, headers: row.headers ?? {}, body: row.body },
+      };
+    }
+    if (row.stale) {
+      const taken = await this.db.kysely
+        .updateTable('idempotency_keys')
+        .set({ started_at: sql`now()` })
+        .where('studio_id', '=', studioId)
+        .where('key', '=', key)
+        .where('completed_at', 'is', null)
+        .where(sql<boolean>`started_at < now() - make_interval(secs => ${STALE_AFTER_SECONDS})`)
+        .executeTakeFirst();
+      if (Number(taken.numUpdatedRows) === 1) return { kind: 'run' };
+    }
+    throw new Conflict(
+      'idempotency_key_in_use',
+      'A request with this Idempotency-Key is still being processed. Retry in a moment.',
+    );
+  }
+
+  async complete(studioId: string, key: string, response: StoredResponse): Promise<void> {
+    await this.db.kysely
+      .updateTable('idempotency_keys')
+      .set({
+        status: response.status,
+        headers: JSON.stringify(response.headers),
+        body: JSON.stringify(response.body ?? null),
+        completed_at: sql`now()`,
+      })
+      .where('studio_id', '=', studioId)
+      .where('key', '=', key)
+      .execute();
+  }
+
+  /** The request failed in a way a retry may fix (a 5xx): free the key. */
+  async abandon(studioId: string, key: string): Promise<void> {
+    await this.db.kysely
+      .deleteFrom('idempotency_keys')
+      .where('studio_id', '=', studioId)
+      .where('key', '=', key)
+      .where('completed_at', 'is', null)
+      .execute();
+  }
+}
+
+/** JSON with object keys sorted, so `{a,b}` and `{b,a}` are the same request. */
+function canonicalJson(value: unknown): string {
+  if (Array.isArray(value)) return `[${value.map(canonicalJson).join(',')}]`;
+  if (value !== null && typeof value === 'object') {
+    const entries = Object.entries(value as Record<string, unknown>)
+      .filter(([, v]) => v !== undefined)
+      .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
+    return `{${entries.map(([k, v]) => `${JSON.stringify(k)}:${canonicalJson(v)}`).join(',')}}`;
+  }
+  return JSON.stringify(value ?? null);
+}

@@ -1,0 +1,16 @@
+import type { RecordedEvent } from '@clientele/eventstore';
+import type { Transaction } from 'kysely';
+
+/**
+ * A read model fed by the global log. `apply` runs inside the transaction that also moves the
+ * checkpoint, so a crash never applies a batch twice or skips one; it is still written as
+ * idempotent upserts guarded by stream revision, so a replay is harmless.
+ */
+export interface Projection {
+  readonly name: string;
+  /** Event types it reads; every other event only moves the checkpoint. */
+  readonly eventTypes: ReadonlySet<string>;
+  apply(trx: Transaction<any>, events: RecordedEvent[]): Promise<void>; // eslint-disable-line @typescript-eslint/no-explicit-any
+  /** Empties its tables, for a rebuild from position 0. */
+  reset(trx: Transaction<any>): Promise<void>; // eslint-disable-line @typescript-eslint/no-explicit-any
+}

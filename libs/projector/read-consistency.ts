@@ -1,0 +1,66 @@
+import {
+  compareCheckpoints,
+  covers,
+  parseCheckpoint,
+  type Checkpoint,
+  type EventStore,
+} from '@clientele/eventstore';
+import type { Database } from '@clientele/database';
+import { Unavailable } from '@clientele/shared';
+import type { ProjectionRunner } from './projection-runner';
+
+/**
+ * Reads are consistent with every command that completed before they began: before a query
+ * runs, wait (bounded) until every read model has reached the event store's head as of now.
+ * Checkpoints are read from the database, so this holds with projections in apps/worker too.
+ */
+export class ReadConsistency {
+  /** Every read model has reached this: a head at or before it needs no wait. */
+  private reached: Checkpoint | null = null;
+
+  constructor(
+    private readonly db: Database,
+    private readonly store: EventStore,
+    private readonly projectionNames: string[],
+    private readonly timeoutMs: number,
+    private readonly runner?: ProjectionRunner,
+  ) {}
+
+  async awaitHead(): Promise<void> {
+    const head = await this.store.head();
+    if (covers(this.reached, head)) return;
+    const deadline = Date.now() + this.timeoutMs;
+    for (;;) {
+      const slowest = await this.slowestCheckpoint();
+      if (covers(slowest, head)) {
+        if (compareCheckpoints(slowest, this.reached) > 0) this.reached = slowest;
+        return;
+      }
+      const left = deadline - Date.now();
+      if (left <= 0) {
+        throw new Unavailable(
+          'The read models are still catching up with recent changes; retry shortly.',
+          1,
+        );
+      }
+      const wait = Math.min(left, 20);
+      await (this.runner ? this.runner.nextProgress(wait) : delay(wait));
+    }
+  }
+
+  private async slowestCheckpoint(): Promise<Checkpoint | null> {
+    const rows = await this.db.kysely
+      .selectFrom('projection_checkpoints')
+      .select(['name', 'checkpoint'])
+      .where('name', 'in', this.projectionNames)
+      .execute();
+    if (rows.length < this.projectionNames.length) return null;
+    return rows
+      .map((row) => parseCheckpoint(row.checkpoint as string | null))
+      .reduce((min, checkpoint) => (compareCheckpoints(checkpoint, min) < 0 ? checkpoint : min));
+  }
+}
+
+function delay(ms: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, ms));
+}

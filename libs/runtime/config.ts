@@ -1,0 +1,44 @@
+import { existsSync, readFileSync } from 'node:fs';
+import { dirname, join, resolve } from 'node:path';
+
+/** Everything Clientele reads from its environment, in one place. */
+export interface ClienteleConfig {
+  /** `postgres://…`; absent means embedded PGlite under `dataDir`. */
+  databaseUrl?: string;
+  /** `esdb://…`: events on EventStoreDB; read models stay in PostgreSQL. */
+  eventStoreUrl?: string;
+  dataDir: string;
+  port: number;
+  /** `in-process` (default): the API runs the projectors; `off`: apps/worker does. */
+  projections: 'in-process' | 'off';
+  /** How long a read waits for the read models to reach the writes before it answers 503. */
+  readConsistencyTimeoutMs: number;
+}
+
+export function loadConfig(env: NodeJS.ProcessEnv = process.env): ClienteleConfig {
+  const port = Number(env.PORT ?? 3000);
+  if (!Number.isInteger(port) || port < 0 || port > 65535)
+    throw new Error(`PORT is not a port: ${env.PORT}`);
+  const projections = env.PROJECTIONS ?? 'in-process';
+  if (projections !== 'in-process' && projections !== 'off') {
+    throw new Error(`PROJECTIONS must be "in-process" or "off", not "${projections}".`);
+  }
+  return {
+    ...(env.DATABASE_URL ? { databaseUrl: env.DATABASE_URL } : {}),
+    ...(env.EVENTSTORE_URL ? { eventStoreUrl: env.EVENTSTORE_URL } : {}),
+    dataDir: resolve(env.CLIENTELE_DATA_DIR ?? join(projectRoot(), 'data')),
+    port,
+    projections,
+    readConsistencyTimeoutMs: Number(env.READ_CONSISTENCY_TIMEOUT_MS ?? 5000),
+  };
+}
+
+/** The folder of Clientele's package.json, wherever the code runs from (src or dist). */
+function projectRoot(): string {
+  for (let dir = __dirname; dir !== dirname(dir); dir = dirname(dir)) {
+    const manifest = join(dir, 'package.json');
+    if (existsSync(manifest) && JSON.parse(readFileSync(manifest, 'utf8')).name === 'clientele')
+      return dir;
+  }
+  return process.cwd();
+}

@@ -1,0 +1,114 @@
+import { migrateToLatest, openDatabase, type Database } from '@clientele/database';
+import {
+  EventStoreDbEventStore,
+  PersonalDataEventStore,
+  plainPersonalData,
+  PostgresEventStore,
+  eventStoreMigrations,
+  type EventStore,
+} from '@clientele/eventstore';
+import { ProjectionRunner, projectorMigrations, type Projection } from '@clientele/projector';
+import { clientProfilesMigrations, clientProfilesProjection } from '@projections/client-profiles';
+import { staffDirectoryMigrations, staffDirectoryProjection } from '@projections/staff-directory';
+import { idempotencyMigrations } from '@clientele/idempotency';
+import type { Migration } from 'kysely';
+import type { ClienteleConfig } from './config';
+import { openEmbedded } from './embedded';
+
+export const projections: Projection[] = [clientProfilesProjection, staffDirectoryProjection];
+
+export const migrations: Record<string, Migration>[] = [
+  eventStoreMigrations,
+  projectorMigrations,
+  clientProfilesMigrations,
+  staffDirectoryMigrations,
+  idempotencyMigrations,
+];
+
+/** The wired infrastructure one process runs on: database, event store, projection runner. */
+export interface Runtime {
+  config: ClienteleConfig;
+  db: Database;
+  store: EventStore;
+  runner: ProjectionRunner;
+  close(): Promise<void>;
+}
+
+/**
+ * - `server`: the API; on the embedded default it owns the PGlite folder.
+ * - `client`: the CLI, when no API runs on the embedded folder (see admin-actions.ts).
+ * - `worker`: apps/worker; needs DATABASE_URL (an embedded database has one process).
+ * `database` replaces the configured one (tests hand in theirs).
+ */
+export async function openRuntime(
+  config: ClienteleConfig,
+  role: 'server' | 'client' | 'worker',
+  extra: { database?: Database } = {},
+): Promise<Runtime> {
+  let closeDatabase: () => Promise<void>;
+  let db: Database;
+  if (extra.database) {
+    db = extra.database;
+    closeDatabase = async () => undefined;
+  } else if (config.databaseUrl) {
+    db = await openDatabase({ url: config.databaseUrl });
+    closeDatabase = () => db.close();
+  } else if (role === 'worker') {
+    throw new Error(
+      'The worker needs DATABASE_URL: the embedded database lives inside the API process, which runs the projections itself.',
+    );
+  } else {
+    const embedded = await openEmbedded(
+      config.dataDir,
+      role === 'server' ? 'the Clientele API' : 'the Clientele CLI',
+    );
+    db = embedded.db;
+    closeDatabase = embedded.close;
+  }
+  try {
+    await migrateToLatest(db, ...migrations);
+  } catch (error) {
+    await closeDatabase();
+    throw error;
+  }
+  const inner = config.eventStoreUrl
+    ? EventStoreDbEventStore.fromConnectionString(config.eventStoreUrl)
+    : new PostgresEventStore(db.sql, { name: db.kind });
+  const runner = new ProjectionRunner(db, store(), projections, {
+    onError: (name, error) => console.error(`projection ${name} failed; retrying`, error),
+  });
+  function store(): EventStore {
+    return withRunnerWakeUp(new PersonalDataEventStore(inner, plainPersonalData), () =>
+      runner.notify(),
+    );
+  }
+  const eventStore = store();
+  return {
+    config,
+    db,
+    store: eventStore,
+    runner,
+    async close() {
+      await runner.stop();
+      await inner.close();
+      await closeDatabase();
+    },
+  };
+}
+
+/** Appends made in this process wake the projection runner at once instead of at its next poll. */
+function withRunnerWakeUp(store: EventStore, wake: () => void): EventStore {
+  return new Proxy(store, {
+    get(target, property, receiver) {
+      if (property === 'append') {
+        return async (...args: Parameters<EventStore['append']>) => {
+          const result = await target.append(...args);
+          wake();
+          return result;
+        };
+      }
+      const value = Reflect.get(target, property, receiver);
+      return typeof value === 'function' ? value.bind(target) : value;
+    },
+  });
+}

@@ -1,0 +1,272 @@
+import { createHash } from 'node:crypto';
+import { Inject } from '@nestjs/common';
+import { Command, CommandHandler, type ICommandHandler } from '@nestjs/cqrs';
+import { EVENT_STORE, handleCommand, type EventStore } from '@clientele/eventstore';
+import {
+  claimDecider,
+  InvalidInput,
+  type FieldError,
+  RuleViolation,
+  ValueAlreadyClaimed,
+  type RequestContext,
+} from '@clientele/shared';
+import { staffDecider, staffStream, type StaffCommand } from '../domain/staff-member';
+import { studioDecider, studioStream } from '../domain/studio';
+import { newToken } from './tokens';
+
+export class StaffEmailMustBeUniqueInStudio extends RuleViolation {
+  constructor(existingStaffId: string) {
+    super(
+      'staff_email_already_registered',
+      `A staff member of this studio already has this email: ${existingStaffId}.`,
+      {
+        existingStaffId,
+      },
+    );
+  }
+}
+
+export interface IssuedToken {
+  staffId: string;
+  tokenId: string;
+  /** The bearer token itself: shown this once, stored only as a hash. */
+  token: string;
+}
+
+export class CreateStudio extends Command<{
+  studioId: string;
+  ownerStaffId: string;
+  token: string;
+}> {
+  constructor(
+    readonly input: {
+      name: string;
+      currency: string;
+      timezone: string;
+      ownerEmail: string;
+      ownerName?: string;
+    },
+    readonly now: Date,
+  ) {
+    super();
+  }
+}
+
+export class AddStaffMember extends Command<{ staffId: string }> {
+  constructor(
+    readonly input: { name: string; email: string; role: string },
+    readonly context: RequestContext,
+  ) {
+    super();
+  }
+}
+
+export class IssueStaffToken extends Command<IssuedToken> {
+  constructor(
+    readonly staffId: string,
+    readonly label: string,
+    readonly context: RequestContext,
+  ) {
+    super();
+  }
+}
+
+export class RevokeStaffToken extends Command<void> {
+  constructor(
+    readonly staffId: string,
+    readonly tokenId: string,
+    readonly context: RequestContext,
+  ) {
+    super();
+  }
+}
+
+function metadataOf(context: RequestContext) {
+  return {
+    studioId: context.studioId,
+    actor: context.actor,
+    correlationId: context.correlationId,
+    idempotencyKey: context.idempotencyKey ?? null,
+    schemaVersion: 1,
+  };
+}
+
+/** Same Idempotency-Key, same id: a retried request lands on what the first one created. */
+function idFor(kind: string, context: RequestContext): string {
+  if (!context.idempotencyKey) return crypto.randomUUID();
+  const h = createHash('sha256')
+    .update(`${kind}:${context.studioId}:${context.idempotencyKey}`)
+    .digest('hex');
+  return `${h.slice(0, 8)}-${h.slice(8, 12)}-4${h.slice(13, 16)}-a${h.slice(17, 20)}-${h.slice(20, 32)}`;
+}
+
+async function claimStaffEmail(
+  store: EventStore,
+  context: RequestContext,
+  email: string,
+  staffId: string,
+) {
+  const digest = createHash('sha256')
+    .update(`${context.studioId}:${email.trim().toLowerCase()}`)
+    .digest('hex');
+  try {
+    await handleCommand(
+      store,
+      `staffEmail-${digest.slice(0, 40)}`,
+      claimDecider,
+      { type: 'ClaimValue', data: { scope: 'staff-email', holderId: staffId } },
+      { metadata: { ...metadataOf(context), idempotencyKey: null }, now: context.now },
+    );
+  } catch (error) {
+    if (error instanceof ValueAlreadyClaimed)
+      throw new StaffEmailMustBeUniqueInStudio(error.holderId);
+    throw error;
+  }
+}
+
+async function runStaffCommand(store: EventStore, command: StaffCommand, context: RequestContext) {
+  return handleCommand(store, staffStream(command.data.staffId), staffDecider, command, {
+    metadata: metadataOf(context),
+    now: context.now,
+  });
+}
+
+@CommandHandler(CreateStudio)
+export class CreateStudioHandler implements ICommandHandler<CreateStudio> {
+  constructor(@Inject(EVENT_STORE) private readonly store: EventStore) {}
+
+  async execute({ input, now }: CreateStudio) {
+    const studioId = crypto.randomUUID();
+    const ownerStaffId = crypto.randomUUID();
+    const context: RequestContext = {
+      studioId,
+      actor: { type: 'system', id: 'cli' },
+      correlationId: crypto.randomUUID(),
+      now,
+    };
+    const owner = {
+      type: 'AddStaffMember' as const,
+      data: {
+        staffId: ownerStaffId,
+        studioId,
+        name: input.ownerName ?? input.ownerEmail,
+        email: input.ownerEmail,
+        role: 'owner',
+      },
+    };
+    // Check the studio and its owner before anything is written, reporting every problem at once.
+    const studio = {
+      type: 'CreateStudio' as const,
+      data: { studioId, name: input.name, currency: input.currency, timezone: input.timezone },
+    };
+    const errors = [
+      ...problemsOf(() => studioDecider.decide(studio, studioDecider.initialState, now)),
+      ...problemsOf(() => staffDecider.decide(owner, staffDecider.initialState, now)).map((e) => ({
+        ...e,
+        field: e.field === 'name' ? 'ownerName' : e.field === 'email' ? 'ownerEmail' : e.field,
+      })),
+    ];
+    if (errors.length > 0) throw new InvalidInput('The studio cannot be created.', errors);
+    await handleCommand(
+      this.store,
+      studioStream(studioId),
+      studioDecider,
+      {
+        type: 'CreateStudio',
+        data: { studioId, name: input.name, currency: input.currency, timezone: input.timezone },
+      },
+      { metadata: metadataOf(context), now },
+    );
+    await claimStaffEmail(this.store, context, input.ownerEmail, ownerStaffId);
+    await runStaffCommand(this.store, owner, context);
+    const { token, tokenHash } = newToken();
+    await runStaffCommand(
+      this.store,
+      {
+        type: 'IssueStaffToken',
+        data: {
+          staffId: ownerStaffId,
+          studioId,
+          tokenId: crypto.randomUUID(),
+          tokenHash,
+          label: 'owner (studio create)',
+        },
+      },
+      context,
+    );
+    return { studioId, ownerStaffId, token };
+  }
+}
+
+@CommandHandler(AddStaffMember)
+export class AddStaffMemberHandler implements ICommandHandler<AddStaffMember> {
+  constructor(@Inject(EVENT_STORE) private readonly store: EventStore) {}
+
+  async execute({ input, context }: AddStaffMember) {
+    const staffId = idFor('staff', context);
+    const command = {
+      type: 'AddStaffMember' as const,
+      data: { staffId, studioId: context.studioId, ...input },
+    };
+    staffDecider.decide(command, staffDecider.initialState, context.now);
+    await claimStaffEmail(this.store, context, input.email, staffId);
+    await runStaffCommand(this.store, command, context);
+    return { staffId };
+  }
+}
+
+@CommandHandler(IssueStaffToken)
+export class IssueStaffTokenHandler implements ICommandHandler<IssueStaffToken> {
+  constructor(@Inject(EVENT_STORE) private readonly store: EventStore) {}
+
+  async execute({ staffId, label, context }: IssueStaffToken): Promise<IssuedToken> {
+    const tokenId = idFor('token', context);
+    const { token, tokenHash } = newToken();
+    const result = await runStaffCommand(
+      this.store,
+      {
+        type: 'IssueStaffToken',
+        data: { staffId, studioId: context.studioId, tokenId, tokenHash, label },
+      },
+      context,
+    );
+    if (result.replayed) {
+      // The token of the first request was shown once and is not kept: say so rather than guess.
+      throw new TokenIsShownOnlyOnce(tokenId);
+    }
+    return { staffId, tokenId, token };
+  }
+}
+
+export class TokenIsShownOnlyOnce extends RuleViolation {
+  constructor(tokenId: string) {
+    super(
+      'token_already_issued',
+      `This request already issued token ${tokenId}; a token is shown only once. Revoke it and issue another.`,
+      { tokenId },
+    );
+  }
+}
+
+@CommandHandler(RevokeStaffToken)
+export class RevokeStaffTokenHandler implements ICommandHandler<RevokeStaffToken> {
+  constructor(@Inject(EVENT_STORE) private readonly store: EventStore) {}
+
+  async execute({ staffId, tokenId, context }: RevokeStaffToken): Promise<void> {
+    await runStaffCommand(
+      this.store,
+      { type: 'RevokeStaffToken', data: { staffId, studioId: context.studioId, tokenId } },
+      context,
+    );
+  }
+}
+
+function problemsOf(decide: () => unknown): FieldError[] {
+  try {
+    decide();
+    return [];
+  } catch (error) {
+    if (error instanceof InvalidInput) return error.errors;
+    throw error;
+  }
+}

@@ -1,0 +1,179 @@
+import { Inject } from '@nestjs/common';
+import { IQueryHandler, Query, QueryHandler } from '@nestjs/cqrs';
+import type { ClientProfile } from '@clientele/clients';
+import { DATABASE, type Database } from '@clientele/database';
+import { InvalidInput, NotFound } from '@clientele/shared';
+import type { Selectable } from 'kysely';
+import { foldForSearch } from './search-text';
+
+interface ProfileRow {
+  client_id: string;
+  studio_id: string;
+  first_name: string;
+  last_name: string;
+  email: string;
+  phone: string | null;
+  birthday: string | null;
+  address: ClientProfile['address'];
+  username: string | null;
+  registered_at: Date;
+  updated_at: Date;
+  version: number;
+  sort_key: string;
+}
+
+const COLUMNS = [
+  'client_id',
+  'studio_id',
+  'first_name',
+  'last_name',
+  'email',
+  'phone',
+  'birthday',
+  'address',
+  'username',
+  'registered_at',
+  'updated_at',
+  'version',
+  'sort_key',
+] as const;
+
+function toProfile(row: Selectable<ProfileRow>): ClientProfile {
+  return {
+    id: row.client_id,
+    studioId: row.studio_id,
+    firstName: row.first_name,
+    lastName: row.last_name,
+    email: row.email,
+    phone: row.phone,
+    birthday: row.birthday,
+    address: row.address,
+    username: row.username,
+    registeredAt: new Date(row.registered_at).toISOString(),
+    updatedAt: new Date(row.updated_at).toISOString(),
+    version: Number(row.version),
+  };
+}
+
+export class GetClientProfile extends Query<ClientProfile> {
+  constructor(
+    readonly studioId: string,
+    readonly clientId: string,
+  ) {
+    super();
+  }
+}
+
+@QueryHandler(GetClientProfile)
+export class GetClientProfileHandler implements IQueryHandler<GetClientProfile> {
+  constructor(@Inject(DATABASE) private readonly db: Database) {}
+
+  async execute({ studioId, clientId }: GetClientProfile): Promise<ClientProfile> {
+    const row = await this.db.kysely
+      .selectFrom('client_profiles')
+      .select(COLUMNS)
+      .where('client_id', '=', clientId)
+      // Another studio's client is simply not there (invariant 6).
+      .where('studio_id', '=', studioId)
+      .executeTakeFirst();
+    if (!row) throw new NotFound('client', clientId);
+    return toProfile(row as Selectable<ProfileRow>);
+  }
+}
+
+export interface ClientPage {
+  items: ClientProfile[];
+  /** Pass as `cursor` for the next page; null on the last page. */
+  nextCursor: string | null;
+}
+
+export class SearchClients extends Query<ClientPage> {
+  constructor(
+    readonly studioId: string,
+    readonly search: string | undefined,
+    readonly limit: number,
+    readonly cursor: string | undefined,
+  ) {
+    super();
+  }
+}
+
+/** Tokens shorter than this match by prefix; longer ones anywhere (a trigram index serves them). */
+const SUBSTRING_MIN = 3;
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+function escapeLike(text: string): string {
+  return text.replace(/[\\%_]/g, (char) => `\\${char}`);
+}
+
+function encodeCursor(row: { sort_key: string; client_id: string }): string {
+  return Buffer.from(JSON.stringify([row.sort_key, row.client_id])).toString('base64url');
+}
+
+function decodeCursor(cursor: string): [string, string] {
+  try {
+    const value: unknown = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8'));
+    if (
+      Array.isArray(value) &&
+      value.length === 2 &&
+      typeof value[0] === 'string' &&
+      typeof value[1] === 'string' &&
+      UUID.test(value[1])
+    ) {
+      return value as [string, string];
+    }
+  } catch {
+    // fall through to the error below
+  }
+  throw new InvalidInput('The cursor is not one this API gave out.', [
+    { field: 'cursor', message: 'must be the nextCursor of a previous page' },
+  ]);
+}
+
+@QueryHandler(SearchClients)
+export class SearchClientsHandler implements IQueryHandler<SearchClients> {
+  constructor(@Inject(DATABASE) private readonly db: Database) {}
+
+  async execute({ studioId, search, limit, cursor }: SearchClients): Promise<ClientPage> {
+    let query = this.db.kysely
+      .selectFrom('client_profiles')
+      .select(COLUMNS)
+      .where('studio_id', '=', studioId);
+    const tokens = foldForSearch(search ?? '')
+      .split(/\s+/)
+      .filter((token) => token.length > 0)
+      .slice(0, 8);
+    for (const token of tokens) {
+      const pattern = escapeLike(token);
+      query =
+        token.length >= SUBSTRING_MIN
+          ? query.where('search_text', 'like', `%${pattern}%`)
+          : query.where((eb) =>
+              eb.or([
+                eb('first_folded', 'like', `${pattern}%`),
+                eb('last_folded', 'like', `${pattern}%`),
+                eb('email_folded', 'like', `${pattern}%`),
+              ]),
+            );
+    }
+    if (cursor) {
+      const [sortKey, clientId] = decodeCursor(cursor);
+      query = query.where((eb) =>
+        eb.or([
+          eb('sort_key', '>', sortKey),
+          eb.and([eb('sort_key', '=', sortKey), eb('client_id', '>', clientId)]),
+        ]),
+      );
+    }
+    const rows = (await query
+      .orderBy('sort_key')
+      .orderBy('client_id')
+      .limit(limit + 1)
+      .execute()) as Selectable<ProfileRow>[];
+    const page = rows.slice(0, limit);
+    return {
+      items: page.map(toProfile),
+      nextCursor: rows.length > limit ? encodeCursor(page[page.length - 1]!) : null,
+    };
+  }
+}

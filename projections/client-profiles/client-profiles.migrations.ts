@@ -1,0 +1,42 @@
+import { sql, type Kysely, type Migration } from 'kysely';
+
+export const clientProfilesMigrations: Record<string, Migration> = {
+  '2026-11-23T1000_client_profiles': {
+    // eslint-disable-next-line @typescript-eslint/no-explicit-any -- migrations are frozen in time
+    async up(db: Kysely<any>) {
+      await sql`CREATE EXTENSION IF NOT EXISTS pg_trgm`.execute(db);
+      await db.schema
+        .createTable('client_profiles')
+        .addColumn('client_id', 'uuid', (c) => c.primaryKey())
+        .addColumn('studio_id', 'uuid', (c) => c.notNull())
+        .addColumn('first_name', 'text', (c) => c.notNull())
+        .addColumn('last_name', 'text', (c) => c.notNull())
+        .addColumn('email', 'text', (c) => c.notNull())
+        .addColumn('phone', 'text')
+        .addColumn('birthday', 'text')
+        .addColumn('address', 'jsonb')
+        .addColumn('username', 'text')
+        .addColumn('registered_at', 'timestamptz', (c) => c.notNull())
+        .addColumn('updated_at', 'timestamptz', (c) => c.notNull())
+        .addColumn('version', 'integer', (c) => c.notNull())
+        // Folded (lower case, no accents) copies, computed by the projector, for search.
+        .addColumn('first_folded', 'text', (c) => c.notNull())
+        .addColumn('last_folded', 'text', (c) => c.notNull())
+        .addColumn('email_folded', 'text', (c) => c.notNull())
+        .addColumn('search_text', 'text', (c) => c.notNull())
+        .addColumn('sort_key', 'text', (c) => c.notNull())
+        .execute();
+      await sql`CREATE INDEX client_profiles_by_name ON client_profiles (studio_id, sort_key, client_id)`.execute(
+        db,
+      );
+      await sql`CREATE INDEX client_profiles_search ON client_profiles USING gin (search_text gin_trgm_ops)`.execute(
+        db,
+      );
+      for (const column of ['first_folded', 'last_folded', 'email_folded']) {
+        await sql`CREATE INDEX ${sql.id(`client_profiles_prefix_${column}`)} ON client_profiles (studio_id, ${sql.id(column)} text_pattern_ops)`.execute(
+          db,
+        );
+      }
+    },
+  },
+};

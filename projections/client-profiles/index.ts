@@ -1,0 +1,3 @@
+export * from './client-profile.queries';
+export * from './client-profiles.migrations';
+export * from './client-profiles.projection';

@@ -1,0 +1,3 @@
+export * from './staff-directory.migrations';
+export * from './staff-directory.projection';
+export * from './staff-directory.queries';

@@ -1,0 +1,79 @@
+import 'reflect-metadata';
+import type { NestFastifyApplication } from '@nestjs/platform-fastify';
+import { adminActions, loadConfig, openRuntime, type Runtime } from '@clientele/runtime';
+import { createApp } from '../../apps/api/create-app';
+import { openTestDatabase } from './test-database';
+
+export interface Reply {
+  status: number;
+  headers: Record<string, string | string[] | number | undefined>;
+  body: any; // eslint-disable-line @typescript-eslint/no-explicit-any -- tests read what they assert
+  text: string;
+}
+
+export interface TestApp {
+  app: NestFastifyApplication;
+  runtime: Runtime;
+  call(
+    method: 'GET' | 'POST' | 'PATCH' | 'PUT' | 'DELETE',
+    url: string,
+    options?: { token?: string; body?: unknown; raw?: string; headers?: Record<string, string> },
+  ): Promise<Reply>;
+  createStudio(name?: string): Promise<{ studioId: string; token: string }>;
+  close(): Promise<void>;
+}
+
+/** The whole API over a fresh database (PGlite, or PostgreSQL with DATABASE_URL), in process. */
+export async function startTestApp(): Promise<TestApp> {
+  const database = await openTestDatabase();
+  const runtime = await openRuntime(
+    { ...loadConfig({}), readConsistencyTimeoutMs: 10_000 },
+    'server',
+    {
+      database,
+    },
+  );
+  runtime.runner.start();
+  const app = await createApp(runtime, { logger: false });
+  let studios = 0;
+  return {
+    app,
+    runtime,
+    async call(method, url, options = {}) {
+      const headers: Record<string, string> = { ...(options.headers ?? {}) };
+      if (options.token) headers.authorization = `Bearer ${options.token}`;
+      let payload: string | undefined;
+      if (options.raw !== undefined) payload = options.raw;
+      else if (options.body !== undefined) payload = JSON.stringify(options.body);
+      if (payload !== undefined && !headers['content-type'])
+        headers['content-type'] = 'application/json';
+      const response = await app.inject({
+        method,
+        url,
+        headers,
+        ...(payload !== undefined ? { payload } : {}),
+      });
+      let body: unknown = undefined;
+      try {
+        body = response.body ? JSON.parse(response.body) : undefined;
+      } catch {
+        body = undefined;
+      }
+      return { status: response.statusCode, headers: response.headers, body, text: response.body };
+    },
+    async createStudio(name = `Studio ${++studios}`) {
+      const result = await adminActions['studio.create'](runtime, {
+        name,
+        currency: 'USD',
+        timezone: 'America/New_York',
+        ownerEmail: `owner${studios}@example.com`,
+      });
+      return { studioId: result.studioId, token: result.token };
+    },
+    async close() {
+      await app.close();
+      await runtime.close();
+      await database.close();
+    },
+  };
+}
