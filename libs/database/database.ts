@@ -1,10 +1,10 @@
 import { PGlite } from '@electric-sql/pglite';
 import { pg_trgm } from '@electric-sql/pglite/contrib/pg_trgm';
 import { Kysely, PostgresDialect } from 'kysely';
-import { Pool, type PoolConfig } from 'pg';
+import { Pool, type PoolConfig, type QueryConfig } from 'pg';
 import { Mutex } from './mutex';
 import { PGliteDialect } from './pglite-dialect';
-import type { SqlExecutor } from './sql-executor';
+import type { QueryOptions, SqlExecutor } from './sql-executor';
 
 /**
  * One PostgreSQL database, on a server (`pg`) or embedded (PGlite): read models through Kysely,
@@ -47,15 +47,16 @@ async function openPostgres(url: string, options: DatabaseOptions): Promise<Data
   }
   const pool = new Pool(config);
   const executor: SqlExecutor = {
-    async query(text, params) {
-      return (await pool.query(text, params as unknown[])).rows;
+    async query(text, params, options) {
+      return (await pool.query(queryConfig(text, params, options))).rows;
     },
     async transaction(fn) {
       const client = await pool.connect();
       try {
         await client.query('BEGIN');
         const tx: SqlExecutor = {
-          query: async (text, params) => (await client.query(text, params as unknown[])).rows,
+          query: async (text, params, options) =>
+            (await client.query(queryConfig(text, params, options))).rows,
           transaction: (inner) => inner(tx),
         };
         const result = await fn(tx);
@@ -79,6 +80,18 @@ async function openPostgres(url: string, options: DatabaseOptions): Promise<Data
       // Kysely ends the pool only if it ever used it; the event store may have used it alone.
       if (!pool.ended) await pool.end();
     },
+  };
+}
+
+function queryConfig(
+  text: string,
+  params?: readonly unknown[],
+  options?: QueryOptions,
+): QueryConfig {
+  return {
+    text,
+    ...(params ? { values: params as unknown[] } : {}),
+    ...(options?.name ? { name: options.name } : {}),
   };
 }
 
