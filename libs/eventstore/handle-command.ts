@@ -13,6 +13,12 @@ export interface CommandContext {
   now: Date;
   /** `If-Match`: the revision the caller last saw. A mismatch is a WrongExpectedVersion. */
   expectedRevision?: number;
+  /**
+   * The stream is almost certainly new (a fresh id): decide on the empty state and append with
+   * `no_stream` without reading first. If it exists after all, the usual read-decide-append
+   * runs, so the outcome is the same; only the common case saves a round trip.
+   */
+  expectNew?: boolean;
 }
 
 export interface CommandResult<Event, State> {
@@ -41,6 +47,25 @@ export async function handleCommand<Command, Event extends DomainEvent, State>(
   command: Command,
   context: CommandContext,
 ): Promise<CommandResult<Event, State>> {
+  if (context.expectNew && context.expectedRevision === undefined) {
+    const events = decider.decide(command, decider.initialState, context.now);
+    if (events.length > 0) {
+      try {
+        const result = await store.append(stream, events.map(toNewEvent(context)), {
+          expectedRevision: 'no_stream',
+        });
+        return {
+          state: events.reduce(decider.evolve, decider.initialState),
+          revision: result.nextExpectedRevision,
+          appended: events,
+          lastPosition: result.lastPosition,
+          replayed: false,
+        };
+      } catch (error) {
+        if (!(error instanceof WrongExpectedVersion)) throw error;
+      }
+    }
+  }
   for (let attempt = 1; ; attempt++) {
     const history = await store.readStream(stream);
     const revision = history.length === 0 ? -1 : history[history.length - 1]!.revision;
@@ -63,11 +88,9 @@ export async function handleCommand<Command, Event extends DomainEvent, State>(
     if (events.length === 0) return { state, revision, appended: [], replayed: false };
     const expected: ExpectedRevision = revision < 0 ? 'no_stream' : revision;
     try {
-      const result = await store.append(
-        stream,
-        events.map((event) => ({ type: event.type, data: event.data, metadata: context.metadata })),
-        { expectedRevision: expected },
-      );
+      const result = await store.append(stream, events.map(toNewEvent(context)), {
+        expectedRevision: expected,
+      });
       return {
         state: events.reduce(decider.evolve, state),
         revision: result.nextExpectedRevision,
@@ -80,4 +103,8 @@ export async function handleCommand<Command, Event extends DomainEvent, State>(
       if (!retry || attempt >= MAX_ATTEMPTS) throw error;
     }
   }
+}
+
+function toNewEvent(context: CommandContext) {
+  return (event: DomainEvent) => ({ type: event.type, data: event.data, metadata: context.metadata });
 }

@@ -1,4 +1,5 @@
 import { benchEventStore } from './eventstore.bench';
+import { benchHttp } from './http.bench';
 
 /**
  * `npm run bench`: every benchmark against the PostgreSQL at DATABASE_URL, printed to stdout as
@@ -6,6 +7,7 @@ import { benchEventStore } from './eventstore.bench';
  */
 const sections: Record<string, (url: string) => Promise<object>> = {
   eventStore: benchEventStore,
+  registerClientOverHttp: benchHttp,
   // Add further sections here: `name: (url) => benchSomething(url)`.
 };
 

@@ -85,6 +85,7 @@ export class RegisterClientHandler implements ICommandHandler<RegisterClient> {
     const result = await handleCommand(this.store, clientStream(clientId), clientDecider, command, {
       metadata: metadataOf(context),
       now: context.now,
+      expectNew: true,
     });
     return toProfile(result.state, result.revision, context.now);
   }

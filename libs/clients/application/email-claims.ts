@@ -41,7 +41,12 @@ export async function claimEmail(
       stream,
       claimDecider,
       { type: 'ClaimValue', data: { scope: SCOPE, holderId: clientId, takeOverFrom } },
-      { metadata: { ...metadataOf(context), idempotencyKey: null }, now: context.now },
+      {
+        metadata: { ...metadataOf(context), idempotencyKey: null },
+        now: context.now,
+        // Most emails have never been claimed: try that first.
+        expectNew: takeOverFrom === undefined,
+      },
     );
   try {
     await claim();

@@ -1,0 +1,103 @@
+import { claimDecider, ValueAlreadyClaimed, type ClaimCommand } from '@clientele/shared';
+import { migrateToLatest, type Database } from '@clientele/database';
+import { openTestDatabase } from '../../test/support/test-database';
+import { handleCommand, type CommandContext } from './handle-command';
+import { eventStoreMigrations } from './postgres/eventstore.migrations';
+import { PostgresEventStore } from './postgres/postgres-event-store';
+import { WrongExpectedVersion } from './wrong-expected-version.error';
+
+let db: Database;
+let store: PostgresEventStore;
+
+beforeAll(async () => {
+  db = await openTestDatabase();
+  await migrateToLatest(db, eventStoreMigrations);
+  store = new PostgresEventStore(db.sql, { name: db.kind });
+});
+afterAll(() => db.close());
+
+const context = (over: Partial<CommandContext> = {}): CommandContext => ({
+  metadata: {
+    studioId: 's1',
+    actor: { type: 'staff', id: 'staff-1' },
+    correlationId: 'c1',
+    idempotencyKey: null,
+    schemaVersion: 1,
+  },
+  now: new Date(),
+  ...over,
+});
+const claim = (holderId: string): ClaimCommand => ({
+  type: 'ClaimValue',
+  data: { scope: 'test', holderId },
+});
+let n = 0;
+const fresh = () => `claim-${++n}-${Date.now()}`;
+
+describe('handling a command', () => {
+  it('reads, decides and appends with the revision it read, recording the metadata', async () => {
+    const stream = fresh();
+    const result = await handleCommand(store, stream, claimDecider, claim('a'), context());
+    expect(result).toMatchObject({ revision: 0, replayed: false, state: { holderId: 'a' } });
+    const [event] = await store.readStream(stream);
+    expect(event!.metadata).toMatchObject({
+      studioId: 's1',
+      actor: { type: 'staff', id: 'staff-1' },
+    });
+  });
+
+  it('lets exactly one of many parallel commands on one stream win when they conflict', async () => {
+    const stream = fresh();
+    const outcomes = await Promise.allSettled(
+      Array.from({ length: 10 }, (_, i) =>
+        handleCommand(store, stream, claimDecider, claim(`h${i}`), context()),
+      ),
+    );
+    expect(outcomes.filter((o) => o.status === 'fulfilled')).toHaveLength(1);
+    // The losers re-read after the conflict and were refused by the rule, not by the store.
+    for (const o of outcomes.filter((o) => o.status === 'rejected')) {
+      expect((o as PromiseRejectedResult).reason).toBeInstanceOf(ValueAlreadyClaimed);
+    }
+    expect(await store.readStream(stream)).toHaveLength(1);
+  });
+
+  it('with expectNew, appends without reading, and still decides right when the stream exists', async () => {
+    const stream = fresh();
+    await handleCommand(store, stream, claimDecider, claim('a'), context({ expectNew: true }));
+    await expect(
+      handleCommand(store, stream, claimDecider, claim('b'), context({ expectNew: true })),
+    ).rejects.toBeInstanceOf(ValueAlreadyClaimed);
+    const again = await handleCommand(
+      store,
+      stream,
+      claimDecider,
+      claim('a'),
+      context({ expectNew: true }),
+    );
+    expect(again.appended).toEqual([]);
+  });
+
+  it('applies an idempotency key once: the retry is told it was replayed', async () => {
+    const stream = fresh();
+    const keyed = context({ metadata: { ...context().metadata, idempotencyKey: 'key-1' } });
+    await handleCommand(store, stream, claimDecider, claim('a'), keyed);
+    const retry = await handleCommand(store, stream, claimDecider, claim('a'), keyed);
+    expect(retry).toMatchObject({ replayed: true, appended: [] });
+    expect(await store.readStream(stream)).toHaveLength(1);
+  });
+
+  it('refuses a stale expected revision (If-Match) instead of retrying', async () => {
+    const stream = fresh();
+    await handleCommand(store, stream, claimDecider, claim('a'), context());
+    await expect(
+      handleCommand(
+        store,
+        stream,
+        claimDecider,
+        { type: 'ReleaseValue', data: { scope: 'test', holderId: 'a' } },
+        context({ expectedRevision: 5 }),
+      ),
+    ).rejects.toBeInstanceOf(WrongExpectedVersion);
+    expect(await store.readStream(stream)).toHaveLength(1);
+  });
+});
