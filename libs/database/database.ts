@@ -42,6 +42,11 @@ async function openPostgres(url: string, options: DatabaseOptions): Promise<Data
   if (options.schema) {
     const admin = new Pool({ connectionString: url, max: 1 });
     await admin.query(`CREATE SCHEMA IF NOT EXISTS ${quoteIdent(options.schema)}`);
+    // Extensions belong to the database, not a schema: keep them in public, which every
+    // isolated schema's search_path includes. Parallel suites may race to create it.
+    await admin
+      .query('CREATE EXTENSION IF NOT EXISTS pg_trgm WITH SCHEMA public')
+      .catch(() => undefined);
     await admin.end();
     config.options = `-c search_path=${options.schema},public`;
   }
@@ -141,3 +146,6 @@ export function quoteIdent(name: string): string {
   if (!/^[a-z_][a-z0-9_]*$/.test(name)) throw new Error(`Unsafe SQL identifier: ${name}`);
   return `"${name}"`;
 }
+
+/** Injection token of the Database. */
+export const DATABASE = Symbol('Database');
