@@ -8,7 +8,8 @@ import type { QueryOptions, SqlExecutor } from './sql-executor';
 
 /**
  * One PostgreSQL database, on a server (`pg`) or embedded (PGlite): read models through Kysely,
- * the event store's hand-written SQL through `sql`. Both paths share one connection discipline.
+ * the event store's hand-written SQL through `sql`. On a server they are two pools: `sql` commits
+ * durably, `kysely` (derived data only) commits asynchronously.
  */
 export interface Database {
   readonly kind: 'postgres' | 'pglite';
@@ -51,6 +52,13 @@ async function openPostgres(url: string, options: DatabaseOptions): Promise<Data
     config.options = `-c search_path=${options.schema},public`;
   }
   const pool = new Pool(config);
+  // Read models and stored idempotency answers are derived: a crash can lose their last
+  // milliseconds and the log rebuilds them (a checkpoint commits with its batch, so both are
+  // lost together). They commit without waiting for the WAL flush; events never do.
+  const derived = new Pool({
+    ...config,
+    options: [config.options, '-c synchronous_commit=off'].filter(Boolean).join(' '),
+  });
   const executor: SqlExecutor = {
     async query(text, params, options) {
       return (await pool.query(queryConfig(text, params, options))).rows;
@@ -75,15 +83,16 @@ async function openPostgres(url: string, options: DatabaseOptions): Promise<Data
       }
     },
   };
-  const kysely = new Kysely<unknown>({ dialect: new PostgresDialect({ pool }) });
+  const kysely = new Kysely<unknown>({ dialect: new PostgresDialect({ pool: derived }) });
   return {
     kind: 'postgres',
     kysely,
     sql: executor,
     async close() {
       await kysely.destroy();
-      // Kysely ends the pool only if it ever used it; the event store may have used it alone.
-      if (!pool.ended) await pool.end();
+      // Kysely ends its pool only if it ever used it.
+      if (!derived.ended) await derived.end();
+      await pool.end();
     },
   };
 }

@@ -8,7 +8,7 @@ import { openDatabase, type Database } from '@clientele/database';
 export async function openTestDatabase(): Promise<Database> {
   const url = process.env.DATABASE_URL;
   if (!url) return openDatabase({});
-  return openDatabase({ url, schema: `t_${randomBytes(6).toString('hex')}`, poolSize: 40 });
+  return openDatabase({ url, schema: `t_${randomBytes(6).toString('hex')}`, poolSize: 12 });
 }
 
 export const onPostgres = Boolean(process.env.DATABASE_URL);
