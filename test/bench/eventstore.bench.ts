@@ -1,10 +1,8 @@
 import { randomBytes, randomUUID } from 'node:crypto';
 import { cpus } from 'node:os';
 import { performance } from 'node:perf_hooks';
-import {
-  getPostgreSQLEventStore,
-  type PostgresEventStore as EmmettStore,
-} from '@event-driven-io/emmett-postgresql';
+import { fork } from 'node:child_process';
+import type { PostgresEventStore as EmmettStore } from '@event-driven-io/emmett-postgresql';
 import { Pool } from 'pg';
 import { migrateToLatest, openDatabase, quoteIdent } from '@clientele/database';
 import {
@@ -20,7 +18,8 @@ import {
  *
  * Every writer appends one event at a time to streams of its own with the exact expected
  * revision; "read then append" reads the stream first, as a command handler does. Each figure
- * follows a warm-up at the same concurrency; the order of the two stores alternates.
+ * is taken in a fresh process after a warm-up at the same concurrency on fresh streams; the order
+ * of the two stores alternates from one phase to the next.
  */
 export interface EventStoreBenchOptions {
   /** Length of each timed run. */
@@ -36,8 +35,8 @@ interface Contender {
   create(stream: string): Promise<void>;
   /** Appends one event at the revision this writer last saw. */
   appendNext(stream: string): Promise<void>;
-  /** Reads the stream, then appends at the revision read. */
-  readThenAppend(stream: string): Promise<void>;
+  /** Reads the stream, then appends at the revision read; returns how many events it read. */
+  readThenAppend(stream: string): Promise<number>;
   close(): Promise<void>;
 }
 
@@ -48,6 +47,8 @@ interface RunResult {
   perSecond: number;
   p50Ms: number;
   p99Ms: number;
+  /** Read then append only: the mean length of the streams read. */
+  eventsPerRead?: number;
 }
 
 const STREAMS_PER_WRITER = 8;
@@ -60,52 +61,39 @@ export async function benchEventStore(
   const warmUpSeconds = options.warmUpSeconds ?? 1.5;
   const poolSize = options.poolSize ?? 32;
   const suffix = randomBytes(4).toString('hex');
-  const oursSchema = `bench_ours_${suffix}`;
-  const emmettSchema = `bench_emmett_${suffix}`;
-
-  const ours = await openOurs(url, oursSchema, poolSize);
-  const emmett = await openEmmett(url, emmettSchema);
-  const contenders = { ours, emmett };
-  const results: Record<string, Record<string, RunResult>> = { ours: {}, emmett: {} };
+  const schemas = { ours: `bench_ours_${suffix}`, emmett: `bench_emmett_${suffix}` };
+  const results: Record<Name, Record<string, RunResult>> = { ours: {}, emmett: {} };
 
   try {
-    const phases: { label: string; writers: number; mode: 'append' | 'readThenAppend' }[] = [
-      { label: 'append_1_writer', writers: 1, mode: 'append' },
-      { label: 'append_8_writers', writers: 8, mode: 'append' },
-      { label: 'append_32_writers', writers: 32, mode: 'append' },
-      { label: 'read_then_append_32_writers', writers: 32, mode: 'readThenAppend' },
-    ];
-    for (const [index, phase] of phases.entries()) {
-      const order = index % 2 === 0 ? (['ours', 'emmett'] as const) : (['emmett', 'ours'] as const);
+    await prepareOurs(url, schemas.ours);
+    await prepareEmmett(url, schemas.emmett);
+    for (const [index, phase] of PHASES.entries()) {
+      // Alternate who goes first, so a drift in the machine's load does not favour one side.
+      const order: Name[] = index % 2 === 0 ? ['ours', 'emmett'] : ['emmett', 'ours'];
       for (const name of order) {
-        const contender = contenders[name];
-        const streams = Array.from({ length: phase.writers }, (_, writer) =>
-          Array.from(
-            { length: STREAMS_PER_WRITER },
-            (_, i) => `bench-${phase.label}-${writer}-${i}-${randomUUID()}`,
-          ),
-        );
-        await Promise.all(streams.flat().map((stream) => contender.create(stream)));
-        const op = (stream: string) =>
-          phase.mode === 'append' ? contender.appendNext(stream) : contender.readThenAppend(stream);
-        await runFor(warmUpSeconds, streams, op);
-        const result = await runFor(seconds, streams, op);
-        results[name]![phase.label] = result;
+        const result = await runInChild({
+          name,
+          url,
+          schema: schemas[name],
+          poolSize,
+          seconds,
+          warmUpSeconds,
+          ...phase,
+        });
+        results[name][phase.label] = result;
         console.error(
           `eventStore ${name} ${phase.label}: ${result.perSecond}/s p50 ${result.p50Ms} ms p99 ${result.p99Ms} ms`,
         );
       }
     }
   } finally {
-    await ours.close();
-    await emmett.close();
-    await dropSchemas(url, [oursSchema, emmettSchema]);
+    await dropSchemas(url, Object.values(schemas));
   }
 
   const ratio = Object.fromEntries(
-    Object.keys(results.ours!).map((label) => [
+    PHASES.map(({ label }) => [
       label,
-      round(results.ours![label]!.perSecond / results.emmett![label]!.perSecond, 2),
+      round(results.ours[label]!.perSecond / results.emmett[label]!.perSecond, 2),
     ]),
   );
   return {
@@ -120,8 +108,11 @@ export async function benchEventStore(
         data: JSON.stringify(eventData()).length,
         metadata: JSON.stringify(metadata()).length,
       },
-      ours: `PostgresEventStore, pg pool of ${poolSize}, one statement per append`,
-      emmett: `@event-driven-io/emmett-postgresql 0.42.0, getPostgreSQLEventStore(connectionString) defaults (pg pool of 10)`,
+      isolation:
+        'each run in a fresh Node process (Emmett sets pg type parsers process-wide), each store in its own schema, fresh streams per run',
+      ours: `PostgresEventStore, pg pool of ${poolSize}, one named statement per append`,
+      emmett:
+        '@event-driven-io/emmett-postgresql 0.42.0, getPostgreSQLEventStore(connectionString) with its default pg pool of 10, schema migrated once beforehand (autoMigration None)',
     },
     ours: results.ours,
     emmett: results.emmett,
@@ -129,19 +120,93 @@ export async function benchEventStore(
   };
 }
 
+type Name = 'ours' | 'emmett';
+
+const PHASES = [
+  { label: 'append_1_writer', writers: 1, mode: 'append' },
+  { label: 'append_8_writers', writers: 8, mode: 'append' },
+  { label: 'append_32_writers', writers: 32, mode: 'append' },
+  { label: 'read_then_append_32_writers', writers: 32, mode: 'readThenAppend' },
+] as const;
+
+interface Job {
+  name: Name;
+  url: string;
+  schema: string;
+  poolSize: number;
+  seconds: number;
+  warmUpSeconds: number;
+  label: string;
+  writers: number;
+  mode: 'append' | 'readThenAppend';
+}
+
+const CHILD_FLAG = '--eventstore-bench-child';
+
+function runInChild(job: Job): Promise<RunResult> {
+  return new Promise((resolve, reject) => {
+    // stdout stays clean for the one JSON document; progress and errors go to stderr.
+    const child = fork(__filename, [CHILD_FLAG], { stdio: ['ignore', 'ignore', 'inherit', 'ipc'] });
+    let result: RunResult | undefined;
+    child.once('message', (message) => (result = message as RunResult));
+    child.once('error', reject);
+    child.once('exit', (code) =>
+      result && code === 0
+        ? resolve(result)
+        : reject(new Error(`Bench run ${job.name} ${job.label} exited with code ${code}`)),
+    );
+    child.send(job);
+  });
+}
+
+async function runJob(job: Job): Promise<RunResult> {
+  const contender =
+    job.name === 'ours'
+      ? await openOurs(job.url, job.schema, job.poolSize)
+      : await openEmmett(job.url, job.schema);
+  try {
+    const streams = Array.from({ length: job.writers }, (_, writer) =>
+      Array.from(
+        { length: STREAMS_PER_WRITER },
+        (_, i) => `bench-${job.label}-${writer}-${i}-${randomUUID()}`,
+      ),
+    );
+    for (const own of streams) await Promise.all(own.map((stream) => contender.create(stream)));
+    const op = (stream: string) =>
+      job.mode === 'append' ? contender.appendNext(stream) : contender.readThenAppend(stream);
+    await runFor(job.warmUpSeconds, streams, op);
+    return await runFor(job.seconds, streams, op);
+  } finally {
+    await contender.close();
+  }
+}
+
+if (process.argv.includes(CHILD_FLAG)) {
+  process.once('message', (job: Job) => {
+    runJob(job).then(
+      (result) => process.send!(result, () => process.exit(0)),
+      (error: unknown) => {
+        console.error(error);
+        process.exit(1);
+      },
+    );
+  });
+}
+
 async function runFor(
   seconds: number,
   streams: string[][],
-  op: (stream: string) => Promise<void>,
+  op: (stream: string) => Promise<number | void>,
 ): Promise<RunResult> {
   const latencies: number[] = [];
+  let eventsRead = 0;
   const started = performance.now();
   const deadline = started + seconds * 1000;
   await Promise.all(
     streams.map(async (own) => {
       for (let i = 0; performance.now() < deadline; i++) {
         const t0 = performance.now();
-        await op(own[i % own.length]!);
+        eventsRead += (await op(own[i % own.length]!)) ?? 0;
         latencies.push(performance.now() - t0);
       }
     }),
@@ -155,12 +220,21 @@ async function runFor(
     perSecond: Math.round(latencies.length / elapsed),
     p50Ms: round(percentile(latencies, 0.5), 2),
     p99Ms: round(percentile(latencies, 0.99), 2),
+    ...(eventsRead > 0 ? { eventsPerRead: round(eventsRead / latencies.length, 1) } : {}),
   };
+}
+
+async function prepareOurs(url: string, schema: string): Promise<void> {
+  const db = await openDatabase({ url, schema, poolSize: 1 });
+  try {
+    await migrateToLatest(db, eventStoreMigrations);
+  } finally {
+    await db.close();
+  }
 }
 
 async function openOurs(url: string, schema: string, poolSize: number): Promise<Contender> {
   const db = await openDatabase({ url, schema, poolSize });
-  await migrateToLatest(db, eventStoreMigrations);
   const store = PostgresEventStore.forDatabase(db, { closeDatabase: true });
   const revisions = new Map<string, number>();
   const event = (): NewEvent => ({
@@ -186,19 +260,36 @@ async function openOurs(url: string, schema: string, poolSize: number): Promise<
       await store.append(stream, [event()], {
         expectedRevision: last ? last.revision : 'no_stream',
       });
+      return events.length;
     },
     close: () => store.close(),
   };
 }
 
-async function openEmmett(url: string, schema: string): Promise<Contender> {
+async function prepareEmmett(url: string, schema: string): Promise<void> {
   const admin = new Pool({ connectionString: url, max: 1 });
   await admin.query(`CREATE SCHEMA IF NOT EXISTS ${quoteIdent(schema)}`);
   await admin.end();
+  const store = await emmettStore(url, schema);
+  try {
+    await store.schema.migrate();
+  } finally {
+    await store.close();
+  }
+}
+
+/** Loaded on demand: Emmett sets pg's type parsers for the whole process when it connects. */
+async function emmettStore(url: string, schema: string): Promise<EmmettStore> {
+  const { getPostgreSQLEventStore } = await import('@event-driven-io/emmett-postgresql');
   const connectionString = new URL(url);
   connectionString.searchParams.set('options', `-c search_path=${schema},public`);
-  const store: EmmettStore = getPostgreSQLEventStore(connectionString.toString());
-  await store.schema.migrate();
+  return getPostgreSQLEventStore(connectionString.toString(), {
+    schema: { autoMigration: 'None' },
+  });
+}
+
+async function openEmmett(url: string, schema: string): Promise<Contender> {
+  const store = await emmettStore(url, schema);
   const versions = new Map<string, bigint>();
   const event = () => ({ type: 'BenchEventHappened', data: eventData(), metadata: metadata() });
   return {
@@ -218,6 +309,7 @@ async function openEmmett(url: string, schema: string): Promise<Contender> {
       await store.appendToStream(stream, [event()], {
         expectedStreamVersion: read.currentStreamVersion,
       });
+      return read.events.length;
     },
     close: () => store.close(),
   };
