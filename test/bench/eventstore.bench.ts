@@ -206,7 +206,8 @@ async function runFor(
     streams.map(async (own) => {
       for (let i = 0; performance.now() < deadline; i++) {
         const t0 = performance.now();
-        eventsRead += (await op(own[i % own.length]!)) ?? 0;
+        const read = await op(own[i % own.length]!);
+        eventsRead += read ?? 0; // not `x += await …`: that would read x before the await
         latencies.push(performance.now() - t0);
       }
     }),
