@@ -32,7 +32,7 @@ export interface EventStoreBenchOptions {
 interface Contender {
   name: string;
   /** Creates the stream with its first event. */
-  create(stream: string): Promise<void>;
+  create(stream: string, events: number): Promise<void>;
   /** Appends one event at the revision this writer last saw. */
   appendNext(stream: string): Promise<void>;
   /** Reads the stream, then appends at the revision read; returns how many events it read. */
@@ -52,6 +52,10 @@ interface RunResult {
 }
 
 const STREAMS_PER_WRITER = 8;
+/** Read then append: events a stream starts with, warm-up rounds, timed rounds. */
+const READ_SEED = 20;
+const READ_WARM_UP_ROUNDS = 2;
+const READ_ROUNDS = 30;
 
 export async function benchEventStore(
   url: string,
@@ -104,6 +108,7 @@ export async function benchEventStore(
       secondsPerRun: seconds,
       warmUpSecondsPerRun: warmUpSeconds,
       streamsPerWriter: STREAMS_PER_WRITER,
+      readThenAppend: `fixed work: streams seeded with ${READ_SEED} events, ${READ_WARM_UP_ROUNDS} warm-up rounds, then ${READ_ROUNDS} timed rounds (one read and one append per stream per round)`,
       eventJsonBytes: {
         data: JSON.stringify(eventData()).length,
         metadata: JSON.stringify(metadata()).length,
@@ -171,11 +176,21 @@ async function runJob(job: Job): Promise<RunResult> {
         (_, i) => `bench-${job.label}-${writer}-${i}-${randomUUID()}`,
       ),
     );
-    for (const own of streams) await Promise.all(own.map((stream) => contender.create(stream)));
-    const op = (stream: string) =>
-      job.mode === 'append' ? contender.appendNext(stream) : contender.readThenAppend(stream);
-    await runFor(job.warmUpSeconds, streams, op);
-    return await runFor(job.seconds, streams, op);
+    if (job.mode === 'append') {
+      for (const own of streams)
+        await Promise.all(own.map((stream) => contender.create(stream, 1)));
+      const op = (stream: string) => contender.appendNext(stream);
+      await runFor({ seconds: job.warmUpSeconds }, streams, op);
+      return await runFor({ seconds: job.seconds }, streams, op);
+    }
+    // Reading costs what the stream holds: both stores read streams of the same lengths, seeded
+    // with READ_SEED events and growing by one per round.
+    for (const own of streams) {
+      await Promise.all(own.map((stream) => contender.create(stream, READ_SEED)));
+    }
+    const op = (stream: string) => contender.readThenAppend(stream);
+    await runFor({ rounds: READ_WARM_UP_ROUNDS }, streams, op);
+    return await runFor({ rounds: READ_ROUNDS }, streams, op);
   } finally {
     await contender.close();
   }
@@ -193,18 +208,20 @@ if (process.argv.includes(CHILD_FLAG)) {
   });
 }
 
+/** Runs until `seconds` have passed, or until each writer has gone `rounds` times over its streams. */
 async function runFor(
-  seconds: number,
+  limit: { seconds: number } | { rounds: number },
   streams: string[][],
   op: (stream: string) => Promise<number | void>,
 ): Promise<RunResult> {
   const latencies: number[] = [];
   let eventsRead = 0;
   const started = performance.now();
-  const deadline = started + seconds * 1000;
+  const deadline = 'seconds' in limit ? started + limit.seconds * 1000 : Infinity;
+  const count = 'rounds' in limit ? limit.rounds * STREAMS_PER_WRITER : Infinity;
   await Promise.all(
     streams.map(async (own) => {
-      for (let i = 0; performance.now() < deadline; i++) {
+      for (let i = 0; i < count && performance.now() < deadline; i++) {
         const t0 = performance.now();
         const read = await op(own[i % own.length]!);
         eventsRead += read ?? 0; // not `x += await …`: that would read x before the await
@@ -245,8 +262,10 @@ async function openOurs(url: string, schema: string, poolSize: number): Promise<
   });
   return {
     name: 'ours',
-    async create(stream) {
-      const result = await store.append(stream, [event()], { expectedRevision: 'no_stream' });
+    async create(stream, events) {
+      const result = await store.append(stream, Array.from({ length: events }, event), {
+        expectedRevision: 'no_stream',
+      });
       revisions.set(stream, result.nextExpectedRevision);
     },
     async appendNext(stream) {
@@ -295,8 +314,8 @@ async function openEmmett(url: string, schema: string): Promise<Contender> {
   const event = () => ({ type: 'BenchEventHappened', data: eventData(), metadata: metadata() });
   return {
     name: 'emmett',
-    async create(stream) {
-      const result = await store.appendToStream(stream, [event()]);
+    async create(stream, events) {
+      const result = await store.appendToStream(stream, Array.from({ length: events }, event));
       versions.set(stream, result.nextExpectedStreamVersion);
     },
     async appendNext(stream) {
