@@ -17,6 +17,11 @@ export interface ProjectionRunnerOptions {
   catchUpBatchSize?: number;
   /** How long an idle runner sleeps before it looks again, unless woken. */
   idleMs?: number;
+  /**
+   * After a batch that was not full, wait this long before reading again, so that under load
+   * batches gather a few milliseconds of events instead of one event per transaction.
+   */
+  coalesceMs?: number;
   onError?: (projection: string, error: unknown) => void;
 }
 
@@ -45,6 +50,7 @@ export class ProjectionRunner {
   private readonly liveBatchSize: number;
   private readonly catchUpBatchSize: number;
   private readonly idleMs: number;
+  private readonly coalesceMs: number;
   private stopped = true;
   private wake: (() => void) | null = null;
   private wakeSignal: Promise<void> = Promise.resolve();
@@ -59,6 +65,7 @@ export class ProjectionRunner {
     this.liveBatchSize = options.liveBatchSize ?? 100;
     this.catchUpBatchSize = options.catchUpBatchSize ?? 1000;
     this.idleMs = options.idleMs ?? 25;
+    this.coalesceMs = options.coalesceMs ?? 5;
     for (const projection of projections) {
       this.lanes.set(projection.name, {
         projection,
@@ -167,6 +174,7 @@ export class ProjectionRunner {
         continue;
       }
       if (applied === 0) await Promise.race([this.wakeSignal, delay(this.idleMs)]);
+      else if (applied < lane.batchSize) await delay(this.coalesceMs);
     }
   }
 
@@ -186,6 +194,7 @@ export class ProjectionRunner {
         locked: boolean;
       }>`SELECT pg_try_advisory_xact_lock(hashtext(${lockKey(name)})) AS locked`.execute(trx);
       if (!rows[0]?.locked) return false;
+      // A statement of its own, after the lock: its snapshot sees the last holder's commit.
       const current = await trx
         .selectFrom('projection_checkpoints')
         .select('checkpoint')
