@@ -29,20 +29,27 @@ function alive(pid: number): boolean {
   }
 }
 
-/** One process at a time opens the PGlite folder: two would corrupt it. */
+/** Folders this process holds: a second open in the same process would corrupt them too. */
+const held = new Set<string>();
+
+/** One opener at a time for the PGlite folder: two would corrupt it. */
 function takeLock(dataDir: string, who: string): () => void {
   mkdirSync(dataDir, { recursive: true });
   const path = lockFile(dataDir);
   if (existsSync(path)) {
     const holder = JSON.parse(readFileSync(path, 'utf8')) as { pid: number; who: string };
-    if (holder.pid !== process.pid && alive(holder.pid)) {
+    if ((holder.pid !== process.pid || held.has(path)) && alive(holder.pid)) {
       throw new Error(
         `${dataDir} is in use by ${holder.who} (pid ${holder.pid}). Stop it first, or set DATABASE_URL to use a PostgreSQL server.`,
       );
     }
   }
   writeFileSync(path, JSON.stringify({ pid: process.pid, who }));
-  return () => rmSync(path, { force: true });
+  held.add(path);
+  return () => {
+    held.delete(path);
+    rmSync(path, { force: true });
+  };
 }
 
 export async function openEmbedded(

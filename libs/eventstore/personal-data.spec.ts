@@ -1,0 +1,55 @@
+import { migrateToLatest, type Database } from '@clientele/database';
+import { openTestDatabase } from '../../test/support/test-database';
+import type { EventMetadata } from './event-store.port';
+import { PersonalDataEventStore, type PersonalDataCodec } from './personal-data';
+import { eventStoreMigrations } from './postgres/eventstore.migrations';
+import { PostgresEventStore } from './postgres/postgres-event-store';
+
+let db: Database;
+let raw: PostgresEventStore;
+
+beforeAll(async () => {
+  db = await openTestDatabase();
+  await migrateToLatest(db, eventStoreMigrations);
+  raw = new PostgresEventStore(db.sql, { name: db.kind });
+});
+afterAll(() => db.close());
+
+const metadata: EventMetadata = {
+  studioId: 's',
+  actor: { type: 'system', id: 'test' },
+  correlationId: 'c',
+  schemaVersion: 1,
+};
+
+/** A reversible stand-in for encryption: what is stored must not be what was given. */
+const reversing: PersonalDataCodec = {
+  seal: async (personal) => ({ sealed: JSON.stringify(personal).split('').reverse().join('') }),
+  open: async (sealed) =>
+    JSON.parse((sealed as { sealed: string }).sealed.split('').reverse().join('')),
+};
+
+describe('personal data passes through one codec', () => {
+  it('seals data.personal on append and opens it on every read; other data is untouched', async () => {
+    const store = new PersonalDataEventStore(raw, reversing);
+    const stream = `client-${crypto.randomUUID()}`;
+    const personal = { firstName: 'Zoë', email: 'zoe@example.com' };
+    await store.append(
+      stream,
+      [
+        { type: 'ClientRegistered', data: { clientId: 'c1', personal }, metadata },
+        { type: 'Other', data: { amount: 5 }, metadata },
+      ],
+      { expectedRevision: 'no_stream' },
+    );
+
+    const stored = await raw.readStream(stream);
+    expect(JSON.stringify(stored[0]!.data)).not.toContain('zoe@example.com');
+    expect(stored[1]!.data).toEqual({ amount: 5 });
+
+    const read = await store.readStream(stream);
+    expect(read.map((e) => e.data)).toEqual([{ clientId: 'c1', personal }, { amount: 5 }]);
+    const all = await store.readAll({ from: null, limit: 100 });
+    expect(all.find((e) => e.streamName === stream)!.data).toEqual({ clientId: 'c1', personal });
+  });
+});
