@@ -24,16 +24,16 @@ export interface TestApp {
 }
 
 /** The whole API over a fresh database (PGlite, or PostgreSQL with DATABASE_URL), in process. */
-export async function startTestApp(): Promise<TestApp> {
+export async function startTestApp(
+  options: { readConsistencyTimeoutMs?: number; runProjections?: boolean } = {},
+): Promise<TestApp> {
   const database = await openTestDatabase();
   const runtime = await openRuntime(
-    { ...loadConfig({}), readConsistencyTimeoutMs: 10_000 },
+    { ...loadConfig({}), readConsistencyTimeoutMs: options.readConsistencyTimeoutMs ?? 10_000 },
     'server',
-    {
-      database,
-    },
+    { database },
   );
-  runtime.runner.start();
+  if (options.runProjections ?? true) runtime.runner.start();
   const app = await createApp(runtime, { logger: false });
   let studios = 0;
   return {
