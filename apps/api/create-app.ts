@@ -3,6 +3,7 @@ import { NestFactory } from '@nestjs/core';
 import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
 import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
 import type { Runtime } from '@clientele/runtime';
+import { InvalidInput, type FieldError } from '@clientele/shared';
 import { randomUUID } from 'node:crypto';
 import { AppModule } from './app.module';
 import { sendProblem } from './http/problem-details.filter';
@@ -25,6 +26,14 @@ export async function createApp(
       logger: options.logger === false ? false : ['error', 'warn', 'log'],
     },
   );
+  // The one body parser: JSON only (no form bodies), strict UTF-8, an object at the top.
+  app.useBodyParser('application/json', { bodyLimit: 1024 * 1024 }, (_request, body, done) => {
+    try {
+      done(null, parseJsonBody(body));
+    } catch (error) {
+      done(error as Error, undefined);
+    }
+  });
   const logger = new Logger('API');
   const fastify = app.getHttpAdapter().getInstance();
   // Errors raised by Fastify itself (malformed JSON, body too large) leave as problem+json
@@ -49,4 +58,59 @@ export async function createApp(
   SwaggerModule.setup('docs', app, document, { jsonDocumentUrl: 'docs/openapi.json' });
   await app.init();
   return app;
+}
+
+const UTF8 = new TextDecoder('utf-8', { fatal: true });
+/** Keys that reach for an object's prototype: never a field of this API. */
+const FORBIDDEN_KEYS = new Set(['__proto__', 'constructor', 'prototype']);
+const LONE_SURROGATE = /\p{Cs}/u;
+
+/**
+ * Every request body of this API is a JSON object of text PostgreSQL can store: invalid UTF-8,
+ * NUL characters and lone surrogates are refused here (they would be mangled or make the
+ * database fail), and so are prototype keys, so nothing downstream ever sees them.
+ */
+export function parseJsonBody(body: Buffer): unknown {
+  let text: string;
+  try {
+    text = UTF8.decode(body);
+  } catch {
+    throw new InvalidInput('The body is not valid UTF-8.', [
+      { field: 'body', message: 'must be UTF-8' },
+    ]);
+  }
+  let value: unknown;
+  try {
+    value = JSON.parse(text);
+  } catch (error) {
+    throw new InvalidInput(`The body is not valid JSON: ${(error as Error).message}`, [
+      { field: 'body', message: 'must be valid JSON' },
+    ]);
+  }
+  if (value === null || typeof value !== 'object' || Array.isArray(value)) {
+    throw new InvalidInput('The body must be a JSON object.', [
+      { field: 'body', message: 'must be a JSON object' },
+    ]);
+  }
+  const errors: FieldError[] = [];
+  checkJson(value, '', errors);
+  if (errors.length > 0) throw new InvalidInput('The body holds values this API refuses.', errors);
+  return value;
+}
+
+function checkJson(value: unknown, path: string, errors: FieldError[]): void {
+  if (typeof value === 'string') {
+    if (value.includes('\u0000')) errors.push({ field: path, message: 'must not contain NUL' });
+    else if (LONE_SURROGATE.test(value))
+      errors.push({ field: path, message: 'must be well-formed Unicode' });
+    return;
+  }
+  if (value === null || typeof value !== 'object') return;
+  for (const [key, child] of Object.entries(value)) {
+    const field = Array.isArray(value) ? `${path}[${key}]` : path ? `${path}.${key}` : key;
+    if (FORBIDDEN_KEYS.has(key)) errors.push({ field, message: 'is not allowed' });
+    else if (key.includes('\u0000') || LONE_SURROGATE.test(key))
+      errors.push({ field: path || 'body', message: 'has a key that is not valid text' });
+    else checkJson(child, field, errors);
+  }
 }

@@ -117,6 +117,7 @@ function decodeCursor(cursor: string): [string, string] {
       Array.isArray(value) &&
       value.length === 2 &&
       typeof value[0] === 'string' &&
+      !value[0].includes('\0') &&
       typeof value[1] === 'string' &&
       UUID.test(value[1])
     ) {

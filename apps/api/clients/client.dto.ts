@@ -59,10 +59,13 @@ export class RegisterClientRequest {
 }
 
 /** Fields left out stay as they are; `null` clears an optional one. */
+/** Left out, the field stays; `null` is not a value for a required field (IsOptional allows it). */
+const Given = () => ValidateIf((_, v) => v !== undefined);
+
 export class UpdateClientRequest {
-  @ApiPropertyOptional() @IsOptional() @IsString() @IsNotEmpty() @MaxLength(100) firstName?: string;
-  @ApiPropertyOptional() @IsOptional() @IsString() @IsNotEmpty() @MaxLength(100) lastName?: string;
-  @ApiPropertyOptional() @IsOptional() @Trimmed() @IsEmail() @MaxLength(254) email?: string;
+  @ApiPropertyOptional() @Given() @IsString() @IsNotEmpty() @MaxLength(100) firstName?: string;
+  @ApiPropertyOptional() @Given() @IsString() @IsNotEmpty() @MaxLength(100) lastName?: string;
+  @ApiPropertyOptional() @Given() @Trimmed() @IsEmail() @MaxLength(254) email?: string;
   @ApiPropertyOptional({ nullable: true })
   @ValidateIf((_, v) => v !== null && v !== undefined)
   @Matches(PHONE, { message: 'phone must be digits, spaces and + ( ) . / -' })
@@ -92,6 +95,7 @@ export class SearchClientsQuery {
   @IsOptional()
   @IsString()
   @MaxLength(200)
+  @Matches(/^[^\0]*$/, { message: 'search must not contain NUL characters' })
   search?: string;
   @ApiPropertyOptional({ minimum: 1, maximum: 100, default: 25 })
   @IsOptional()

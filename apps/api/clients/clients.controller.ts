@@ -1,15 +1,4 @@
-import {
-  Body,
-  Controller,
-  Get,
-  HttpCode,
-  Param,
-  ParseUUIDPipe,
-  Patch,
-  Post,
-  Query,
-  Res,
-} from '@nestjs/common';
+import { Body, Controller, Get, HttpCode, Param, Patch, Post, Query, Res } from '@nestjs/common';
 import { CommandBus, QueryBus } from '@nestjs/cqrs';
 import { ApiBearerAuth, ApiHeader, ApiOperation, ApiTags } from '@nestjs/swagger';
 import {
@@ -21,7 +10,7 @@ import {
 import type { RequestContext } from '@clientele/shared';
 import { GetClientProfile, SearchClients } from '@projections/client-profiles';
 import type { FastifyReply } from 'fastify';
-import { Ctx, RequirePermission } from '../http/auth';
+import { Ctx, RequirePermission, uuidParam } from '../http/auth';
 import { ReadsTheLog } from '../http/read-consistency.interceptor';
 import {
   HistoryQuery,
@@ -30,7 +19,7 @@ import {
   UpdateClientRequest,
 } from './client.dto';
 
-const uuid = new ParseUUIDPipe({ version: undefined });
+const uuid = uuidParam('id');
 
 function withEtag(reply: FastifyReply, profile: ClientProfile): ClientProfile {
   void reply.header('etag', `"${profile.version}"`);

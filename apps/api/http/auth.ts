@@ -2,6 +2,7 @@ import {
   createParamDecorator,
   Inject,
   Injectable,
+  ParseUUIDPipe,
   SetMetadata,
   type CanActivate,
   type ExecutionContext,
@@ -75,6 +76,16 @@ function ifMatchOf(header: unknown): number | undefined {
     ]);
   }
   return Number(match[1]);
+}
+
+/** A path id that must be a UUID: a 400 naming the parameter otherwise. */
+export function uuidParam(field: string): ParseUUIDPipe {
+  return new ParseUUIDPipe({
+    exceptionFactory: () =>
+      new InvalidInput(`The path parameter ${field} must be a UUID.`, [
+        { field, message: 'must be a UUID' },
+      ]),
+  });
 }
 
 export function correlationIdOf(request: FastifyRequest): string {

@@ -1,12 +1,13 @@
-import { Body, Controller, Get, HttpCode, Param, ParseUUIDPipe, Post, Res } from '@nestjs/common';
+import { Body, Controller, Get, HttpCode, Inject, Param, Post, Res } from '@nestjs/common';
 import { CommandBus, QueryBus } from '@nestjs/cqrs';
+import { ReadConsistency } from '@clientele/projector';
 import { ApiBearerAuth, ApiOperation, ApiProperty, ApiTags } from '@nestjs/swagger';
 import { AddStaffMember, IssueStaffToken, RevokeStaffToken, ROLES } from '@clientele/staff';
 import type { RequestContext } from '@clientele/shared';
 import { GetStudio, ListStaff } from '@projections/staff-directory';
 import { IsEmail, IsIn, IsNotEmpty, IsString, MaxLength } from 'class-validator';
 import type { FastifyReply } from 'fastify';
-import { Ctx, RequirePermission } from '../http/auth';
+import { Ctx, RequirePermission, uuidParam } from '../http/auth';
 import { ShownOnce } from '../http/idempotency.interceptor';
 
 export class AddStaffMemberRequest {
@@ -23,7 +24,8 @@ export class IssueTokenRequest {
   label!: string;
 }
 
-const uuid = new ParseUUIDPipe();
+const uuid = uuidParam('id');
+const tokenUuid = uuidParam('tokenId');
 
 @ApiTags('studio and staff')
 @ApiBearerAuth()
@@ -32,6 +34,7 @@ export class StaffController {
   constructor(
     private readonly commands: CommandBus,
     private readonly queries: QueryBus,
+    @Inject(ReadConsistency) private readonly consistency: ReadConsistency,
   ) {}
 
   @Get('studio')
@@ -83,9 +86,12 @@ export class StaffController {
   @ApiOperation({ summary: 'Revoke a token' })
   async revoke(
     @Param('id', uuid) id: string,
-    @Param('tokenId', uuid) tokenId: string,
+    @Param('tokenId', tokenUuid) tokenId: string,
     @Ctx() context: RequestContext,
   ): Promise<void> {
     await this.commands.execute(new RevokeStaffToken(id, tokenId, context));
+    // The guard reads tokens from a read model: answer only once it has the revocation, so a
+    // revoked token is refused from the moment the 204 is out.
+    await this.consistency.awaitHead();
   }
 }
