@@ -101,7 +101,9 @@ export interface EventStore {
 
   /**
    * The checkpoint of the last event committed so far (null for an empty log). A reader whose
-   * checkpoint is at or past it has seen every event committed before the call.
+   * checkpoint is at or past it has seen every event committed before the call. Unlike
+   * `readAll`, it does not hold back for transactions still open: a reader reaches it only once
+   * they end.
    */
   head(): Promise<Checkpoint | null>;
 

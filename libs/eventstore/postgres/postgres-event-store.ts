@@ -87,9 +87,10 @@ const READ_ALL = `
   ORDER BY transaction_id, global_position
   LIMIT $3`;
 
+// Every committed event, with no xmin filter: a reader cannot reach this head while an older
+// transaction is still open, so whoever waits for it waits for that transaction too.
 const HEAD = `
   SELECT transaction_id, global_position FROM events
-  WHERE transaction_id < pg_snapshot_xmin(pg_current_snapshot())
   ORDER BY transaction_id DESC, global_position DESC
   LIMIT 1`;
 
