@@ -65,6 +65,18 @@ export class AuthGuard implements CanActivate {
 }
 
 const KEY = /^[\x21-\x7e]{1,255}$/;
+
+/** The request's Idempotency-Key, if it sent one; a malformed one is a 400. */
+export function idempotencyKeyOf(request: FastifyRequest): string | undefined {
+  const key = request.headers['idempotency-key'];
+  if (key === undefined) return undefined;
+  if (typeof key !== 'string' || !KEY.test(key)) {
+    throw new InvalidInput('Idempotency-Key must be 1 to 255 visible ASCII characters.', [
+      { field: 'Idempotency-Key', message: 'must be 1 to 255 visible ASCII characters' },
+    ]);
+  }
+  return key;
+}
 const CORRELATION = /^[A-Za-z0-9._:-]{1,100}$/;
 
 function ifMatchOf(header: unknown): number | undefined {
@@ -98,12 +110,7 @@ export const Ctx = createParamDecorator((_: unknown, context: ExecutionContext):
   const request = context.switchToHttp().getRequest<AuthedRequest>();
   const principal = request.principal;
   if (!principal) throw new Unauthenticated();
-  const key = request.headers['idempotency-key'];
-  if (key !== undefined && (typeof key !== 'string' || !KEY.test(key))) {
-    throw new InvalidInput('Idempotency-Key must be 1 to 255 visible ASCII characters.', [
-      { field: 'Idempotency-Key', message: 'must be 1 to 255 visible ASCII characters' },
-    ]);
-  }
+  const key = idempotencyKeyOf(request);
   const ifMatch = ifMatchOf(request.headers['if-match']);
   return {
     studioId: principal.studioId,

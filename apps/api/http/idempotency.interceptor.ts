@@ -7,14 +7,14 @@ import {
 } from '@nestjs/common';
 import { HTTP_CODE_METADATA } from '@nestjs/common/constants';
 import { Reflector } from '@nestjs/core';
-import { Conflict, InvalidInput } from '@clientele/shared';
+import { Conflict } from '@clientele/shared';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { from, lastValueFrom, type Observable } from 'rxjs';
 import { IdempotencyStore } from '@clientele/idempotency';
+import { idempotencyKeyOf } from './auth';
 import { toProblem } from './problem';
 import { ReplayedResponse } from './replayed-response';
 
-const KEY = /^[\x21-\x7e]{1,255}$/;
 const REMEMBERED_HEADERS = ['location', 'etag'];
 const SHOWN_ONCE = 'clientele:shown-once';
 
@@ -35,13 +35,9 @@ export class IdempotencyInterceptor implements NestInterceptor {
   intercept(context: ExecutionContext, next: CallHandler): Observable<unknown> {
     const http = context.switchToHttp();
     const request = http.getRequest<FastifyRequest & { principal?: { studioId: string } }>();
-    const key = request.headers['idempotency-key'];
-    if (request.method !== 'POST' || key === undefined || !request.principal) return next.handle();
-    if (typeof key !== 'string' || !KEY.test(key)) {
-      throw new InvalidInput('Idempotency-Key must be 1 to 255 visible ASCII characters.', [
-        { field: 'Idempotency-Key', message: 'must be 1 to 255 visible ASCII characters' },
-      ]);
-    }
+    if (request.method !== 'POST' || !request.principal) return next.handle();
+    const key = idempotencyKeyOf(request);
+    if (key === undefined) return next.handle();
     const reply = http.getResponse<FastifyReply>();
     const studioId = request.principal.studioId;
     const hash = IdempotencyStore.hash(request.method, request.url, request.body);
