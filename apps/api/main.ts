@@ -1,8 +1,8 @@
 import 'reflect-metadata';
-import { announceServer, loadConfig, openRuntime } from '@clientele/runtime';
+import { announceServer, loadConfig, openRuntime, runMain } from '@clientele/runtime';
 import { createApp } from './create-app';
 
-async function main() {
+runMain(async () => {
   const config = loadConfig();
   const runtime = await openRuntime(config, 'server');
   if (config.projections === 'in-process') runtime.runner.start();
@@ -24,19 +24,8 @@ async function main() {
   console.log(
     'First studio: npx clientele studio create --name "Sunrise Yoga" --currency USD --timezone America/New_York --owner-email owner@example.com',
   );
-  let closing = false;
-  const shutdown = async () => {
-    if (closing) return;
-    closing = true;
+  return async () => {
     await app.close();
     await runtime.close();
-    process.exit(0);
   };
-  process.on('SIGINT', shutdown);
-  process.on('SIGTERM', shutdown);
-}
-
-main().catch((error) => {
-  console.error(error instanceof Error ? error.message : error);
-  process.exit(1);
 });

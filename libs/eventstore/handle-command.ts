@@ -1,4 +1,5 @@
-import type { Decider } from '@clientele/shared';
+import { createHash } from 'node:crypto';
+import type { Decider, RequestContext } from '@clientele/shared';
 import type { EventMetadata, EventStore, ExpectedRevision } from './event-store.port';
 import { WrongExpectedVersion } from './wrong-expected-version.error';
 
@@ -106,5 +107,45 @@ export async function handleCommand<Command, Event extends DomainEvent, State>(
 }
 
 function toNewEvent(context: CommandContext) {
-  return (event: DomainEvent) => ({ type: event.type, data: event.data, metadata: context.metadata });
+  return (event: DomainEvent) => ({
+    type: event.type,
+    data: event.data,
+    metadata: context.metadata,
+  });
+}
+
+/**
+ * The context of a command from the request that caused it (invariant 7: who, when, which
+ * request). `replayByKey: false` leaves the Idempotency-Key out of the events, for streams that
+ * several requests share (a uniqueness claim), where the key must not make a later command look
+ * already applied.
+ */
+export function commandContext(
+  request: RequestContext,
+  options: { replayByKey?: boolean; expectNew?: boolean; expectedRevision?: number } = {},
+): CommandContext {
+  const { replayByKey = true, ...rest } = options;
+  return {
+    metadata: {
+      studioId: request.studioId,
+      actor: request.actor,
+      correlationId: request.correlationId,
+      idempotencyKey: replayByKey ? (request.idempotencyKey ?? null) : null,
+      schemaVersion: 1,
+    },
+    now: request.now,
+    ...rest,
+  };
+}
+
+/**
+ * The id of something a request creates. With an Idempotency-Key it derives from the studio and
+ * the key, so a retry — even after a crash that lost the first answer — lands on the same thing.
+ */
+export function idForRequest(kind: string, request: RequestContext): string {
+  if (!request.idempotencyKey) return crypto.randomUUID();
+  const h = createHash('sha256')
+    .update(`${kind}:${request.studioId}:${request.idempotencyKey}`)
+    .digest('hex');
+  return `${h.slice(0, 8)}-${h.slice(8, 12)}-4${h.slice(13, 16)}-a${h.slice(17, 20)}-${h.slice(20, 32)}`;
 }

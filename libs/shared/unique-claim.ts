@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import type { Decider } from './decider';
 
 /**
@@ -58,3 +59,12 @@ export const claimDecider: Decider<ClaimCommand, ClaimEvent, ClaimState> = {
     }
   },
 };
+
+/**
+ * The stream of one claimed value: `<category>-<hash>`. Hashed, so no personal data (an email)
+ * sits in a stream name, where erasure could not reach it.
+ */
+export function claimStream(category: string, scopeId: string, value: string): string {
+  const digest = createHash('sha256').update(`${scopeId}:${value}`).digest('hex');
+  return `${category}-${digest.slice(0, 40)}`;
+}

@@ -3,24 +3,8 @@ import { IQueryHandler, Query, QueryHandler } from '@nestjs/cqrs';
 import type { ClientProfile } from '@clientele/clients';
 import { DATABASE, type Database } from '@clientele/database';
 import { InvalidInput, NotFound } from '@clientele/shared';
-import type { Selectable } from 'kysely';
+import type { ClientProfileRow } from './client-profiles.table';
 import { foldForSearch } from './search-text';
-
-interface ProfileRow {
-  client_id: string;
-  studio_id: string;
-  first_name: string;
-  last_name: string;
-  email: string;
-  phone: string | null;
-  birthday: string | null;
-  address: ClientProfile['address'];
-  username: string | null;
-  registered_at: Date;
-  updated_at: Date;
-  version: number;
-  sort_key: string;
-}
 
 const COLUMNS = [
   'client_id',
@@ -38,7 +22,7 @@ const COLUMNS = [
   'sort_key',
 ] as const;
 
-function toProfile(row: Selectable<ProfileRow>): ClientProfile {
+function toProfile(row: Pick<ClientProfileRow, (typeof COLUMNS)[number]>): ClientProfile {
   return {
     id: row.client_id,
     studioId: row.studio_id,
@@ -77,7 +61,7 @@ export class GetClientProfileHandler implements IQueryHandler<GetClientProfile> 
       .where('studio_id', '=', studioId)
       .executeTakeFirst();
     if (!row) throw new NotFound('client', clientId);
-    return toProfile(row as Selectable<ProfileRow>);
+    return toProfile(row as ClientProfileRow);
   }
 }
 
@@ -170,7 +154,7 @@ export class SearchClientsHandler implements IQueryHandler<SearchClients> {
       .orderBy('sort_key')
       .orderBy('client_id')
       .limit(limit + 1)
-      .execute()) as Selectable<ProfileRow>[];
+      .execute()) as ClientProfileRow[];
     const page = rows.slice(0, limit);
     return {
       items: page.map(toProfile),

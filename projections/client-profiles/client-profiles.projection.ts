@@ -2,22 +2,8 @@ import type { ClientEvent, PersonalDetails } from '@clientele/clients';
 import type { RecordedEvent } from '@clientele/eventstore';
 import type { Projection } from '@clientele/projector';
 import { sql, type Transaction } from 'kysely';
+import type { NewClientProfileRow } from './client-profiles.table';
 import { foldForSearch } from './search-text';
-
-type Row = {
-  client_id: string;
-  studio_id: string;
-  first_name: string;
-  last_name: string;
-  email: string;
-  phone: string | null;
-  birthday: string | null;
-  address: string | null;
-  username: string | null;
-  registered_at: Date;
-  updated_at: Date;
-  version: number;
-};
 
 function searchColumns(personal: Pick<PersonalDetails, 'firstName' | 'lastName' | 'email'>) {
   const first = foldForSearch(personal.firstName);
@@ -39,7 +25,7 @@ export const clientProfilesProjection: Projection = {
 
   // eslint-disable-next-line @typescript-eslint/no-explicit-any -- tables typed per query
   async apply(trx: Transaction<any>, events: RecordedEvent[]) {
-    const registrations: (Row & ReturnType<typeof searchColumns>)[] = [];
+    const registrations: NewClientProfileRow[] = [];
     const flush = async () => {
       if (registrations.length === 0) return;
       // A replayed batch finds its rows already there: first write wins, nothing doubles.

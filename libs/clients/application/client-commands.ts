@@ -1,9 +1,10 @@
-import { createHash } from 'node:crypto';
 import { Inject } from '@nestjs/common';
 import { Command, CommandHandler, type ICommandHandler } from '@nestjs/cqrs';
 import {
+  commandContext,
   EVENT_STORE,
   handleCommand,
+  idForRequest,
   WrongExpectedVersion,
   type EventStore,
 } from '@clientele/eventstore';
@@ -35,28 +36,6 @@ export class UpdateClientProfile extends Command<ClientProfile> {
   }
 }
 
-function metadataOf(context: RequestContext) {
-  return {
-    studioId: context.studioId,
-    actor: context.actor,
-    correlationId: context.correlationId,
-    idempotencyKey: context.idempotencyKey ?? null,
-    schemaVersion: 1,
-  };
-}
-
-/**
- * A retried request (same Idempotency-Key) must land on the same client, even after a crash
- * that lost the first answer: the id is derived from the studio and the key.
- */
-export function clientIdFor(context: RequestContext): string {
-  if (!context.idempotencyKey) return crypto.randomUUID();
-  const hash = createHash('sha256')
-    .update(`client:${context.studioId}:${context.idempotencyKey}`)
-    .digest('hex');
-  return `${hash.slice(0, 8)}-${hash.slice(8, 12)}-4${hash.slice(13, 16)}-a${hash.slice(17, 20)}-${hash.slice(20, 32)}`;
-}
-
 export function toProfile(state: ClientState, version: number, updatedAt: Date): ClientProfile {
   if (state.status !== 'registered') throw new Error('A client profile needs a registered client.');
   return {
@@ -74,7 +53,7 @@ export class RegisterClientHandler implements ICommandHandler<RegisterClient> {
   constructor(@Inject(EVENT_STORE) private readonly store: EventStore) {}
 
   async execute({ input, context }: RegisterClient): Promise<ClientProfile> {
-    const clientId = clientIdFor(context);
+    const clientId = idForRequest('client', context);
     const command: RegisterClientCommand = {
       type: 'RegisterClient',
       data: { ...input, clientId, studioId: context.studioId },
@@ -82,11 +61,13 @@ export class RegisterClientHandler implements ICommandHandler<RegisterClient> {
     // Decide once on an empty account first, so invalid details claim no email.
     clientDecider.decide(command, clientDecider.initialState, context.now);
     await claimEmail(this.store, context, input.email, clientId);
-    const result = await handleCommand(this.store, clientStream(clientId), clientDecider, command, {
-      metadata: metadataOf(context),
-      now: context.now,
-      expectNew: true,
-    });
+    const result = await handleCommand(
+      this.store,
+      clientStream(clientId),
+      clientDecider,
+      command,
+      commandContext(context, { expectNew: true }),
+    );
     return toProfile(result.state, result.revision, context.now);
   }
 }
@@ -116,11 +97,15 @@ export class UpdateClientProfileHandler implements ICommandHandler<UpdateClientP
       normaliseEmail(newEmail) !== normaliseEmail(oldEmail);
     if (emailChanges) await claimEmail(this.store, context, newEmail, clientId);
     try {
-      const result = await handleCommand(this.store, stream, clientDecider, command, {
-        metadata: metadataOf(context),
-        now: context.now,
-        ...(context.ifMatch !== undefined ? { expectedRevision: context.ifMatch } : {}),
-      });
+      const result = await handleCommand(
+        this.store,
+        stream,
+        clientDecider,
+        command,
+        commandContext(context, {
+          ...(context.ifMatch !== undefined ? { expectedRevision: context.ifMatch } : {}),
+        }),
+      );
       if (emailChanges && result.appended.length > 0) {
         await releaseEmail(this.store, context, oldEmail, clientId);
       }

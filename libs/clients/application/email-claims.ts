@@ -1,6 +1,10 @@
-import { createHash } from 'node:crypto';
-import { handleCommand, type EventStore } from '@clientele/eventstore';
-import { claimDecider, ValueAlreadyClaimed, type RequestContext } from '@clientele/shared';
+import { commandContext, handleCommand, type EventStore } from '@clientele/eventstore';
+import {
+  claimDecider,
+  claimStream,
+  ValueAlreadyClaimed,
+  type RequestContext,
+} from '@clientele/shared';
 import { clientDecider, normaliseEmail } from '../domain/client.decider';
 import { clientStream } from '../domain/client.events';
 import { EmailMustBeUniqueInStudio } from '../domain/client.rules';
@@ -9,22 +13,9 @@ import { EmailMustBeUniqueInStudio } from '../domain/client.rules';
 const ABANDONED_AFTER_MS = 60_000;
 const SCOPE = 'client-email';
 
-/** The stream that holds one email of one studio. Hashed: no personal data in stream names. */
+/** The stream that holds one email of one studio. */
 export function emailClaimStream(studioId: string, email: string): string {
-  const digest = createHash('sha256')
-    .update(`${studioId}:${normaliseEmail(email)}`)
-    .digest('hex');
-  return `clientEmail-${digest.slice(0, 40)}`;
-}
-
-function metadataOf(context: RequestContext) {
-  return {
-    studioId: context.studioId,
-    actor: context.actor,
-    correlationId: context.correlationId,
-    idempotencyKey: context.idempotencyKey ?? null,
-    schemaVersion: 1,
-  };
+  return claimStream('clientEmail', studioId, normaliseEmail(email));
 }
 
 /** Claims `email` for `clientId` in the studio, or says which client already has it. */
@@ -41,12 +32,8 @@ export async function claimEmail(
       stream,
       claimDecider,
       { type: 'ClaimValue', data: { scope: SCOPE, holderId: clientId, takeOverFrom } },
-      {
-        metadata: { ...metadataOf(context), idempotencyKey: null },
-        now: context.now,
-        // Most emails have never been claimed: try that first.
-        expectNew: takeOverFrom === undefined,
-      },
+      // Most emails have never been claimed: try that first.
+      commandContext(context, { replayByKey: false, expectNew: takeOverFrom === undefined }),
     );
   try {
     await claim();
@@ -70,7 +57,7 @@ export async function releaseEmail(
     emailClaimStream(context.studioId, email),
     claimDecider,
     { type: 'ReleaseValue', data: { scope: SCOPE, holderId: clientId } },
-    { metadata: { ...metadataOf(context), idempotencyKey: null }, now: context.now },
+    commandContext(context, { replayByKey: false }),
   );
 }
 

@@ -1,9 +1,15 @@
-import { createHash } from 'node:crypto';
 import { Inject } from '@nestjs/common';
 import { Command, CommandHandler, type ICommandHandler } from '@nestjs/cqrs';
-import { EVENT_STORE, handleCommand, type EventStore } from '@clientele/eventstore';
+import {
+  commandContext,
+  EVENT_STORE,
+  handleCommand,
+  idForRequest,
+  type EventStore,
+} from '@clientele/eventstore';
 import {
   claimDecider,
+  claimStream,
   InvalidInput,
   type FieldError,
   RuleViolation,
@@ -81,41 +87,19 @@ export class RevokeStaffToken extends Command<void> {
   }
 }
 
-function metadataOf(context: RequestContext) {
-  return {
-    studioId: context.studioId,
-    actor: context.actor,
-    correlationId: context.correlationId,
-    idempotencyKey: context.idempotencyKey ?? null,
-    schemaVersion: 1,
-  };
-}
-
-/** Same Idempotency-Key, same id: a retried request lands on what the first one created. */
-function idFor(kind: string, context: RequestContext): string {
-  if (!context.idempotencyKey) return crypto.randomUUID();
-  const h = createHash('sha256')
-    .update(`${kind}:${context.studioId}:${context.idempotencyKey}`)
-    .digest('hex');
-  return `${h.slice(0, 8)}-${h.slice(8, 12)}-4${h.slice(13, 16)}-a${h.slice(17, 20)}-${h.slice(20, 32)}`;
-}
-
 async function claimStaffEmail(
   store: EventStore,
   context: RequestContext,
   email: string,
   staffId: string,
 ) {
-  const digest = createHash('sha256')
-    .update(`${context.studioId}:${email.trim().toLowerCase()}`)
-    .digest('hex');
   try {
     await handleCommand(
       store,
-      `staffEmail-${digest.slice(0, 40)}`,
+      claimStream('staffEmail', context.studioId, email.trim().toLowerCase()),
       claimDecider,
       { type: 'ClaimValue', data: { scope: 'staff-email', holderId: staffId } },
-      { metadata: { ...metadataOf(context), idempotencyKey: null }, now: context.now },
+      commandContext(context, { replayByKey: false, expectNew: true }),
     );
   } catch (error) {
     if (error instanceof ValueAlreadyClaimed)
@@ -125,10 +109,13 @@ async function claimStaffEmail(
 }
 
 async function runStaffCommand(store: EventStore, command: StaffCommand, context: RequestContext) {
-  return handleCommand(store, staffStream(command.data.staffId), staffDecider, command, {
-    metadata: metadataOf(context),
-    now: context.now,
-  });
+  return handleCommand(
+    store,
+    staffStream(command.data.staffId),
+    staffDecider,
+    command,
+    commandContext(context),
+  );
 }
 
 @CommandHandler(CreateStudio)
@@ -175,7 +162,7 @@ export class CreateStudioHandler implements ICommandHandler<CreateStudio> {
         type: 'CreateStudio',
         data: { studioId, name: input.name, currency: input.currency, timezone: input.timezone },
       },
-      { metadata: metadataOf(context), now },
+      commandContext(context, { expectNew: true }),
     );
     await claimStaffEmail(this.store, context, input.ownerEmail, ownerStaffId);
     await runStaffCommand(this.store, owner, context);
@@ -203,7 +190,7 @@ export class AddStaffMemberHandler implements ICommandHandler<AddStaffMember> {
   constructor(@Inject(EVENT_STORE) private readonly store: EventStore) {}
 
   async execute({ input, context }: AddStaffMember) {
-    const staffId = idFor('staff', context);
+    const staffId = idForRequest('staff', context);
     const command = {
       type: 'AddStaffMember' as const,
       data: { staffId, studioId: context.studioId, ...input },
@@ -220,7 +207,7 @@ export class IssueStaffTokenHandler implements ICommandHandler<IssueStaffToken> 
   constructor(@Inject(EVENT_STORE) private readonly store: EventStore) {}
 
   async execute({ staffId, label, context }: IssueStaffToken): Promise<IssuedToken> {
-    const tokenId = idFor('token', context);
+    const tokenId = idForRequest('token', context);
     const { token, tokenHash } = newToken();
     const result = await runStaffCommand(
       this.store,
