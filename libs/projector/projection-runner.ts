@@ -7,7 +7,7 @@ import {
   type RecordedEvent,
 } from '@clientele/eventstore';
 import type { Database } from '@clientele/database';
-import { sql } from 'kysely';
+import { sql, type Kysely } from 'kysely';
 import type { Projection } from './projection';
 
 export interface ProjectionRunnerOptions {
@@ -188,35 +188,39 @@ export class ProjectionRunner {
     }
     const name = lane.projection.name;
     const last = events[events.length - 1]!.checkpoint;
-    const moved = await this.db.kysely.transaction().execute(async (trx) => {
-      // One active runner per projection: whoever holds the lock for this batch applies it.
-      const { rows } = await sql<{
-        locked: boolean;
-      }>`SELECT pg_try_advisory_xact_lock(hashtext(${lockKey(name)})) AS locked`.execute(trx);
-      if (!rows[0]?.locked) return false;
-      // A statement of its own, after the lock: its snapshot sees the last holder's commit.
-      const current = await trx
-        .selectFrom('projection_checkpoints')
-        .select('checkpoint')
-        .where('name', '=', name)
-        .executeTakeFirst();
-      // Another runner moved it since we read it: our batch is stale.
-      if ((current?.checkpoint ?? null) !== (from ? formatCheckpoint(from) : null)) return false;
-      const relevant = events.filter((event) => lane.projection.eventTypes.has(event.type));
-      if (relevant.length > 0) await lane.projection.apply(trx, relevant);
-      await trx
-        .insertInto('projection_checkpoints')
-        .values({ name, checkpoint: formatCheckpoint(last), events_applied: events.length })
-        .onConflict((oc) =>
-          oc.column('name').doUpdateSet({
-            checkpoint: formatCheckpoint(last),
-            events_applied: sql`projection_checkpoints.events_applied + ${events.length}`,
-            updated_at: sql`now()`,
-          }),
-        )
-        .execute();
-      return true;
-    });
+    const relevant = events.filter((event) => lane.projection.eventTypes.has(event.type));
+    // Nothing to write: only the checkpoint moves, by one compare-and-set statement.
+    const moved =
+      relevant.length === 0
+        ? await moveCheckpoint(this.db.kysely, name, from, last, events.length)
+        : await this.db.kysely
+            .transaction()
+            .execute(async (trx) => {
+              // One active runner per projection: whoever holds the lock applies this batch.
+              const { rows } = await sql<{
+                locked: boolean;
+              }>`SELECT pg_try_advisory_xact_lock(hashtext(${lockKey(name)})) AS locked`.execute(
+                trx,
+              );
+              if (!rows[0]?.locked) return false;
+              // A statement of its own, after the lock: its snapshot sees the last holder's
+              // commit, so a stale batch is dropped before any work is done.
+              const current = await trx
+                .selectFrom('projection_checkpoints')
+                .select('checkpoint')
+                .where('name', '=', name)
+                .executeTakeFirst();
+              if ((current?.checkpoint ?? null) !== (from ? formatCheckpoint(from) : null))
+                return false;
+              await lane.projection.apply(trx, relevant);
+              if (!(await moveCheckpoint(trx, name, from, last, events.length)))
+                throw new StaleBatch();
+              return true;
+            })
+            .catch((error: unknown) => {
+              if (error instanceof StaleBatch) return false;
+              throw error;
+            });
     if (!moved) {
       lane.checkpoint = undefined;
       return 0;
@@ -257,6 +261,40 @@ export class ProjectionRunner {
       };
     });
   }
+}
+
+class StaleBatch extends Error {}
+
+/**
+ * Moves a projection's checkpoint from `from` to `to`, only if it is still at `from`. Inside a
+ * transaction the UPDATE locks the row and re-checks its condition against the latest commit, so
+ * of two runners at the same checkpoint exactly one moves it.
+ */
+async function moveCheckpoint(
+  db: Kysely<any>, // eslint-disable-line @typescript-eslint/no-explicit-any
+  name: string,
+  from: Checkpoint | null,
+  to: Checkpoint,
+  count: number,
+): Promise<boolean> {
+  const row = await db
+    .insertInto('projection_checkpoints')
+    .values({ name, checkpoint: formatCheckpoint(to), events_applied: count })
+    .onConflict((oc) =>
+      oc
+        .column('name')
+        .doUpdateSet({
+          checkpoint: formatCheckpoint(to),
+          events_applied: sql`projection_checkpoints.events_applied + ${count}`,
+          updated_at: sql`now()`,
+        })
+        .where(
+          sql<boolean>`projection_checkpoints.checkpoint IS NOT DISTINCT FROM ${from ? formatCheckpoint(from) : null}`,
+        ),
+    )
+    .returning('name')
+    .executeTakeFirst();
+  return row !== undefined;
 }
 
 function lockKey(name: string): string {
