@@ -1,0 +1,455 @@
+import { randomBytes } from 'node:crypto';
+import { migrateToLatest, openDatabase, type Database } from '@clientele/database';
+import {
+  covers,
+  eventStoreMigrations,
+  formatCheckpoint,
+  parseCheckpoint,
+  PostgresEventStore,
+  type EventStore,
+  type NewEvent,
+  type RecordedEvent,
+} from '@clientele/eventstore';
+import { Unavailable } from '@clientele/shared';
+import { sql, type Transaction } from 'kysely';
+import { onPostgres, openTestDatabase } from '../../test/support/test-database';
+import type { Projection } from './projection';
+import { ProjectionRunner } from './projection-runner';
+import { projectorMigrations } from './projector.migrations';
+import { ReadConsistency } from './read-consistency';
+
+/**
+ * The runner on the test database (PGlite, or PostgreSQL with DATABASE_URL), with a projection
+ * of its own that records every event it applies: one row per event, `applied_count` counting
+ * how many times it was applied, `seq` the order in which it was applied.
+ */
+
+interface Probe {
+  projection: Projection;
+  /** Sizes of the batches handed to `apply` (relevant events only). */
+  batches: number[];
+  /** Throws while applying an event for which this answers true. */
+  failOn: ((event: RecordedEvent) => boolean) | null;
+  inFlight: { now: number; max: number };
+}
+
+// eslint-disable-next-line @typescript-eslint/no-explicit-any -- the test table is untyped
+type Trx = Transaction<any>;
+
+function probeProjection(
+  name: string,
+  options: { applyDelayMs?: number; inFlight?: { now: number; max: number } } = {},
+): Probe {
+  const probe: Probe = {
+    batches: [],
+    failOn: null,
+    inFlight: options.inFlight ?? { now: 0, max: 0 },
+    projection: {
+      name,
+      eventTypes: new Set(['Tick']),
+      async apply(trx: Trx, events: RecordedEvent[]) {
+        probe.inFlight.now++;
+        probe.inFlight.max = Math.max(probe.inFlight.max, probe.inFlight.now);
+        try {
+          probe.batches.push(events.length);
+          for (const event of events) {
+            if (probe.failOn?.(event)) throw new Error(`apply failed on ${event.id}`);
+            // One statement per event, so a failure mid-batch has rows of that batch to undo.
+            await sql`INSERT INTO ${sql.table(name)} (event_id, stream_name, revision, n)
+              VALUES (${event.id}, ${event.streamName}, ${event.revision}, ${(event.data as { n: number }).n})
+              ON CONFLICT (event_id) DO UPDATE SET applied_count = ${sql.table(name)}.applied_count + 1`.execute(
+              trx,
+            );
+          }
+          if (options.applyDelayMs) await delay(options.applyDelayMs);
+        } finally {
+          probe.inFlight.now--;
+        }
+      },
+      async reset(trx: Trx) {
+        await sql`TRUNCATE ${sql.table(name)}`.execute(trx);
+      },
+    },
+  };
+  return probe;
+}
+
+async function createProbeTable(db: Database, name: string): Promise<void> {
+  await sql`CREATE TABLE ${sql.table(name)} (
+    event_id uuid PRIMARY KEY,
+    stream_name text NOT NULL,
+    revision integer NOT NULL,
+    n integer NOT NULL,
+    applied_count integer NOT NULL DEFAULT 1,
+    seq bigserial NOT NULL
+  )`.execute(db.kysely);
+}
+
+interface SeenRow {
+  event_id: string;
+  stream_name: string;
+  revision: number;
+  n: number;
+  applied_count: number;
+}
+
+/** The table's rows in the order they were first applied. */
+async function seen(db: Database, name: string): Promise<SeenRow[]> {
+  const { rows } = await sql<SeenRow>`
+    SELECT event_id, stream_name, revision, n, applied_count FROM ${sql.table(name)} ORDER BY seq`.execute(
+    db.kysely,
+  );
+  return rows;
+}
+
+const metadata = {
+  studioId: '00000000-0000-4000-8000-000000000001',
+  actor: { type: 'system' as const, id: 'projection-runner.spec' },
+  correlationId: 'projection-runner.spec',
+  schemaVersion: 1,
+};
+
+function tick(n: number): NewEvent {
+  return { type: 'Tick', data: { n }, metadata };
+}
+
+/** `count` events over a few streams, one append each; every fifth one a type the probe ignores. */
+async function appendTicks(store: EventStore, count: number, from = 0): Promise<void> {
+  for (let n = from; n < from + count; n++) {
+    const event = n % 5 === 4 ? { ...tick(n), type: 'Noise' } : tick(n);
+    await store.append(`tick-${n % 3}`, [event], { expectedRevision: 'any' });
+  }
+}
+
+/** Every event of the log, in checkpoint order. */
+async function wholeLog(store: EventStore): Promise<RecordedEvent[]> {
+  const events: RecordedEvent[] = [];
+  for (;;) {
+    const page = await store.readAll({ from: events.at(-1)?.checkpoint ?? null, limit: 100 });
+    if (page.length === 0) return events;
+    events.push(...page);
+  }
+}
+
+function delay(ms: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, ms));
+}
+
+async function until(condition: () => Promise<boolean>, timeoutMs = 20_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!(await condition())) {
+    if (Date.now() > deadline) throw new Error('Timed out waiting for a condition.');
+    await delay(10);
+  }
+}
+
+describe(`ProjectionRunner (${onPostgres ? 'PostgreSQL' : 'PGlite'})`, () => {
+  let db: Database;
+  let store: EventStore;
+  const runners: ProjectionRunner[] = [];
+  let tables = 0;
+
+  /** A fresh probe with a table of its own, and a runner over it. */
+  async function probeAndRunner(
+    options: ConstructorParameters<typeof ProjectionRunner>[3] = {},
+  ): Promise<{ probe: Probe; runner: ProjectionRunner; name: string }> {
+    const name = `probe_${++tables}`;
+    await createProbeTable(db, name);
+    const probe = probeProjection(name);
+    const runner = new ProjectionRunner(db, store, [probe.projection], {
+      onError: () => undefined,
+      ...options,
+    });
+    runners.push(runner);
+    return { probe, runner, name };
+  }
+
+  beforeAll(async () => {
+    db = await openTestDatabase();
+    await migrateToLatest(db, eventStoreMigrations, projectorMigrations);
+    store = PostgresEventStore.forDatabase(db);
+  });
+
+  afterEach(async () => {
+    await Promise.all(runners.splice(0).map((runner) => runner.stop()));
+  });
+
+  afterAll(async () => {
+    await store.close();
+    await db.close();
+  });
+
+  describe('on a log of 50 events', () => {
+    let log: RecordedEvent[];
+    let ticks: RecordedEvent[];
+
+    beforeAll(async () => {
+      await appendTicks(store, 50);
+      log = await wholeLog(store);
+      ticks = log.filter((event) => event.type === 'Tick');
+      expect(log).toHaveLength(50);
+      expect(ticks).toHaveLength(40);
+    });
+
+    it('applies every event once, in checkpoint order, whatever the batch size', async () => {
+      const big = await probeAndRunner();
+      const small = await probeAndRunner({ liveBatchSize: 7, catchUpBatchSize: 7 });
+
+      await big.runner.catchUp();
+      await small.runner.catchUp();
+
+      const expected = ticks.map((event) => ({
+        event_id: event.id,
+        stream_name: event.streamName,
+        revision: event.revision,
+        n: (event.data as { n: number }).n,
+        applied_count: 1,
+      }));
+      expect(await seen(db, big.name)).toEqual(expected);
+      expect(await seen(db, small.name)).toEqual(expected);
+
+      // 50 events in 8 batches of 7 (the last of 1): `apply` sees only the Ticks of each, and is
+      // not called for the last, whose one event is Noise (it only moves the checkpoint).
+      expect(small.probe.batches).toEqual([6, 6, 5, 6, 5, 6, 6]);
+      expect(big.probe.batches).toEqual([40]);
+
+      for (const { runner, name } of [big, small]) {
+        const [status] = await runner.status();
+        expect(status).toMatchObject({
+          name,
+          checkpoint: formatCheckpoint(log.at(-1)!.checkpoint),
+          eventsApplied: 50,
+        });
+      }
+    });
+
+    it('commits a batch and its checkpoint together: a failing batch leaves nothing', async () => {
+      const { probe, runner, name } = await probeAndRunner({
+        liveBatchSize: 10,
+        catchUpBatchSize: 10,
+      });
+      // The third batch is events 20..29; fail on its sixth (after five rows were written).
+      const culprit = log[25]!;
+      expect(culprit.type).toBe('Tick');
+      probe.failOn = (event) => event.id === culprit.id;
+
+      await expect(runner.catchUp()).rejects.toThrow(`apply failed on ${culprit.id}`);
+
+      const written = await seen(db, name);
+      const firstTwoBatches = log.slice(0, 20).filter((event) => event.type === 'Tick');
+      expect(written.map((row) => row.event_id)).toEqual(firstTwoBatches.map((e) => e.id));
+      const [stuck] = await runner.status();
+      expect(stuck).toMatchObject({
+        checkpoint: formatCheckpoint(log[19]!.checkpoint),
+        eventsApplied: 20,
+      });
+
+      // The running loop meets the same fault, reports it, and moves nothing.
+      runner.start();
+      await until(async () => (await runner.status())[0]!.lastError !== null);
+      expect((await runner.status())[0]).toMatchObject({
+        lastError: `apply failed on ${culprit.id}`,
+        checkpoint: formatCheckpoint(log[19]!.checkpoint),
+        eventsApplied: 20,
+      });
+      expect(await seen(db, name)).toHaveLength(firstTwoBatches.length);
+      await runner.stop();
+
+      probe.failOn = null;
+      await runner.catchUp();
+      const rows = await seen(db, name);
+      expect(rows.map((row) => row.event_id)).toEqual(ticks.map((event) => event.id));
+      expect(rows.every((row) => row.applied_count === 1)).toBe(true);
+      expect((await runner.status())[0]).toMatchObject({
+        checkpoint: formatCheckpoint(log.at(-1)!.checkpoint),
+        eventsApplied: 50,
+      });
+    });
+
+    it('rebuilds from position 0 after reset to the same table contents', async () => {
+      const { probe, runner, name } = await probeAndRunner({
+        liveBatchSize: 9,
+        catchUpBatchSize: 9,
+      });
+      await runner.catchUp();
+      const before = await seen(db, name);
+      expect(before).toHaveLength(40);
+
+      await runner.reset(name);
+      expect(await seen(db, name)).toEqual([]);
+      expect((await runner.status())[0]).toMatchObject({ checkpoint: null, eventsApplied: 0 });
+
+      probe.batches.length = 0;
+      await runner.catchUp(name);
+      expect(await seen(db, name)).toEqual(before);
+      expect(probe.batches.reduce((a, b) => a + b, 0)).toBe(40);
+      expect((await runner.status())[0]).toMatchObject({
+        checkpoint: formatCheckpoint(log.at(-1)!.checkpoint),
+        eventsApplied: 50,
+      });
+    });
+
+    it('reports each projection’s checkpoint, events applied and whether it runs', async () => {
+      const a = await probeAndRunner({ liveBatchSize: 10, catchUpBatchSize: 10 });
+      const bName = `probe_${++tables}`;
+      await createProbeTable(db, bName);
+      const runner = new ProjectionRunner(
+        db,
+        store,
+        [a.probe.projection, probeProjection(bName).projection],
+        { liveBatchSize: 10, catchUpBatchSize: 10 },
+      );
+      runners.push(runner);
+
+      // Never run: no row yet.
+      expect(await runner.status()).toEqual([
+        expect.objectContaining({ name: a.name, checkpoint: null, eventsApplied: 0 }),
+        expect.objectContaining({ name: bName, checkpoint: null, eventsApplied: 0 }),
+      ]);
+
+      await runner.catchUp(a.name);
+      const [statusA, statusB] = await runner.status();
+      expect(statusA).toMatchObject({
+        checkpoint: formatCheckpoint(log.at(-1)!.checkpoint),
+        eventsApplied: 50,
+        lastError: null,
+        running: false,
+      });
+      expect(statusB).toMatchObject({ checkpoint: null, eventsApplied: 0 });
+
+      runner.start();
+      await until(async () => (await runner.status())[1]!.eventsApplied === 50);
+      const live = await runner.status();
+      expect(live.map((s) => s.running)).toEqual([true, true]);
+      expect(live[1]!.checkpoint).toBe(formatCheckpoint(log.at(-1)!.checkpoint));
+      expect(live[1]!.lastLagMs).toEqual(expect.any(Number));
+    });
+  });
+
+  describe('read consistency', () => {
+    it('awaitHead resolves once the runner has caught up with the head', async () => {
+      const { runner, name } = await probeAndRunner();
+      await runner.catchUp();
+      const consistency = new ReadConsistency(db, store, [name], 5_000, runner);
+
+      await appendTicks(store, 12, 1000);
+      const head = await store.head();
+      let resolved = false;
+      const waiting = consistency.awaitHead().then(() => {
+        resolved = true;
+      });
+      await delay(100);
+      expect(resolved).toBe(false); // nothing has projected the new events yet
+
+      runner.start();
+      await waiting;
+      const [status] = await runner.status();
+      expect(covers(parseCheckpoint(status!.checkpoint), head)).toBe(true);
+      // Caught up and nothing new: answers at once.
+      await expect(consistency.awaitHead()).resolves.toBeUndefined();
+    });
+
+    it('awaitHead throws Unavailable (503) when no runner runs within its timeout', async () => {
+      const { runner, name } = await probeAndRunner();
+      await runner.catchUp();
+      const consistency = new ReadConsistency(db, store, [name], 150, runner);
+      await appendTicks(store, 3, 2000);
+
+      const started = Date.now();
+      const error = await consistency.awaitHead().catch((e: unknown) => e);
+      expect(error).toBeInstanceOf(Unavailable);
+      expect((error as Unavailable).kind).toBe('unavailable');
+      expect((error as Unavailable).retryAfterSeconds).toBe(1);
+      expect(Date.now() - started).toBeGreaterThanOrEqual(140);
+
+      // Without a runner to wait on, the same (it polls the checkpoints).
+      const alone = new ReadConsistency(db, store, [name], 100);
+      await expect(alone.awaitHead()).rejects.toBeInstanceOf(Unavailable);
+
+      await runner.catchUp();
+      await expect(consistency.awaitHead()).resolves.toBeUndefined();
+    });
+  });
+
+  const onPostgresOnly = onPostgres ? it : it.skip;
+  onPostgresOnly(
+    onPostgres
+      ? 'two runners with their own pools on one projection while 8 writers append 400 events: each applied once, never concurrently'
+      : 'two runners on one projection with 8 concurrent writers — skipped on PGlite (one connection: no concurrent sessions; runs with DATABASE_URL)',
+    async () => {
+      const url = process.env.DATABASE_URL!;
+      const schema = `t_${randomBytes(6).toString('hex')}`;
+      const dbA = await openDatabase({ url, schema, poolSize: 6 });
+      const dbB = await openDatabase({ url, schema, poolSize: 6 });
+      const dbWriters = await openDatabase({ url, schema, poolSize: 8 });
+      const storeA = PostgresEventStore.forDatabase(dbA);
+      const storeB = PostgresEventStore.forDatabase(dbB);
+      const writerStore = PostgresEventStore.forDatabase(dbWriters);
+      try {
+        await migrateToLatest(dbA, eventStoreMigrations, projectorMigrations);
+        const name = 'probe_shared';
+        await createProbeTable(dbA, name);
+        const inFlight = { now: 0, max: 0 };
+        const probeA = probeProjection(name, { applyDelayMs: 2, inFlight });
+        const probeB = probeProjection(name, { applyDelayMs: 2, inFlight });
+        const errors: unknown[] = [];
+        const options = {
+          liveBatchSize: 5,
+          catchUpBatchSize: 25,
+          idleMs: 5,
+          coalesceMs: 1,
+          onError: (_: string, error: unknown) => errors.push(error),
+        };
+        const runnerA = new ProjectionRunner(dbA, storeA, [probeA.projection], options);
+        const runnerB = new ProjectionRunner(dbB, storeB, [probeB.projection], options);
+        runnerA.start();
+        runnerB.start();
+        try {
+          await Promise.all(
+            Array.from({ length: 8 }, async (_, writer) => {
+              for (let i = 0; i < 50; i++) {
+                // About a quarter are events the probe does not read: their batches move the
+                // checkpoint without the lock, racing the batches that write.
+                const event = tick(writer * 1000 + i);
+                await writerStore.append(
+                  `writer-${writer}-${i % 4}`,
+                  [i % 4 === 3 ? { ...event, type: 'Noise' } : event],
+                  { expectedRevision: 'any' },
+                );
+              }
+            }),
+          );
+          const head = await writerStore.head();
+          await until(async () => {
+            const [status] = await runnerA.status();
+            return covers(parseCheckpoint(status!.checkpoint), head);
+          });
+        } finally {
+          await Promise.all([runnerA.stop(), runnerB.stop()]);
+        }
+
+        const log = await wholeLog(writerStore);
+        expect(log).toHaveLength(400);
+        const ticks = log.filter((event) => event.type === 'Tick');
+        expect(ticks).toHaveLength(8 * 38); // 12 of each writer's 50 are Noise
+        const rows = await seen(dbA, name);
+        // No gaps, no duplicates, in checkpoint order. (`apply` may have run more than once per Tick
+        // in all: a batch overtaken by a lock-free checkpoint move rolls back as stale.)
+        expect(rows.map((row) => row.event_id)).toEqual(ticks.map((event) => event.id));
+        expect(rows.filter((row) => row.applied_count !== 1)).toEqual([]);
+        // Every batch with writes went through one runner at a time.
+        expect(inFlight.max).toBe(1);
+        expect(errors).toEqual([]);
+        const [status] = await runnerB.status();
+        expect(status).toMatchObject({
+          checkpoint: formatCheckpoint(log.at(-1)!.checkpoint),
+          eventsApplied: 400,
+        });
+      } finally {
+        await Promise.all([storeA.close(), storeB.close(), writerStore.close()]);
+        await dbA.sql.query(`DROP SCHEMA ${schema} CASCADE`).catch(() => undefined);
+        await Promise.all([dbA.close(), dbB.close(), dbWriters.close()]);
+      }
+    },
+  );
+});
