@@ -42,6 +42,47 @@ export function buildProgram(): Command {
       },
     );
 
+  const projections = program.command('projections').description('Read models fed by the log');
+  projections
+    .command('rebuild')
+    .description('Empty a projection (or every one) and replay the whole log into it')
+    .argument('[name]', 'the projection to rebuild; every one when absent')
+    .option('--json', 'print {"rebuilt": [{"name", "eventsApplied", "ms"}]} as JSON')
+    .action(async (name: string | undefined, options: { json?: boolean }) => {
+      const result = await runAdminAction(
+        loadConfig(),
+        'projections.rebuild',
+        name === undefined ? {} : { name },
+      );
+      if (options.json) {
+        console.log(JSON.stringify(result));
+        return;
+      }
+      for (const r of result.rebuilt) {
+        console.log(`${r.name}: rebuilt from ${r.eventsApplied} events in ${r.ms} ms`);
+      }
+    });
+  projections
+    .command('status')
+    .description('Where each projection stands in the log')
+    .option('--json', 'print the status of each projection as JSON')
+    .action(async (options: { json?: boolean }) => {
+      const result = await runAdminAction(loadConfig(), 'projections.status', {});
+      if (options.json) {
+        console.log(JSON.stringify(result));
+        return;
+      }
+      for (const s of result) {
+        const parts = [
+          `${s.eventsApplied} events applied`,
+          `checkpoint ${s.checkpoint ?? 'none (not started)'}`,
+          ...(s.lastLagMs !== null ? [`lag ${s.lastLagMs} ms`] : []),
+          ...(s.lastError !== null ? [`last error: ${s.lastError}`] : []),
+        ];
+        console.log(`${s.name}: ${parts.join(', ')}`);
+      }
+    });
+
   return program;
 }
 

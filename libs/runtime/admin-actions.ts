@@ -29,7 +29,46 @@ export const adminActions = {
     };
     return new CreateStudioHandler(runtime.store).execute(new CreateStudio(input, new Date()));
   },
+
+  /**
+   * Rebuilds one projection (`name`) or every one: empties its tables and checkpoint, then
+   * replays the log from position 0. On the embedded database this runs inside the API process
+   * (see `runAdminAction`), beside the running projection loop; the advisory lock and the
+   * checkpoint check keep the two from applying a batch twice.
+   */
+  async 'projections.rebuild'(runtime: Runtime, args: Record<string, unknown>) {
+    const known = runtime.runner.names;
+    const name = args.name;
+    if (name !== undefined && (typeof name !== 'string' || !known.includes(name))) {
+      const message = `must be one of: ${known.join(', ')}`;
+      throw new InvalidInput(`Unknown projection ${JSON.stringify(name)}; ${message}.`, [
+        { field: 'name', message },
+      ]);
+    }
+    const rebuilt: { name: string; eventsApplied: number; ms: number }[] = [];
+    for (const projection of name === undefined ? known : [name]) {
+      const started = Date.now();
+      await runtime.runner.reset(projection);
+      await runtime.runner.catchUp(projection);
+      const status = (await runtime.runner.status()).find((s) => s.name === projection);
+      rebuilt.push({
+        name: projection,
+        eventsApplied: status?.eventsApplied ?? 0,
+        ms: Date.now() - started,
+      });
+    }
+    return { rebuilt };
+  },
+
+  /** Each projection's checkpoint and events applied, as its runner sees them. */
+  async 'projections.status'(runtime: Runtime) {
+    return runtime.runner.status();
+  },
 } satisfies Record<string, (runtime: Runtime, args: Record<string, unknown>) => Promise<unknown>>;
+
+export type AdminActionResult<A extends AdminAction> = Awaited<
+  ReturnType<(typeof adminActions)[A]>
+>;
 
 export type AdminAction = keyof typeof adminActions;
 
@@ -47,11 +86,11 @@ export class RemoteActionFailed extends Error {
   }
 }
 
-export async function runAdminAction(
+export async function runAdminAction<A extends AdminAction>(
   config: ClienteleConfig,
-  action: AdminAction,
+  action: A,
   args: Record<string, unknown>,
-): Promise<Awaited<ReturnType<(typeof adminActions)[AdminAction]>>> {
+): Promise<AdminActionResult<A>> {
   const server = config.databaseUrl ? null : runningServer(config.dataDir);
   if (server) {
     const response = await fetch(`${server.url}/internal/admin/${action}`, {
@@ -73,7 +112,7 @@ export async function runAdminAction(
   }
   const runtime = await openRuntime(config, 'client');
   try {
-    return await adminActions[action](runtime, args);
+    return (await adminActions[action](runtime, args)) as AdminActionResult<A>;
   } finally {
     await runtime.close();
   }

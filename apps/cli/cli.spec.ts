@@ -1,0 +1,159 @@
+import 'reflect-metadata';
+import { randomBytes } from 'node:crypto';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Pool } from 'pg';
+import { run } from './main';
+
+/**
+ * The CLI as a user runs it, in process, with no API running. Without DATABASE_URL it opens the
+ * embedded PGlite database in a fresh data folder; with it, a fresh schema on that PostgreSQL
+ * (the URL handed to the CLI sets the search_path, so nothing lands in `public`).
+ */
+const serverUrl = process.env.DATABASE_URL;
+
+describe(`CLI (${serverUrl ? 'PostgreSQL' : 'embedded PGlite'})`, () => {
+  const saved = {
+    dataDir: process.env.CLIENTELE_DATA_DIR,
+    databaseUrl: process.env.DATABASE_URL,
+  };
+  let dataDir: string;
+  let schema: string | null = null;
+  let stdout: string[];
+  let stderr: string[];
+
+  beforeAll(async () => {
+    dataDir = mkdtempSync(join(tmpdir(), 'clientele-cli-'));
+    process.env.CLIENTELE_DATA_DIR = dataDir;
+    if (serverUrl) {
+      schema = `t_cli_${randomBytes(5).toString('hex')}`;
+      const admin = new Pool({ connectionString: serverUrl, max: 1 });
+      await admin.query(`CREATE SCHEMA ${schema}`);
+      await admin.end();
+      const url = new URL(serverUrl);
+      url.searchParams.set('options', `-c search_path=${schema},public`);
+      process.env.DATABASE_URL = url.toString();
+    }
+  });
+
+  afterAll(async () => {
+    restore('CLIENTELE_DATA_DIR', saved.dataDir);
+    restore('DATABASE_URL', saved.databaseUrl);
+    rmSync(dataDir, { recursive: true, force: true });
+    if (schema) {
+      const admin = new Pool({ connectionString: serverUrl, max: 1 });
+      await admin.query(`DROP SCHEMA ${schema} CASCADE`);
+      await admin.end();
+    }
+  });
+
+  beforeEach(() => {
+    stdout = [];
+    stderr = [];
+    jest.spyOn(console, 'log').mockImplementation((...args: unknown[]) => {
+      stdout.push(args.join(' '));
+    });
+    jest.spyOn(console, 'error').mockImplementation((...args: unknown[]) => {
+      stderr.push(args.join(' '));
+    });
+    // Commander writes its own errors and help straight to the stream.
+    jest.spyOn(process.stderr, 'write').mockImplementation((chunk: string | Uint8Array) => {
+      stderr.push(String(chunk));
+      return true;
+    });
+  });
+
+  afterEach(() => jest.restoreAllMocks());
+
+  const studio = (overrides: Record<string, string> = {}) => {
+    const options = {
+      '--name': 'Lotus Yoga',
+      '--currency': 'USD',
+      '--timezone': 'America/New_York',
+      '--owner-email': `owner-${randomBytes(4).toString('hex')}@lotus.example`,
+      ...overrides,
+    };
+    return ['studio', 'create', ...Object.entries(options).flat()];
+  };
+
+  it('studio create --json prints {"studioId","token"} and exits 0', async () => {
+    expect(await run([...studio(), '--json'])).toBe(0);
+    expect(stderr).toEqual([]);
+    expect(stdout).toHaveLength(1);
+    const printed = JSON.parse(stdout[0]!) as Record<string, unknown>;
+    expect(Object.keys(printed).sort()).toEqual(['studioId', 'token']);
+    expect(printed.studioId).toMatch(/^[0-9a-f-]{36}$/);
+    expect(printed.token).toEqual(expect.any(String));
+    expect((printed.token as string).length).toBeGreaterThan(20);
+  });
+
+  it('studio create without --json prints the studio and its token for a person', async () => {
+    expect(await run(studio())).toBe(0);
+    expect(stdout.join('\n')).toMatch(/^Studio [0-9a-f-]{36} created\./);
+    expect(stdout.join('\n')).toContain('Owner token (shown once');
+  });
+
+  it('invalid currency, time zone and email: exit code 2, each problem named on stderr', async () => {
+    const code = await run(
+      studio({ '--currency': 'DOLLARS', '--timezone': 'Mars/Olympus', '--owner-email': 'nope' }),
+    );
+    expect(code).toBe(2);
+    expect(stdout).toEqual([]);
+    const text = stderr.join('\n');
+    expect(text).toMatch(/^error: /);
+    expect(text).toMatch(/currency: must be an ISO 4217 code/);
+    expect(text).toMatch(/timezone: must be an IANA time zone/);
+    expect(text).toMatch(/ownerEmail: must be an email address/);
+  });
+
+  it('a missing required option: non-zero, with commander’s message', async () => {
+    const args = studio().filter(
+      (arg, i, all) => arg !== '--currency' && all[i - 1] !== '--currency',
+    );
+    const code = await run(args);
+    expect(code).not.toBe(0);
+    expect(stderr.join('')).toContain("error: required option '--currency <code>' not specified");
+    expect(stdout).toEqual([]);
+  });
+
+  it('projections status and rebuild, as JSON and as lines', async () => {
+    expect(await run(['projections', 'status', '--json'])).toBe(0);
+    const status = JSON.parse(stdout[0]!) as { name: string; eventsApplied: number }[];
+    expect(status.map((s) => s.name)).toEqual(['client_profiles', 'staff_directory']);
+
+    stdout.length = 0;
+    expect(await run(['projections', 'rebuild', 'staff_directory', '--json'])).toBe(0);
+    const { rebuilt } = JSON.parse(stdout[0]!) as {
+      rebuilt: { name: string; eventsApplied: number; ms: number }[];
+    };
+    expect(rebuilt).toEqual([
+      { name: 'staff_directory', eventsApplied: expect.any(Number), ms: expect.any(Number) },
+    ]);
+    expect(rebuilt[0]!.eventsApplied).toBeGreaterThan(0); // the studios created above
+
+    stdout.length = 0;
+    expect(await run(['projections', 'rebuild'])).toBe(0);
+    expect(stdout).toEqual([
+      expect.stringMatching(/^client_profiles: rebuilt from \d+ events in \d+ ms$/),
+      expect.stringMatching(/^staff_directory: rebuilt from \d+ events in \d+ ms$/),
+    ]);
+
+    stdout.length = 0;
+    expect(await run(['projections', 'status'])).toBe(0);
+    expect(stdout).toEqual([
+      expect.stringMatching(/^client_profiles: \d+ events applied, checkpoint \d+:\d+/),
+      expect.stringMatching(/^staff_directory: \d+ events applied, checkpoint \d+:\d+/),
+    ]);
+  });
+
+  it('projections rebuild of an unknown projection: exit code 2, naming the known ones', async () => {
+    expect(await run(['projections', 'rebuild', 'nope'])).toBe(2);
+    expect(stderr.join('\n')).toContain('name: must be one of: client_profiles, staff_directory');
+  });
+});
+
+function restore(name: string, value: string | undefined): void {
+  if (value === undefined) delete process.env[name];
+  else process.env[name] = value;
+}
