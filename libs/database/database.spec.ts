@@ -34,3 +34,36 @@ describe('database', () => {
     }
   });
 });
+
+const onPostgres = process.env.DATABASE_URL ? describe : describe.skip;
+
+onPostgres('database on a PostgreSQL server', () => {
+  it('keeps options given in the URL and still commits read models asynchronously', async () => {
+    const url = new URL(process.env.DATABASE_URL!);
+    url.searchParams.set('options', '-c application_name=clientele_test');
+    const { openDatabase } = await import('./database');
+    const db = await openDatabase({ url: url.toString(), schema: 't_options_check' });
+    try {
+      const { sql } = await import('kysely');
+      const derived = await sql<{
+        sync: string;
+        app: string;
+        path: string;
+      }>`SELECT current_setting('synchronous_commit') AS sync, current_setting('application_name') AS app, current_setting('search_path') AS path`.execute(
+        db.kysely,
+      );
+      expect(derived.rows[0]).toEqual({
+        sync: 'off',
+        app: 'clientele_test',
+        path: 't_options_check,public',
+      });
+      const [events] = await db.sql.query<{ sync: string }>(
+        "SELECT current_setting('synchronous_commit') AS sync",
+      );
+      expect(events!.sync).toBe('on');
+      await db.sql.query('DROP SCHEMA t_options_check CASCADE');
+    } finally {
+      await db.close();
+    }
+  });
+});

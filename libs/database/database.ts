@@ -39,7 +39,15 @@ export async function openDatabase(options: DatabaseOptions): Promise<Database> 
 }
 
 async function openPostgres(url: string, options: DatabaseOptions): Promise<Database> {
-  const config: PoolConfig = { connectionString: url, max: options.poolSize ?? 20 };
+  // `options` in the URL would replace the settings given below: take it out and keep it.
+  const parsed = new URL(url);
+  const urlOptions = parsed.searchParams.get('options');
+  parsed.searchParams.delete('options');
+  const config: PoolConfig = {
+    connectionString: parsed.toString(),
+    max: options.poolSize ?? 20,
+    ...(urlOptions ? { options: urlOptions } : {}),
+  };
   if (options.schema) {
     const admin = new Pool({ connectionString: url, max: 1 });
     await admin.query(`CREATE SCHEMA IF NOT EXISTS ${quoteIdent(options.schema)}`);
@@ -49,7 +57,9 @@ async function openPostgres(url: string, options: DatabaseOptions): Promise<Data
       .query('CREATE EXTENSION IF NOT EXISTS pg_trgm WITH SCHEMA public')
       .catch(() => undefined);
     await admin.end();
-    config.options = `-c search_path=${options.schema},public`;
+    config.options = [config.options, `-c search_path=${options.schema},public`]
+      .filter(Boolean)
+      .join(' ');
   }
   const pool = new Pool(config);
   // Read models and stored idempotency answers are derived: a crash can lose their last

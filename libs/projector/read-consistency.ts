@@ -15,9 +15,6 @@ import type { ProjectionRunner } from './projection-runner';
  * Checkpoints are read from the database, so this holds with projections in apps/worker too.
  */
 export class ReadConsistency {
-  /** Every read model has reached this: a head at or before it needs no wait. */
-  private reached: Checkpoint | null = null;
-
   constructor(
     private readonly db: Database,
     private readonly store: EventStore,
@@ -28,14 +25,11 @@ export class ReadConsistency {
 
   async awaitHead(): Promise<void> {
     const head = await this.store.head();
-    if (covers(this.reached, head)) return;
     const deadline = Date.now() + this.timeoutMs;
     for (;;) {
-      const slowest = await this.slowestCheckpoint();
-      if (covers(slowest, head)) {
-        if (compareCheckpoints(slowest, this.reached) > 0) this.reached = slowest;
-        return;
-      }
+      // Read every time, never remembered: a rebuild sends a checkpoint back to the start, and
+      // until it is through, a read must wait rather than see a half-built read model.
+      if (covers(await this.slowestCheckpoint(), head)) return;
       const left = deadline - Date.now();
       if (left <= 0) {
         throw new Unavailable(
