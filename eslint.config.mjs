@@ -17,7 +17,9 @@ export default tseslint.config(
   ...tseslint.configs.recommended,
   {
     // Nest injects by the constructor parameter's class: an `import type` there would erase it.
-    languageOptions: { parserOptions: { emitDecoratorMetadata: true, experimentalDecorators: true } },
+    languageOptions: {
+      parserOptions: { emitDecoratorMetadata: true, experimentalDecorators: true },
+    },
     rules: {
       '@typescript-eslint/no-unused-vars': [
         'error',
