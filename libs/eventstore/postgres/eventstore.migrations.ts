@@ -45,4 +45,60 @@ export const eventStoreMigrations: Record<string, Migration> = Object.freeze({
       await db.schema.dropTable('streams').execute();
     },
   },
+  '2026-11-23T0902_eventstore_append_many': {
+    // Several appends, to different streams, in one statement and one transaction: each is
+    // decided as the single append decides it (same stream-row moves), and each reports its
+    // own outcome — a NULL revision is that append's conflict, the others still commit.
+    async up(db: Kysely<any>) {
+      await sql`
+        CREATE FUNCTION clientele_append_many(
+          p_streams text[], p_kinds text[], p_expected bigint[], p_counts int[],
+          p_ids uuid[], p_types text[], p_data jsonb[], p_metadata jsonb[])
+        RETURNS TABLE (out_revision bigint, out_position bigint)
+        LANGUAGE plpgsql AS $$
+        DECLARE
+          i int;
+          first int := 1;
+          n int;
+          moved bigint;
+        BEGIN
+          FOR i IN 1 .. coalesce(array_length(p_streams, 1), 0) LOOP
+            n := p_counts[i];
+            moved := NULL;
+            IF p_kinds[i] = 'exact' THEN
+              UPDATE streams s SET revision = s.revision + n
+                WHERE s.stream_name = p_streams[i] AND s.revision = p_expected[i]
+                RETURNING s.revision INTO moved;
+            ELSIF p_kinds[i] = 'no_stream' THEN
+              INSERT INTO streams AS s (stream_name, revision) VALUES (p_streams[i], n - 1)
+                ON CONFLICT (stream_name) DO NOTHING RETURNING s.revision INTO moved;
+            ELSIF p_kinds[i] = 'stream_exists' THEN
+              UPDATE streams s SET revision = s.revision + n WHERE s.stream_name = p_streams[i]
+                RETURNING s.revision INTO moved;
+            ELSE
+              INSERT INTO streams AS s (stream_name, revision) VALUES (p_streams[i], n - 1)
+                ON CONFLICT (stream_name) DO UPDATE SET revision = s.revision + n
+                RETURNING s.revision INTO moved;
+            END IF;
+            out_revision := moved;
+            out_position := NULL;
+            IF moved IS NOT NULL THEN
+              WITH appended AS (
+                INSERT INTO events (stream_name, revision, event_id, type, data, metadata)
+                SELECT p_streams[i], moved - n + e.ordinality, e.id, e.type, e.data, e.metadata
+                FROM unnest(p_ids[first:first + n - 1], p_types[first:first + n - 1],
+                            p_data[first:first + n - 1], p_metadata[first:first + n - 1])
+                  WITH ORDINALITY AS e(id, type, data, metadata, ordinality)
+                RETURNING global_position)
+              SELECT max(global_position) INTO out_position FROM appended;
+            END IF;
+            RETURN NEXT;
+            first := first + n;
+          END LOOP;
+        END $$`.execute(db);
+    },
+    async down(db: Kysely<any>) {
+      await sql`DROP FUNCTION clientele_append_many`.execute(db);
+    },
+  },
 });

@@ -3,7 +3,7 @@ import { migrateToLatest, type Database } from '@clientele/database';
 import type { NewEvent } from '../event-store.port';
 import { WrongExpectedVersion } from '../wrong-expected-version.error';
 import { eventStoreMigrations } from './eventstore.migrations';
-import type { PostgresEventStore } from './postgres-event-store';
+import { PostgresEventStore } from './postgres-event-store';
 
 type Open = (options?: {
   pollIntervalMs?: number;
@@ -21,6 +21,64 @@ export function postgresAdapterCases(kind: 'postgres' | 'pglite', open: Open): v
 
     afterEach(async () => {
       await store.close();
+    });
+
+    it('combines appends queued behind a busy statement, each with its own outcome', async () => {
+      // One statement out at a time: everything appended meanwhile leaves together.
+      const combining = new PostgresEventStore(db.sql, { name: kind, maxAppendsInFlight: 1 });
+      const existing = `edge-${randomUUID()}`;
+      await combining.append(existing, [event(), event()], { expectedRevision: 'no_stream' });
+      const duplicate = randomUUID();
+      await combining.append(`edge-${randomUUID()}`, [{ ...event(), id: duplicate }], {
+        expectedRevision: 'any',
+      });
+      const streams = Array.from({ length: 6 }, () => `edge-${randomUUID()}`);
+      const outcomeOf = (o: PromiseSettledResult<{ nextExpectedRevision: number }>) =>
+        o.status === 'fulfilled' ? o.value.nextExpectedRevision : o.reason.constructor.name;
+      const blocker = combining.append(streams[5]!, [event()], { expectedRevision: 'any' });
+      // Queued behind the blocker: these leave as one statement, conflicts and all.
+      const combined = await Promise.allSettled([
+        combining.append(existing, [event()], { expectedRevision: 'no_stream' }),
+        combining.append(streams[0]!, [event(), event(), event()], {
+          expectedRevision: 'no_stream',
+        }),
+        combining.append(streams[1]!, [event()], { expectedRevision: 'any' }),
+        combining.append(streams[2]!, [event()], { expectedRevision: 'stream_exists' }),
+        combining.append(streams[3]!, [event()], { expectedRevision: 4 }),
+        combining.append(existing, [event()], { expectedRevision: 1 }), // same stream: next batch
+        blocker,
+      ]);
+      expect(combined.map(outcomeOf)).toEqual([
+        'WrongExpectedVersion',
+        2,
+        0,
+        'WrongExpectedVersion',
+        'WrongExpectedVersion',
+        2,
+        0,
+      ]);
+      expect(((combined[0] as PromiseRejectedResult).reason as WrongExpectedVersion).actual).toBe(
+        1,
+      );
+      expect((await combining.readStream(existing)).map((e) => e.revision)).toEqual([0, 1, 2]);
+      const three = await combining.readStream(streams[0]!);
+      expect(three.map((e) => e.revision)).toEqual([0, 1, 2]);
+      // One transaction for the batch: its events share a transaction id, in order.
+      const one = (await combining.readStream(streams[1]!))[0]!;
+      expect(one.checkpoint.major).toBe(three[0]!.checkpoint.major);
+      expect(three[0]!.globalPosition < three[2]!.globalPosition).toBe(true);
+
+      // A duplicate event id fails the combined statement: each append then goes alone, and
+      // only the duplicate's caller gets an error.
+      const second = combining.append(streams[5]!, [event()], { expectedRevision: 0 });
+      const withDuplicate = await Promise.allSettled([
+        combining.append(streams[4]!, [{ ...event(), id: duplicate }], { expectedRevision: 'any' }),
+        combining.append(streams[2]!, [event()], { expectedRevision: 'no_stream' }),
+        second,
+      ]);
+      expect(withDuplicate[0]!.status).toBe('rejected');
+      expect(withDuplicate.slice(1).map(outcomeOf)).toEqual([0, 1]);
+      expect(await combining.readStream(streams[4]!)).toEqual([]);
     });
 
     it(`is named after its driver (${kind})`, () => {
@@ -160,13 +218,13 @@ export function postgresAdapterCases(kind: 'postgres' | 'pglite', open: Open): v
     it('names the migration that failed', async () => {
       await expect(
         migrateToLatest(db, eventStoreMigrations, {
-          '2026-11-23T0901_broken': {
+          '2999-12-31T2359_broken': {
             up: async (kysely) => {
               await kysely.schema.createTable('events').addColumn('x', 'text').execute();
             },
           },
         }),
-      ).rejects.toThrow(/Migration 2026-11-23T0901_broken failed/);
+      ).rejects.toThrow(/Migration 2999-12-31T2359_broken failed/);
     });
   });
 }

@@ -23,7 +23,24 @@ export interface PostgresEventStoreOptions {
   batchSize?: number;
   /** Called by `close()`, after every subscription has stopped (for example: close the database). */
   onClose?: () => Promise<void>;
+  /** Append statements out at once before further appends are combined (write-combining). */
+  maxAppendsInFlight?: number;
 }
+
+interface PendingAppend {
+  stream: string;
+  expected: ExpectedRevision;
+  kind: keyof typeof APPEND;
+  ids: string[];
+  types: string[];
+  data: string[];
+  metadata: string[];
+  resolve(result: AppendResult): void;
+  reject(error: unknown): void;
+}
+
+/** Appends combined into one statement at most (each in the same transaction). */
+const MAX_COMBINED = 64;
 
 interface EventRow {
   transaction_id: string;
@@ -76,6 +93,9 @@ const APPEND = {
   any: appendStatement(STREAM_WRITES.any),
 } as const;
 
+const APPEND_MANY = `SELECT out_revision, out_position FROM clientele_append_many(
+  $1::text[], $2::text[], $3::bigint[], $4::int[], $5::uuid[], $6::text[], $7::jsonb[], $8::jsonb[])`;
+
 /*
  * The read rule (DESIGN.md, ADR 0002): order by (transaction_id, global_position) and stop below
  * the oldest transaction still in flight, which may yet commit events with smaller checkpoints.
@@ -120,6 +140,9 @@ export class PostgresEventStore implements EventStore {
   private readonly batchSize: number;
   private readonly closing = new AbortController();
   private readonly appended = new Wakeup();
+  private pending: PendingAppend[] = [];
+  private inFlight = 0;
+  private readonly maxInFlight: number;
 
   constructor(
     private readonly sql: SqlExecutor,
@@ -128,6 +151,7 @@ export class PostgresEventStore implements EventStore {
     this.name = options.name;
     this.pollIntervalMs = options.pollIntervalMs ?? 25;
     this.batchSize = options.batchSize ?? 500;
+    this.maxInFlight = options.maxAppendsInFlight ?? 8;
   }
 
   /** The store over an open database; `closeDatabase` makes `close()` close it too. */
@@ -147,23 +171,122 @@ export class PostgresEventStore implements EventStore {
     const expected = options.expectedRevision;
     const kind = expectationKind(expected);
     if (events.length === 0) return this.appendNothing(stream, expected);
-
-    const params: unknown[] = [
+    const request: PendingAppend = {
       stream,
-      events.length,
-      events.map((event) => event.id ?? randomUUID()),
-      events.map((event) => event.type),
-      events.map((event) => JSON.stringify(event.data ?? null)),
-      events.map((event) => JSON.stringify(event.metadata)),
+      expected,
+      kind,
+      ids: events.map((event) => event.id ?? randomUUID()),
+      types: events.map((event) => event.type),
+      data: events.map((event) => JSON.stringify(event.data ?? null)),
+      metadata: events.map((event) => JSON.stringify(event.metadata)),
+      resolve: () => undefined,
+      reject: () => undefined,
+    };
+    const result = new Promise<AppendResult>((resolve, reject) => {
+      request.resolve = resolve;
+      request.reject = reject;
+    });
+    this.pending.push(request);
+    this.pump();
+    return result;
+  }
+
+  /**
+   * Sends queued appends. While fewer than `maxInFlight` statements are out, each append goes
+   * alone, at once. Past that, appends wait for a statement to return and then leave together,
+   * one per stream, in one statement and one commit (write-combining): under load a commit
+   * carries many appends instead of each paying its own round trip and WAL flush.
+   */
+  private pump(): void {
+    while (this.inFlight < this.maxInFlight && this.pending.length > 0) {
+      const batch: PendingAppend[] = [];
+      const streams = new Set<string>();
+      const waiting: PendingAppend[] = [];
+      for (const request of this.pending) {
+        if (batch.length < MAX_COMBINED && !streams.has(request.stream)) {
+          batch.push(request);
+          streams.add(request.stream);
+        } else waiting.push(request);
+      }
+      this.pending = waiting;
+      this.inFlight++;
+      void this.send(batch).finally(() => {
+        this.inFlight--;
+        this.pump();
+      });
+    }
+  }
+
+  private async send(batch: PendingAppend[]): Promise<void> {
+    if (batch.length === 1) {
+      await this.appendOne(batch[0]!).then(batch[0]!.resolve, batch[0]!.reject);
+      return;
+    }
+    let rows: { out_revision: string | null; out_position: string | null }[];
+    try {
+      rows = await this.sql.query(
+        APPEND_MANY,
+        [
+          batch.map((r) => r.stream),
+          batch.map((r) => r.kind),
+          batch.map((r) => (typeof r.expected === 'number' ? r.expected : null)),
+          batch.map((r) => r.ids.length),
+          batch.flatMap((r) => r.ids),
+          batch.flatMap((r) => r.types),
+          batch.flatMap((r) => r.data),
+          batch.flatMap((r) => r.metadata),
+        ],
+        { name: 'clientele_es_append_many' },
+      );
+    } catch {
+      // One bad append (a duplicate event id) fails the whole statement: let each go alone,
+      // so only its own caller gets the error.
+      await Promise.all(batch.map((r) => this.appendOne(r).then(r.resolve, r.reject)));
+      return;
+    }
+    this.appended.notify();
+    await Promise.all(
+      batch.map(async (request, index) => {
+        const row = rows[index];
+        if (!row || row.out_revision === null || row.out_position === null) {
+          request.reject(
+            new WrongExpectedVersion(
+              request.stream,
+              request.expected,
+              await this.actualRevision(request.stream),
+            ),
+          );
+          return;
+        }
+        request.resolve({
+          nextExpectedRevision: Number(row.out_revision),
+          lastPosition: BigInt(row.out_position),
+        });
+      }),
+    );
+  }
+
+  private async appendOne(request: PendingAppend): Promise<AppendResult> {
+    const params: unknown[] = [
+      request.stream,
+      request.ids.length,
+      request.ids,
+      request.types,
+      request.data,
+      request.metadata,
     ];
-    if (kind === 'exact') params.push(expected);
+    if (request.kind === 'exact') params.push(request.expected);
     const [row] = await this.sql.query<{ revision: string | null; global_position: string | null }>(
-      APPEND[kind],
+      APPEND[request.kind],
       params,
-      { name: `clientele_es_append_${kind}` },
+      { name: `clientele_es_append_${request.kind}` },
     );
     if (!row || row.revision === null || row.global_position === null) {
-      throw new WrongExpectedVersion(stream, expected, await this.actualRevision(stream));
+      throw new WrongExpectedVersion(
+        request.stream,
+        request.expected,
+        await this.actualRevision(request.stream),
+      );
     }
     this.appended.notify();
     return {
