@@ -1,4 +1,3 @@
-import { Logger } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
 import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
@@ -6,7 +5,6 @@ import type { Runtime } from '@clientele/runtime';
 import { InvalidInput, type FieldError } from '@clientele/shared';
 import { randomUUID } from 'node:crypto';
 import { AppModule } from './app.module';
-import { sendProblem } from './http/problem-details.filter';
 
 /** The HTTP API over a runtime; used by main.ts and by the end-to-end tests. */
 export async function createApp(
@@ -34,11 +32,7 @@ export async function createApp(
       done(error as Error, undefined);
     }
   });
-  const logger = new Logger('API');
   const fastify = app.getHttpAdapter().getInstance();
-  // Errors raised by Fastify itself (malformed JSON, body too large) leave as problem+json
-  // like every other error.
-  fastify.setErrorHandler((error, _request, reply) => sendProblem(reply, error, logger));
   fastify.addHook('onSend', async (request, reply) => {
     const given = request.headers['x-correlation-id'];
     void reply.header(

@@ -22,7 +22,7 @@ export class ProblemDetailsFilter implements ExceptionFilter {
   }
 }
 
-export function sendProblem(reply: FastifyReply, error: unknown, logger: Logger): void {
+function sendProblem(reply: FastifyReply, error: unknown, logger: Logger): void {
   const { problem, retryAfter } = toProblem(error);
   if (problem.status >= 500 && problem.code === 'internal_error') {
     logger.error(error instanceof Error ? (error.stack ?? error.message) : String(error));
