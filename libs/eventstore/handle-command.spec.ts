@@ -74,7 +74,9 @@ describe('handling a command', () => {
       claim('a'),
       context({ expectNew: true }),
     );
-    expect(again.appended).toEqual([]);
+    // Decided on the stream as it is (held by a), not on the empty state the guess assumed.
+    expect(again).toMatchObject({ revision: 1, state: { holderId: 'a' } });
+    expect((await store.readStream(stream)).map((e) => e.revision)).toEqual([0, 1]);
   });
 
   it('applies an idempotency key once: the retry is told it was replayed', async () => {
@@ -84,6 +86,35 @@ describe('handling a command', () => {
     const retry = await handleCommand(store, stream, claimDecider, claim('a'), keyed);
     expect(retry).toMatchObject({ replayed: true, appended: [] });
     expect(await store.readStream(stream)).toHaveLength(1);
+  });
+
+  it('replays by key only for the same studio: keys are unique within a studio', async () => {
+    const stream = fresh();
+    const keyed = (studioId: string) =>
+      context({ metadata: { ...context().metadata, studioId, idempotencyKey: 'shared-key' } });
+    await handleCommand(store, stream, claimDecider, claim('a'), keyed('studio-a'));
+    const otherStudio = await handleCommand(
+      store,
+      stream,
+      claimDecider,
+      claim('a'),
+      keyed('studio-b'),
+    );
+    expect(otherStudio.replayed).toBe(false);
+  });
+
+  it('replays a keyed command before checking If-Match, so a retry after a lost answer succeeds', async () => {
+    const stream = fresh();
+    const keyed = context({ metadata: { ...context().metadata, idempotencyKey: 'k-if-match' } });
+    await handleCommand(store, stream, claimDecider, claim('a'), {
+      ...keyed,
+      expectedRevision: -1,
+    });
+    const retry = await handleCommand(store, stream, claimDecider, claim('a'), {
+      ...keyed,
+      expectedRevision: -1,
+    });
+    expect(retry.replayed).toBe(true);
   });
 
   it('refuses a stale expected revision (If-Match) instead of retrying', async () => {

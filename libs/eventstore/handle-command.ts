@@ -1,6 +1,11 @@
 import { createHash } from 'node:crypto';
 import type { Decider, RequestContext } from '@clientele/shared';
-import type { EventMetadata, EventStore, ExpectedRevision } from './event-store.port';
+import type {
+  EventMetadata,
+  EventStore,
+  ExpectedRevision,
+  RecordedEvent,
+} from './event-store.port';
 import { WrongExpectedVersion } from './wrong-expected-version.error';
 
 /** What deciders emit: the business fact, without the envelope the store adds. */
@@ -70,20 +75,20 @@ export async function handleCommand<Command, Event extends DomainEvent, State>(
   for (let attempt = 1; ; attempt++) {
     const history = await store.readStream(stream);
     const revision = history.length === 0 ? -1 : history[history.length - 1]!.revision;
+    const state = history.reduce(
+      (current, event) => decider.evolve(current, event as unknown as Event),
+      decider.initialState,
+    );
+    // Checked before If-Match, so a retry whose first answer was lost replays.
+    if (appliedByKey(history, context.metadata)) {
+      return { state, revision, appended: [], replayed: true };
+    }
     if (context.expectedRevision !== undefined && context.expectedRevision !== revision) {
       throw new WrongExpectedVersion(
         stream,
         context.expectedRevision,
         revision < 0 ? 'no_stream' : revision,
       );
-    }
-    const state = history.reduce(
-      (current, event) => decider.evolve(current, event as unknown as Event),
-      decider.initialState,
-    );
-    const key = context.metadata.idempotencyKey;
-    if (key && history.some((event) => event.metadata.idempotencyKey === key)) {
-      return { state, revision, appended: [], replayed: true };
     }
     const events = decider.decide(command, state, context.now);
     if (events.length === 0) return { state, revision, appended: [], replayed: false };
@@ -112,6 +117,20 @@ function toNewEvent(context: CommandContext) {
     data: event.data,
     metadata: context.metadata,
   });
+}
+
+/**
+ * Whether a stream already holds the effect of the request with this Idempotency-Key. A key is
+ * unique within a studio only: another studio's request with the same key is another request.
+ */
+export function appliedByKey(history: readonly RecordedEvent[], metadata: EventMetadata): boolean {
+  const { idempotencyKey: key, studioId } = metadata;
+  return (
+    !!key &&
+    history.some(
+      (event) => event.metadata.idempotencyKey === key && event.metadata.studioId === studioId,
+    )
+  );
 }
 
 /**

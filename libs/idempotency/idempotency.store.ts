@@ -50,6 +50,25 @@ export class IdempotencyStore {
   }
 
   async claim(studioId: string, key: string, requestHash: string): Promise<Claim> {
+    // The row we collided with may be deleted before we read it (its request failed with a
+    // 5xx and freed the key): then claim again.
+    for (let attempt = 1; ; attempt++) {
+      const claim = await this.tryClaim(studioId, key, requestHash);
+      if (claim !== 'vanished') return claim;
+      if (attempt >= 3) {
+        throw new Conflict(
+          'idempotency_key_in_use',
+          'A request with this Idempotency-Key is still being processed. Retry in a moment.',
+        );
+      }
+    }
+  }
+
+  private async tryClaim(
+    studioId: string,
+    key: string,
+    requestHash: string,
+  ): Promise<Claim | 'vanished'> {
     const inserted = await this.db.kysely
       .insertInto('idempotency_keys')
       .values({ studio_id: studioId, key, request_hash: requestHash })
@@ -67,7 +86,8 @@ export class IdempotencyStore {
       )
       .where('studio_id', '=', studioId)
       .where('key', '=', key)
-      .executeTakeFirstOrThrow();
+      .executeTakeFirst();
+    if (!row) return 'vanished';
     if (row.request_hash !== requestHash) {
       throw new Conflict(
         'idempotency_key_reused',

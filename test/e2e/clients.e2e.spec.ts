@@ -126,6 +126,25 @@ describe('changing a profile', () => {
     expect((await t.call('GET', `/v1/clients/${id}`, { token })).body.lastName).toBe('Smith');
   });
 
+  it('takes an Idempotency-Key on PATCH too: same body replays, another body is a 409', async () => {
+    const created = await t.call('POST', '/v1/clients', { token, body: person() });
+    const url = `/v1/clients/${created.body.id}`;
+    const headers = { 'idempotency-key': 'rename-1' };
+    const first = await t.call('PATCH', url, { token, body: { firstName: 'Anna' }, headers });
+    expect(first.status).toBe(200);
+    const again = await t.call('PATCH', url, { token, body: { firstName: 'Anna' }, headers });
+    expect(again.status).toBe(200);
+    expect(again.headers['idempotent-replayed']).toBe('true');
+    expect(again.body).toEqual(first.body);
+    const other = await t.call('PATCH', url, { token, body: { firstName: 'Bella' }, headers });
+    expect(other.status).toBe(409);
+    expect(other.body.code).toBe('idempotency_key_reused');
+    expect((await t.call('GET', url, { token })).body).toMatchObject({
+      firstName: 'Anna',
+      version: 1,
+    });
+  });
+
   it('clears an optional field with null', async () => {
     const created = await t.call('POST', '/v1/clients', {
       token,

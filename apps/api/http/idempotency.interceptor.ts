@@ -17,12 +17,14 @@ import { ReplayedResponse } from './replayed-response';
 
 const REMEMBERED_HEADERS = ['location', 'etag'];
 const SHOWN_ONCE = 'clientele:shown-once';
+/** Requests whose handlers take the key: each must go through the stored answers. */
+const CHANGES = new Set(['POST', 'PATCH', 'PUT', 'DELETE']);
 
 /** The answer holds a secret shown once (a token): it is never stored, so a retry cannot see it. */
 export const ShownOnce = () => SetMetadata(SHOWN_ONCE, true);
 
 /**
- * `Idempotency-Key` on a POST: the same key and body get the same answer with one effect; the
+ * `Idempotency-Key` on a POST or PATCH: the same key and body get the same answer with one effect; the
  * same key with another body is a 409. Runs after authentication (keys are per studio).
  */
 @Injectable()
@@ -35,14 +37,15 @@ export class IdempotencyInterceptor implements NestInterceptor {
   intercept(context: ExecutionContext, next: CallHandler): Observable<unknown> {
     const http = context.switchToHttp();
     const request = http.getRequest<FastifyRequest & { principal?: { studioId: string } }>();
-    if (request.method !== 'POST' || !request.principal) return next.handle();
+    if (!CHANGES.has(request.method) || !request.principal) return next.handle();
     const key = idempotencyKeyOf(request);
     if (key === undefined) return next.handle();
     const reply = http.getResponse<FastifyReply>();
     const studioId = request.principal.studioId;
     const hash = IdempotencyStore.hash(request.method, request.url, request.body);
     const status =
-      this.reflector.get<number | undefined>(HTTP_CODE_METADATA, context.getHandler()) ?? 201;
+      this.reflector.get<number | undefined>(HTTP_CODE_METADATA, context.getHandler()) ??
+      (request.method === 'POST' ? 201 : 200);
     const shownOnce = this.reflector.get<boolean>(SHOWN_ONCE, context.getHandler()) ?? false;
     return from(this.run(studioId, key, hash, status, shownOnce, reply, next));
   }

@@ -42,6 +42,9 @@ interface PendingAppend {
 /** Appends combined into one statement at most (each in the same transaction). */
 const MAX_COMBINED = 64;
 
+/** Failures of a combined statement after which each append is sent alone: unique violation, deadlock. */
+const RETRY_ALONE = new Set(['23505', '40P01']);
+
 interface EventRow {
   transaction_id: string;
   global_position: string;
@@ -238,30 +241,37 @@ export class PostgresEventStore implements EventStore {
         ],
         { name: 'clientele_es_append_many' },
       );
-    } catch {
-      // One bad append (a duplicate event id) fails the whole statement: let each go alone,
-      // so only its own caller gets the error.
+    } catch (error) {
+      // One bad append (a duplicate event id) or a deadlock between two combined statements
+      // fails the whole statement, which committed nothing: let each go alone, so only its own
+      // caller gets its error. Any other failure (a connection lost, perhaps after COMMIT) is
+      // every caller's, as it would be for a single append: sending again could apply twice.
+      if (!RETRY_ALONE.has((error as { code?: string }).code ?? '')) {
+        for (const request of batch) request.reject(error);
+        return;
+      }
       await Promise.all(batch.map((r) => this.appendOne(r).then(r.resolve, r.reject)));
       return;
     }
     this.appended.notify();
     await Promise.all(
       batch.map(async (request, index) => {
-        const row = rows[index];
-        if (!row || row.out_revision === null || row.out_position === null) {
-          request.reject(
-            new WrongExpectedVersion(
+        try {
+          const row = rows[index];
+          if (!row || row.out_revision === null || row.out_position === null) {
+            throw new WrongExpectedVersion(
               request.stream,
               request.expected,
               await this.actualRevision(request.stream),
-            ),
-          );
-          return;
+            );
+          }
+          request.resolve({
+            nextExpectedRevision: Number(row.out_revision),
+            lastPosition: BigInt(row.out_position),
+          });
+        } catch (error) {
+          request.reject(error);
         }
-        request.resolve({
-          nextExpectedRevision: Number(row.out_revision),
-          lastPosition: BigInt(row.out_position),
-        });
       }),
     );
   }
