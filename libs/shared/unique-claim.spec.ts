@@ -23,11 +23,11 @@ describe('a unique value claim', () => {
       .thenThrows(ValueAlreadyClaimed, (error) => expect(error.holderId).toBe('a'));
   });
 
-  it('changes nothing when the holder claims again (a retried request)', () => {
+  it('records the holder claiming again, so a release decided before it cannot free the value', () => {
     spec
       .given([claimed('a')])
       .when({ type: 'ClaimValue', data: { scope, holderId: 'a' } })
-      .then([]);
+      .then([claimed('a')]);
   });
 
   it('is taken over from a holder found to have abandoned it', () => {

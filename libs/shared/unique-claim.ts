@@ -46,8 +46,13 @@ export const claimDecider: Decider<ClaimCommand, ClaimEvent, ClaimState> = {
     const { scope, holderId } = command.data;
     switch (command.type) {
       case 'ClaimValue': {
-        if (state.holderId === holderId) return [];
-        if (state.holderId !== null && state.holderId !== command.data.takeOverFrom) {
+        // The holder claiming again is recorded too: a release decided before this claim
+        // (at the stream's earlier revision) must then fail rather than free a value in use.
+        if (
+          state.holderId !== null &&
+          state.holderId !== holderId &&
+          state.holderId !== command.data.takeOverFrom
+        ) {
           throw new ValueAlreadyClaimed(state.holderId);
         }
         return [{ type: 'ValueClaimed', data: { scope, holderId } }];

@@ -21,7 +21,11 @@ function searchColumns(personal: Pick<PersonalDetails, 'firstName' | 'lastName' 
 /** The client profile: what the front desk sees of a client, kept current from the log. */
 export const clientProfilesProjection: Projection = {
   name: 'client_profiles',
-  eventTypes: new Set<ClientEvent['type']>(['ClientRegistered', 'ClientProfileUpdated']),
+  eventTypes: new Set<ClientEvent['type']>([
+    'ClientRegistered',
+    'ClientProfileUpdated',
+    'EmailClaimLapsed',
+  ]),
 
   // eslint-disable-next-line @typescript-eslint/no-explicit-any -- tables typed per query
   async apply(trx: Transaction<any>, events: RecordedEvent[]) {
@@ -57,6 +61,16 @@ export const clientProfilesProjection: Projection = {
         continue;
       }
       await flush();
+      if (event.type === 'EmailClaimLapsed') {
+        // No field changes, but the stream moved: the profile's version (its ETag) follows.
+        await trx
+          .updateTable('client_profiles')
+          .set({ version: recorded.revision })
+          .where('client_id', '=', event.data.clientId)
+          .where('version', '<', recorded.revision)
+          .execute();
+        continue;
+      }
       const current = await trx
         .selectFrom('client_profiles')
         .select(['first_name', 'last_name', 'email', 'version'])

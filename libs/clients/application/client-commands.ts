@@ -3,6 +3,7 @@ import { Command, CommandHandler, type ICommandHandler } from '@nestjs/cqrs';
 import {
   commandContext,
   EVENT_STORE,
+  appliedByKey,
   handleCommand,
   idForRequest,
   WrongExpectedVersion,
@@ -12,8 +13,11 @@ import { PreconditionFailed, type RequestContext } from '@clientele/shared';
 import type { ClientProfile } from '../client-profile';
 import type { RegisterClientCommand } from '../domain/client.commands';
 import { clientDecider, normaliseEmail, type ClientState } from '../domain/client.decider';
-import { clientStream, type PersonalDetails } from '../domain/client.events';
-import { claimEmail, releaseEmail } from './email-claims';
+import { clientStream, type ClientEvent, type PersonalDetails } from '../domain/client.events';
+import { claimEmail, claimRevision, releaseEmail } from './email-claims';
+
+/** Attempts of an update that keeps meeting concurrent changes to the same client. */
+const MAX_ATTEMPTS = 5;
 
 export type RegisterClientInput = Omit<RegisterClientCommand['data'], 'clientId' | 'studioId'>;
 
@@ -77,17 +81,50 @@ export class UpdateClientProfileHandler implements ICommandHandler<UpdateClientP
   constructor(@Inject(EVENT_STORE) private readonly store: EventStore) {}
 
   async execute({ clientId, changes, context }: UpdateClientProfile): Promise<ClientProfile> {
+    for (let attempt = 1; ; attempt++) {
+      try {
+        return await this.attempt(clientId, changes, context);
+      } catch (error) {
+        if (!(error instanceof WrongExpectedVersion)) throw error;
+        if (context.ifMatch !== undefined) {
+          throw new PreconditionFailed(
+            `The client has changed since version ${context.ifMatch}; it is now at version ${String(error.actual)}. Read it again and retry.`,
+            { currentVersion: error.actual },
+          );
+        }
+        // Someone changed the client since we read it: decide, claim and append again.
+        if (attempt >= MAX_ATTEMPTS) throw error;
+      }
+    }
+  }
+
+  /**
+   * Read once, decide, claim a new email, and append at the revision read: what was claimed is
+   * exactly what lands, or nothing lands. A claim left by a failed attempt is not released
+   * (another request of this client may rely on it); it lapses (email-claims.ts).
+   */
+  private async attempt(
+    clientId: string,
+    changes: Partial<PersonalDetails>,
+    context: RequestContext,
+  ): Promise<ClientProfile> {
     const stream = clientStream(clientId);
     const command = {
       type: 'UpdateClientProfile' as const,
       data: { clientId, studioId: context.studioId, changes },
     };
-    const before = await this.store.readStream(stream);
-    const current = before.reduce(
-      (state, event) => clientDecider.evolve(state, event as never),
+    const history = await this.store.readStream(stream);
+    const revision = history.length === 0 ? -1 : history[history.length - 1]!.revision;
+    const current = history.reduce(
+      (state, event) => clientDecider.evolve(state, event as unknown as ClientEvent),
       clientDecider.initialState,
     );
-    // Validates and tells whether the email really changes before anything is claimed.
+    const appendAt = context.ifMatch ?? revision;
+    const metadata = commandContext(context).metadata;
+    if (appendAt !== revision && !appliedByKey(history, metadata)) {
+      throw new WrongExpectedVersion(stream, appendAt, revision < 0 ? 'no_stream' : revision);
+    }
+    // Validates, and tells whether the email really changes, before anything is claimed.
     const decided = clientDecider.decide(command, current, context.now);
     const oldEmail = current.status === 'registered' ? current.personal.email : '';
     const newEmail = changes.email;
@@ -95,30 +132,21 @@ export class UpdateClientProfileHandler implements ICommandHandler<UpdateClientP
       decided.length > 0 &&
       newEmail !== undefined &&
       normaliseEmail(newEmail) !== normaliseEmail(oldEmail);
-    if (emailChanges) await claimEmail(this.store, context, newEmail, clientId);
-    try {
-      const result = await handleCommand(
-        this.store,
-        stream,
-        clientDecider,
-        command,
-        commandContext(context, {
-          ...(context.ifMatch !== undefined ? { expectedRevision: context.ifMatch } : {}),
-        }),
-      );
-      if (emailChanges && result.appended.length > 0) {
-        await releaseEmail(this.store, context, oldEmail, clientId);
-      }
-      return toProfile(result.state, result.revision, context.now);
-    } catch (error) {
-      if (emailChanges) await releaseEmail(this.store, context, newEmail, clientId);
-      if (error instanceof WrongExpectedVersion && context.ifMatch !== undefined) {
-        throw new PreconditionFailed(
-          `The client has changed since version ${context.ifMatch}; it is now at version ${String(error.actual)}. Read it again and retry.`,
-          { currentVersion: error.actual },
-        );
-      }
-      throw error;
+    let oldClaimAt = -1;
+    if (emailChanges) {
+      oldClaimAt = await claimRevision(this.store, context, oldEmail);
+      await claimEmail(this.store, context, newEmail, clientId);
     }
+    const result = await handleCommand(
+      this.store,
+      stream,
+      clientDecider,
+      command,
+      commandContext(context, { expectedRevision: appendAt }),
+    );
+    if (emailChanges && result.appended.length > 0) {
+      await releaseEmail(this.store, context, oldEmail, clientId, oldClaimAt);
+    }
+    return toProfile(result.state, result.revision, context.now);
   }
 }

@@ -1,4 +1,9 @@
-import { commandContext, handleCommand, type EventStore } from '@clientele/eventstore';
+import {
+  commandContext,
+  handleCommand,
+  WrongExpectedVersion,
+  type EventStore,
+} from '@clientele/eventstore';
 import {
   claimDecider,
   claimStream,
@@ -6,10 +11,13 @@ import {
   type RequestContext,
 } from '@clientele/shared';
 import { clientDecider, normaliseEmail } from '../domain/client.decider';
-import { clientStream } from '../domain/client.events';
+import { clientStream, type ClientEvent } from '../domain/client.events';
 import { EmailMustBeUniqueInStudio } from '../domain/client.rules';
 
-/** A claim left behind by a crash between claiming and registering may be taken after this. */
+/**
+ * A claim left by a change that never landed (a crash between claiming the email and recording
+ * it on the client) may be taken by another client after this long.
+ */
 const ABANDONED_AFTER_MS = 60_000;
 const SCOPE = 'client-email';
 
@@ -39,48 +47,87 @@ export async function claimEmail(
     await claim();
   } catch (error) {
     if (!(error instanceof ValueAlreadyClaimed)) throw error;
-    if (!(await isAbandoned(store, stream, error.holderId, email, context.now))) {
-      throw new EmailMustBeUniqueInStudio(error.holderId);
+    const holder = error.holderId;
+    const seen = await abandonedAt(store, stream, holder, email, context.now);
+    if (seen === null) throw new EmailMustBeUniqueInStudio(holder);
+    // Fence the holder before taking its claim: its change, if still in flight, now conflicts
+    // with this event instead of landing with an email someone else holds.
+    const lapsed: ClientEvent = {
+      type: 'EmailClaimLapsed',
+      data: { clientId: holder, takenBy: clientId },
+    };
+    try {
+      await store.append(
+        clientStream(holder),
+        [{ ...lapsed, metadata: commandContext(context, { replayByKey: false }).metadata }],
+        { expectedRevision: seen < 0 ? 'no_stream' : seen },
+      );
+    } catch (fenceError) {
+      // The holder moved meanwhile: it is alive, and keeps its claim.
+      if (fenceError instanceof WrongExpectedVersion) throw new EmailMustBeUniqueInStudio(holder);
+      throw fenceError;
     }
-    await claim(error.holderId);
+    await claim(holder);
   }
 }
 
+/** The revision of an email's claim stream now (-1 when never claimed). */
+export async function claimRevision(
+  store: EventStore,
+  context: RequestContext,
+  email: string,
+): Promise<number> {
+  const claims = await store.readStream(emailClaimStream(context.studioId, email));
+  return claims.length === 0 ? -1 : claims[claims.length - 1]!.revision;
+}
+
+/**
+ * Frees `email` — only if nothing happened to its claim since `atRevision`: a request of the
+ * same client that claimed it again meanwhile relies on it, and then it stays claimed.
+ */
 export async function releaseEmail(
   store: EventStore,
   context: RequestContext,
   email: string,
   clientId: string,
+  atRevision: number,
 ): Promise<void> {
-  await handleCommand(
-    store,
-    emailClaimStream(context.studioId, email),
-    claimDecider,
-    { type: 'ReleaseValue', data: { scope: SCOPE, holderId: clientId } },
-    commandContext(context, { replayByKey: false }),
-  );
+  try {
+    await handleCommand(
+      store,
+      emailClaimStream(context.studioId, email),
+      claimDecider,
+      { type: 'ReleaseValue', data: { scope: SCOPE, holderId: clientId } },
+      commandContext(context, { replayByKey: false, expectedRevision: atRevision }),
+    );
+  } catch (error) {
+    if (!(error instanceof WrongExpectedVersion)) throw error;
+  }
 }
 
 /**
  * A holder abandoned its claim when, a while after claiming, it still does not carry the email:
- * it never got registered, or its email change never landed.
+ * it never got registered, or its email change never landed. Returns the revision of the
+ * holder's stream that showed it (-1: no stream), or null when the claim is live.
  */
-async function isAbandoned(
+async function abandonedAt(
   store: EventStore,
   stream: string,
   holderId: string,
   email: string,
   now: Date,
-): Promise<boolean> {
+): Promise<number | null> {
   const claims = await store.readStream(stream);
   const claimedAt = claims[claims.length - 1]?.recordedAt.getTime() ?? 0;
-  if (now.getTime() - claimedAt < ABANDONED_AFTER_MS) return false;
-  const holder = (await store.readStream(clientStream(holderId))).reduce(
-    (state, event) => clientDecider.evolve(state, event as never),
+  if (now.getTime() - claimedAt < ABANDONED_AFTER_MS) return null;
+  const history = await store.readStream(clientStream(holderId));
+  const holder = history.reduce(
+    (state, event) => clientDecider.evolve(state, event as unknown as ClientEvent),
     clientDecider.initialState,
   );
-  return (
-    holder.status !== 'registered' ||
-    normaliseEmail(holder.personal.email) !== normaliseEmail(email)
-  );
+  const carries =
+    holder.status === 'registered' &&
+    normaliseEmail(holder.personal.email) === normaliseEmail(email);
+  if (carries) return null;
+  return history.length === 0 ? -1 : history[history.length - 1]!.revision;
 }

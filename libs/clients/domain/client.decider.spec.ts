@@ -3,7 +3,7 @@ import { deciderSpec } from '@clientele/shared/testing/decider-spec';
 import type { RegisterClientCommand } from './client.commands';
 import { clientDecider } from './client.decider';
 import type { ClientEvent, PersonalDetails } from './client.events';
-import { ClientMustNotBeRegisteredTwice } from './client.rules';
+import { ClientMustNotBeRegisteredTwice, EmailMustBeUniqueInStudio } from './client.rules';
 
 const spec = deciderSpec(clientDecider, new Date('2026-11-23T10:00:00Z'));
 const clientId = '3f1c2a9e-0000-4000-8000-000000000001';
@@ -41,6 +41,25 @@ describe('registering a client', () => {
       .given([])
       .when(register({ firstName: '  Jane ', email: ' Jane.Doe@Example.com ' }))
       .then([registered]);
+  });
+
+  it('cannot register once its email claim lapsed to another client', () => {
+    spec
+      .given([{ type: 'EmailClaimLapsed', data: { clientId, takenBy: 'other-client' } }])
+      .when(register())
+      .thenThrows(EmailMustBeUniqueInStudio, (e) =>
+        expect(e.extensions.existingClientId).toBe('other-client'),
+      );
+  });
+
+  it('keeps a registered profile when a pending email change lapses', () => {
+    spec
+      .given([
+        registered,
+        { type: 'EmailClaimLapsed', data: { clientId, takenBy: 'other-client' } },
+      ])
+      .when({ type: 'UpdateClientProfile', data: { clientId, studioId, changes: { phone: '1' } } })
+      .then([{ type: 'ClientProfileUpdated', data: { clientId, personal: { phone: '1' } } }]);
   });
 
   it('cannot register the same client twice', () => {

@@ -11,10 +11,12 @@ import type {
   UpdateClientProfileCommand,
 } from './client.commands';
 import type { ClientEvent, PersonalDetails } from './client.events';
-import { ClientMustNotBeRegisteredTwice } from './client.rules';
+import { ClientMustNotBeRegisteredTwice, EmailMustBeUniqueInStudio } from './client.rules';
 
 export type ClientState =
   | { status: 'unregistered' }
+  /** Its registration's email was taken by another client before the registration landed. */
+  | { status: 'lapsed'; takenBy: string }
   | {
       status: 'registered';
       clientId: string;
@@ -69,6 +71,7 @@ function tidy<T extends Partial<PersonalDetails>>(personal: T): T {
 }
 
 function register(command: RegisterClientCommand, state: ClientState, now: Date): ClientEvent[] {
+  if (state.status === 'lapsed') throw new EmailMustBeUniqueInStudio(state.takenBy);
   if (state.status !== 'unregistered') {
     throw new ClientMustNotBeRegisteredTwice(command.data.clientId);
   }
@@ -128,6 +131,11 @@ export const clientDecider: Decider<ClientCommand, ClientEvent, ClientState> = {
       case 'ClientProfileUpdated':
         if (state.status !== 'registered') return state;
         return { ...state, personal: { ...state.personal, ...event.data.personal } };
+      case 'EmailClaimLapsed':
+        // A registered client keeps its profile: only an in-flight change was overtaken.
+        return state.status === 'unregistered'
+          ? { status: 'lapsed', takenBy: event.data.takenBy }
+          : state;
       default:
         return assertNever(event);
     }

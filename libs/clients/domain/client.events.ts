@@ -31,11 +31,22 @@ export type ClientProfileUpdated = {
   data: { clientId: string; personal: Partial<PersonalDetails> };
 };
 
-export type ClientEvent = ClientRegistered | ClientProfileUpdated;
+/**
+ * The email this client had claimed (to register, or to change to) lapsed: the change never
+ * landed, and another client took the email. Appended at the revision that was inspected, so
+ * the lapsed change, if still in flight, conflicts instead of landing.
+ */
+export type EmailClaimLapsed = {
+  type: 'EmailClaimLapsed';
+  data: { clientId: string; takenBy: string };
+};
+
+export type ClientEvent = ClientRegistered | ClientProfileUpdated | EmailClaimLapsed;
 
 export const clientEventTypes: ReadonlySet<ClientEvent['type']> = new Set([
   'ClientRegistered',
   'ClientProfileUpdated',
+  'EmailClaimLapsed',
 ]);
 
 export const clientStream = (clientId: string) => `client-${clientId}`;

@@ -1,0 +1,172 @@
+import 'reflect-metadata';
+import { randomUUID } from 'node:crypto';
+import type { Database } from '@clientele/database';
+import { idForRequest, type EventStore } from '@clientele/eventstore';
+import { adminActions, loadConfig, openRuntime, type Runtime } from '@clientele/runtime';
+import type { RequestContext } from '@clientele/shared';
+import { openTestDatabase } from '../../../test/support/test-database';
+import { EmailMustBeUniqueInStudio } from '../domain/client.rules';
+import {
+  RegisterClient,
+  RegisterClientHandler,
+  UpdateClientProfile,
+  UpdateClientProfileHandler,
+} from './client-commands';
+import { claimEmail, emailClaimStream } from './email-claims';
+
+/**
+ * Invariant 8 under the interleavings a review found: one request is held at a chosen read of
+ * a stream while another runs to the end. Whoever loses must be refused, naming the holder.
+ */
+
+/** A store whose n-th readStream of a stream waits for `gate`, telling `reached` first. */
+function held(
+  store: EventStore,
+  match: (stream: string, n: number) => boolean,
+  gate: Promise<void>,
+  reached: () => void,
+): EventStore {
+  const counts = new Map<string, number>();
+  return new Proxy(store, {
+    get(target, property, receiver) {
+      if (property === 'readStream') {
+        return async (stream: string, options?: Parameters<EventStore['readStream']>[1]) => {
+          const n = (counts.get(stream) ?? 0) + 1;
+          counts.set(stream, n);
+          if (match(stream, n)) {
+            reached();
+            await gate;
+          }
+          return target.readStream(stream, options);
+        };
+      }
+      const value = Reflect.get(target, property, receiver);
+      return typeof value === 'function' ? value.bind(target) : value;
+    },
+  });
+}
+
+function latch() {
+  let open!: () => void;
+  const opened = new Promise<void>((resolve) => (open = resolve));
+  return { opened, open };
+}
+
+let database: Database;
+let runtime: Runtime;
+let studioId: string;
+
+beforeAll(async () => {
+  database = await openTestDatabase();
+  runtime = await openRuntime({ ...loadConfig({}), readConsistencyTimeoutMs: 5000 }, 'server', {
+    database,
+  });
+  ({ studioId } = await adminActions['studio.create'](runtime, {
+    name: 'Race Studio',
+    currency: 'EUR',
+    timezone: 'Europe/Paris',
+    ownerEmail: 'owner@race.example',
+  }));
+});
+afterAll(async () => {
+  await runtime.close();
+  await database.close();
+});
+
+const context = (extra: Partial<RequestContext> = {}): RequestContext => ({
+  studioId,
+  actor: { type: 'staff', id: 'desk' },
+  correlationId: randomUUID(),
+  now: new Date(),
+  ...extra,
+});
+const register = (email: string, ctx = context(), store = runtime.store) =>
+  new RegisterClientHandler(store).execute(
+    new RegisterClient({ firstName: 'A', lastName: 'B', email }, ctx),
+  );
+const update = (id: string, changes: object, ctx = context(), store = runtime.store) =>
+  new UpdateClientProfileHandler(store).execute(new UpdateClientProfile(id, changes, ctx));
+const emailOf = async (id: string) =>
+  (await runtime.store.readStream(`client-${id}`))
+    .map((e) => (e.data as { personal?: { email?: string } }).personal?.email)
+    .filter(Boolean)
+    .at(-1);
+
+it('an update read before a concurrent email change does not land on a stale decision', async () => {
+  const client = await register('r1-old@x.example');
+  const gate = latch();
+  const reached = latch();
+  const slow = held(
+    runtime.store,
+    (s, n) => s === `client-${client.id}` && n === 2,
+    gate.opened,
+    reached.open,
+  );
+  // A form that sends every field: email unchanged as far as this request saw.
+  const b = update(client.id, { firstName: 'Bob', email: 'r1-old@x.example' }, context(), slow);
+  await reached.opened;
+  await update(client.id, { email: 'r1-new@x.example' });
+  gate.open();
+  await b;
+  // B decided again on what A left and changed the email back, claiming it as it did.
+  expect(await emailOf(client.id)).toBe('r1-old@x.example');
+  await expect(register('r1-old@x.example')).rejects.toBeInstanceOf(EmailMustBeUniqueInStudio);
+  // And the email A moved away from and B came back from is free for others.
+  await expect(register('r1-new@x.example')).resolves.toBeDefined();
+});
+
+it('a failed update does not release a claim a concurrent update of the same client relies on', async () => {
+  const client = await register('r2-old@x.example');
+  const gate = latch();
+  const reached = latch();
+  const slow = held(
+    runtime.store,
+    (s, n) => s === `client-${client.id}` && n === 2,
+    gate.opened,
+    reached.open,
+  );
+  const stale = update(client.id, { email: 'r2-new@x.example' }, context({ ifMatch: 0 }), slow);
+  await reached.opened;
+  await update(client.id, { email: 'r2-new@x.example' });
+  gate.open();
+  await expect(stale).rejects.toThrow(/changed since version 0/);
+  expect(await emailOf(client.id)).toBe('r2-new@x.example');
+  const refused = register('r2-new@x.example');
+  await expect(refused).rejects.toBeInstanceOf(EmailMustBeUniqueInStudio);
+  await expect(refused).rejects.toMatchObject({ extensions: { existingClientId: client.id } });
+});
+
+it('a takeover of an abandoned claim and the holder finishing its registration: one wins', async () => {
+  const first = context({ idempotencyKey: `r3-${randomUUID()}` });
+  const holder = idForRequest('client', first);
+  // The holder's first attempt claimed the email and crashed before registering.
+  await claimEmail(runtime.store, first, 'r3@x.example', holder);
+  const later = new Date(Date.now() + 120_000);
+  const gate = latch();
+  const reached = latch();
+  const claims = emailClaimStream(studioId, 'r3@x.example');
+  const slow = held(runtime.store, (s, n) => s === claims && n === 3, gate.opened, reached.open);
+  const other = register('r3@x.example', context({ now: later }), slow);
+  await reached.opened; // judged the holder's claim abandoned, about to take it over
+  // The holder's retry (same key, its idempotency row gone stale) runs to the end meanwhile.
+  const [retried] = await Promise.allSettled([register('r3@x.example', { ...first, now: later })]);
+  gate.open();
+  const [taken] = await Promise.allSettled([other]);
+  const outcomes = [retried!, taken!];
+  expect(outcomes.filter((r) => r.status === 'fulfilled')).toHaveLength(1);
+  const loser = outcomes.find((r) => r.status === 'rejected') as PromiseRejectedResult;
+  expect(loser.reason).toBeInstanceOf(EmailMustBeUniqueInStudio);
+});
+
+it('takes over a claim abandoned by a registration that never landed', async () => {
+  const crashed = context({ idempotencyKey: `r4-${randomUUID()}` });
+  const holder = idForRequest('client', crashed);
+  await claimEmail(runtime.store, crashed, 'r4@x.example', holder);
+  await expect(register('r4@x.example')).rejects.toBeInstanceOf(EmailMustBeUniqueInStudio);
+  const later = new Date(Date.now() + 120_000);
+  const taker = await register('r4@x.example', context({ now: later }));
+  expect(await emailOf(taker.id)).toBe('r4@x.example');
+  // The crashed request's retry is refused: its claim lapsed to the taker.
+  const retry = register('r4@x.example', { ...crashed, now: later });
+  await expect(retry).rejects.toMatchObject({ extensions: { existingClientId: taker.id } });
+});
