@@ -19,37 +19,32 @@ import { claimEmail, emailClaimStream } from './email-claims';
  * a stream while another runs to the end. Whoever loses must be refused, naming the holder.
  */
 
-/** A store whose n-th readStream of a stream waits for `gate`, telling `reached` first. */
-function held(
-  store: EventStore,
-  match: (stream: string, n: number) => boolean,
-  gate: Promise<void>,
-  reached: () => void,
-): EventStore {
-  const counts = new Map<string, number>();
-  return new Proxy(store, {
+/**
+ * The store as one request sees it, held at its n-th read of `stream` until `release()`;
+ * `reached` resolves when the request gets there.
+ */
+function holdAt(stream: string, nth: number) {
+  let reachedIt!: () => void;
+  let release!: () => void;
+  const reached = new Promise<void>((resolve) => (reachedIt = resolve));
+  const gate = new Promise<void>((resolve) => (release = resolve));
+  let reads = 0;
+  const store = new Proxy(runtime.store, {
     get(target, property, receiver) {
       if (property === 'readStream') {
-        return async (stream: string, options?: Parameters<EventStore['readStream']>[1]) => {
-          const n = (counts.get(stream) ?? 0) + 1;
-          counts.set(stream, n);
-          if (match(stream, n)) {
-            reached();
+        return async (name: string, options?: Parameters<EventStore['readStream']>[1]) => {
+          if (name === stream && ++reads === nth) {
+            reachedIt();
             await gate;
           }
-          return target.readStream(stream, options);
+          return target.readStream(name, options);
         };
       }
       const value = Reflect.get(target, property, receiver);
       return typeof value === 'function' ? value.bind(target) : value;
     },
   });
-}
-
-function latch() {
-  let open!: () => void;
-  const opened = new Promise<void>((resolve) => (open = resolve));
-  return { opened, open };
+  return { store, reached, release };
 }
 
 let database: Database;
@@ -94,19 +89,17 @@ const emailOf = async (id: string) =>
 
 it('an update read before a concurrent email change does not land on a stale decision', async () => {
   const client = await register('r1-old@x.example');
-  const gate = latch();
-  const reached = latch();
-  const slow = held(
-    runtime.store,
-    (s, n) => s === `client-${client.id}` && n === 2,
-    gate.opened,
-    reached.open,
-  );
+  const hold = holdAt(`client-${client.id}`, 2);
   // A form that sends every field: email unchanged as far as this request saw.
-  const b = update(client.id, { firstName: 'Bob', email: 'r1-old@x.example' }, context(), slow);
-  await reached.opened;
+  const b = update(
+    client.id,
+    { firstName: 'Bob', email: 'r1-old@x.example' },
+    context(),
+    hold.store,
+  );
+  await hold.reached;
   await update(client.id, { email: 'r1-new@x.example' });
-  gate.open();
+  hold.release();
   await b;
   // B decided again on what A left and changed the email back, claiming it as it did.
   expect(await emailOf(client.id)).toBe('r1-old@x.example');
@@ -117,18 +110,16 @@ it('an update read before a concurrent email change does not land on a stale dec
 
 it('a failed update does not release a claim a concurrent update of the same client relies on', async () => {
   const client = await register('r2-old@x.example');
-  const gate = latch();
-  const reached = latch();
-  const slow = held(
-    runtime.store,
-    (s, n) => s === `client-${client.id}` && n === 2,
-    gate.opened,
-    reached.open,
+  const hold = holdAt(`client-${client.id}`, 2);
+  const stale = update(
+    client.id,
+    { email: 'r2-new@x.example' },
+    context({ ifMatch: 0 }),
+    hold.store,
   );
-  const stale = update(client.id, { email: 'r2-new@x.example' }, context({ ifMatch: 0 }), slow);
-  await reached.opened;
+  await hold.reached;
   await update(client.id, { email: 'r2-new@x.example' });
-  gate.open();
+  hold.release();
   await expect(stale).rejects.toThrow(/changed since version 0/);
   expect(await emailOf(client.id)).toBe('r2-new@x.example');
   const refused = register('r2-new@x.example');
@@ -142,15 +133,12 @@ it('a takeover of an abandoned claim and the holder finishing its registration: 
   // The holder's first attempt claimed the email and crashed before registering.
   await claimEmail(runtime.store, first, 'r3@x.example', holder);
   const later = new Date(Date.now() + 120_000);
-  const gate = latch();
-  const reached = latch();
-  const claims = emailClaimStream(studioId, 'r3@x.example');
-  const slow = held(runtime.store, (s, n) => s === claims && n === 3, gate.opened, reached.open);
-  const other = register('r3@x.example', context({ now: later }), slow);
-  await reached.opened; // judged the holder's claim abandoned, about to take it over
+  const hold = holdAt(emailClaimStream(studioId, 'r3@x.example'), 3);
+  const other = register('r3@x.example', context({ now: later }), hold.store);
+  await hold.reached; // judged the holder's claim abandoned, about to take it over
   // The holder's retry (same key, its idempotency row gone stale) runs to the end meanwhile.
   const [retried] = await Promise.allSettled([register('r3@x.example', { ...first, now: later })]);
-  gate.open();
+  hold.release();
   const [taken] = await Promise.allSettled([other]);
   const outcomes = [retried!, taken!];
   expect(outcomes.filter((r) => r.status === 'fulfilled')).toHaveLength(1);
