@@ -1,5 +1,6 @@
 import { benchEventStore } from './eventstore.bench';
 import { benchHttp } from './http.bench';
+import { benchSearch } from './search.bench';
 
 /**
  * `npm run bench`: every benchmark against the PostgreSQL at DATABASE_URL, printed to stdout as
@@ -8,6 +9,7 @@ import { benchHttp } from './http.bench';
 const sections: Record<string, (url: string) => Promise<object>> = {
   eventStore: benchEventStore,
   registerClientOverHttp: benchHttp,
+  clientSearch: benchSearch,
   // Add further sections here: `name: (url) => benchSomething(url)`.
 };
 
