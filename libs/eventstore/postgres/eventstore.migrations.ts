@@ -101,4 +101,28 @@ export const eventStoreMigrations: Record<string, Migration> = Object.freeze({
       await sql`DROP FUNCTION clientele_append_many`.execute(db);
     },
   },
+  '2026-11-23T0903_eventstore_events_are_immutable': {
+    // Invariant 5: an event, once appended, is never changed or deleted — by any code path,
+    // ours or a hand-typed statement. Erasure forgets a key; it never rewrites the log.
+    async up(db: Kysely<any>) {
+      await sql`
+        CREATE FUNCTION clientele_events_are_immutable() RETURNS trigger
+        LANGUAGE plpgsql AS $$
+        BEGIN
+          RAISE EXCEPTION 'events are immutable: % refused', TG_OP
+            USING ERRCODE = 'restrict_violation';
+        END $$`.execute(db);
+      await sql`
+        CREATE TRIGGER events_are_immutable BEFORE UPDATE OR DELETE ON events
+        FOR EACH ROW EXECUTE FUNCTION clientele_events_are_immutable()`.execute(db);
+      await sql`
+        CREATE TRIGGER events_are_never_truncated BEFORE TRUNCATE ON events
+        FOR EACH STATEMENT EXECUTE FUNCTION clientele_events_are_immutable()`.execute(db);
+    },
+    async down(db: Kysely<any>) {
+      await sql`DROP TRIGGER events_are_never_truncated ON events`.execute(db);
+      await sql`DROP TRIGGER events_are_immutable ON events`.execute(db);
+      await sql`DROP FUNCTION clientele_events_are_immutable`.execute(db);
+    },
+  },
 });

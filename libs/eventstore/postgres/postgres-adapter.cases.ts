@@ -81,6 +81,22 @@ export function postgresAdapterCases(kind: 'postgres' | 'pglite', open: Open): v
       expect(await combining.readStream(streams[4]!)).toEqual([]);
     });
 
+    it('refuses to change or delete an appended event, even by hand (invariant 5)', async () => {
+      const stream = `edge-${randomUUID()}`;
+      await store.append(stream, [event({ amount: 100 })], { expectedRevision: 'no_stream' });
+      const attempts = await Promise.allSettled([
+        db.sql.query(`UPDATE events SET data = '{"amount": 1}' WHERE stream_name = $1`, [stream]),
+        db.sql.query('DELETE FROM events WHERE stream_name = $1', [stream]),
+        db.sql.query('TRUNCATE events'),
+      ]);
+      for (const attempt of attempts) {
+        expect(attempt.status).toBe('rejected');
+        expect(String((attempt as PromiseRejectedResult).reason)).toMatch(/events are immutable/);
+      }
+      const [kept] = await store.readStream(stream);
+      expect(kept!.data).toEqual({ amount: 100 });
+    });
+
     it(`is named after its driver (${kind})`, () => {
       expect(store.name).toBe(kind);
     });
