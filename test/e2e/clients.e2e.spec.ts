@@ -99,6 +99,32 @@ describe('registering and reading a client', () => {
   });
 });
 
+describe('studio isolation under parallel requests (invariant 6)', () => {
+  it('answers each studio with its own clients only, however requests interleave', async () => {
+    const other = await t.createStudio('Parallel Pilates');
+    const ours = await t.call('POST', '/v1/clients', { token, body: person({ lastName: 'Ours' }) });
+    const theirs = await t.call('POST', '/v1/clients', {
+      token: other.token,
+      body: person({ lastName: 'Theirs' }),
+    });
+    const calls = Array.from({ length: 40 }, (_, i) => {
+      const [who, id] = i % 2 === 0 ? [token, theirs.body.id] : [other.token, ours.body.id];
+      return i % 4 < 2
+        ? t.call('GET', `/v1/clients/${id}`, { token: who })
+        : t.call('PATCH', `/v1/clients/${id}`, { token: who, body: { firstName: `Intruder${i}` } });
+    });
+    const answers = await Promise.all(calls);
+    expect(answers.map((a) => a.status)).toEqual(answers.map(() => 404));
+    expect((await t.call('GET', `/v1/clients/${ours.body.id}`, { token })).body.firstName).toBe(
+      'Jane',
+    );
+    const stillTheirs = await t.call('GET', `/v1/clients/${theirs.body.id}`, {
+      token: other.token,
+    });
+    expect(stillTheirs.body).toMatchObject({ firstName: 'Jane', version: 0 });
+  });
+});
+
 describe('changing a profile', () => {
   it('applies a PATCH, moves the ETag, and refuses a stale If-Match with 412', async () => {
     const created = await t.call('POST', '/v1/clients', { token, body: person() });
