@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import type { Decider, RequestContext } from '@clientele/shared';
+import { fold, type Decider, type RequestContext } from '@clientele/shared';
 import type {
   EventMetadata,
   EventStore,
@@ -61,7 +61,7 @@ export async function handleCommand<Command, Event extends DomainEvent, State>(
           expectedRevision: 'no_stream',
         });
         return {
-          state: events.reduce(decider.evolve, decider.initialState),
+          state: fold(decider, events),
           revision: result.nextExpectedRevision,
           appended: events,
           lastPosition: result.lastPosition,
@@ -74,11 +74,8 @@ export async function handleCommand<Command, Event extends DomainEvent, State>(
   }
   for (let attempt = 1; ; attempt++) {
     const history = await store.readStream(stream);
-    const revision = history.length === 0 ? -1 : history[history.length - 1]!.revision;
-    const state = history.reduce(
-      (current, event) => decider.evolve(current, event as unknown as Event),
-      decider.initialState,
-    );
+    const revision = lastRevision(history);
+    const state = fold(decider, history as unknown as Event[]);
     // Checked before If-Match, so a retry whose first answer was lost replays.
     if (appliedByKey(history, context.metadata)) {
       return { state, revision, appended: [], replayed: true };
@@ -117,6 +114,11 @@ function toNewEvent(context: CommandContext) {
     data: event.data,
     metadata: context.metadata,
   });
+}
+
+/** The revision of a stream's last event, as read; -1 for a stream with none. */
+export function lastRevision(history: readonly RecordedEvent[]): number {
+  return history.length === 0 ? -1 : history[history.length - 1]!.revision;
 }
 
 /**

@@ -74,15 +74,12 @@ export async function openRuntime(
   const inner = config.eventStoreUrl
     ? EventStoreDbEventStore.fromConnectionString(config.eventStoreUrl)
     : new PostgresEventStore(db.sql, { name: db.kind });
-  const runner = new ProjectionRunner(db, store(), projections, {
+  const eventStore = withRunnerWakeUp(new PersonalDataEventStore(inner, plainPersonalData), () =>
+    runner.notify(),
+  );
+  const runner = new ProjectionRunner(db, eventStore, projections, {
     onError: (name, error) => console.error(`projection ${name} failed; retrying`, error),
   });
-  function store(): EventStore {
-    return withRunnerWakeUp(new PersonalDataEventStore(inner, plainPersonalData), () =>
-      runner.notify(),
-    );
-  }
-  const eventStore = store();
   return {
     config,
     db,

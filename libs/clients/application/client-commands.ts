@@ -5,11 +5,12 @@ import {
   EVENT_STORE,
   appliedByKey,
   handleCommand,
+  lastRevision,
   idForRequest,
   WrongExpectedVersion,
   type EventStore,
 } from '@clientele/eventstore';
-import { PreconditionFailed, type RequestContext } from '@clientele/shared';
+import { fold, PreconditionFailed, type RequestContext } from '@clientele/shared';
 import type { ClientProfile } from '../client-profile';
 import type { RegisterClientCommand } from '../domain/client.commands';
 import { clientDecider, normaliseEmail, type ClientState } from '../domain/client.decider';
@@ -114,11 +115,8 @@ export class UpdateClientProfileHandler implements ICommandHandler<UpdateClientP
       data: { clientId, studioId: context.studioId, changes },
     };
     const history = await this.store.readStream(stream);
-    const revision = history.length === 0 ? -1 : history[history.length - 1]!.revision;
-    const current = history.reduce(
-      (state, event) => clientDecider.evolve(state, event as unknown as ClientEvent),
-      clientDecider.initialState,
-    );
+    const revision = lastRevision(history);
+    const current = fold(clientDecider, history as unknown as ClientEvent[]);
     const appendAt = context.ifMatch ?? revision;
     const metadata = commandContext(context).metadata;
     if (appendAt !== revision && !appliedByKey(history, metadata)) {

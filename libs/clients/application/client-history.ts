@@ -1,7 +1,7 @@
 import { Inject } from '@nestjs/common';
 import { IQueryHandler, Query, QueryHandler } from '@nestjs/cqrs';
 import { EVENT_STORE, type EventStore } from '@clientele/eventstore';
-import { NotFound, type Actor } from '@clientele/shared';
+import { fold, NotFound, type Actor } from '@clientele/shared';
 import type { ClientProfile } from '../client-profile';
 import { clientDecider } from '../domain/client.decider';
 import { clientStream, type ClientEvent } from '../domain/client.events';
@@ -43,10 +43,7 @@ export class GetClientHistoryHandler implements IQueryHandler<GetClientHistory> 
     if (all.length === 0 || all[0]!.metadata.studioId !== studioId)
       throw new NotFound('client', clientId);
     const events = all.filter((event) => event.recordedAt.getTime() <= asOf.getTime());
-    const state = events.reduce(
-      (current, event) => clientDecider.evolve(current, event as unknown as ClientEvent),
-      clientDecider.initialState,
-    );
+    const state = fold(clientDecider, events as unknown as ClientEvent[]);
     const last = events[events.length - 1];
     return {
       clientId,

@@ -1,12 +1,14 @@
 import {
   commandContext,
   handleCommand,
+  lastRevision,
   WrongExpectedVersion,
   type EventStore,
 } from '@clientele/eventstore';
 import {
   claimDecider,
   claimStream,
+  fold,
   ValueAlreadyClaimed,
   type RequestContext,
 } from '@clientele/shared';
@@ -78,7 +80,7 @@ export async function claimRevision(
   email: string,
 ): Promise<number> {
   const claims = await store.readStream(emailClaimStream(context.studioId, email));
-  return claims.length === 0 ? -1 : claims[claims.length - 1]!.revision;
+  return lastRevision(claims);
 }
 
 /**
@@ -121,13 +123,10 @@ async function abandonedAt(
   const claimedAt = claims[claims.length - 1]?.recordedAt.getTime() ?? 0;
   if (now.getTime() - claimedAt < ABANDONED_AFTER_MS) return null;
   const history = await store.readStream(clientStream(holderId));
-  const holder = history.reduce(
-    (state, event) => clientDecider.evolve(state, event as unknown as ClientEvent),
-    clientDecider.initialState,
-  );
+  const holder = fold(clientDecider, history as unknown as ClientEvent[]);
   const carries =
     holder.status === 'registered' &&
     normaliseEmail(holder.personal.email) === normaliseEmail(email);
   if (carries) return null;
-  return history.length === 0 ? -1 : history[history.length - 1]!.revision;
+  return lastRevision(history);
 }

@@ -1,4 +1,4 @@
-import type { Decider } from '../decider';
+import { fold, type Decider } from '../decider';
 
 /**
  * Given events, when a command, then events (or an error): a decider test that reads as the
@@ -12,8 +12,7 @@ export function deciderSpec<Command, Event, State>(
     given(events: Event[]) {
       return {
         when(command: Command) {
-          const act = () =>
-            decider.decide(command, events.reduce(decider.evolve, decider.initialState), now);
+          const act = () => decider.decide(command, fold(decider, events), now);
           return {
             then(expected: Event[]) {
               expect(act()).toEqual(expected);
