@@ -15,6 +15,11 @@ export interface Database {
   readonly kind: 'postgres' | 'pglite';
   readonly kysely: Kysely<any>; // eslint-disable-line @typescript-eslint/no-explicit-any -- each context types its own tables
   readonly sql: SqlExecutor;
+  /**
+   * Hand-written SQL for derived data, on the `kysely` pool (asynchronous commit): hot paths
+   * that batch their statements and want them prepared once (see Batcher).
+   */
+  readonly derivedSql: SqlExecutor;
   /** PGlite only: the instance, for the socket server that lets the CLI in. */
   readonly pglite?: PGlite;
   close(): Promise<void>;
@@ -69,7 +74,23 @@ async function openPostgres(url: string, options: DatabaseOptions): Promise<Data
     ...config,
     options: [config.options, '-c synchronous_commit=off'].filter(Boolean).join(' '),
   });
-  const executor: SqlExecutor = {
+  const kysely = new Kysely<unknown>({ dialect: new PostgresDialect({ pool: derived }) });
+  return {
+    kind: 'postgres',
+    kysely,
+    sql: poolExecutor(pool),
+    derivedSql: poolExecutor(derived),
+    async close() {
+      await kysely.destroy();
+      // Kysely ends its pool only if it ever used it.
+      if (!derived.ended) await derived.end();
+      await pool.end();
+    },
+  };
+}
+
+function poolExecutor(pool: Pool): SqlExecutor {
+  return {
     async query(text, params, options) {
       return (await pool.query(queryConfig(text, params, options))).rows;
     },
@@ -91,18 +112,6 @@ async function openPostgres(url: string, options: DatabaseOptions): Promise<Data
       } finally {
         client.release();
       }
-    },
-  };
-  const kysely = new Kysely<unknown>({ dialect: new PostgresDialect({ pool: derived }) });
-  return {
-    kind: 'postgres',
-    kysely,
-    sql: executor,
-    async close() {
-      await kysely.destroy();
-      // Kysely ends its pool only if it ever used it.
-      if (!derived.ended) await derived.end();
-      await pool.end();
     },
   };
 }
@@ -153,6 +162,7 @@ async function openPGlite(options: DatabaseOptions): Promise<Database> {
     kind: 'pglite',
     kysely,
     sql: executor,
+    derivedSql: executor,
     pglite,
     async close() {
       await kysely.destroy();

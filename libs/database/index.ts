@@ -1,3 +1,4 @@
+export * from './batcher';
 export * from './database';
 export * from './mutex';
 export * from './migrate';

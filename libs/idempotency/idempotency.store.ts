@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import type { Database } from '@clientele/database';
+import { Batcher, type Database } from '@clientele/database';
 import { Conflict } from '@clientele/shared';
 import { sql, type Kysely, type Migration } from 'kysely';
 
@@ -32,6 +32,34 @@ export interface StoredResponse {
 /** A request left unfinished (a crash) may be taken over after this; its command is idempotent. */
 const STALE_AFTER_SECONDS = 30;
 
+interface ClaimRequest {
+  studioId: string;
+  key: string;
+  hash: string;
+}
+
+interface Completion {
+  studioId: string;
+  key: string;
+  response: StoredResponse;
+}
+
+/** A key is unique within its studio; one statement may not write its row twice. */
+const keyOf = (item: { studioId: string; key: string }) => `${item.studioId}\n${item.key}`;
+
+const CLAIM = `
+  INSERT INTO idempotency_keys (studio_id, key, request_hash)
+  SELECT * FROM unnest($1::text[], $2::text[], $3::text[])
+  ON CONFLICT (studio_id, key) DO NOTHING
+  RETURNING studio_id, key`;
+
+const COMPLETE = `
+  UPDATE idempotency_keys k
+  SET status = v.status, headers = v.headers, body = v.body, completed_at = now()
+  FROM unnest($1::text[], $2::text[], $3::int[], $4::jsonb[], $5::jsonb[])
+    AS v(studio_id, key, status, headers, body)
+  WHERE k.studio_id = v.studio_id AND k.key = v.key`;
+
 export type Claim = { kind: 'run' } | { kind: 'replay'; response: StoredResponse };
 
 /**
@@ -41,7 +69,48 @@ export type Claim = { kind: 'run' } | { kind: 'replay'; response: StoredResponse
  * over a stale claim after a crash cannot apply a change twice.
  */
 export class IdempotencyStore {
-  constructor(private readonly db: Database) {}
+  // Every request with a key claims it and completes it: concurrent requests share those two
+  // statements (see Batcher).
+  private readonly claims: Batcher<ClaimRequest, boolean>;
+  private readonly completions: Batcher<Completion, void>;
+
+  constructor(private readonly db: Database) {
+    this.claims = new Batcher<ClaimRequest, boolean>({
+      maxInFlight: 4,
+      maxBatch: 256,
+      keyOf,
+      send: async (items) => {
+        const rows = await db.derivedSql.query<{ studio_id: string; key: string }>(
+          CLAIM,
+          [items.map((i) => i.studioId), items.map((i) => i.key), items.map((i) => i.hash)],
+          { name: 'clientele_idempotency_claim' },
+        );
+        const claimed = new Set(
+          rows.map((row) => keyOf({ studioId: row.studio_id, key: row.key })),
+        );
+        return items.map((item) => ({ status: 'fulfilled', value: claimed.has(keyOf(item)) }));
+      },
+    });
+    this.completions = new Batcher<Completion, void>({
+      maxInFlight: 4,
+      maxBatch: 256,
+      keyOf,
+      send: async (items) => {
+        await db.derivedSql.query(
+          COMPLETE,
+          [
+            items.map((i) => i.studioId),
+            items.map((i) => i.key),
+            items.map((i) => i.response.status),
+            items.map((i) => JSON.stringify(i.response.headers)),
+            items.map((i) => JSON.stringify(i.response.body ?? null)),
+          ],
+          { name: 'clientele_idempotency_complete' },
+        );
+        return items.map(() => ({ status: 'fulfilled', value: undefined }));
+      },
+    });
+  }
 
   static hash(method: string, path: string, body: unknown): string {
     return createHash('sha256')
@@ -69,13 +138,7 @@ export class IdempotencyStore {
     key: string,
     requestHash: string,
   ): Promise<Claim | 'vanished'> {
-    const inserted = await this.db.kysely
-      .insertInto('idempotency_keys')
-      .values({ studio_id: studioId, key, request_hash: requestHash })
-      .onConflict((oc) => oc.columns(['studio_id', 'key']).doNothing())
-      .returning('key')
-      .executeTakeFirst();
-    if (inserted) return { kind: 'run' };
+    if (await this.claims.submit({ studioId, key, hash: requestHash })) return { kind: 'run' };
     const row = await this.db.kysely
       .selectFrom('idempotency_keys')
       .select(['request_hash', 'status', 'headers', 'body', 'completed_at'])
@@ -118,17 +181,7 @@ export class IdempotencyStore {
   }
 
   async complete(studioId: string, key: string, response: StoredResponse): Promise<void> {
-    await this.db.kysely
-      .updateTable('idempotency_keys')
-      .set({
-        status: response.status,
-        headers: JSON.stringify(response.headers),
-        body: JSON.stringify(response.body ?? null),
-        completed_at: sql`now()`,
-      })
-      .where('studio_id', '=', studioId)
-      .where('key', '=', key)
-      .execute();
+    await this.completions.submit({ studioId, key, response });
   }
 
   /** The request failed in a way a retry may fix (a 5xx): free the key. */

@@ -1,6 +1,6 @@
 import { Inject } from '@nestjs/common';
 import { IQueryHandler, Query, QueryHandler } from '@nestjs/cqrs';
-import { DATABASE, type Database } from '@clientele/database';
+import { Batcher, DATABASE, type Database } from '@clientele/database';
 import { hashToken, isRole, type Role } from '@clientele/staff';
 import { NotFound } from '@clientele/shared';
 
@@ -18,26 +18,46 @@ export class AuthenticateToken extends Query<Principal | null> {
   }
 }
 
+interface TokenRow {
+  token_hash: string;
+  staff_id: string;
+  studio_id: string;
+  token_id: string;
+  role: string;
+}
+
+// Every request authenticates: concurrent lookups share one statement (see Batcher).
+const AUTHENTICATE = `
+  SELECT t.token_hash, t.staff_id, t.studio_id, t.token_id, m.role
+  FROM staff_tokens t JOIN staff_members m ON m.staff_id = t.staff_id
+  WHERE t.token_hash = ANY($1::text[]) AND t.revoked_at IS NULL`;
+
 @QueryHandler(AuthenticateToken)
 export class AuthenticateTokenHandler implements IQueryHandler<AuthenticateToken> {
-  constructor(@Inject(DATABASE) private readonly db: Database) {}
+  private readonly lookups: Batcher<string, Principal | null>;
 
-  async execute({ token }: AuthenticateToken): Promise<Principal | null> {
-    const row = await this.db.kysely
-      .selectFrom('staff_tokens as t')
-      .innerJoin('staff_members as m', 'm.staff_id', 't.staff_id')
-      .select(['t.staff_id', 't.studio_id', 't.token_id', 'm.role'])
-      .where('t.token_hash', '=', hashToken(token))
-      .where('t.revoked_at', 'is', null)
-      .executeTakeFirst();
-    if (!row || !isRole(row.role)) return null;
-    return {
-      staffId: row.staff_id,
-      studioId: row.studio_id,
-      role: row.role,
-      tokenId: row.token_id,
-    };
+  constructor(@Inject(DATABASE) db: Database) {
+    this.lookups = new Batcher({
+      maxInFlight: 4,
+      maxBatch: 256,
+      send: async (hashes) => {
+        const rows = await db.derivedSql.query<TokenRow>(AUTHENTICATE, [hashes], {
+          name: 'clientele_authenticate',
+        });
+        const found = new Map(rows.map((row) => [row.token_hash, row]));
+        return hashes.map((hash) => ({ status: 'fulfilled', value: toPrincipal(found.get(hash)) }));
+      },
+    });
   }
+
+  execute({ token }: AuthenticateToken): Promise<Principal | null> {
+    return this.lookups.submit(hashToken(token));
+  }
+}
+
+function toPrincipal(row: TokenRow | undefined): Principal | null {
+  if (!row || !isRole(row.role)) return null;
+  return { staffId: row.staff_id, studioId: row.studio_id, role: row.role, tokenId: row.token_id };
 }
 
 export interface StaffMemberView {

@@ -1,5 +1,6 @@
-import { spawn, type ChildProcess } from 'node:child_process';
+import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
+import { readFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { join } from 'node:path';
 import autocannon from 'autocannon';
@@ -24,11 +25,25 @@ export async function benchHttp(url: string): Promise<object> {
     const base = `http://127.0.0.1:${port}`;
     const token = await createStudio(databaseUrl);
     const results: Record<string, object> = {};
-    for (const connections of [8, 32]) {
+    for (const connections of [8, 32, 128]) {
       await load(base, token, 3, connections); // warm-up
-      results[`connections_${connections}`] = await measure(base, token, 10, connections);
+      results[`connections_${connections}`] = await measure(api, base, token, 10, connections);
     }
-    return { command: 'RegisterClient', database: 'postgres', ...results };
+    // The framework's floor: the same route, authenticated, its body refused by validation (400)
+    // before any command runs. No command can be cheaper than this.
+    const cpu = cpuMeter(api);
+    const refused = await load(base, token, 5, 32, true);
+    return {
+      command: 'RegisterClient',
+      database: 'postgres',
+      ...results,
+      refusedByValidation: {
+        connections: 32,
+        requestsPerSecond: Math.round(refused.requests.total / 5),
+        not4xx: refused.requests.total - refused['4xx'],
+        cpuMicrosecondsPerRequest: cpu.perRequest(refused.requests.total),
+      },
+    };
   } finally {
     api.kill('SIGTERM');
     await new Promise((resolve) => api.once('exit', resolve));
@@ -37,7 +52,13 @@ export async function benchHttp(url: string): Promise<object> {
   }
 }
 
-async function measure(base: string, token: string, seconds: number, connections: number) {
+async function measure(
+  api: ChildProcess,
+  base: string,
+  token: string,
+  seconds: number,
+  connections: number,
+) {
   const lags: number[] = [];
   let sampling = true;
   const sampler = (async () => {
@@ -49,7 +70,9 @@ async function measure(base: string, token: string, seconds: number, connections
       await new Promise((resolve) => setTimeout(resolve, 100));
     }
   })();
+  const cpu = cpuMeter(api);
   const result = await load(base, token, seconds, connections);
+  const cpuMicrosecondsPerRequest = cpu.perRequest(result.requests.total);
   sampling = false;
   await sampler;
   lags.sort((a, b) => a - b);
@@ -66,12 +89,44 @@ async function measure(base: string, token: string, seconds: number, connections
       p99: percentile(lags, 0.99),
       samples: lags.length,
     },
+    cpuMicrosecondsPerRequest,
+  };
+}
+
+/**
+ * CPU time spent by the API process, by every PostgreSQL process and by this process (the load
+ * generator), from /proc: where a request's cost goes when the machine is the limit.
+ */
+function cpuMeter(api: ChildProcess) {
+  const postgres = execFileSync('pgrep', ['-x', 'postgres']).toString().trim().split('\n');
+  const ticks = (pids: (string | number | undefined)[]) =>
+    pids.reduce<number>((sum, pid) => {
+      try {
+        const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
+        return sum + Number(fields[11]) + Number(fields[12]); // utime + stime
+      } catch {
+        return sum; // a backend that ended meanwhile
+      }
+    }, 0);
+  const start = { api: ticks([api.pid]), postgres: ticks(postgres), self: process.cpuUsage() };
+  return {
+    perRequest(requests: number) {
+      const self = process.cpuUsage(start.self);
+      // Clock ticks are 10 ms on Linux.
+      const micros = (ticksNow: number, ticksThen: number) =>
+        Math.round(((ticksNow - ticksThen) * 10_000) / Math.max(1, requests));
+      return {
+        api: micros(ticks([api.pid]), start.api),
+        postgres: micros(ticks(postgres), start.postgres),
+        loadGenerator: Math.round((self.user + self.system) / Math.max(1, requests)),
+      };
+    },
   };
 }
 
 let counter = 0;
 
-function load(base: string, token: string, seconds: number, connections: number) {
+function load(base: string, token: string, seconds: number, connections: number, invalid = false) {
   return autocannon({
     url: `${base}/v1/clients`,
     connections,
@@ -86,10 +141,11 @@ function load(base: string, token: string, seconds: number, connections: number)
             headers: {
               'content-type': 'application/json',
               authorization: `Bearer ${token}`,
-              'idempotency-key': `bench-${process.pid}-${n}`,
+              // A refused request stores no answer: the floor leaves the key out.
+              ...(invalid ? {} : { 'idempotency-key': `bench-${process.pid}-${n}` }),
             },
             body: JSON.stringify({
-              firstName: `Client${n}`,
+              firstName: invalid ? n : `Client${n}`,
               lastName: 'Bench',
               email: `client${n}.${process.pid}@bench.example`,
               birthday: '1990-04-01',

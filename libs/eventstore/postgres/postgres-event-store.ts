@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import type { Database, SqlExecutor } from '@clientele/database';
+import { Batcher, settleEach, type Database, type SqlExecutor } from '@clientele/database';
 import type {
   AppendOptions,
   AppendResult,
@@ -35,8 +35,6 @@ interface PendingAppend {
   types: string[];
   data: string[];
   metadata: string[];
-  resolve(result: AppendResult): void;
-  reject(error: unknown): void;
 }
 
 /** Appends combined into one statement at most (each in the same transaction). */
@@ -143,9 +141,7 @@ export class PostgresEventStore implements EventStore {
   private readonly batchSize: number;
   private readonly closing = new AbortController();
   private readonly appended = new Wakeup();
-  private pending: PendingAppend[] = [];
-  private inFlight = 0;
-  private readonly maxInFlight: number;
+  private readonly appends: Batcher<PendingAppend, AppendResult>;
 
   constructor(
     private readonly sql: SqlExecutor,
@@ -154,7 +150,15 @@ export class PostgresEventStore implements EventStore {
     this.name = options.name;
     this.pollIntervalMs = options.pollIntervalMs ?? 25;
     this.batchSize = options.batchSize ?? 500;
-    this.maxInFlight = options.maxAppendsInFlight ?? 8;
+    // Appends queued behind busy statements leave together, one per stream, in one statement
+    // and one commit: under load a commit carries many appends instead of each paying its own
+    // round trip and WAL flush.
+    this.appends = new Batcher({
+      send: (batch) => this.send(batch),
+      maxInFlight: options.maxAppendsInFlight ?? 4,
+      maxBatch: MAX_COMBINED,
+      keyOf: (request) => request.stream,
+    });
   }
 
   /** The store over an open database; `closeDatabase` makes `close()` close it too. */
@@ -182,49 +186,12 @@ export class PostgresEventStore implements EventStore {
       types: events.map((event) => event.type),
       data: events.map((event) => JSON.stringify(event.data ?? null)),
       metadata: events.map((event) => JSON.stringify(event.metadata)),
-      resolve: () => undefined,
-      reject: () => undefined,
     };
-    const result = new Promise<AppendResult>((resolve, reject) => {
-      request.resolve = resolve;
-      request.reject = reject;
-    });
-    this.pending.push(request);
-    this.pump();
-    return result;
+    return this.appends.submit(request);
   }
 
-  /**
-   * Sends queued appends. While fewer than `maxInFlight` statements are out, each append goes
-   * alone, at once. Past that, appends wait for a statement to return and then leave together,
-   * one per stream, in one statement and one commit (write-combining): under load a commit
-   * carries many appends instead of each paying its own round trip and WAL flush.
-   */
-  private pump(): void {
-    while (this.inFlight < this.maxInFlight && this.pending.length > 0) {
-      const batch: PendingAppend[] = [];
-      const streams = new Set<string>();
-      const waiting: PendingAppend[] = [];
-      for (const request of this.pending) {
-        if (batch.length < MAX_COMBINED && !streams.has(request.stream)) {
-          batch.push(request);
-          streams.add(request.stream);
-        } else waiting.push(request);
-      }
-      this.pending = waiting;
-      this.inFlight++;
-      void this.send(batch).finally(() => {
-        this.inFlight--;
-        this.pump();
-      });
-    }
-  }
-
-  private async send(batch: PendingAppend[]): Promise<void> {
-    if (batch.length === 1) {
-      await this.appendOne(batch[0]!).then(batch[0]!.resolve, batch[0]!.reject);
-      return;
-    }
+  private async send(batch: PendingAppend[]): Promise<PromiseSettledResult<AppendResult>[]> {
+    if (batch.length === 1) return settleEach(batch, (request) => this.appendOne(request));
     let rows: { out_revision: string | null; out_position: string | null }[];
     try {
       rows = await this.sql.query(
@@ -246,34 +213,24 @@ export class PostgresEventStore implements EventStore {
       // fails the whole statement, which committed nothing: let each go alone, so only its own
       // caller gets its error. Any other failure (a connection lost, perhaps after COMMIT) is
       // every caller's, as it would be for a single append: sending again could apply twice.
-      if (!RETRY_ALONE.has((error as { code?: string }).code ?? '')) {
-        for (const request of batch) request.reject(error);
-        return;
-      }
-      await Promise.all(batch.map((r) => this.appendOne(r).then(r.resolve, r.reject)));
-      return;
+      if (!RETRY_ALONE.has((error as { code?: string }).code ?? '')) throw error;
+      return settleEach(batch, (request) => this.appendOne(request));
     }
     this.appended.notify();
-    await Promise.all(
-      batch.map(async (request, index) => {
-        try {
-          const row = rows[index];
-          if (!row || row.out_revision === null || row.out_position === null) {
-            throw new WrongExpectedVersion(
-              request.stream,
-              request.expected,
-              await this.actualRevision(request.stream),
-            );
-          }
-          request.resolve({
-            nextExpectedRevision: Number(row.out_revision),
-            lastPosition: BigInt(row.out_position),
-          });
-        } catch (error) {
-          request.reject(error);
-        }
-      }),
-    );
+    return settleEach(batch, async (request, index) => {
+      const row = rows[index];
+      if (!row || row.out_revision === null || row.out_position === null) {
+        throw new WrongExpectedVersion(
+          request.stream,
+          request.expected,
+          await this.actualRevision(request.stream),
+        );
+      }
+      return {
+        nextExpectedRevision: Number(row.out_revision),
+        lastPosition: BigInt(row.out_position),
+      };
+    });
   }
 
   private async appendOne(request: PendingAppend): Promise<AppendResult> {

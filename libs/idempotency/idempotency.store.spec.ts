@@ -1,0 +1,61 @@
+import { migrateToLatest, type Database } from '@clientele/database';
+import { Conflict } from '@clientele/shared';
+import { openTestDatabase } from '../../test/support/test-database';
+import { IdempotencyStore, idempotencyMigrations } from './idempotency.store';
+
+describe('IdempotencyStore', () => {
+  let db: Database;
+  let store: IdempotencyStore;
+
+  beforeAll(async () => {
+    db = await openTestDatabase();
+    await migrateToLatest(db, idempotencyMigrations);
+    store = new IdempotencyStore(db);
+  });
+
+  afterAll(async () => {
+    await db.close();
+  });
+
+  it('lets each of many concurrent keys run once, and only one of two requests with one key', async () => {
+    const keys = Array.from({ length: 40 }, (_, i) => `key-${i}`);
+    const claims = await Promise.allSettled([
+      ...keys.map((key) => store.claim('studio-a', key, 'hash')),
+      store.claim('studio-a', 'key-7', 'hash'),
+      // The same key in another studio is another request.
+      store.claim('studio-b', 'key-7', 'hash'),
+    ]);
+    const outcome = (c: PromiseSettledResult<{ kind: string }>) =>
+      c.status === 'fulfilled' ? c.value.kind : (c.reason as Conflict).code;
+    expect(claims.slice(0, 40).map(outcome)).toEqual(keys.map(() => 'run'));
+    expect(outcome(claims[40]!)).toBe('idempotency_key_in_use');
+    expect(outcome(claims[41]!)).toBe('run');
+  });
+
+  it('answers a completed key with its stored response, and refuses it for another request', async () => {
+    await Promise.all(
+      ['done-1', 'done-2'].map(async (key) => {
+        expect(await store.claim('studio-a', key, `hash-${key}`)).toEqual({ kind: 'run' });
+      }),
+    );
+    await Promise.all([
+      store.complete('studio-a', 'done-1', {
+        status: 201,
+        headers: { etag: '"0"' },
+        body: { n: 1 },
+      }),
+      store.complete('studio-a', 'done-2', { status: 422, headers: {}, body: { n: 2 } }),
+    ]);
+    expect(await store.claim('studio-a', 'done-1', 'hash-done-1')).toEqual({
+      kind: 'replay',
+      response: { status: 201, headers: { etag: '"0"' }, body: { n: 1 } },
+    });
+    expect(await store.claim('studio-a', 'done-2', 'hash-done-2')).toEqual({
+      kind: 'replay',
+      response: { status: 422, headers: {}, body: { n: 2 } },
+    });
+    await expect(store.claim('studio-a', 'done-1', 'other')).rejects.toMatchObject({
+      code: 'idempotency_key_reused',
+    });
+  });
+});
