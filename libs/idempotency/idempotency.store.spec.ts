@@ -1,5 +1,5 @@
 import { migrateToLatest, type Database } from '@clientele/database';
-import { Conflict } from '@clientele/shared';
+import type { Conflict } from '@clientele/shared';
 import { openTestDatabase } from '../../test/support/test-database';
 import { IdempotencyStore, idempotencyMigrations } from './idempotency.store';
 
