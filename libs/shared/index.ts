@@ -3,3 +3,4 @@ export * from './request-context';
 export * from './decider';
 export * from './errors';
 export * from './unique-claim';
+export * from './money';
