@@ -9,6 +9,15 @@ export const PERMISSIONS = [
   'clients:read',
   'clients:write',
   'clients:audit',
+  'catalog:read',
+  'catalog:manage',
+  'sales:create',
+  'credits:issue',
+  'credits:adjust',
+  'account_credit:manage',
+  'bills:read',
+  'payments:take',
+  'memberships:manage',
 ] as const;
 
 export type Permission = (typeof PERMISSIONS)[number];
@@ -18,9 +27,36 @@ export type Role = (typeof ROLES)[number];
 
 export const ROLE_PERMISSIONS: Readonly<Record<Role, readonly Permission[]>> = {
   owner: PERMISSIONS,
-  manager: ['studio:read', 'staff:read', 'clients:read', 'clients:write', 'clients:audit'],
-  front_desk: ['studio:read', 'clients:read', 'clients:write'],
-  instructor: ['studio:read', 'clients:read'],
+  manager: [
+    'studio:read',
+    'staff:read',
+    'clients:read',
+    'clients:write',
+    'clients:audit',
+    'catalog:read',
+    'catalog:manage',
+    'sales:create',
+    'credits:issue',
+    'credits:adjust',
+    'account_credit:manage',
+    'bills:read',
+    'payments:take',
+    'memberships:manage',
+  ],
+  // The desk sells, takes payments and gives complimentary credits; correcting a grant, moving
+  // account credit by hand and changing the catalog are a manager's.
+  front_desk: [
+    'studio:read',
+    'clients:read',
+    'clients:write',
+    'catalog:read',
+    'sales:create',
+    'credits:issue',
+    'bills:read',
+    'payments:take',
+    'memberships:manage',
+  ],
+  instructor: ['studio:read', 'clients:read', 'catalog:read'],
 };
 
 export function roleAllows(role: Role, permission: Permission): boolean {
