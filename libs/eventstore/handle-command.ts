@@ -1,5 +1,4 @@
-import { createHash } from 'node:crypto';
-import { fold, type Decider, type RequestContext } from '@clientele/shared';
+import { fold, uuidFrom, type Decider, type RequestContext } from '@clientele/shared';
 import type {
   EventMetadata,
   EventStore,
@@ -165,8 +164,5 @@ export function commandContext(
  */
 export function idForRequest(kind: string, request: RequestContext): string {
   if (!request.idempotencyKey) return crypto.randomUUID();
-  const h = createHash('sha256')
-    .update(`${kind}:${request.studioId}:${request.idempotencyKey}`)
-    .digest('hex');
-  return `${h.slice(0, 8)}-${h.slice(8, 12)}-4${h.slice(13, 16)}-a${h.slice(17, 20)}-${h.slice(20, 32)}`;
+  return uuidFrom(`${kind}:${request.studioId}:${request.idempotencyKey}`);
 }

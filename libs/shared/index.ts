@@ -4,3 +4,4 @@ export * from './decider';
 export * from './errors';
 export * from './unique-claim';
 export * from './money';
+export * from './ids';

@@ -1,0 +1,102 @@
+import type { Money } from '@clientele/shared';
+import type { BillingPeriod, LocalDate, PaymentMethod } from './account.events';
+
+/** What the account needs to know of a product being sold: the catalog's, as it is at the sale. */
+export type ProductOnSale = {
+  productId: string;
+  name: string;
+  price: Money;
+  archived: boolean;
+} & (
+  | {
+      kind: 'membership';
+      billingPeriod: BillingPeriod;
+      eventTypes: string[];
+      creditsPerPeriod: number | null;
+    }
+  | {
+      kind: 'class_pack' | 'private_pass';
+      credits: { count: number; eventTypes: string[] };
+      validityDays: number | null;
+      validityStarts: 'purchase' | 'first_use';
+    }
+  | { kind: 'vod'; accessDays: number }
+  | { kind: 'service' }
+);
+
+/** Facts every command of an account carries: whose account, in which money, and which day it is there. */
+export interface AccountScope {
+  clientId: string;
+  currency: string;
+  /** Today in the studio's time zone. */
+  today: LocalDate;
+}
+
+export type AccountCommand =
+  | {
+      type: 'IssueCredits';
+      data: AccountScope & {
+        grantId: string;
+        eventTypes: string[];
+        count: number;
+        expiresAt: string | null;
+        reason: string;
+      };
+    }
+  | {
+      type: 'AdjustCreditGrant';
+      data: AccountScope & { grantId: string; delta: number; reason: string };
+    }
+  | {
+      type: 'ReserveCredit';
+      data: AccountScope & { reservationId: string; eventType: string; count: number };
+    }
+  | { type: 'ConfirmCreditSpend'; data: AccountScope & { reservationId: string } }
+  | { type: 'ReturnCredit'; data: AccountScope & { reservationId: string; reason: string } }
+  | { type: 'ExpireCredits'; data: AccountScope }
+  | { type: 'AdjustAccountCredit'; data: AccountScope & { amount: number; reason: string } }
+  | {
+      type: 'SellProducts';
+      data: AccountScope & {
+        /** The sale's bill, payment and items take ids derived from it (uuidFrom). */
+        saleId: string;
+        items: { product: ProductOnSale; quantity: number }[];
+        payment:
+          | {
+              method: 'cash' | 'external' | 'account_credit' | 'pay_later';
+              reference?: string | null;
+            }
+          | { method: 'card'; reference: string };
+      };
+    }
+  | {
+      type: 'PayBill';
+      data: AccountScope & {
+        billId: string;
+        paymentId: string;
+        amount: number;
+        method: PaymentMethod;
+        reference: string | null;
+      };
+    }
+  | {
+      type: 'ChangePaymentSettings';
+      data: AccountScope & { payLater: boolean; useAccountCreditForRecurring: boolean };
+    }
+  | {
+      type: 'FreezeMembership';
+      data: AccountScope & {
+        membershipId: string;
+        from: LocalDate;
+        until: LocalDate;
+        reason: string;
+      };
+    }
+  | { type: 'UnfreezeMembership'; data: AccountScope & { membershipId: string } }
+  | {
+      type: 'CancelMembership';
+      data: AccountScope & { membershipId: string; when: 'now' | 'period_end'; reason: string };
+    }
+  | { type: 'RenewMemberships'; data: AccountScope };
+
+export type AccountCommandType = AccountCommand['type'];

@@ -1,0 +1,213 @@
+import type { Money } from '@clientele/shared';
+
+/**
+ * A client's account: what they hold (credits, memberships, video access, account credit) and
+ * what they owe and paid (sales, bills, payments). One stream per client, because every rule
+ * here is about one client's balance, and one stream makes each of those rules one expected
+ * revision (ADR 0009).
+ */
+export const accountStream = (clientId: string) => `account-${clientId}`;
+
+/** Where credits came from: the ledger shows it on every grant. */
+export type CreditSource =
+  | { kind: 'sale'; saleId: string; productId: string; productName: string }
+  | { kind: 'membership'; membershipId: string; periodFrom: string }
+  | { kind: 'complimentary'; reason: string };
+
+export interface BillingPeriod {
+  unit: 'week' | 'month' | 'year';
+  count: number;
+}
+
+/** A day in the studio's time zone, YYYY-MM-DD: memberships run by days, not instants. */
+export type LocalDate = string;
+
+export type PaymentMethod = 'cash' | 'external' | 'card' | 'account_credit';
+
+export interface SaleLine {
+  lineId: string;
+  productId: string;
+  kind: 'membership' | 'class_pack' | 'private_pass' | 'vod' | 'service';
+  name: string;
+  quantity: number;
+  unitPrice: Money;
+  total: Money;
+}
+
+export interface BillLine {
+  description: string;
+  amount: Money;
+}
+
+export type AccountEvent =
+  | {
+      type: 'CreditsGranted';
+      data: {
+        clientId: string;
+        grantId: string;
+        eventTypes: string[];
+        count: number;
+        /** null: never expires, or (validityDays set) not until its first use starts the clock. */
+        expiresAt: string | null;
+        /** Days of validity counted from the first use; null when the clock started at grant. */
+        validityDaysFromFirstUse: number | null;
+        source: CreditSource;
+      };
+    }
+  | {
+      type: 'CreditGrantActivated';
+      data: { clientId: string; grantId: string; expiresAt: string };
+    }
+  | {
+      type: 'CreditGrantAdjusted';
+      data: {
+        clientId: string;
+        grantId: string;
+        delta: number;
+        reason: string;
+        countAfter: number;
+      };
+    }
+  | {
+      type: 'CreditsReserved';
+      data: {
+        clientId: string;
+        reservationId: string;
+        grantId: string;
+        eventType: string;
+        count: number;
+      };
+    }
+  | {
+      type: 'CreditsSpent';
+      data: { clientId: string; reservationId: string; grantId: string; count: number };
+    }
+  | {
+      type: 'CreditsReturned';
+      data: {
+        clientId: string;
+        reservationId: string;
+        grantId: string;
+        count: number;
+        reason: string;
+      };
+    }
+  | { type: 'CreditsExpired'; data: { clientId: string; grantId: string; count: number } }
+  | {
+      type: 'AccountCreditAdded';
+      data: { clientId: string; amount: Money; reason: string; balanceAfter: Money };
+    }
+  | {
+      type: 'AccountCreditDeducted';
+      data: { clientId: string; amount: Money; reason: string; balanceAfter: Money };
+    }
+  | {
+      type: 'SaleRecorded';
+      data: {
+        clientId: string;
+        saleId: string;
+        billId: string;
+        lines: SaleLine[];
+        total: Money;
+        paymentMethod: PaymentMethod | 'pay_later';
+      };
+    }
+  | {
+      type: 'BillIssued';
+      data: {
+        clientId: string;
+        billId: string;
+        origin:
+          | { kind: 'sale'; saleId: string }
+          | { kind: 'membership'; membershipId: string; periodFrom: LocalDate };
+        lines: BillLine[];
+        total: Money;
+        dueOn: LocalDate;
+      };
+    }
+  | {
+      type: 'PaymentRecorded';
+      data: {
+        clientId: string;
+        paymentId: string;
+        billId: string;
+        amount: Money;
+        method: PaymentMethod;
+        /** The card processor's or the desk's reference (a receipt number), when there is one. */
+        reference: string | null;
+        /** Account credit left after a payment with it. */
+        accountCreditAfter: Money | null;
+      };
+    }
+  | { type: 'BillPaid'; data: { clientId: string; billId: string } }
+  | {
+      type: 'MembershipStarted';
+      data: {
+        clientId: string;
+        membershipId: string;
+        saleId: string;
+        productId: string;
+        name: string;
+        price: Money;
+        billingPeriod: BillingPeriod;
+        eventTypes: string[];
+        creditsPerPeriod: number | null;
+        startsOn: LocalDate;
+        currentPeriod: { from: LocalDate; until: LocalDate };
+        nextPaymentDue: LocalDate;
+      };
+    }
+  | {
+      type: 'MembershipRenewed';
+      data: {
+        clientId: string;
+        membershipId: string;
+        billId: string;
+        period: { from: LocalDate; until: LocalDate };
+        nextPaymentDue: LocalDate;
+      };
+    }
+  | {
+      type: 'MembershipFrozen';
+      data: {
+        clientId: string;
+        membershipId: string;
+        from: LocalDate;
+        until: LocalDate;
+        reason: string;
+        nextPaymentDue: LocalDate;
+      };
+    }
+  | {
+      type: 'MembershipUnfrozen';
+      data: { clientId: string; membershipId: string; on: LocalDate; nextPaymentDue: LocalDate };
+    }
+  | {
+      type: 'MembershipCancelled';
+      data: {
+        clientId: string;
+        membershipId: string;
+        when: 'now' | 'period_end';
+        effectiveOn: LocalDate;
+        reason: string;
+      };
+    }
+  | {
+      type: 'VodAccessGranted';
+      data: {
+        clientId: string;
+        accessId: string;
+        saleId: string;
+        productId: string;
+        name: string;
+        from: string;
+        until: string;
+      };
+    }
+  | {
+      type: 'PaymentSettingsChanged';
+      data: { clientId: string; payLater: boolean; useAccountCreditForRecurring: boolean };
+    };
+
+export type AccountEventType = AccountEvent['type'];
+export type AccountEventOf<T extends AccountEventType> = Extract<AccountEvent, { type: T }>;

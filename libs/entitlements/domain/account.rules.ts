@@ -1,0 +1,90 @@
+import { RuleViolation, type Money } from '@clientele/shared';
+
+export class NoCreditAvailable extends RuleViolation {
+  constructor(eventType: string, count: number) {
+    super(
+      'no_credit_available',
+      `The client has no valid credit for "${eventType}" (${count} needed): none left, or all expired.`,
+      { eventType, needed: count },
+    );
+  }
+}
+
+export class CreditGrantCannotGoBelowUsed extends RuleViolation {
+  constructor(grantId: string, used: number, countAfter: number) {
+    super(
+      'credit_grant_below_used',
+      `Grant ${grantId} would hold ${countAfter} credits, fewer than the ${used} already spent, reserved or expired.`,
+      { grantId, used, countAfter },
+    );
+  }
+}
+
+export class AccountCreditInsufficient extends RuleViolation {
+  constructor(balance: Money, needed: Money) {
+    super(
+      'account_credit_insufficient',
+      `The client has ${balance.amount} ${balance.currency} (minor units) of account credit; ${needed.amount} is needed.`,
+      { balance, needed },
+    );
+  }
+}
+
+export class PayLaterDisabled extends RuleViolation {
+  constructor(clientId: string) {
+    super(
+      'pay_later_disabled',
+      'Pay later is disabled for this client: every purchase needs an immediate payment.',
+      { clientId },
+    );
+  }
+}
+
+export class PaymentExceedsBalance extends RuleViolation {
+  constructor(billId: string, outstanding: Money, amount: Money) {
+    super(
+      'payment_exceeds_balance',
+      `Bill ${billId} has ${outstanding.amount} left to pay; a payment of ${amount.amount} is more.`,
+      { billId, outstanding, amount },
+    );
+  }
+}
+
+export class BillAlreadyPaid extends RuleViolation {
+  constructor(billId: string) {
+    super('bill_already_paid', `Bill ${billId} is already paid.`, { billId });
+  }
+}
+
+export class ProductNotForSale extends RuleViolation {
+  constructor(productId: string, why: string) {
+    super('product_not_for_sale', `Product ${productId} cannot be sold: ${why}.`, { productId });
+  }
+}
+
+export class MembershipNotActive extends RuleViolation {
+  constructor(membershipId: string, status: string) {
+    super('membership_not_active', `Membership ${membershipId} is ${status}.`, {
+      membershipId,
+      status,
+    });
+  }
+}
+
+export class MembershipFreezeInvalid extends RuleViolation {
+  constructor(membershipId: string, why: string) {
+    super('membership_freeze_invalid', `Membership ${membershipId} cannot be frozen: ${why}.`, {
+      membershipId,
+    });
+  }
+}
+
+export class ReservationNotSpendable extends RuleViolation {
+  constructor(reservationId: string, status: string) {
+    super(
+      'reservation_not_spendable',
+      `Reservation ${reservationId} was ${status}; it cannot be spent.`,
+      { reservationId, status },
+    );
+  }
+}

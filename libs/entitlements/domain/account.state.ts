@@ -1,0 +1,281 @@
+import { assertNever, type Money } from '@clientele/shared';
+import type {
+  AccountEvent,
+  BillingPeriod,
+  CreditSource,
+  LocalDate,
+  PaymentMethod,
+} from './account.events';
+
+export interface Grant {
+  grantId: string;
+  eventTypes: string[];
+  /** Granted plus adjustments. */
+  count: number;
+  reserved: number;
+  spent: number;
+  expired: number;
+  expiresAt: string | null;
+  validityDaysFromFirstUse: number | null;
+  source: CreditSource;
+}
+
+export interface Reservation {
+  grantId: string;
+  count: number;
+  status: 'reserved' | 'spent' | 'returned';
+  /** Whether it was spent before it was returned (a cancelled booking gives back a spent credit). */
+  wasSpent: boolean;
+}
+
+export interface Bill {
+  billId: string;
+  total: Money;
+  paid: number;
+  settled: boolean;
+}
+
+export interface Membership {
+  membershipId: string;
+  name: string;
+  price: Money;
+  billingPeriod: BillingPeriod;
+  eventTypes: string[];
+  creditsPerPeriod: number | null;
+  /** Day of the month periods renew on (Jan 31 renews on the last day of shorter months). */
+  anchorDay: number;
+  currentPeriod: { from: LocalDate; until: LocalDate };
+  nextPaymentDue: LocalDate;
+  freeze: { from: LocalDate; until: LocalDate } | null;
+  cancellation: { effectiveOn: LocalDate } | null;
+}
+
+export interface AccountState {
+  currency: string | null;
+  grants: ReadonlyMap<string, Grant>;
+  reservations: ReadonlyMap<string, Reservation>;
+  /** Account credit in minor units of `currency`. */
+  accountCredit: number;
+  bills: ReadonlyMap<string, Bill>;
+  sales: ReadonlySet<string>;
+  payments: ReadonlyMap<string, { billId: string; amount: number; method: PaymentMethod }>;
+  memberships: ReadonlyMap<string, Membership>;
+  vodAccess: ReadonlySet<string>;
+  payLater: boolean;
+  useAccountCreditForRecurring: boolean;
+}
+
+export const initialAccountState: AccountState = {
+  currency: null,
+  grants: new Map(),
+  reservations: new Map(),
+  accountCredit: 0,
+  bills: new Map(),
+  sales: new Set(),
+  payments: new Map(),
+  memberships: new Map(),
+  vodAccess: new Set(),
+  payLater: true,
+  useAccountCreditForRecurring: false,
+};
+
+/** Credits of a grant still free to reserve (not reserved, spent or expired). */
+export const remaining = (grant: Grant) =>
+  grant.count - grant.reserved - grant.spent - grant.expired;
+
+function withGrant(state: AccountState, grantId: string, change: (grant: Grant) => Grant) {
+  const grant = state.grants.get(grantId);
+  if (!grant) return state;
+  return { ...state, grants: new Map(state.grants).set(grantId, change(grant)) };
+}
+
+function withMembership(
+  state: AccountState,
+  membershipId: string,
+  change: (membership: Membership) => Membership,
+) {
+  const membership = state.memberships.get(membershipId);
+  if (!membership) return state;
+  return {
+    ...state,
+    memberships: new Map(state.memberships).set(membershipId, change(membership)),
+  };
+}
+
+export function evolveAccount(state: AccountState, event: AccountEvent): AccountState {
+  switch (event.type) {
+    case 'CreditsGranted': {
+      const { grantId, eventTypes, count, expiresAt, validityDaysFromFirstUse, source } =
+        event.data;
+      const grant: Grant = {
+        grantId,
+        eventTypes,
+        count,
+        reserved: 0,
+        spent: 0,
+        expired: 0,
+        expiresAt,
+        validityDaysFromFirstUse,
+        source,
+      };
+      return { ...state, grants: new Map(state.grants).set(grantId, grant) };
+    }
+    case 'CreditGrantActivated':
+      return withGrant(state, event.data.grantId, (g) => ({
+        ...g,
+        expiresAt: event.data.expiresAt,
+      }));
+    case 'CreditGrantAdjusted':
+      return withGrant(state, event.data.grantId, (g) => ({ ...g, count: event.data.countAfter }));
+    case 'CreditsReserved': {
+      const { reservationId, grantId, count } = event.data;
+      const next = withGrant(state, grantId, (g) => ({ ...g, reserved: g.reserved + count }));
+      return {
+        ...next,
+        reservations: new Map(next.reservations).set(reservationId, {
+          grantId,
+          count,
+          status: 'reserved',
+          wasSpent: false,
+        }),
+      };
+    }
+    case 'CreditsSpent': {
+      const { reservationId, grantId, count } = event.data;
+      const next = withGrant(state, grantId, (g) => ({
+        ...g,
+        reserved: g.reserved - count,
+        spent: g.spent + count,
+      }));
+      return {
+        ...next,
+        reservations: new Map(next.reservations).set(reservationId, {
+          grantId,
+          count,
+          status: 'spent',
+          wasSpent: true,
+        }),
+      };
+    }
+    case 'CreditsReturned': {
+      const { reservationId, grantId, count } = event.data;
+      const reservation = state.reservations.get(reservationId);
+      const fromSpent = reservation?.status === 'spent';
+      const next = withGrant(state, grantId, (g) =>
+        fromSpent ? { ...g, spent: g.spent - count } : { ...g, reserved: g.reserved - count },
+      );
+      return {
+        ...next,
+        reservations: new Map(next.reservations).set(reservationId, {
+          grantId,
+          count,
+          status: 'returned',
+          wasSpent: fromSpent,
+        }),
+      };
+    }
+    case 'CreditsExpired':
+      return withGrant(state, event.data.grantId, (g) => ({
+        ...g,
+        expired: g.expired + event.data.count,
+      }));
+    case 'AccountCreditAdded':
+    case 'AccountCreditDeducted':
+      return {
+        ...state,
+        currency: event.data.balanceAfter.currency,
+        accountCredit: event.data.balanceAfter.amount,
+      };
+    case 'SaleRecorded':
+      return {
+        ...state,
+        currency: event.data.total.currency,
+        sales: new Set(state.sales).add(event.data.saleId),
+      };
+    case 'BillIssued':
+      return {
+        ...state,
+        currency: event.data.total.currency,
+        bills: new Map(state.bills).set(event.data.billId, {
+          billId: event.data.billId,
+          total: event.data.total,
+          paid: 0,
+          settled: event.data.total.amount === 0,
+        }),
+      };
+    case 'PaymentRecorded': {
+      const { paymentId, billId, amount, method, accountCreditAfter } = event.data;
+      const bill = state.bills.get(billId);
+      return {
+        ...state,
+        accountCredit: accountCreditAfter ? accountCreditAfter.amount : state.accountCredit,
+        payments: new Map(state.payments).set(paymentId, {
+          billId,
+          amount: amount.amount,
+          method,
+        }),
+        bills: bill
+          ? new Map(state.bills).set(billId, { ...bill, paid: bill.paid + amount.amount })
+          : state.bills,
+      };
+    }
+    case 'BillPaid': {
+      const bill = state.bills.get(event.data.billId);
+      if (!bill) return state;
+      return {
+        ...state,
+        bills: new Map(state.bills).set(bill.billId, { ...bill, settled: true }),
+      };
+    }
+    case 'MembershipStarted': {
+      const d = event.data;
+      const membership: Membership = {
+        membershipId: d.membershipId,
+        name: d.name,
+        price: d.price,
+        billingPeriod: d.billingPeriod,
+        eventTypes: d.eventTypes,
+        creditsPerPeriod: d.creditsPerPeriod,
+        anchorDay: Number(d.startsOn.slice(8, 10)),
+        currentPeriod: d.currentPeriod,
+        nextPaymentDue: d.nextPaymentDue,
+        freeze: null,
+        cancellation: null,
+      };
+      return { ...state, memberships: new Map(state.memberships).set(d.membershipId, membership) };
+    }
+    case 'MembershipRenewed':
+      return withMembership(state, event.data.membershipId, (m) => ({
+        ...m,
+        currentPeriod: event.data.period,
+        nextPaymentDue: event.data.nextPaymentDue,
+      }));
+    case 'MembershipFrozen':
+      return withMembership(state, event.data.membershipId, (m) => ({
+        ...m,
+        freeze: { from: event.data.from, until: event.data.until },
+        nextPaymentDue: event.data.nextPaymentDue,
+      }));
+    case 'MembershipUnfrozen':
+      return withMembership(state, event.data.membershipId, (m) => ({
+        ...m,
+        freeze: null,
+        nextPaymentDue: event.data.nextPaymentDue,
+      }));
+    case 'MembershipCancelled':
+      return withMembership(state, event.data.membershipId, (m) => ({
+        ...m,
+        cancellation: { effectiveOn: event.data.effectiveOn },
+      }));
+    case 'VodAccessGranted':
+      return { ...state, vodAccess: new Set(state.vodAccess).add(event.data.accessId) };
+    case 'PaymentSettingsChanged':
+      return {
+        ...state,
+        payLater: event.data.payLater,
+        useAccountCreditForRecurring: event.data.useAccountCreditForRecurring,
+      };
+    default:
+      return assertNever(event);
+  }
+}

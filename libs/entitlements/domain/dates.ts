@@ -1,0 +1,49 @@
+import type { BillingPeriod, LocalDate } from './account.events';
+
+const DATE = /^(\d{4})-(\d{2})-(\d{2})$/;
+
+export function isLocalDate(value: string): boolean {
+  const match = DATE.exec(value);
+  if (!match) return false;
+  const date = new Date(`${value}T00:00:00Z`);
+  return !Number.isNaN(date.getTime()) && date.toISOString().slice(0, 10) === value;
+}
+
+function parts(date: LocalDate): [number, number, number] {
+  const [, y, m, d] = DATE.exec(date)!;
+  return [Number(y), Number(m), Number(d)];
+}
+
+function format(y: number, m: number, d: number): LocalDate {
+  return new Date(Date.UTC(y, m - 1, d)).toISOString().slice(0, 10);
+}
+
+export function addDays(date: LocalDate, days: number): LocalDate {
+  const [y, m, d] = parts(date);
+  return format(y, m, d + days);
+}
+
+/** Whole days from `a` to `b` (negative when b is earlier). */
+export function daysBetween(a: LocalDate, b: LocalDate): number {
+  return Math.round((Date.parse(`${b}T00:00:00Z`) - Date.parse(`${a}T00:00:00Z`)) / 86_400_000);
+}
+
+/**
+ * The day one billing period after `date`. Months keep the day of the month, clamped to the
+ * month's last day (Jan 31 → Feb 28), as studios bill.
+ */
+export function addPeriod(date: LocalDate, period: BillingPeriod, anchorDay?: number): LocalDate {
+  const [y, m, d] = parts(date);
+  if (period.unit === 'week') return format(y, m, d + 7 * period.count);
+  const months = period.unit === 'month' ? period.count : 12 * period.count;
+  const day = anchorDay ?? d;
+  const target = new Date(Date.UTC(y, m - 1 + months, 1));
+  const lastDay = new Date(
+    Date.UTC(target.getUTCFullYear(), target.getUTCMonth() + 1, 0),
+  ).getUTCDate();
+  return format(target.getUTCFullYear(), target.getUTCMonth() + 1, Math.min(day, lastDay));
+}
+
+export function dayOfMonth(date: LocalDate): number {
+  return parts(date)[2];
+}
