@@ -1,4 +1,5 @@
 export * from './application/client-commands';
+export * from './application/client-lookup';
 export * from './application/email-claims';
 export * from './client-profile';
 export * from './domain';

@@ -1,0 +1,163 @@
+import { Inject } from '@nestjs/common';
+import { Command, CommandHandler, type ICommandHandler } from '@nestjs/cqrs';
+import { assertClientOfStudio } from '@clientele/clients';
+import {
+  commandContext,
+  EVENT_STORE,
+  handleCommand,
+  idForRequest,
+  type EventStore,
+} from '@clientele/eventstore';
+import { readStudioSettings } from '@clientele/staff';
+import type { RequestContext } from '@clientele/shared';
+import type { AccountCommand, AccountScope } from '../domain/account.commands';
+import { accountDecider } from '../domain/account.decider';
+import { accountStream, type AccountEvent } from '../domain/account.events';
+import type { AccountState } from '../domain/account.state';
+
+export interface AccountOutcome {
+  state: AccountState;
+  /** What this request added to the account (none when it was a retry or changed nothing). */
+  appended: AccountEvent[];
+  revision: number;
+  currency: string;
+}
+
+/** Today in a time zone, as YYYY-MM-DD. */
+export function localDate(now: Date, timeZone: string): string {
+  return new Intl.DateTimeFormat('en-CA', { timeZone }).format(now);
+}
+
+/**
+ * Runs one command on a client's account: the client must be the studio's; the studio's currency
+ * and today in its time zone come with the command; read, decide, append at the revision read,
+ * retried on a concurrent change (handleCommand).
+ */
+export async function decideOnAccount(
+  store: EventStore,
+  context: RequestContext,
+  clientId: string,
+  build: (scope: AccountScope) => AccountCommand,
+): Promise<AccountOutcome> {
+  await assertClientOfStudio(store, context.studioId, clientId);
+  const studio = await readStudioSettings(store, context.studioId);
+  const scope = {
+    clientId,
+    currency: studio.currency,
+    today: localDate(context.now, studio.timezone),
+  };
+  const result = await handleCommand(
+    store,
+    accountStream(clientId),
+    accountDecider,
+    build(scope),
+    commandContext(context),
+  );
+  return {
+    state: result.state,
+    appended: result.appended,
+    revision: result.revision,
+    currency: studio.currency,
+  };
+}
+
+export interface IssueCreditsInput {
+  eventTypes: string[];
+  count: number;
+  expiresAt: string | null;
+  reason: string;
+}
+
+export class IssueCredits extends Command<AccountOutcome & { grantId: string }> {
+  constructor(
+    readonly clientId: string,
+    readonly input: IssueCreditsInput,
+    readonly context: RequestContext,
+  ) {
+    super();
+  }
+}
+
+@CommandHandler(IssueCredits)
+export class IssueCreditsHandler implements ICommandHandler<IssueCredits> {
+  constructor(@Inject(EVENT_STORE) private readonly store: EventStore) {}
+
+  async execute({ clientId, input, context }: IssueCredits) {
+    // A bulk request carries one key for many clients: the grant id includes the client.
+    const grantId = idForRequest(`credit-grant:${clientId}`, context);
+    const outcome = await decideOnAccount(this.store, context, clientId, (scope) => ({
+      type: 'IssueCredits',
+      data: { ...scope, grantId, ...input },
+    }));
+    return { ...outcome, grantId };
+  }
+}
+
+export class AdjustCreditGrant extends Command<AccountOutcome> {
+  constructor(
+    readonly clientId: string,
+    readonly grantId: string,
+    readonly delta: number,
+    readonly reason: string,
+    readonly context: RequestContext,
+  ) {
+    super();
+  }
+}
+
+@CommandHandler(AdjustCreditGrant)
+export class AdjustCreditGrantHandler implements ICommandHandler<AdjustCreditGrant> {
+  constructor(@Inject(EVENT_STORE) private readonly store: EventStore) {}
+
+  execute({ clientId, grantId, delta, reason, context }: AdjustCreditGrant) {
+    return decideOnAccount(this.store, context, clientId, (scope) => ({
+      type: 'AdjustCreditGrant',
+      data: { ...scope, grantId, delta, reason },
+    }));
+  }
+}
+
+export class AdjustAccountCredit extends Command<AccountOutcome> {
+  constructor(
+    readonly clientId: string,
+    readonly amount: number,
+    readonly reason: string,
+    readonly context: RequestContext,
+  ) {
+    super();
+  }
+}
+
+@CommandHandler(AdjustAccountCredit)
+export class AdjustAccountCreditHandler implements ICommandHandler<AdjustAccountCredit> {
+  constructor(@Inject(EVENT_STORE) private readonly store: EventStore) {}
+
+  execute({ clientId, amount, reason, context }: AdjustAccountCredit) {
+    return decideOnAccount(this.store, context, clientId, (scope) => ({
+      type: 'AdjustAccountCredit',
+      data: { ...scope, amount, reason },
+    }));
+  }
+}
+
+export class ChangePaymentSettings extends Command<AccountOutcome> {
+  constructor(
+    readonly clientId: string,
+    readonly settings: { payLater: boolean; useAccountCreditForRecurring: boolean },
+    readonly context: RequestContext,
+  ) {
+    super();
+  }
+}
+
+@CommandHandler(ChangePaymentSettings)
+export class ChangePaymentSettingsHandler implements ICommandHandler<ChangePaymentSettings> {
+  constructor(@Inject(EVENT_STORE) private readonly store: EventStore) {}
+
+  execute({ clientId, settings, context }: ChangePaymentSettings) {
+    return decideOnAccount(this.store, context, clientId, (scope) => ({
+      type: 'ChangePaymentSettings',
+      data: { ...scope, ...settings },
+    }));
+  }
+}

@@ -1,0 +1,136 @@
+import 'reflect-metadata';
+import { randomUUID } from 'node:crypto';
+import { RegisterClient, RegisterClientHandler } from '@clientele/clients';
+import type { Database } from '@clientele/database';
+import { adminActions, loadConfig, openRuntime, type Runtime } from '@clientele/runtime';
+import { fold, money, type RequestContext } from '@clientele/shared';
+import { openTestDatabase } from '../../../test/support/test-database';
+import type { ProductOnSale } from '../domain/account.commands';
+import { accountDecider } from '../domain/account.decider';
+import { accountStream, type AccountEvent } from '../domain/account.events';
+import { AccountCreditInsufficient, NoCreditAvailable } from '../domain/account.rules';
+import {
+  AdjustAccountCredit,
+  AdjustAccountCreditHandler,
+  decideOnAccount,
+  IssueCredits,
+  IssueCreditsHandler,
+} from './account-commands';
+import { CreditSpending } from './credit-spending';
+
+/**
+ * Invariant 2 and the account-credit rule with requests in parallel: on PostgreSQL they are
+ * separate database sessions racing for the same account stream.
+ */
+
+let database: Database;
+let runtime: Runtime;
+let studioId: string;
+
+beforeAll(async () => {
+  database = await openTestDatabase();
+  runtime = await openRuntime({ ...loadConfig({}), readConsistencyTimeoutMs: 5000 }, 'server', {
+    database,
+  });
+  ({ studioId } = await adminActions['studio.create'](runtime, {
+    name: 'Account Race Studio',
+    currency: 'USD',
+    timezone: 'America/New_York',
+    ownerEmail: 'owner@account-race.example',
+  }));
+});
+afterAll(async () => {
+  await runtime.close();
+  await database.close();
+});
+
+const context = (): RequestContext => ({
+  studioId,
+  actor: { type: 'staff', id: 'desk' },
+  correlationId: randomUUID(),
+  now: new Date(),
+});
+
+async function newClient(): Promise<string> {
+  const profile = await new RegisterClientHandler(runtime.store).execute(
+    new RegisterClient(
+      { firstName: 'Ana', lastName: 'Race', email: `${randomUUID()}@race.example` },
+      context(),
+    ),
+  );
+  return profile.id;
+}
+
+const accountOf = async (clientId: string) =>
+  fold(
+    accountDecider,
+    (await runtime.store.readStream(accountStream(clientId))) as unknown as AccountEvent[],
+  );
+
+it('20 parallel spends of a client’s last 3 credits: exactly 3 succeed, none twice', async () => {
+  const clientId = await newClient();
+  const { grantId } = await new IssueCreditsHandler(runtime.store).execute(
+    new IssueCredits(
+      clientId,
+      { eventTypes: ['yoga'], count: 3, expiresAt: null, reason: 'race' },
+      context(),
+    ),
+  );
+  const spending = new CreditSpending(runtime.store);
+  const outcomes = await Promise.allSettled(
+    Array.from({ length: 20 }, async () => {
+      const reservationId = randomUUID();
+      await spending.reserve(context(), clientId, reservationId, 'yoga');
+      await spending.confirm(context(), clientId, reservationId);
+    }),
+  );
+  const succeeded = outcomes.filter((o) => o.status === 'fulfilled');
+  expect(succeeded).toHaveLength(3);
+  for (const failure of outcomes.filter((o) => o.status === 'rejected')) {
+    expect((failure as PromiseRejectedResult).reason).toBeInstanceOf(NoCreditAvailable);
+  }
+  const grant = (await accountOf(clientId)).grants.get(grantId)!;
+  expect({ spent: grant.spent, reserved: grant.reserved, count: grant.count }).toEqual({
+    spent: 3,
+    reserved: 0,
+    count: 3,
+  });
+});
+
+it('20 parallel account-credit checkouts beyond the balance never take it below 0', async () => {
+  const clientId = await newClient();
+  await new AdjustAccountCreditHandler(runtime.store).execute(
+    new AdjustAccountCredit(clientId, 5000, 'prepaid', context()),
+  );
+  const dropIn: ProductOnSale = {
+    productId: randomUUID(),
+    name: 'Drop-in',
+    price: money(1200, 'USD'),
+    archived: false,
+    kind: 'class_pack',
+    credits: { count: 1, eventTypes: ['yoga'] },
+    validityDays: 30,
+    validityStarts: 'purchase',
+  };
+  const outcomes = await Promise.allSettled(
+    Array.from({ length: 20 }, () =>
+      decideOnAccount(runtime.store, context(), clientId, (scope) => ({
+        type: 'SellProducts',
+        data: {
+          ...scope,
+          saleId: randomUUID(),
+          items: [{ product: dropIn, quantity: 1 }],
+          payment: { method: 'account_credit' },
+        },
+      })),
+    ),
+  );
+  // 5000 buys four drop-ins at 1200, with 200 left.
+  expect(outcomes.filter((o) => o.status === 'fulfilled')).toHaveLength(4);
+  for (const failure of outcomes.filter((o) => o.status === 'rejected')) {
+    expect((failure as PromiseRejectedResult).reason).toBeInstanceOf(AccountCreditInsufficient);
+  }
+  const account = await accountOf(clientId);
+  expect(account.accountCredit).toBe(200);
+  expect(account.sales.size).toBe(4);
+});

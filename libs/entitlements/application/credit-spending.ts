@@ -1,0 +1,39 @@
+import type { EventStore } from '@clientele/eventstore';
+import type { RequestContext } from '@clientele/shared';
+import { decideOnAccount, type AccountOutcome } from './account-commands';
+
+/**
+ * The port scheduling spends credits through: reserve a credit when a place is taken, confirm it
+ * when the booking holds, return it when the booking is cancelled with a refund. Each call is
+ * idempotent by its reservation id, so a booking workflow may repeat any step after a crash.
+ */
+export class CreditSpending {
+  constructor(private readonly store: EventStore) {}
+
+  reserve(
+    context: RequestContext,
+    clientId: string,
+    reservationId: string,
+    eventType: string,
+    count = 1,
+  ): Promise<AccountOutcome> {
+    return decideOnAccount(this.store, context, clientId, (scope) => ({
+      type: 'ReserveCredit',
+      data: { ...scope, reservationId, eventType, count },
+    }));
+  }
+
+  confirm(context: RequestContext, clientId: string, reservationId: string) {
+    return decideOnAccount(this.store, context, clientId, (scope) => ({
+      type: 'ConfirmCreditSpend',
+      data: { ...scope, reservationId },
+    }));
+  }
+
+  release(context: RequestContext, clientId: string, reservationId: string, reason: string) {
+    return decideOnAccount(this.store, context, clientId, (scope) => ({
+      type: 'ReturnCredit',
+      data: { ...scope, reservationId, reason },
+    }));
+  }
+}

@@ -1,0 +1,3 @@
+export * from './application/account-commands';
+export * from './application/credit-spending';
+export * from './domain';
