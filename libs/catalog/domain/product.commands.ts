@@ -15,14 +15,14 @@ export interface ProductScope {
   studioCurrency: string;
 }
 
-export type CreateProductCommand = {
-  type: 'CreateProduct';
-  data: ProductScope & {
-    name: string;
-    description?: string | null;
-    price: Money;
-  } & ProductDetailsInput;
-};
+/** What staff say about a new product. */
+export type NewProduct = {
+  name: string;
+  description?: string | null;
+  price: Money;
+} & ProductDetailsInput;
+
+export type CreateProductCommand = { type: 'CreateProduct'; data: ProductScope & NewProduct };
 
 export interface ProductChanges {
   name?: string;
