@@ -2,6 +2,12 @@ import { Module, ValidationPipe, type DynamicModule } from '@nestjs/common';
 import { APP_FILTER, APP_GUARD, APP_INTERCEPTOR, APP_PIPE } from '@nestjs/core';
 import { CqrsModule } from '@nestjs/cqrs';
 import {
+  AdjustAccountCreditHandler,
+  AdjustCreditGrantHandler,
+  ChangePaymentSettingsHandler,
+  IssueCreditsHandler,
+} from '@clientele/entitlements';
+import {
   GetClientHistoryHandler,
   RegisterClientHandler,
   UpdateClientProfileHandler,
@@ -17,6 +23,7 @@ import {
   IssueStaffTokenHandler,
   RevokeStaffTokenHandler,
 } from '@clientele/staff';
+import { GetClientBalancesHandler, GetClientCreditsHandler } from '@projections/client-accounts';
 import { GetClientProfileHandler, SearchClientsHandler } from '@projections/client-profiles';
 import {
   AuthenticateTokenHandler,
@@ -24,6 +31,7 @@ import {
   ListStaffHandler,
 } from '@projections/staff-directory';
 import type { ValidationError } from 'class-validator';
+import { AccountsController } from './accounts/accounts.controller';
 import { ClientsController } from './clients/clients.controller';
 import { HealthController } from './health/health.controller';
 import { ADMIN_SECRET, AdminController, RUNTIME } from './internal/admin.controller';
@@ -55,7 +63,13 @@ export class AppModule {
     return {
       module: AppModule,
       imports: [CqrsModule.forRoot()],
-      controllers: [ClientsController, StaffController, HealthController, AdminController],
+      controllers: [
+        ClientsController,
+        AccountsController,
+        StaffController,
+        HealthController,
+        AdminController,
+      ],
       providers: [
         { provide: RUNTIME, useValue: runtime },
         { provide: ADMIN_SECRET, useValue: adminSecret },
@@ -90,6 +104,12 @@ export class AppModule {
         AuthenticateTokenHandler,
         GetStudioHandler,
         ListStaffHandler,
+        IssueCreditsHandler,
+        AdjustCreditGrantHandler,
+        AdjustAccountCreditHandler,
+        ChangePaymentSettingsHandler,
+        GetClientCreditsHandler,
+        GetClientBalancesHandler,
       ],
     };
   }

@@ -8,6 +8,7 @@ import {
   type EventStore,
 } from '@clientele/eventstore';
 import { ProjectionRunner, projectorMigrations, type Projection } from '@clientele/projector';
+import { clientAccountsMigrations, clientAccountsProjection } from '@projections/client-accounts';
 import { clientProfilesMigrations, clientProfilesProjection } from '@projections/client-profiles';
 import { staffDirectoryMigrations, staffDirectoryProjection } from '@projections/staff-directory';
 import { idempotencyMigrations } from '@clientele/idempotency';
@@ -15,7 +16,11 @@ import type { Migration } from 'kysely';
 import type { ClienteleConfig } from './config';
 import { openEmbedded } from './embedded';
 
-export const projections: Projection[] = [clientProfilesProjection, staffDirectoryProjection];
+export const projections: Projection[] = [
+  clientProfilesProjection,
+  clientAccountsProjection,
+  staffDirectoryProjection,
+];
 
 export const migrations: Record<string, Migration>[] = [
   eventStoreMigrations,
@@ -23,6 +28,7 @@ export const migrations: Record<string, Migration>[] = [
   clientProfilesMigrations,
   staffDirectoryMigrations,
   idempotencyMigrations,
+  clientAccountsMigrations,
 ];
 
 /** The wired infrastructure one process runs on: database, event store, projection runner. */

@@ -180,6 +180,8 @@ describe('authorisation by role', () => {
     ['front desk reading history', 'frontDesk', 'GET', 'CLIENT/history', 'clients:audit'],
     ['front desk adding staff', 'frontDesk', 'POST', '/v1/staff', 'staff:manage'],
     ['front desk listing staff', 'frontDesk', 'GET', '/v1/staff', 'staff:read'],
+    ['an instructor adding a product', 'instructor', 'POST', '/v1/products', 'catalog:manage'],
+    ['front desk adding a product', 'frontDesk', 'POST', '/v1/products', 'catalog:manage'],
   ];
 
   it.each(denied)(
@@ -284,6 +286,7 @@ describe('studio isolation (invariant 6)', () => {
   let ownerB: string;
   let clientA: { id: string; email: string };
   let staffA: { staffId: string; tokenId: string; token: string };
+  let productA: string;
 
   beforeAll(async () => {
     ({ token: ownerB } = await t.createStudio('Auth Studio B'));
@@ -295,6 +298,12 @@ describe('studio isolation (invariant 6)', () => {
     expect(created.status).toBe(201);
     clientA = { id: created.body.id, email };
     staffA = await hire('instructor');
+    const product = await t.call('POST', '/v1/products', {
+      token: owner,
+      body: { kind: 'service', name: 'Isolated towel', price: { amount: 200, currency: 'USD' } },
+    });
+    expect(product.status).toBe(201);
+    productA = product.body.id;
   });
 
   const routes: [string, 'GET' | 'POST' | 'PATCH', (ids: Ids) => string, unknown][] = [
@@ -308,13 +317,20 @@ describe('studio isolation (invariant 6)', () => {
       (i) => `/v1/staff/${i.staff}/tokens/${i.token}/revoke`,
       undefined,
     ],
+    ['GET a product', 'GET', (i) => `/v1/products/${i.product}`, undefined],
+    ['PATCH a product', 'PATCH', (i) => `/v1/products/${i.product}`, { name: 'Hijacked' }],
   ];
-  type Ids = { client: string; staff: string; token: string };
+  type Ids = { client: string; staff: string; token: string; product: string };
 
   it.each(routes)(
     "answers 404 to studio B's owner who tries to %s of studio A, as for an id nobody has",
     async (_, method, url, body) => {
-      const ids = { client: clientA.id, staff: staffA.staffId, token: staffA.tokenId };
+      const ids = {
+        client: clientA.id,
+        staff: staffA.staffId,
+        token: staffA.tokenId,
+        product: productA,
+      };
       const reply = await t.call(method, url(ids), {
         token: ownerB,
         ...(body !== undefined ? { body } : {}),
@@ -324,7 +340,12 @@ describe('studio isolation (invariant 6)', () => {
       expect(reply.text).not.toContain(clientA.email);
 
       // The answer does not tell a foreign id from one that does not exist at all.
-      const unknown = { client: randomUUID(), staff: randomUUID(), token: randomUUID() };
+      const unknown = {
+        client: randomUUID(),
+        staff: randomUUID(),
+        token: randomUUID(),
+        product: randomUUID(),
+      };
       const nobody = await t.call(method, url(unknown), {
         token: ownerB,
         ...(body !== undefined ? { body } : {}),
@@ -344,6 +365,8 @@ describe('studio isolation (invariant 6)', () => {
       expect.objectContaining({ id: staffA.tokenId, label: 'instructor tablet', revokedAt: null }),
     ]);
     expect((await t.call('GET', '/v1/clients', { token: staffA.token })).status).toBe(200);
+    const product = await t.call('GET', `/v1/products/${productA}`, { token: owner });
+    expect(product.body).toMatchObject({ name: 'Isolated towel', version: 0 });
   });
 
   it("never finds studio A's clients from studio B", async () => {

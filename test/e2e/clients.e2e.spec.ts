@@ -41,7 +41,17 @@ describe('registering and reading a client', () => {
     const read = await t.call('GET', `/v1/clients/${created.body.id}`, { token });
     expect(read.status).toBe(200);
     expect(read.headers.etag).toBe('"0"');
-    expect(read.body).toEqual({ ...created.body, updatedAt: read.body.updatedAt });
+    expect(read.body).toEqual({
+      ...created.body,
+      updatedAt: read.body.updatedAt,
+      // A new client holds nothing and owes nothing, in the studio's currency.
+      balances: {
+        credits: [],
+        accountCredit: { amount: 0, currency: 'USD' },
+        outstanding: { amount: 0, currency: 'USD' },
+      },
+      paymentSettings: { payLater: true, useAccountCreditForRecurring: false },
+    });
   });
 
   it('always shows a client to the GET that follows its POST (read-your-writes)', async () => {

@@ -298,6 +298,8 @@ describe('paths, routes and methods', () => {
     ['a PATCH of a non-UUID', 'PATCH', '/v1/clients/abc'],
     ['a token issue for a non-UUID', 'POST', '/v1/staff/abc/tokens'],
     ['a revoke with a non-UUID token', 'POST', `/v1/staff/${randomUUID()}/tokens/xyz/revoke`],
+    ['a product id that is a word', 'GET', '/v1/products/not-a-uuid'],
+    ['a PATCH of a non-UUID product', 'PATCH', '/v1/products/abc'],
   ])('answers 400 to %s', async (_, method, url) => {
     const body = method === 'GET' ? undefined : method === 'PATCH' ? {} : { label: 'x' };
     const reply = await t.call(method, url, { token: owner, ...(body ? { body } : {}) });
@@ -325,6 +327,8 @@ describe('paths, routes and methods', () => {
     ['PUT', '/v1/clients'],
     ['DELETE', '/v1/clients'],
     ['PATCH', '/v1/staff'],
+    ['PUT', '/v1/products'],
+    ['DELETE', '/v1/products'],
   ])('answers 404 or 405 problem+json to %s %s', async (method, path) => {
     const url = path.replace('VICTIM', victim.id);
     const reply = await t.call(method, url, {

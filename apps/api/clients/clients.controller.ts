@@ -8,6 +8,7 @@ import {
   type ClientProfile,
 } from '@clientele/clients';
 import type { RequestContext } from '@clientele/shared';
+import { GetClientBalances } from '@projections/client-accounts';
 import { GetClientProfile, SearchClients } from '@projections/client-profiles';
 import type { FastifyReply } from 'fastify';
 import { Ctx, RequirePermission, uuidParam } from '../http/auth';
@@ -61,13 +62,20 @@ export class ClientsController {
 
   @Get(':id')
   @RequirePermission('clients:read')
-  @ApiOperation({ summary: 'The client profile' })
+  @ApiOperation({
+    summary:
+      'The client profile, with balances: credits per event type, account credit, outstanding',
+  })
   async get(
     @Param('id', uuid) id: string,
     @Ctx() context: RequestContext,
     @Res({ passthrough: true }) reply: FastifyReply,
-  ): Promise<ClientProfile> {
-    return withEtag(reply, await this.queries.execute(new GetClientProfile(context.studioId, id)));
+  ) {
+    const [profile, { paymentSettings, ...balances }] = await Promise.all([
+      this.queries.execute(new GetClientProfile(context.studioId, id)),
+      this.queries.execute(new GetClientBalances(context.studioId, id, context.now)),
+    ]);
+    return { ...withEtag(reply, profile), balances, paymentSettings };
   }
 
   @Patch(':id')

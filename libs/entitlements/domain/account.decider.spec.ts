@@ -220,26 +220,27 @@ describe('credits', () => {
       type: 'ReturnCredit',
       data: { ...scope, reservationId: 'r1', reason: 'class cancelled' },
     };
-    const returned: AccountEvent = {
+    const returned = (wasSpent: boolean): AccountEvent => ({
       type: 'CreditsReturned',
       data: {
         clientId: 'client-1',
         reservationId: 'r1',
         grantId: 'g',
         count: 1,
+        wasSpent,
         reason: 'class cancelled',
       },
-    };
+    });
     spec
       .given([granted('g', 1, '2026-12-01T00:00:00Z'), reserved('r1', 'g')])
       .when(back)
-      .then([returned]);
+      .then([returned(false)]);
     spec
       .given([granted('g', 1, '2026-12-01T00:00:00Z'), reserved('r1', 'g'), spent('r1', 'g')])
       .when(back)
-      .then([returned]);
+      .then([returned(true)]);
     spec
-      .given([granted('g', 1, null), reserved('r1', 'g'), returned])
+      .given([granted('g', 1, null), reserved('r1', 'g'), returned(false)])
       .when(back)
       .then([]);
     // The returned credit can be reserved again, from the same grant.
@@ -248,13 +249,13 @@ describe('credits', () => {
         granted('g', 1, '2026-12-01T00:00:00Z'),
         reserved('r1', 'g'),
         spent('r1', 'g'),
-        returned,
+        returned(true),
       ])
       .when(reserve('r2'))
       .then([reserved('r2', 'g')]);
     // A returned reservation cannot be spent.
     spec
-      .given([granted('g', 1, null), reserved('r1', 'g'), returned])
+      .given([granted('g', 1, null), reserved('r1', 'g'), returned(false)])
       .when({ type: 'ConfirmCreditSpend', data: { ...scope, reservationId: 'r1' } })
       .thenThrows(ReservationNotSpendable);
   });

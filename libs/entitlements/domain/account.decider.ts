@@ -217,6 +217,7 @@ function returnCredit(state: AccountState, c: Command<'ReturnCredit'>): AccountE
         reservationId: c.reservationId,
         grantId: reservation.grantId,
         count: reservation.count,
+        wasSpent: reservation.status === 'spent',
         reason: c.reason.trim(),
       },
     },

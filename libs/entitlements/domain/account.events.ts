@@ -89,6 +89,8 @@ export type AccountEvent =
         reservationId: string;
         grantId: string;
         count: number;
+        /** Given back after it was spent (a cancelled booking), not just held. */
+        wasSpent: boolean;
         reason: string;
       };
     }

@@ -158,11 +158,9 @@ export function evolveAccount(state: AccountState, event: AccountEvent): Account
       };
     }
     case 'CreditsReturned': {
-      const { reservationId, grantId, count } = event.data;
-      const reservation = state.reservations.get(reservationId);
-      const fromSpent = reservation?.status === 'spent';
+      const { reservationId, grantId, count, wasSpent } = event.data;
       const next = withGrant(state, grantId, (g) =>
-        fromSpent ? { ...g, spent: g.spent - count } : { ...g, reserved: g.reserved - count },
+        wasSpent ? { ...g, spent: g.spent - count } : { ...g, reserved: g.reserved - count },
       );
       return {
         ...next,
@@ -170,7 +168,7 @@ export function evolveAccount(state: AccountState, event: AccountEvent): Account
           grantId,
           count,
           status: 'returned',
-          wasSpent: fromSpent,
+          wasSpent,
         }),
       };
     }

@@ -1,0 +1,3 @@
+export * from './product.queries';
+export * from './products.migrations';
+export * from './products.projection';

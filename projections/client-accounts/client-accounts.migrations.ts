@@ -1,0 +1,148 @@
+import { sql, type Kysely, type Migration } from 'kysely';
+
+export const clientAccountsMigrations: Record<string, Migration> = {
+  '2026-11-23T1500_client_accounts': {
+    // eslint-disable-next-line @typescript-eslint/no-explicit-any -- migrations are frozen in time
+    async up(db: Kysely<any>) {
+      // One row an account: its money and settings, and the last revision applied (the guard
+      // that makes a replayed batch change nothing).
+      await db.schema
+        .createTable('account_balances')
+        .addColumn('client_id', 'uuid', (c) => c.primaryKey())
+        .addColumn('studio_id', 'uuid', (c) => c.notNull())
+        .addColumn('currency', 'text')
+        .addColumn('account_credit', 'bigint', (c) => c.notNull().defaultTo(0))
+        .addColumn('outstanding', 'bigint', (c) => c.notNull().defaultTo(0))
+        .addColumn('pay_later', 'boolean', (c) => c.notNull().defaultTo(true))
+        .addColumn('use_account_credit_for_recurring', 'boolean', (c) =>
+          c.notNull().defaultTo(false),
+        )
+        .addColumn('version', 'integer', (c) => c.notNull())
+        .execute();
+      await db.schema
+        .createTable('credit_grants')
+        .addColumn('grant_id', 'uuid', (c) => c.primaryKey())
+        .addColumn('client_id', 'uuid', (c) => c.notNull())
+        .addColumn('studio_id', 'uuid', (c) => c.notNull())
+        .addColumn('event_types', sql`text[]`, (c) => c.notNull())
+        .addColumn('count', 'integer', (c) => c.notNull())
+        .addColumn('reserved', 'integer', (c) => c.notNull().defaultTo(0))
+        .addColumn('spent', 'integer', (c) => c.notNull().defaultTo(0))
+        .addColumn('expired', 'integer', (c) => c.notNull().defaultTo(0))
+        .addColumn('expires_at', 'timestamptz')
+        .addColumn('validity_days_from_first_use', 'integer')
+        .addColumn('source', 'jsonb', (c) => c.notNull())
+        .addColumn('granted_at', 'timestamptz', (c) => c.notNull())
+        .execute();
+      await sql`CREATE INDEX credit_grants_by_client ON credit_grants (client_id, granted_at)`.execute(
+        db,
+      );
+      // Every change to a credit, line by line, with who and why.
+      await db.schema
+        .createTable('credit_ledger')
+        .addColumn('client_id', 'uuid', (c) => c.notNull())
+        .addColumn('revision', 'integer', (c) => c.notNull())
+        .addColumn('grant_id', 'uuid', (c) => c.notNull())
+        .addColumn('kind', 'text', (c) => c.notNull())
+        .addColumn('change', 'integer', (c) => c.notNull())
+        .addColumn('reason', 'text')
+        .addColumn('reservation_id', 'text')
+        .addColumn('actor', 'jsonb', (c) => c.notNull())
+        .addColumn('recorded_at', 'timestamptz', (c) => c.notNull())
+        .addPrimaryKeyConstraint('credit_ledger_pk', ['client_id', 'revision', 'grant_id'])
+        .execute();
+      await sql`CREATE INDEX credit_ledger_by_grant ON credit_ledger (grant_id, revision)`.execute(
+        db,
+      );
+      await db.schema
+        .createTable('account_ledger')
+        .addColumn('client_id', 'uuid', (c) => c.notNull())
+        .addColumn('revision', 'integer', (c) => c.notNull())
+        .addColumn('kind', 'text', (c) => c.notNull())
+        .addColumn('amount', 'bigint', (c) => c.notNull())
+        .addColumn('balance_after', 'bigint', (c) => c.notNull())
+        .addColumn('reason', 'text')
+        .addColumn('actor', 'jsonb', (c) => c.notNull())
+        .addColumn('recorded_at', 'timestamptz', (c) => c.notNull())
+        .addPrimaryKeyConstraint('account_ledger_pk', ['client_id', 'revision'])
+        .execute();
+      await db.schema
+        .createTable('sales')
+        .addColumn('sale_id', 'uuid', (c) => c.primaryKey())
+        .addColumn('client_id', 'uuid', (c) => c.notNull())
+        .addColumn('studio_id', 'uuid', (c) => c.notNull())
+        .addColumn('bill_id', 'uuid', (c) => c.notNull())
+        .addColumn('lines', 'jsonb', (c) => c.notNull())
+        .addColumn('total', 'bigint', (c) => c.notNull())
+        .addColumn('currency', 'text', (c) => c.notNull())
+        .addColumn('payment_method', 'text', (c) => c.notNull())
+        .addColumn('sold_by', 'jsonb', (c) => c.notNull())
+        .addColumn('sold_at', 'timestamptz', (c) => c.notNull())
+        .execute();
+      await sql`CREATE INDEX sales_by_client ON sales (client_id, sold_at DESC)`.execute(db);
+      await sql`CREATE INDEX sales_by_studio ON sales (studio_id, sold_at DESC)`.execute(db);
+      await db.schema
+        .createTable('bills')
+        .addColumn('bill_id', 'uuid', (c) => c.primaryKey())
+        .addColumn('client_id', 'uuid', (c) => c.notNull())
+        .addColumn('studio_id', 'uuid', (c) => c.notNull())
+        .addColumn('origin', 'jsonb', (c) => c.notNull())
+        .addColumn('lines', 'jsonb', (c) => c.notNull())
+        .addColumn('total', 'bigint', (c) => c.notNull())
+        .addColumn('paid', 'bigint', (c) => c.notNull().defaultTo(0))
+        .addColumn('currency', 'text', (c) => c.notNull())
+        .addColumn('status', 'text', (c) => c.notNull())
+        .addColumn('due_on', 'date', (c) => c.notNull())
+        .addColumn('issued_at', 'timestamptz', (c) => c.notNull())
+        .execute();
+      await sql`CREATE INDEX bills_by_client ON bills (client_id, issued_at DESC)`.execute(db);
+      await db.schema
+        .createTable('payments')
+        .addColumn('payment_id', 'uuid', (c) => c.primaryKey())
+        .addColumn('bill_id', 'uuid', (c) => c.notNull())
+        .addColumn('client_id', 'uuid', (c) => c.notNull())
+        .addColumn('studio_id', 'uuid', (c) => c.notNull())
+        .addColumn('amount', 'bigint', (c) => c.notNull())
+        .addColumn('currency', 'text', (c) => c.notNull())
+        .addColumn('method', 'text', (c) => c.notNull())
+        .addColumn('reference', 'text')
+        .addColumn('taken_by', 'jsonb', (c) => c.notNull())
+        .addColumn('recorded_at', 'timestamptz', (c) => c.notNull())
+        .execute();
+      await sql`CREATE INDEX payments_by_bill ON payments (bill_id, recorded_at)`.execute(db);
+      await db.schema
+        .createTable('memberships')
+        .addColumn('membership_id', 'uuid', (c) => c.primaryKey())
+        .addColumn('client_id', 'uuid', (c) => c.notNull())
+        .addColumn('studio_id', 'uuid', (c) => c.notNull())
+        .addColumn('product_id', 'uuid', (c) => c.notNull())
+        .addColumn('name', 'text', (c) => c.notNull())
+        .addColumn('price', 'bigint', (c) => c.notNull())
+        .addColumn('currency', 'text', (c) => c.notNull())
+        .addColumn('billing_period', 'jsonb', (c) => c.notNull())
+        .addColumn('event_types', sql`text[]`, (c) => c.notNull())
+        .addColumn('credits_per_period', 'integer')
+        .addColumn('starts_on', 'date', (c) => c.notNull())
+        .addColumn('period_from', 'date', (c) => c.notNull())
+        .addColumn('period_until', 'date', (c) => c.notNull())
+        .addColumn('next_payment_due', 'date', (c) => c.notNull())
+        .addColumn('frozen_from', 'date')
+        .addColumn('frozen_until', 'date')
+        .addColumn('cancelled_on', 'date')
+        .execute();
+      await sql`CREATE INDEX memberships_by_client ON memberships (client_id)`.execute(db);
+      await sql`CREATE INDEX memberships_due ON memberships (next_payment_due)`.execute(db);
+      await db.schema
+        .createTable('vod_access')
+        .addColumn('access_id', 'uuid', (c) => c.primaryKey())
+        .addColumn('client_id', 'uuid', (c) => c.notNull())
+        .addColumn('studio_id', 'uuid', (c) => c.notNull())
+        .addColumn('product_id', 'uuid', (c) => c.notNull())
+        .addColumn('name', 'text', (c) => c.notNull())
+        .addColumn('valid_from', 'timestamptz', (c) => c.notNull())
+        .addColumn('valid_until', 'timestamptz', (c) => c.notNull())
+        .execute();
+      await sql`CREATE INDEX vod_access_by_client ON vod_access (client_id)`.execute(db);
+    },
+  },
+};
