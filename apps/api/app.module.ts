@@ -1,6 +1,7 @@
 import { Module, ValidationPipe, type DynamicModule } from '@nestjs/common';
 import { APP_FILTER, APP_GUARD, APP_INTERCEPTOR, APP_PIPE } from '@nestjs/core';
 import { CqrsModule } from '@nestjs/cqrs';
+import { CreateProductHandler, UpdateProductHandler } from '@clientele/catalog';
 import {
   AdjustAccountCreditHandler,
   AdjustCreditGrantHandler,
@@ -23,6 +24,7 @@ import {
   IssueStaffTokenHandler,
   RevokeStaffTokenHandler,
 } from '@clientele/staff';
+import { GetProductHandler, ListProductsHandler } from '@projections/catalog';
 import { GetClientBalancesHandler, GetClientCreditsHandler } from '@projections/client-accounts';
 import { GetClientProfileHandler, SearchClientsHandler } from '@projections/client-profiles';
 import {
@@ -32,6 +34,7 @@ import {
 } from '@projections/staff-directory';
 import type { ValidationError } from 'class-validator';
 import { AccountsController } from './accounts/accounts.controller';
+import { ProductsController } from './catalog/products.controller';
 import { ClientsController } from './clients/clients.controller';
 import { HealthController } from './health/health.controller';
 import { ADMIN_SECRET, AdminController, RUNTIME } from './internal/admin.controller';
@@ -66,6 +69,7 @@ export class AppModule {
       controllers: [
         ClientsController,
         AccountsController,
+        ProductsController,
         StaffController,
         HealthController,
         AdminController,
@@ -104,6 +108,10 @@ export class AppModule {
         AuthenticateTokenHandler,
         GetStudioHandler,
         ListStaffHandler,
+        CreateProductHandler,
+        UpdateProductHandler,
+        GetProductHandler,
+        ListProductsHandler,
         IssueCreditsHandler,
         AdjustCreditGrantHandler,
         AdjustAccountCreditHandler,

@@ -8,6 +8,7 @@ import {
   type EventStore,
 } from '@clientele/eventstore';
 import { ProjectionRunner, projectorMigrations, type Projection } from '@clientele/projector';
+import { productsMigrations, productsProjection } from '@projections/catalog';
 import { clientAccountsMigrations, clientAccountsProjection } from '@projections/client-accounts';
 import { clientProfilesMigrations, clientProfilesProjection } from '@projections/client-profiles';
 import { staffDirectoryMigrations, staffDirectoryProjection } from '@projections/staff-directory';
@@ -20,6 +21,7 @@ export const projections: Projection[] = [
   clientProfilesProjection,
   clientAccountsProjection,
   staffDirectoryProjection,
+  productsProjection,
 ];
 
 export const migrations: Record<string, Migration>[] = [
@@ -28,6 +30,7 @@ export const migrations: Record<string, Migration>[] = [
   clientProfilesMigrations,
   staffDirectoryMigrations,
   idempotencyMigrations,
+  productsMigrations,
   clientAccountsMigrations,
 ];
 
