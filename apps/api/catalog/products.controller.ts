@@ -38,7 +38,7 @@ function newProduct(body: CreateProductRequest): NewProduct {
         price,
         credits: body.credits!,
         validityDays: body.validityDays!,
-        ...(body.validityStarts ? { validityStarts: body.validityStarts } : {}),
+        validityStarts: body.validityStarts,
       };
     case 'vod':
       return { kind: body.kind, name, description, price, accessDays: body.accessDays! };
