@@ -2,11 +2,15 @@ import { Module, ValidationPipe, type DynamicModule } from '@nestjs/common';
 import { APP_FILTER, APP_GUARD, APP_INTERCEPTOR, APP_PIPE } from '@nestjs/core';
 import { CqrsModule } from '@nestjs/cqrs';
 import { CreateProductHandler, UpdateProductHandler } from '@clientele/catalog';
+import { OfflinePaymentGateway, PAYMENT_GATEWAY } from '@clientele/billing';
 import {
   AdjustAccountCreditHandler,
   AdjustCreditGrantHandler,
+  ChangeMembershipHandler,
   ChangePaymentSettingsHandler,
   IssueCreditsHandler,
+  PayBillHandler,
+  SellProductsHandler,
 } from '@clientele/entitlements';
 import {
   GetClientHistoryHandler,
@@ -25,7 +29,14 @@ import {
   RevokeStaffTokenHandler,
 } from '@clientele/staff';
 import { GetProductHandler, ListProductsHandler } from '@projections/catalog';
-import { GetClientBalancesHandler, GetClientCreditsHandler } from '@projections/client-accounts';
+import {
+  GetActiveItemsHandler,
+  GetBillHandler,
+  GetClientBalancesHandler,
+  GetClientCreditsHandler,
+  ListClientBillsHandler,
+  ListClientSalesHandler,
+} from '@projections/client-accounts';
 import { GetClientProfileHandler, SearchClientsHandler } from '@projections/client-profiles';
 import {
   AuthenticateTokenHandler,
@@ -34,6 +45,7 @@ import {
 } from '@projections/staff-directory';
 import type { ValidationError } from 'class-validator';
 import { AccountsController } from './accounts/accounts.controller';
+import { SalesController } from './accounts/sales.controller';
 import { ProductsController } from './catalog/products.controller';
 import { ClientsController } from './clients/clients.controller';
 import { HealthController } from './health/health.controller';
@@ -69,6 +81,7 @@ export class AppModule {
       controllers: [
         ClientsController,
         AccountsController,
+        SalesController,
         ProductsController,
         StaffController,
         HealthController,
@@ -118,6 +131,15 @@ export class AppModule {
         ChangePaymentSettingsHandler,
         GetClientCreditsHandler,
         GetClientBalancesHandler,
+        SellProductsHandler,
+        PayBillHandler,
+        ChangeMembershipHandler,
+        GetBillHandler,
+        ListClientBillsHandler,
+        ListClientSalesHandler,
+        GetActiveItemsHandler,
+        // Cards taken on the studio's own terminal; the Stripe adapter is issue 5's.
+        { provide: PAYMENT_GATEWAY, useValue: new OfflinePaymentGateway() },
       ],
     };
   }

@@ -1,7 +1,7 @@
 import { PGlite } from '@electric-sql/pglite';
 import { pg_trgm } from '@electric-sql/pglite/contrib/pg_trgm';
 import { Kysely, PostgresDialect } from 'kysely';
-import { Pool, type PoolConfig, type QueryConfig } from 'pg';
+import { Pool, types, type PoolConfig, type QueryConfig } from 'pg';
 import { Mutex } from './mutex';
 import { PGliteDialect } from './pglite-dialect';
 import type { QueryOptions, SqlExecutor } from './sql-executor';
@@ -37,6 +37,8 @@ export interface DatabaseOptions {
 
 // int8 and xid8 as strings on both drivers: JavaScript numbers cannot hold them exactly.
 const INT8 = 20;
+// Dates as written (YYYY-MM-DD): a JavaScript Date would move them by the process's time zone.
+const DATE = 1082;
 const XID8 = 5069;
 
 export async function openDatabase(options: DatabaseOptions): Promise<Database> {
@@ -51,6 +53,12 @@ async function openPostgres(url: string, options: DatabaseOptions): Promise<Data
   const config: PoolConfig = {
     connectionString: parsed.toString(),
     max: options.poolSize ?? 20,
+    types: {
+      getTypeParser: ((oid: number, format?: 'text' | 'binary') =>
+        oid === DATE
+          ? (value: string) => value
+          : types.getTypeParser(oid, format)) as typeof types.getTypeParser,
+    },
     ...(urlOptions ? { options: urlOptions } : {}),
   };
   if (options.schema) {
@@ -132,7 +140,11 @@ async function openPGlite(options: DatabaseOptions): Promise<Database> {
   const pglite = await PGlite.create({
     ...(options.dataDir ? { dataDir: options.dataDir } : {}),
     extensions: { pg_trgm },
-    parsers: { [INT8]: (value: string) => value, [XID8]: (value: string) => value },
+    parsers: {
+      [INT8]: (value: string) => value,
+      [XID8]: (value: string) => value,
+      [DATE]: (value: string) => value,
+    },
   });
   if (options.schema) {
     await pglite.exec(`CREATE SCHEMA IF NOT EXISTS ${quoteIdent(options.schema)};

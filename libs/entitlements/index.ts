@@ -1,3 +1,5 @@
 export * from './application/account-commands';
 export * from './application/credit-spending';
 export * from './domain';
+export * from './application/sales';
+export * from './application/memberships';

@@ -224,3 +224,325 @@ export class GetClientCreditsHandler implements IQueryHandler<GetClientCredits> 
     };
   }
 }
+
+export interface BillView {
+  billId: string;
+  clientId: string;
+  origin: unknown;
+  lines: unknown;
+  total: Money;
+  paid: Money;
+  outstanding: Money;
+  status: 'open' | 'paid';
+  dueOn: string;
+  issuedAt: string;
+  payments: {
+    paymentId: string;
+    amount: Money;
+    method: string;
+    reference: string | null;
+    takenBy: unknown;
+    at: string;
+  }[];
+}
+
+interface BillRow {
+  bill_id: string;
+  client_id: string;
+  origin: unknown;
+  lines: unknown;
+  total: string;
+  paid: string;
+  currency: string;
+  status: 'open' | 'paid';
+  due_on: Date | string;
+  issued_at: Date;
+}
+
+function dateOnly(value: Date | string): string {
+  return typeof value === 'string' ? value.slice(0, 10) : value.toISOString().slice(0, 10);
+}
+
+async function billsWhere(
+  db: Database,
+  where: { studioId: string; clientId?: string; billId?: string; status?: 'open' | 'paid' },
+): Promise<BillView[]> {
+  let query = db.kysely
+    .selectFrom('bills')
+    .selectAll()
+    .where('studio_id', '=', where.studioId)
+    .orderBy('issued_at', 'desc')
+    .orderBy('bill_id');
+  if (where.clientId) query = query.where('client_id', '=', where.clientId);
+  if (where.billId) query = query.where('bill_id', '=', where.billId);
+  if (where.status) query = query.where('status', '=', where.status);
+  const bills = (await query.execute()) as BillRow[];
+  if (bills.length === 0) return [];
+  const payments = (await db.kysely
+    .selectFrom('payments')
+    .select([
+      'payment_id',
+      'bill_id',
+      'amount',
+      'currency',
+      'method',
+      'reference',
+      'taken_by',
+      'recorded_at',
+    ])
+    .where(
+      'bill_id',
+      'in',
+      bills.map((b) => b.bill_id),
+    )
+    .orderBy('recorded_at')
+    .execute()) as {
+    payment_id: string;
+    bill_id: string;
+    amount: string;
+    currency: string;
+    method: string;
+    reference: string | null;
+    taken_by: unknown;
+    recorded_at: Date;
+  }[];
+  return bills.map((bill) => {
+    const total = Number(bill.total);
+    const paid = Number(bill.paid);
+    return {
+      billId: bill.bill_id,
+      clientId: bill.client_id,
+      origin: bill.origin,
+      lines: bill.lines,
+      total: money(total, bill.currency),
+      paid: money(paid, bill.currency),
+      outstanding: money(total - paid, bill.currency),
+      status: bill.status,
+      dueOn: dateOnly(bill.due_on),
+      issuedAt: new Date(bill.issued_at).toISOString(),
+      payments: payments
+        .filter((p) => p.bill_id === bill.bill_id)
+        .map((p) => ({
+          paymentId: p.payment_id,
+          amount: money(Number(p.amount), p.currency),
+          method: p.method,
+          reference: p.reference,
+          takenBy: p.taken_by,
+          at: new Date(p.recorded_at).toISOString(),
+        })),
+    };
+  });
+}
+
+export class GetBill extends Query<BillView> {
+  constructor(
+    readonly studioId: string,
+    readonly billId: string,
+  ) {
+    super();
+  }
+}
+
+@QueryHandler(GetBill)
+export class GetBillHandler implements IQueryHandler<GetBill> {
+  constructor(@Inject(DATABASE) private readonly db: Database) {}
+
+  async execute({ studioId, billId }: GetBill) {
+    const [bill] = await billsWhere(this.db, { studioId, billId });
+    if (!bill) throw new NotFound('bill', billId);
+    return bill;
+  }
+}
+
+export class ListClientBills extends Query<{ items: BillView[] }> {
+  constructor(
+    readonly studioId: string,
+    readonly clientId: string,
+    readonly status?: 'open' | 'paid',
+  ) {
+    super();
+  }
+}
+
+@QueryHandler(ListClientBills)
+export class ListClientBillsHandler implements IQueryHandler<ListClientBills> {
+  constructor(@Inject(DATABASE) private readonly db: Database) {}
+
+  async execute({ studioId, clientId, status }: ListClientBills) {
+    await accountRow(this.db, studioId, clientId);
+    return {
+      items: await billsWhere(this.db, { studioId, clientId, ...(status ? { status } : {}) }),
+    };
+  }
+}
+
+export interface SaleView {
+  saleId: string;
+  billId: string;
+  lines: unknown;
+  total: Money;
+  paymentMethod: string;
+  soldBy: unknown;
+  soldAt: string;
+}
+
+export class ListClientSales extends Query<{ items: SaleView[] }> {
+  constructor(
+    readonly studioId: string,
+    readonly clientId: string,
+    readonly limit: number,
+  ) {
+    super();
+  }
+}
+
+@QueryHandler(ListClientSales)
+export class ListClientSalesHandler implements IQueryHandler<ListClientSales> {
+  constructor(@Inject(DATABASE) private readonly db: Database) {}
+
+  async execute({ studioId, clientId, limit }: ListClientSales) {
+    await accountRow(this.db, studioId, clientId);
+    const rows = (await this.db.kysely
+      .selectFrom('sales')
+      .selectAll()
+      .where('client_id', '=', clientId)
+      .orderBy('sold_at', 'desc')
+      .orderBy('sale_id')
+      .limit(limit)
+      .execute()) as {
+      sale_id: string;
+      bill_id: string;
+      lines: unknown;
+      total: string;
+      currency: string;
+      payment_method: string;
+      sold_by: unknown;
+      sold_at: Date;
+    }[];
+    return {
+      items: rows.map((row) => ({
+        saleId: row.sale_id,
+        billId: row.bill_id,
+        lines: row.lines,
+        total: money(Number(row.total), row.currency),
+        paymentMethod: row.payment_method,
+        soldBy: row.sold_by,
+        soldAt: new Date(row.sold_at).toISOString(),
+      })),
+    };
+  }
+}
+
+export interface MembershipView {
+  membershipId: string;
+  productId: string;
+  name: string;
+  price: Money;
+  billingPeriod: unknown;
+  eventTypes: string[];
+  creditsPerPeriod: number | null;
+  status: 'active' | 'frozen' | 'ending' | 'cancelled';
+  startsOn: string;
+  currentPeriod: { from: string; until: string };
+  nextPaymentDue: string | null;
+  freeze: { from: string; until: string } | null;
+  cancelledOn: string | null;
+}
+
+export interface ActiveItems {
+  memberships: MembershipView[];
+  packs: (GrantView & { productName: string })[];
+  vod: { accessId: string; productId: string; name: string; from: string; until: string }[];
+}
+
+export class GetActiveItems extends Query<ActiveItems> {
+  constructor(
+    readonly studioId: string,
+    readonly clientId: string,
+    readonly now: Date,
+    /** Today in the studio's time zone (YYYY-MM-DD). */
+    readonly today: string,
+  ) {
+    super();
+  }
+}
+
+/** What the client holds now: memberships not yet ended, packs and passes with credits left, video access. */
+@QueryHandler(GetActiveItems)
+export class GetActiveItemsHandler implements IQueryHandler<GetActiveItems> {
+  constructor(@Inject(DATABASE) private readonly db: Database) {}
+
+  async execute({ studioId, clientId, now, today }: GetActiveItems): Promise<ActiveItems> {
+    await accountRow(this.db, studioId, clientId);
+    const memberships = (await this.db.kysely
+      .selectFrom('memberships')
+      .selectAll()
+      .where('client_id', '=', clientId)
+      .where((eb) => eb.or([eb('cancelled_on', 'is', null), eb('cancelled_on', '>', today)]))
+      .orderBy('starts_on')
+      .execute()) as Record<string, unknown>[];
+    const grants = (await grantsOf(this.db, clientId, now)).filter(
+      (g) => g.available > 0 && (g.source as { kind: string }).kind === 'sale',
+    );
+    const vod = (await this.db.kysely
+      .selectFrom('vod_access')
+      .selectAll()
+      .where('client_id', '=', clientId)
+      .where('valid_until', '>', now)
+      .orderBy('valid_until')
+      .execute()) as {
+      access_id: string;
+      product_id: string;
+      name: string;
+      valid_from: Date;
+      valid_until: Date;
+    }[];
+    return {
+      memberships: memberships.map((m) => toMembership(m, today)),
+      packs: grants.map((g) => ({
+        ...g,
+        productName: (g.source as { productName: string }).productName,
+      })),
+      vod: vod.map((v) => ({
+        accessId: v.access_id,
+        productId: v.product_id,
+        name: v.name,
+        from: new Date(v.valid_from).toISOString(),
+        until: new Date(v.valid_until).toISOString(),
+      })),
+    };
+  }
+}
+
+function toMembership(m: Record<string, unknown>, today: string): MembershipView {
+  const date = (value: unknown) => (value ? dateOnly(value as Date | string) : null);
+  const frozenFrom = date(m.frozen_from);
+  const frozenUntil = date(m.frozen_until);
+  const cancelledOn = date(m.cancelled_on);
+  const frozen =
+    frozenFrom !== null && frozenUntil !== null && frozenFrom <= today && today < frozenUntil;
+  return {
+    membershipId: m.membership_id as string,
+    productId: m.product_id as string,
+    name: m.name as string,
+    price: money(Number(m.price), m.currency as string),
+    billingPeriod: m.billing_period,
+    eventTypes: m.event_types as string[],
+    creditsPerPeriod: (m.credits_per_period as number | null) ?? null,
+    status:
+      cancelledOn && cancelledOn <= today
+        ? 'cancelled'
+        : frozen
+          ? 'frozen'
+          : cancelledOn
+            ? 'ending'
+            : 'active',
+    startsOn: date(m.starts_on)!,
+    currentPeriod: { from: date(m.period_from)!, until: date(m.period_until)! },
+    // A membership ending at this period's end has no next payment.
+    nextPaymentDue:
+      cancelledOn && cancelledOn <= date(m.next_payment_due)! ? null : date(m.next_payment_due),
+    freeze: frozenFrom && frozenUntil ? { from: frozenFrom, until: frozenUntil } : null,
+    cancelledOn,
+  };
+}

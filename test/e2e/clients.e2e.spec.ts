@@ -51,6 +51,9 @@ describe('registering and reading a client', () => {
         outstanding: { amount: 0, currency: 'USD' },
       },
       paymentSettings: { payLater: true, useAccountCreditForRecurring: false },
+      activeItems: { memberships: [], packs: [], vod: [] },
+      openBills: [],
+      recentSales: [],
     });
   });
 

@@ -9,7 +9,7 @@ import {
   type EventStore,
 } from '@clientele/eventstore';
 import { readStudioSettings } from '@clientele/staff';
-import type { RequestContext } from '@clientele/shared';
+import { fold, type RequestContext } from '@clientele/shared';
 import type { AccountCommand, AccountScope } from '../domain/account.commands';
 import { accountDecider } from '../domain/account.decider';
 import { accountStream, type AccountEvent } from '../domain/account.events';
@@ -39,13 +39,7 @@ export async function decideOnAccount(
   clientId: string,
   build: (scope: AccountScope) => AccountCommand,
 ): Promise<AccountOutcome> {
-  await assertClientOfStudio(store, context.studioId, clientId);
-  const studio = await readStudioSettings(store, context.studioId);
-  const scope = {
-    clientId,
-    currency: studio.currency,
-    today: localDate(context.now, studio.timezone),
-  };
+  const scope = await scopeOf(store, context, clientId);
   const result = await handleCommand(
     store,
     accountStream(clientId),
@@ -57,8 +51,34 @@ export async function decideOnAccount(
     state: result.state,
     appended: result.appended,
     revision: result.revision,
-    currency: studio.currency,
+    currency: scope.currency,
   };
+}
+
+/**
+ * Decides a command on the account as it is now without recording anything: what would be
+ * appended, or the rule that refuses it. A card is charged only after this says yes.
+ */
+export async function previewOnAccount(
+  store: EventStore,
+  context: RequestContext,
+  clientId: string,
+  build: (scope: AccountScope) => AccountCommand,
+): Promise<AccountEvent[]> {
+  const scope = await scopeOf(store, context, clientId);
+  const history = await store.readStream(accountStream(clientId));
+  const state = fold(accountDecider, history as unknown as AccountEvent[]);
+  return accountDecider.decide(build(scope), state, context.now);
+}
+
+async function scopeOf(
+  store: EventStore,
+  context: RequestContext,
+  clientId: string,
+): Promise<AccountScope> {
+  await assertClientOfStudio(store, context.studioId, clientId);
+  const studio = await readStudioSettings(store, context.studioId);
+  return { clientId, currency: studio.currency, today: localDate(context.now, studio.timezone) };
 }
 
 export interface IssueCreditsInput {
