@@ -5,7 +5,10 @@ import { createApp } from './create-app';
 runMain(async () => {
   const config = loadConfig();
   const runtime = await openRuntime(config, 'server');
-  if (config.projections === 'in-process') runtime.runner.start();
+  if (config.projections === 'in-process') {
+    runtime.runner.start();
+    runtime.startUpkeep();
+  }
   const adminSecret: { value: string | null } = { value: null };
   const app = await createApp(runtime, { adminSecret });
   await app.listen({ port: config.port, host: process.env.HOST ?? '0.0.0.0' });

@@ -83,6 +83,28 @@ export function buildProgram(): Command {
       }
     });
 
+  const accounts = program.command('accounts').description('Client accounts');
+  accounts
+    .command('upkeep')
+    .description('Bill membership periods that came due and lapse expired credits (safe to repeat)')
+    .option('--as-of <time>', 'ISO 8601 time to run as of (default: now)')
+    .option('--json', 'print the report as JSON')
+    .action(async (options: { asOf?: string; json?: boolean }) => {
+      const result = await runAdminAction(
+        loadConfig(),
+        'accounts.upkeep',
+        options.asOf === undefined ? {} : { asOf: options.asOf },
+      );
+      if (options.json) {
+        console.log(JSON.stringify(result));
+        return;
+      }
+      console.log(
+        `${result.accounts} accounts kept: ${result.renewals} membership periods billed, ${result.expiredGrants} grants expired`,
+      );
+      for (const failure of result.failed) console.error(`${failure.clientId}: ${failure.error}`);
+    });
+
   return program;
 }
 

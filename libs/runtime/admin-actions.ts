@@ -60,6 +60,26 @@ export const adminActions = {
     return { rebuilt };
   },
 
+  /**
+   * Bills membership periods that came due and lapses expired credits, now or as of `asOf` (an
+   * ISO time, to catch up after the worker was down). The API and the worker also run it every
+   * minute; running it again renews and expires nothing twice.
+   */
+  async 'accounts.upkeep'(runtime: Runtime, args: Record<string, unknown>) {
+    const asOf = args.asOf === undefined ? new Date() : new Date(String(args.asOf));
+    if (
+      typeof args.asOf !== 'undefined' &&
+      (typeof args.asOf !== 'string' || Number.isNaN(asOf.getTime()))
+    ) {
+      throw new InvalidInput('--as-of must be an ISO 8601 time.', [
+        { field: 'asOf', message: 'must be an ISO 8601 time' },
+      ]);
+    }
+    // The read model that lists due accounts must have reached the log first.
+    await runtime.runner.catchUp('client_accounts');
+    return runtime.upkeep.runOnce(asOf);
+  },
+
   /** Each projection's checkpoint and events applied, as its runner sees them. */
   async 'projections.status'(runtime: Runtime) {
     return runtime.runner.status();

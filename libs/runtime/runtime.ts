@@ -9,7 +9,12 @@ import {
 } from '@clientele/eventstore';
 import { ProjectionRunner, projectorMigrations, type Projection } from '@clientele/projector';
 import { productsMigrations, productsProjection } from '@projections/catalog';
-import { clientAccountsMigrations, clientAccountsProjection } from '@projections/client-accounts';
+import { AccountUpkeep } from '@clientele/entitlements';
+import {
+  accountsNeedingUpkeep,
+  clientAccountsMigrations,
+  clientAccountsProjection,
+} from '@projections/client-accounts';
 import { clientProfilesMigrations, clientProfilesProjection } from '@projections/client-profiles';
 import { staffDirectoryMigrations, staffDirectoryProjection } from '@projections/staff-directory';
 import { idempotencyMigrations } from '@clientele/idempotency';
@@ -40,6 +45,10 @@ export interface Runtime {
   db: Database;
   store: EventStore;
   runner: ProjectionRunner;
+  /** Membership renewals and credit expiry (AccountUpkeep). */
+  upkeep: AccountUpkeep;
+  /** Runs the upkeep now and then every `everyMs`, until `close()`. */
+  startUpkeep(everyMs?: number): void;
   close(): Promise<void>;
 }
 
@@ -89,12 +98,38 @@ export async function openRuntime(
   const runner = new ProjectionRunner(db, eventStore, projections, {
     onError: (name, error) => console.error(`projection ${name} failed; retrying`, error),
   });
+  const upkeep = new AccountUpkeep(eventStore, (now, limit) =>
+    accountsNeedingUpkeep(db, now, limit),
+  );
+  let upkeepTimer: NodeJS.Timeout | undefined;
+  let upkeepRun: Promise<void> = Promise.resolve();
+  let closed = false;
   return {
     config,
     db,
     store: eventStore,
     runner,
+    upkeep,
+    startUpkeep(everyMs = 60_000) {
+      const tick = () => {
+        upkeepRun = upkeep
+          .runOnce(new Date())
+          .then((report) => {
+            for (const failure of report.failed) {
+              console.error(`account upkeep of ${failure.clientId} failed: ${failure.error}`);
+            }
+          })
+          .catch((error: unknown) => console.error('account upkeep failed; retrying', error))
+          .finally(() => {
+            if (!closed) upkeepTimer = setTimeout(tick, everyMs);
+          });
+      };
+      upkeepTimer = setTimeout(tick, 1_000);
+    },
     async close() {
+      closed = true;
+      clearTimeout(upkeepTimer);
+      await upkeepRun;
       await runner.stop();
       await inner.close();
       await closeDatabase();

@@ -546,3 +546,36 @@ function toMembership(m: Record<string, unknown>, today: string): MembershipView
     cancelledOn,
   };
 }
+
+/**
+ * Accounts with something to keep: a membership period come due (by the date in UTC a day
+ * ahead, so every time zone's today is covered; the account's own decision uses the studio's
+ * today), or an expired grant with credits left.
+ */
+export async function accountsNeedingUpkeep(
+  db: Database,
+  now: Date,
+  limit: number,
+): Promise<{ studioId: string; clientId: string }[]> {
+  const horizon = new Date(now.getTime() + 86_400_000).toISOString().slice(0, 10);
+  const rows = await db.kysely
+    .selectFrom('memberships')
+    .select(['studio_id', 'client_id'])
+    .where('next_payment_due', '<=', horizon)
+    .where((eb) =>
+      eb.or([eb('cancelled_on', 'is', null), eb('cancelled_on', '>', eb.ref('next_payment_due'))]),
+    )
+    .union(
+      db.kysely
+        .selectFrom('credit_grants')
+        .select(['studio_id', 'client_id'])
+        .where('expires_at', '<=', now)
+        .where(sql<boolean>`count - reserved - spent - expired > 0`),
+    )
+    .limit(limit)
+    .execute();
+  return (rows as { studio_id: string; client_id: string }[]).map((row) => ({
+    studioId: row.studio_id,
+    clientId: row.client_id,
+  }));
+}
