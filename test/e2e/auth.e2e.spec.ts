@@ -287,6 +287,9 @@ describe('studio isolation (invariant 6)', () => {
   let clientA: { id: string; email: string };
   let staffA: { staffId: string; tokenId: string; token: string };
   let productA: string;
+  let grantA: string;
+  let billA: string;
+  let membershipA: string;
 
   beforeAll(async () => {
     ({ token: ownerB } = await t.createStudio('Auth Studio B'));
@@ -304,9 +307,36 @@ describe('studio isolation (invariant 6)', () => {
     });
     expect(product.status).toBe(201);
     productA = product.body.id;
+    const grant = await t.call('POST', `/v1/clients/${clientA.id}/credits`, {
+      token: owner,
+      body: { eventTypes: ['yoga'], count: 1, reason: 'isolated' },
+    });
+    grantA = grant.body.grantId;
+    const membership = await t.call('POST', '/v1/products', {
+      token: owner,
+      body: {
+        kind: 'membership',
+        name: 'Isolated monthly',
+        price: { amount: 5000, currency: 'USD' },
+        billingPeriod: { unit: 'month', count: 1 },
+        eventTypes: ['yoga'],
+        creditsPerPeriod: null,
+      },
+    });
+    const sale = await t.call('POST', '/v1/sales', {
+      token: owner,
+      body: {
+        clientId: clientA.id,
+        items: [{ productId: membership.body.id }],
+        payment: { method: 'pay_later' },
+      },
+    });
+    expect(sale.status).toBe(201);
+    billA = sale.body.bill.billId;
+    membershipA = sale.body.granted[0].membershipId;
   });
 
-  const routes: [string, 'GET' | 'POST' | 'PATCH', (ids: Ids) => string, unknown][] = [
+  const routes: [string, 'GET' | 'POST' | 'PATCH' | 'PUT', (ids: Ids) => string, unknown][] = [
     ['GET a client', 'GET', (i) => `/v1/clients/${i.client}`, undefined],
     ['PATCH a client', 'PATCH', (i) => `/v1/clients/${i.client}`, { firstName: 'Hijacked' }],
     ['GET a client history', 'GET', (i) => `/v1/clients/${i.client}/history`, undefined],
@@ -319,8 +349,69 @@ describe('studio isolation (invariant 6)', () => {
     ],
     ['GET a product', 'GET', (i) => `/v1/products/${i.product}`, undefined],
     ['PATCH a product', 'PATCH', (i) => `/v1/products/${i.product}`, { name: 'Hijacked' }],
+    ['GET a client’s credits', 'GET', (i) => `/v1/clients/${i.client}/credits`, undefined],
+    [
+      'issue credits to a client',
+      'POST',
+      (i) => `/v1/clients/${i.client}/credits`,
+      { eventTypes: ['yoga'], count: 1, reason: 'x' },
+    ],
+    [
+      'adjust a credit grant',
+      'POST',
+      (i) => `/v1/clients/${i.client}/credits/${i.grant}/adjustments`,
+      { delta: 1, reason: 'x' },
+    ],
+    [
+      'move account credit',
+      'POST',
+      (i) => `/v1/clients/${i.client}/account-credit`,
+      { amount: 100, reason: 'x' },
+    ],
+    [
+      'change payment settings',
+      'PUT',
+      (i) => `/v1/clients/${i.client}/payment-settings`,
+      { payLater: false, useAccountCreditForRecurring: false },
+    ],
+    [
+      'sell to a client',
+      'POST',
+      () => '/v1/sales',
+      undefined, // the body names the client: built in the test
+    ],
+    ['GET a bill', 'GET', (i) => `/v1/bills/${i.bill}`, undefined],
+    ['pay a bill', 'POST', (i) => `/v1/bills/${i.bill}/payments`, { amount: 1, method: 'cash' }],
+    ['GET a client’s bills', 'GET', (i) => `/v1/clients/${i.client}/bills`, undefined],
+    ['GET a client’s sales', 'GET', (i) => `/v1/clients/${i.client}/sales`, undefined],
+    [
+      'GET a client’s active items',
+      'GET',
+      (i) => `/v1/clients/${i.client}/active-items`,
+      undefined,
+    ],
+    [
+      'freeze a membership',
+      'POST',
+      (i) => `/v1/clients/${i.client}/memberships/${i.membership}/freeze`,
+      { from: '2099-01-01', until: '2099-01-10', reason: 'x' },
+    ],
+    [
+      'cancel a membership',
+      'POST',
+      (i) => `/v1/clients/${i.client}/memberships/${i.membership}/cancel`,
+      { when: 'now', reason: 'x' },
+    ],
   ];
-  type Ids = { client: string; staff: string; token: string; product: string };
+  type Ids = {
+    client: string;
+    staff: string;
+    token: string;
+    product: string;
+    grant: string;
+    bill: string;
+    membership: string;
+  };
 
   it.each(routes)(
     "answers 404 to studio B's owner who tries to %s of studio A, as for an id nobody has",
@@ -330,10 +421,19 @@ describe('studio isolation (invariant 6)', () => {
         staff: staffA.staffId,
         token: staffA.tokenId,
         product: productA,
+        grant: grantA,
+        bill: billA,
+        membership: membershipA,
       };
+      const sale = (client: string) => ({
+        clientId: client,
+        items: [{ productId: productA }],
+        payment: { method: 'cash' },
+      });
+      const bodyFor = (i: Ids) => (url(i) === '/v1/sales' ? sale(i.client) : body);
       const reply = await t.call(method, url(ids), {
         token: ownerB,
-        ...(body !== undefined ? { body } : {}),
+        ...(bodyFor(ids) !== undefined ? { body: bodyFor(ids) } : {}),
       });
       expectProblem(reply, 404);
       expect(reply.text).not.toContain('Isolated');
@@ -345,14 +445,29 @@ describe('studio isolation (invariant 6)', () => {
         staff: randomUUID(),
         token: randomUUID(),
         product: randomUUID(),
+        grant: randomUUID(),
+        bill: randomUUID(),
+        membership: randomUUID(),
       };
       const nobody = await t.call(method, url(unknown), {
         token: ownerB,
-        ...(body !== undefined ? { body } : {}),
+        ...(bodyFor(unknown) !== undefined ? { body: bodyFor(unknown) } : {}),
       });
       expectProblem(nobody, 404, reply.body.code);
     },
   );
+
+  it('answers 404, not 412, to a stale If-Match on another studio’s client: no version leaks', async () => {
+    for (const id of [clientA.id, randomUUID()]) {
+      const reply = await t.call('PATCH', `/v1/clients/${id}`, {
+        token: ownerB,
+        headers: { 'if-match': '"7"' },
+        body: { firstName: 'Hijacked' },
+      });
+      expectProblem(reply, 404, 'client_not_found');
+      expect(reply.body.currentVersion).toBeUndefined();
+    }
+  });
 
   it("left studio A's data as it was", async () => {
     const read = await t.call('GET', `/v1/clients/${clientA.id}`, { token: owner });

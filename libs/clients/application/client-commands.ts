@@ -10,7 +10,7 @@ import {
   WrongExpectedVersion,
   type EventStore,
 } from '@clientele/eventstore';
-import { fold, PreconditionFailed, type RequestContext } from '@clientele/shared';
+import { fold, NotFound, PreconditionFailed, type RequestContext } from '@clientele/shared';
 import type { ClientProfile } from '../client-profile';
 import type { RegisterClientCommand } from '../domain/client.commands';
 import { clientDecider, normaliseEmail, type ClientState } from '../domain/client.decider';
@@ -117,6 +117,11 @@ export class UpdateClientProfileHandler implements ICommandHandler<UpdateClientP
     const history = await this.store.readStream(stream);
     const revision = lastRevision(history);
     const current = fold(clientDecider, history as unknown as ClientEvent[]);
+    // Another studio's client, or none, is a 404 before anything about its version is said
+    // (invariant 6): a 412 would tell its revision, and that it exists.
+    if (current.status !== 'registered' || current.studioId !== context.studioId) {
+      throw new NotFound('client', clientId);
+    }
     const appendAt = context.ifMatch ?? revision;
     const metadata = commandContext(context).metadata;
     if (appendAt !== revision && !appliedByKey(history, metadata)) {
