@@ -300,6 +300,22 @@ describe('paths, routes and methods', () => {
     ['a revoke with a non-UUID token', 'POST', `/v1/staff/${randomUUID()}/tokens/xyz/revoke`],
     ['a product id that is a word', 'GET', '/v1/products/not-a-uuid'],
     ['a PATCH of a non-UUID product', 'PATCH', '/v1/products/abc'],
+    ['credits of a non-UUID client', 'GET', '/v1/clients/abc/credits'],
+    ['credits issued to a non-UUID client', 'POST', '/v1/clients/abc/credits'],
+    [
+      'an adjustment of a non-UUID grant',
+      'POST',
+      `/v1/clients/${randomUUID()}/credits/g1/adjustments`,
+    ],
+    ['account credit of a non-UUID client', 'POST', '/v1/clients/1/account-credit'],
+    ['a non-UUID bill', 'GET', '/v1/bills/abc'],
+    ['a payment of a non-UUID bill', 'POST', '/v1/bills/abc/payments'],
+    ['bills of a non-UUID client', 'GET', '/v1/clients/abc/bills'],
+    [
+      'a freeze of a non-UUID membership',
+      'POST',
+      `/v1/clients/${randomUUID()}/memberships/m/freeze`,
+    ],
   ])('answers 400 to %s', async (_, method, url) => {
     const body = method === 'GET' ? undefined : method === 'PATCH' ? {} : { label: 'x' };
     const reply = await t.call(method, url, { token: owner, ...(body ? { body } : {}) });
@@ -329,6 +345,9 @@ describe('paths, routes and methods', () => {
     ['PATCH', '/v1/staff'],
     ['PUT', '/v1/products'],
     ['DELETE', '/v1/products'],
+    ['PUT', '/v1/sales'],
+    ['DELETE', '/v1/bills/VICTIM'],
+    ['PATCH', '/v1/clients/VICTIM/credits'],
   ])('answers 404 or 405 problem+json to %s %s', async (method, path) => {
     const url = path.replace('VICTIM', victim.id);
     const reply = await t.call(method, url, {
@@ -463,3 +482,50 @@ describe('SQL injection in search', () => {
 function b64(value: unknown): string {
   return Buffer.from(JSON.stringify(value)).toString('base64url');
 }
+
+describe('money and account routes', () => {
+  const huge = 10 ** 309; // JSON parses it as Infinity's neighbour: not a number a wallet holds
+  const bodies: [string, unknown][] = [
+    ['an array', []],
+    ['a string', 'pay me'],
+    ['null', null],
+    ['amounts as strings', { amount: '100', reason: 'x', delta: '1', count: '1' }],
+    ['fractional money', { amount: 0.1, reason: 'x' }],
+    ['a number past any wallet', { amount: 1e300, reason: 'x' }],
+    ['negative counts', { eventTypes: ['yoga'], count: -5, reason: 'x' }],
+    [
+      'items that are not a list',
+      { clientId: randomUUID(), items: 'all', payment: { method: 'cash' } },
+    ],
+    ['a payment that is a list', { clientId: randomUUID(), items: [], payment: ['cash'] }],
+    ['deep nesting', { items: [[[[[[[[[[{}]]]]]]]]]] }],
+  ];
+  const routes: ['POST' | 'PUT', string][] = [
+    ['POST', '/v1/sales'],
+    ['POST', '/v1/credits/bulk'],
+    ['POST', '/v1/clients/VICTIM/credits'],
+    ['POST', '/v1/clients/VICTIM/account-credit'],
+    ['PUT', '/v1/clients/VICTIM/payment-settings'],
+    ['POST', `/v1/bills/${randomUUID()}/payments`],
+    ['POST', `/v1/clients/VICTIM/memberships/${randomUUID()}/freeze`],
+    ['POST', `/v1/clients/VICTIM/memberships/${randomUUID()}/cancel`],
+  ];
+  it.each(routes)(
+    '%s %s answers 4xx problem+json to every malformed body',
+    async (method, path) => {
+      const url = path.replace('VICTIM', victim.id);
+      for (const [, body] of bodies) {
+        const reply = await t.call(method, url, { token: owner, body });
+        expectProblem(reply, [400, 404, 422]);
+      }
+      const raw = await t.call(method, url, { token: owner, raw: `{"amount": ${huge}}` });
+      expectProblem(raw, [400, 404, 422]);
+      const credits = await t.call('GET', `/v1/clients/${victim.id}`, { token: owner });
+      expect(credits.body.balances).toEqual({
+        credits: [],
+        accountCredit: { amount: 0, currency: 'USD' },
+        outstanding: { amount: 0, currency: 'USD' },
+      });
+    },
+  );
+});
