@@ -15,6 +15,7 @@ import {
   ProductNotForSale,
   ReservationNotSpendable,
 } from './account.rules';
+import { membershipCovering } from './account.state';
 import { addPeriod } from './dates';
 
 const now = new Date('2026-11-23T10:00:00Z');
@@ -665,5 +666,53 @@ describe('billing periods', () => {
     expect(addPeriod('2026-02-28', { unit: 'month', count: 1 }, 31)).toBe('2026-03-31');
     expect(addPeriod('2024-02-29', { unit: 'year', count: 1 })).toBe('2025-02-28');
     expect(addPeriod('2026-12-30', { unit: 'week', count: 2 })).toBe('2027-01-13');
+  });
+});
+
+describe('booking with a membership', () => {
+  const started = accountDecider.decide(
+    sell([{ product: monthly, quantity: 1 }]),
+    accountDecider.initialState,
+    now,
+  );
+  const membershipId = uuidFrom('item:sale-1:0');
+  const stateOf = (events: AccountEvent[]) =>
+    events.reduce(accountDecider.evolve, accountDecider.initialState);
+
+  it('covers its event types from its first day, not before and not other types', () => {
+    const state = stateOf(started);
+    expect(membershipCovering(state, 'yoga', '2026-11-23')?.membershipId).toBe(membershipId);
+    expect(membershipCovering(state, 'pilates', '2027-03-01')?.membershipId).toBe(membershipId);
+    expect(membershipCovering(state, 'yoga', '2026-11-22')).toBeNull();
+    expect(membershipCovering(state, 'boxing', '2026-11-23')).toBeNull();
+  });
+
+  it('does not cover a frozen day, nor a day after it was cancelled', () => {
+    const frozen: AccountEvent = {
+      type: 'MembershipFrozen',
+      data: {
+        clientId: 'client-1',
+        membershipId,
+        from: '2026-12-01',
+        until: '2026-12-15',
+        reason: 'travel',
+        nextPaymentDue: '2027-01-06',
+      },
+    };
+    const cancelled: AccountEvent = {
+      type: 'MembershipCancelled',
+      data: {
+        clientId: 'client-1',
+        membershipId,
+        when: 'now',
+        effectiveOn: '2026-12-20',
+        reason: 'x',
+      },
+    };
+    const state = stateOf([...started, frozen, cancelled]);
+    expect(membershipCovering(state, 'yoga', '2026-11-30')).not.toBeNull();
+    expect(membershipCovering(state, 'yoga', '2026-12-01')).toBeNull();
+    expect(membershipCovering(state, 'yoga', '2026-12-15')).not.toBeNull();
+    expect(membershipCovering(state, 'yoga', '2026-12-20')).toBeNull();
   });
 });

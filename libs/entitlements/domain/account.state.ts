@@ -46,6 +46,7 @@ export interface Membership {
   anchorDay: number;
   currentPeriod: { from: LocalDate; until: LocalDate };
   nextPaymentDue: LocalDate;
+  startsOn: LocalDate;
   freeze: { from: LocalDate; until: LocalDate } | null;
   cancellation: { effectiveOn: LocalDate } | null;
 }
@@ -235,6 +236,7 @@ export function evolveAccount(state: AccountState, event: AccountEvent): Account
         eventTypes: d.eventTypes,
         creditsPerPeriod: d.creditsPerPeriod,
         anchorDay: Number(d.startsOn.slice(8, 10)),
+        startsOn: d.startsOn,
         currentPeriod: d.currentPeriod,
         nextPaymentDue: d.nextPaymentDue,
         freeze: null,
@@ -276,4 +278,24 @@ export function evolveAccount(state: AccountState, event: AccountEvent): Account
     default:
       return assertNever(event);
   }
+}
+
+/**
+ * The membership that lets the client book a session of `eventType` on `day`, if any: begun,
+ * not cancelled by then, not frozen that day, and covering the event type. Scheduling books
+ * with it instead of a credit when it has no credits per period (unlimited visits).
+ */
+export function membershipCovering(
+  state: AccountState,
+  eventType: string,
+  day: LocalDate,
+): Membership | null {
+  for (const m of state.memberships.values()) {
+    if (!m.eventTypes.includes(eventType)) continue;
+    if (day < m.startsOn) continue;
+    if (m.cancellation && m.cancellation.effectiveOn <= day) continue;
+    if (m.freeze && m.freeze.from <= day && day < m.freeze.until) continue;
+    return m;
+  }
+  return null;
 }
