@@ -1,3 +1,4 @@
+import { benchAccounts } from './accounts.bench';
 import { benchEventStore } from './eventstore.bench';
 import { benchHttp } from './http.bench';
 import { benchSearch } from './search.bench';
@@ -10,13 +11,17 @@ const sections: Record<string, (url: string) => Promise<object>> = {
   eventStore: benchEventStore,
   registerClientOverHttp: benchHttp,
   clientSearch: benchSearch,
+  salesAndCreditSpends: benchAccounts,
   // Add further sections here: `name: (url) => benchSomething(url)`.
 };
 
 async function main(): Promise<void> {
   const url = process.env.DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
   const report: Record<string, object> = {};
+  // `npm run bench -- NAME …` runs only the sections named.
+  const only = process.argv.slice(2);
   for (const [name, bench] of Object.entries(sections)) {
+    if (only.length > 0 && !only.includes(name)) continue;
     console.error(`bench: ${name}…`);
     report[name] = await bench(url);
   }

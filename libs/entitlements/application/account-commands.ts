@@ -23,9 +23,17 @@ export interface AccountOutcome {
   currency: string;
 }
 
+// Building a formatter costs far more than using one: one per time zone.
+const formatters = new Map<string, Intl.DateTimeFormat>();
+
 /** Today in a time zone, as YYYY-MM-DD. */
 export function localDate(now: Date, timeZone: string): string {
-  return new Intl.DateTimeFormat('en-CA', { timeZone }).format(now);
+  let format = formatters.get(timeZone);
+  if (!format) {
+    format = new Intl.DateTimeFormat('en-CA', { timeZone });
+    formatters.set(timeZone, format);
+  }
+  return format.format(now);
 }
 
 /**
