@@ -628,6 +628,32 @@ describe('memberships', () => {
       .thenThrows(MembershipFreezeInvalid);
   });
 
+  it('renews a whole period from the day a freeze moved the payment to', () => {
+    const frozen: AccountEvent = {
+      type: 'MembershipFrozen',
+      data: {
+        clientId: 'client-1',
+        membershipId,
+        from: '2026-12-01',
+        until: '2026-12-15',
+        reason: 'travel',
+        nextPaymentDue: '2027-01-06',
+      },
+    };
+    const state = [...started, frozen].reduce(accountDecider.evolve, accountDecider.initialState);
+    const renewals = accountDecider.decide(
+      { type: 'RenewMemberships', data: on('2027-02-06') },
+      state,
+      now,
+    );
+    expect(renewals.filter((e) => e.type === 'MembershipRenewed').map((e) => e.data)).toMatchObject(
+      [
+        { period: { from: '2027-01-06', until: '2027-02-06' } },
+        { period: { from: '2027-02-06', until: '2027-03-06' } },
+      ],
+    );
+  });
+
   it('cancels now or at period end; a cancelled membership is not renewed', () => {
     const cancel = (when: 'now' | 'period_end'): AccountCommand => ({
       type: 'CancelMembership',

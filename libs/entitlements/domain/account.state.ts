@@ -250,17 +250,20 @@ export function evolveAccount(state: AccountState, event: AccountEvent): Account
         currentPeriod: event.data.period,
         nextPaymentDue: event.data.nextPaymentDue,
       }));
+    // A moved payment date is the day the following periods renew on.
     case 'MembershipFrozen':
       return withMembership(state, event.data.membershipId, (m) => ({
         ...m,
         freeze: { from: event.data.from, until: event.data.until },
         nextPaymentDue: event.data.nextPaymentDue,
+        anchorDay: Number(event.data.nextPaymentDue.slice(8, 10)),
       }));
     case 'MembershipUnfrozen':
       return withMembership(state, event.data.membershipId, (m) => ({
         ...m,
         freeze: null,
         nextPaymentDue: event.data.nextPaymentDue,
+        anchorDay: Number(event.data.nextPaymentDue.slice(8, 10)),
       }));
     case 'MembershipCancelled':
       return withMembership(state, event.data.membershipId, (m) => ({
