@@ -1,8 +1,5 @@
 import type { ChildProcess } from 'node:child_process';
-import { randomBytes } from 'node:crypto';
-import autocannon from 'autocannon';
-import { Client } from 'pg';
-import { cpuMeter, createStudio, freePort, percentile, startApi, withSearchPath } from './support';
+import { cpuMeter, createStudio, percentile, postLoad, withApi } from './support';
 
 /**
  * RegisterClient over HTTP against the API in its own process on PostgreSQL, with the
@@ -11,16 +8,7 @@ import { cpuMeter, createStudio, freePort, percentile, startApi, withSearchPath 
  * sampled from /health during the load: how long the oldest event not yet applied has waited.
  */
 export async function benchHttp(url: string): Promise<object> {
-  const schema = `bench_http_${randomBytes(4).toString('hex')}`;
-  const admin = new Client({ connectionString: url });
-  await admin.connect();
-  await admin.query(`CREATE SCHEMA ${schema}`);
-  await admin.query('CREATE EXTENSION IF NOT EXISTS pg_trgm WITH SCHEMA public');
-  const databaseUrl = withSearchPath(url, schema);
-  const port = await freePort();
-  const api = await startApi(databaseUrl, port);
-  try {
-    const base = `http://127.0.0.1:${port}`;
+  return withApi(url, 'http', async ({ databaseUrl, base, process: api }) => {
     const token = await createStudio(databaseUrl);
     const results: Record<string, object> = {};
     for (const connections of [8, 32, 128]) {
@@ -42,12 +30,7 @@ export async function benchHttp(url: string): Promise<object> {
         cpuMicrosecondsPerRequest: cpu.perRequest(refused.requests.total),
       },
     };
-  } finally {
-    api.kill('SIGTERM');
-    await new Promise((resolve) => api.once('exit', resolve));
-    await admin.query(`DROP SCHEMA ${schema} CASCADE`);
-    await admin.end();
-  }
+  });
 }
 
 async function measure(
@@ -94,32 +77,25 @@ async function measure(
 let counter = 0;
 
 function load(base: string, token: string, seconds: number, connections: number, invalid = false) {
-  return autocannon({
-    url: `${base}/v1/clients`,
+  // Numbered across loads, so no two requests of a run share an email or a key.
+  const offset = counter;
+  counter += 1_000_000;
+  return postLoad({
+    base,
+    path: '/v1/clients',
+    token,
     connections,
-    duration: seconds,
-    requests: [
-      {
-        method: 'POST',
-        setupRequest: (request) => {
-          const n = ++counter;
-          return {
-            ...request,
-            headers: {
-              'content-type': 'application/json',
-              authorization: `Bearer ${token}`,
-              // A refused request stores no answer: the floor leaves the key out.
-              ...(invalid ? {} : { 'idempotency-key': `bench-${process.pid}-${n}` }),
-            },
-            body: JSON.stringify({
-              firstName: invalid ? n : `Client${n}`,
-              lastName: 'Bench',
-              email: `client${n}.${process.pid}@bench.example`,
-              birthday: '1990-04-01',
-            }),
-          };
-        },
-      },
-    ],
+    seconds,
+    body: (i) => {
+      const n = offset + i;
+      return {
+        firstName: invalid ? n : `Client${n}`,
+        lastName: 'Bench',
+        email: `client${n}.${process.pid}@bench.example`,
+        birthday: '1990-04-01',
+      };
+    },
+    // A refused request stores no answer: the floor leaves the key out.
+    key: (i) => (invalid ? undefined : `bench-${process.pid}-${offset + i}`),
   });
 }

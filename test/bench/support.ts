@@ -1,0 +1,184 @@
+import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { join } from 'node:path';
+import autocannon from 'autocannon';
+import { Client } from 'pg';
+
+/** What the HTTP benchmarks share: an API in its own process, a studio, CPU meters. */
+
+export function withSearchPath(url: string, schema: string): string {
+  const parsed = new URL(url);
+  parsed.searchParams.set('options', `-c search_path=${schema},public`);
+  return parsed.toString();
+}
+
+export function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.listen(0, '127.0.0.1', () => {
+      const address = server.address();
+      server.close(() =>
+        typeof address === 'object' && address
+          ? resolve(address.port)
+          : reject(new Error('no port')),
+      );
+    });
+  });
+}
+
+export async function startApi(databaseUrl: string, port: number): Promise<ChildProcess> {
+  const root = join(__dirname, '..', '..');
+  const child = spawn(process.execPath, [join(root, 'apps/api/main.js')], {
+    env: { ...process.env, DATABASE_URL: databaseUrl, PORT: String(port), HOST: '127.0.0.1' },
+    stdio: ['ignore', 'ignore', 'inherit'],
+  });
+  for (let i = 0; i < 100; i++) {
+    try {
+      if ((await fetch(`http://127.0.0.1:${port}/health`)).ok) return child;
+    } catch {
+      // not listening yet
+    }
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+  child.kill();
+  throw new Error('The API did not start.');
+}
+
+export async function createStudio(databaseUrl: string): Promise<string> {
+  const root = join(__dirname, '..', '..');
+  const output = await new Promise<string>((resolve, reject) => {
+    const child = spawn(
+      process.execPath,
+      [
+        join(root, 'apps/cli/main.js'),
+        'studio',
+        'create',
+        '--name',
+        'Bench Studio',
+        '--currency',
+        'USD',
+        '--timezone',
+        'UTC',
+        '--owner-email',
+        'bench@example.com',
+        '--json',
+      ],
+      { env: { ...process.env, DATABASE_URL: databaseUrl }, stdio: ['ignore', 'pipe', 'inherit'] },
+    );
+    let text = '';
+    child.stdout.on('data', (chunk) => (text += chunk));
+    child.on('exit', (code) =>
+      code === 0 ? resolve(text) : reject(new Error(`studio create exited ${code}`)),
+    );
+  });
+  return (JSON.parse(output) as { token: string }).token;
+}
+
+/**
+ * CPU time spent by the API process, by every PostgreSQL process and by this process (the load
+ * generator), from /proc: where a request's cost goes when the machine is the limit.
+ */
+export function cpuMeter(api: ChildProcess) {
+  const postgres = execFileSync('pgrep', ['-x', 'postgres']).toString().trim().split('\n');
+  const ticks = (pids: (string | number | undefined)[]) =>
+    pids.reduce<number>((sum, pid) => {
+      try {
+        const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
+        return sum + Number(fields[11]) + Number(fields[12]); // utime + stime
+      } catch {
+        return sum; // a backend that ended meanwhile
+      }
+    }, 0);
+  const start = { api: ticks([api.pid]), postgres: ticks(postgres), self: process.cpuUsage() };
+  return {
+    perRequest(requests: number) {
+      const self = process.cpuUsage(start.self);
+      // Clock ticks are 10 ms on Linux.
+      const micros = (ticksNow: number, ticksThen: number) =>
+        Math.round(((ticksNow - ticksThen) * 10_000) / Math.max(1, requests));
+      return {
+        api: micros(ticks([api.pid]), start.api),
+        postgres: micros(ticks(postgres), start.postgres),
+        loadGenerator: Math.round((self.user + self.system) / Math.max(1, requests)),
+      };
+    },
+  };
+}
+
+export function percentile(sorted: number[], p: number): number {
+  if (sorted.length === 0) return 0;
+  return sorted[Math.min(sorted.length - 1, Math.floor(p * sorted.length))]!;
+}
+
+/**
+ * POSTs to `path` on `connections` connections for `seconds`, each request with the body made
+ * for its number and, when `key` gives one, an Idempotency-Key.
+ */
+export function postLoad(options: {
+  base: string;
+  path: string;
+  token: string;
+  connections: number;
+  seconds: number;
+  body(n: number): unknown;
+  key?(n: number): string | undefined;
+}) {
+  let counter = 0;
+  return autocannon({
+    url: `${options.base}${options.path}`,
+    connections: options.connections,
+    duration: options.seconds,
+    requests: [
+      {
+        method: 'POST',
+        setupRequest: (request) => {
+          const n = ++counter;
+          const key = options.key?.(n);
+          return {
+            ...request,
+            headers: {
+              'content-type': 'application/json',
+              authorization: `Bearer ${options.token}`,
+              ...(key ? { 'idempotency-key': key } : {}),
+            },
+            body: JSON.stringify(options.body(n)),
+          };
+        },
+      },
+    ],
+  });
+}
+
+/**
+ * Runs `measure` against an API of its own, in its own process, on a fresh schema of the
+ * PostgreSQL at `url`; stops the API and drops the schema afterwards.
+ */
+export async function withApi<T>(
+  url: string,
+  name: string,
+  measure: (api: {
+    databaseUrl: string;
+    base: string;
+    process: ChildProcess;
+    schema: string;
+  }) => Promise<T>,
+): Promise<T> {
+  const schema = `bench_${name}_${randomBytes(4).toString('hex')}`;
+  const admin = new Client({ connectionString: url });
+  await admin.connect();
+  await admin.query(`CREATE SCHEMA ${schema}`);
+  await admin.query('CREATE EXTENSION IF NOT EXISTS pg_trgm WITH SCHEMA public');
+  const databaseUrl = withSearchPath(url, schema);
+  const port = await freePort();
+  const api = await startApi(databaseUrl, port);
+  try {
+    return await measure({ databaseUrl, base: `http://127.0.0.1:${port}`, process: api, schema });
+  } finally {
+    api.kill('SIGTERM');
+    await new Promise((resolve) => api.once('exit', resolve));
+    await admin.query(`DROP SCHEMA ${schema} CASCADE`);
+    await admin.end();
+  }
+}
