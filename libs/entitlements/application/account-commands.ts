@@ -86,7 +86,12 @@ async function scopeOf(
 ): Promise<AccountScope> {
   await assertClientOfStudio(store, context.studioId, clientId);
   const studio = await readStudioSettings(store, context.studioId);
-  return { clientId, currency: studio.currency, today: localDate(context.now, studio.timezone) };
+  return {
+    clientId,
+    currency: studio.currency,
+    today: localDate(context.now, studio.timezone),
+    timeZone: studio.timezone,
+  };
 }
 
 export interface IssueCreditsInput {

@@ -30,6 +30,8 @@ export interface AccountScope {
   currency: string;
   /** Today in the studio's time zone. */
   today: LocalDate;
+  /** The studio's time zone: a period ending on a day ends when that day begins there. */
+  timeZone: string;
 }
 
 export type AccountCommand =

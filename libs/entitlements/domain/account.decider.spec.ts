@@ -16,10 +16,10 @@ import {
   ReservationNotSpendable,
 } from './account.rules';
 import { membershipCovering } from './account.state';
-import { addPeriod } from './dates';
+import { addPeriod, startOfDay } from './dates';
 
 const now = new Date('2026-11-23T10:00:00Z');
-const scope = { clientId: 'client-1', currency: 'USD', today: '2026-11-23' };
+const scope = { clientId: 'client-1', currency: 'USD', today: '2026-11-23', timeZone: 'UTC' };
 const spec = deciderSpec(accountDecider, now);
 const usd = (amount: number) => money(amount, 'USD');
 
@@ -683,6 +683,33 @@ describe('memberships', () => {
       .given([...started, ...nowCancelled])
       .when(cancel('now'))
       .thenThrows(MembershipNotActive);
+  });
+});
+
+describe('period credits in the studio’s time zone', () => {
+  it('lapse when the period’s last day begins there, not at midnight UTC', () => {
+    const command: AccountCommand = {
+      type: 'SellProducts',
+      data: {
+        ...scope,
+        timeZone: 'America/New_York',
+        saleId: 'sale-1',
+        items: [{ product: { ...monthly, creditsPerPeriod: 8 }, quantity: 1 }],
+        payment: { method: 'cash' },
+      },
+    };
+    const events = accountDecider.decide(command, accountDecider.initialState, now);
+    const credits = events.find((e) => e.type === 'CreditsGranted')!;
+    // The period ends on Dec 23; in New York that day begins at 05:00 UTC (EST, UTC-5).
+    expect(credits.data).toMatchObject({ expiresAt: '2026-12-23T05:00:00.000Z' });
+  });
+
+  it('know the offset on either side of a daylight-saving change', () => {
+    expect(startOfDay('2027-03-14', 'America/New_York')).toBe('2027-03-14T05:00:00.000Z');
+    expect(startOfDay('2027-03-15', 'America/New_York')).toBe('2027-03-15T04:00:00.000Z');
+    expect(startOfDay('2027-07-01', 'Europe/Berlin')).toBe('2027-06-30T22:00:00.000Z');
+    expect(startOfDay('2027-01-01', 'Asia/Kolkata')).toBe('2026-12-31T18:30:00.000Z');
+    expect(startOfDay('2027-01-01', 'UTC')).toBe('2027-01-01T00:00:00.000Z');
   });
 });
 

@@ -34,7 +34,7 @@ import {
   type Grant,
   type Membership,
 } from './account.state';
-import { addDays, addPeriod, daysBetween, isLocalDate } from './dates';
+import { addDays, addPeriod, daysBetween, isLocalDate, startOfDay } from './dates';
 
 const EVENT_TYPE = /^[a-z0-9][a-z0-9_-]{0,62}$/;
 const MAX_CREDITS = 1000;
@@ -444,14 +444,11 @@ function entitlementsOf(
       ];
       if (product.creditsPerPeriod !== null) {
         events.push(
-          periodCredits(
-            c.clientId,
-            itemId,
-            product.eventTypes,
-            product.creditsPerPeriod,
-            c.today,
+          periodCredits(c.clientId, itemId, product.eventTypes, product.creditsPerPeriod, {
+            from: c.today,
             until,
-          ),
+            timeZone: c.timeZone,
+          }),
         );
       }
       return events;
@@ -484,9 +481,9 @@ function periodCredits(
   membershipId: string,
   eventTypes: string[],
   count: number,
-  from: LocalDate,
-  until: LocalDate,
+  period: { from: LocalDate; until: LocalDate; timeZone: string },
 ): AccountEvent {
+  const { from, until, timeZone } = period;
   return {
     type: 'CreditsGranted',
     data: {
@@ -494,7 +491,7 @@ function periodCredits(
       grantId: uuidFrom(`grant:${membershipId}:${from}`),
       eventTypes,
       count,
-      expiresAt: `${until}T00:00:00.000Z`,
+      expiresAt: startOfDay(until, timeZone),
       validityDaysFromFirstUse: null,
       source: { kind: 'membership', membershipId, periodFrom: from },
     },
@@ -665,7 +662,11 @@ function renewMemberships(state: AccountState, c: Command<'RenewMemberships'>): 
       }
       if (m.creditsPerPeriod !== null) {
         renewal.push(
-          periodCredits(c.clientId, m.membershipId, m.eventTypes, m.creditsPerPeriod, from, until),
+          periodCredits(c.clientId, m.membershipId, m.eventTypes, m.creditsPerPeriod, {
+            from,
+            until,
+            timeZone: c.timeZone,
+          }),
         );
       }
       events.push(...renewal);

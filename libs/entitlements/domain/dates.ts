@@ -47,3 +47,44 @@ export function addPeriod(date: LocalDate, period: BillingPeriod, anchorDay?: nu
 export function dayOfMonth(date: LocalDate): number {
   return parts(date)[2];
 }
+
+// One formatter per time zone: building one costs far more than using it.
+const zoneFormatters = new Map<string, Intl.DateTimeFormat>();
+
+/** Minutes a time zone is ahead of UTC at an instant. */
+function offsetMinutes(instant: number, timeZone: string): number {
+  let format = zoneFormatters.get(timeZone);
+  if (!format) {
+    format = new Intl.DateTimeFormat('en-US', {
+      timeZone,
+      hourCycle: 'h23',
+      year: 'numeric',
+      month: '2-digit',
+      day: '2-digit',
+      hour: '2-digit',
+      minute: '2-digit',
+      second: '2-digit',
+    });
+    zoneFormatters.set(timeZone, format);
+  }
+  const part = (type: string) =>
+    Number(format.formatToParts(instant).find((p) => p.type === type)!.value);
+  const local = Date.UTC(
+    part('year'),
+    part('month') - 1,
+    part('day'),
+    part('hour'),
+    part('minute'),
+    part('second'),
+  );
+  return Math.round((local - Math.floor(instant / 1000) * 1000) / 60_000);
+}
+
+/** The instant a day begins in a time zone: when a period ending that day is over there. */
+export function startOfDay(date: LocalDate, timeZone: string): string {
+  const midnightUtc = Date.parse(`${date}T00:00:00Z`);
+  let instant = midnightUtc;
+  // Twice: the offset at the guess may differ from the offset at the answer (a DST change).
+  for (let i = 0; i < 2; i++) instant = midnightUtc - offsetMinutes(instant, timeZone) * 60_000;
+  return new Date(instant).toISOString();
+}
