@@ -222,6 +222,7 @@ async function applyEvent(trx: Trx, recorded: RecordedEvent, balance: Balance): 
         grantId: event.data.grantId,
         kind: 'reserved',
         change: -event.data.count,
+        reason: event.data.reason,
         reservationId: event.data.reservationId,
       });
       return;
@@ -236,6 +237,7 @@ async function applyEvent(trx: Trx, recorded: RecordedEvent, balance: Balance): 
         grantId: event.data.grantId,
         kind: 'spent',
         change: 0,
+        reason: event.data.reason,
         reservationId: event.data.reservationId,
       });
       return;

@@ -79,8 +79,8 @@ async function measure(runtime: Runtime, databaseUrl: string, base: string, sche
     timed(workers, seconds, async () => {
       const clientId = clients[Math.floor(Math.random() * clients.length)]!;
       const reservationId = randomUUID();
-      await spending.reserve(context(), clientId, reservationId, 'yoga');
-      await spending.confirm(context(), clientId, reservationId);
+      await spending.reserve(context(), clientId, reservationId, 'yoga', 'Flow 9:00');
+      await spending.confirm(context(), clientId, reservationId, 'Flow 9:00');
     });
   let sold = 0;
   const sales = (connections: number, seconds: number) => {

@@ -80,8 +80,8 @@ it('20 parallel spends of a client’s last 3 credits: exactly 3 succeed, none t
   const outcomes = await Promise.allSettled(
     Array.from({ length: 20 }, async () => {
       const reservationId = randomUUID();
-      await spending.reserve(context(), clientId, reservationId, 'yoga');
-      await spending.confirm(context(), clientId, reservationId);
+      await spending.reserve(context(), clientId, reservationId, 'yoga', 'Flow 9:00');
+      await spending.confirm(context(), clientId, reservationId, 'Flow 9:00');
     }),
   );
   const succeeded = outcomes.filter((o) => o.status === 'fulfilled');

@@ -5,7 +5,8 @@ import { decideOnAccount, type AccountOutcome } from './account-commands';
 /**
  * The port scheduling spends credits through: reserve a credit when a place is taken, confirm it
  * when the booking holds, return it when the booking is cancelled with a refund. Each call is
- * idempotent by its reservation id, so a booking workflow may repeat any step after a crash.
+ * idempotent by its reservation id, so a booking workflow may repeat any step after a crash; each
+ * says why (the booking, in words), which the grant's ledger shows.
  */
 export class CreditSpending {
   constructor(private readonly store: EventStore) {}
@@ -15,18 +16,19 @@ export class CreditSpending {
     clientId: string,
     reservationId: string,
     eventType: string,
+    reason: string,
     count = 1,
   ): Promise<AccountOutcome> {
     return decideOnAccount(this.store, context, clientId, (scope) => ({
       type: 'ReserveCredit',
-      data: { ...scope, reservationId, eventType, count },
+      data: { ...scope, reservationId, eventType, count, reason },
     }));
   }
 
-  confirm(context: RequestContext, clientId: string, reservationId: string) {
+  confirm(context: RequestContext, clientId: string, reservationId: string, reason: string) {
     return decideOnAccount(this.store, context, clientId, (scope) => ({
       type: 'ConfirmCreditSpend',
-      data: { ...scope, reservationId },
+      data: { ...scope, reservationId, reason },
     }));
   }
 

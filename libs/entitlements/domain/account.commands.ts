@@ -51,9 +51,14 @@ export type AccountCommand =
     }
   | {
       type: 'ReserveCredit';
-      data: AccountScope & { reservationId: string; eventType: string; count: number };
+      data: AccountScope & {
+        reservationId: string;
+        eventType: string;
+        count: number;
+        reason: string;
+      };
     }
-  | { type: 'ConfirmCreditSpend'; data: AccountScope & { reservationId: string } }
+  | { type: 'ConfirmCreditSpend'; data: AccountScope & { reservationId: string; reason: string } }
   | { type: 'ReturnCredit'; data: AccountScope & { reservationId: string; reason: string } }
   | { type: 'ExpireCredits'; data: AccountScope }
   | { type: 'AdjustAccountCredit'; data: AccountScope & { amount: number; reason: string } }

@@ -46,15 +46,22 @@ function granted(
 
 const reserved = (reservationId: string, grantId: string, count = 1): AccountEvent => ({
   type: 'CreditsReserved',
-  data: { clientId: 'client-1', reservationId, grantId, eventType: 'yoga', count },
+  data: {
+    clientId: 'client-1',
+    reservationId,
+    grantId,
+    eventType: 'yoga',
+    count,
+    reason: 'Flow 9:00',
+  },
 });
 const spent = (reservationId: string, grantId: string, count = 1): AccountEvent => ({
   type: 'CreditsSpent',
-  data: { clientId: 'client-1', reservationId, grantId, count },
+  data: { clientId: 'client-1', reservationId, grantId, count, reason: 'Flow 9:00' },
 });
 const reserve = (reservationId: string, eventType = 'yoga', count = 1): AccountCommand => ({
   type: 'ReserveCredit',
-  data: { ...scope, reservationId, eventType, count },
+  data: { ...scope, reservationId, eventType, count, reason: ' Flow 9:00 ' },
 });
 const creditAdded = (amount: number, balance: number): AccountEvent => ({
   type: 'AccountCreditAdded',
@@ -196,6 +203,15 @@ describe('credits', () => {
       .then([reserved('r1', 'dated')]);
   });
 
+  it('says what a credit is reserved for', () => {
+    spec
+      .given([granted('g', 1, null)])
+      .when({ ...reserve('r1'), data: { ...reserve('r1').data, reason: ' ' } } as AccountCommand)
+      .thenThrows(InvalidInput, (error) =>
+        expect(error.errors.map((e) => e.field)).toEqual(['reason']),
+      );
+  });
+
   it('reserves once per reservation id, and confirms a reservation once', () => {
     spec
       .given([granted('g', 2, null), reserved('r1', 'g')])
@@ -203,7 +219,7 @@ describe('credits', () => {
       .then([]);
     const confirm: AccountCommand = {
       type: 'ConfirmCreditSpend',
-      data: { ...scope, reservationId: 'r1' },
+      data: { ...scope, reservationId: 'r1', reason: 'Flow 9:00' },
     };
     spec
       .given([granted('g', 2, null), reserved('r1', 'g')])
@@ -257,7 +273,10 @@ describe('credits', () => {
     // A returned reservation cannot be spent.
     spec
       .given([granted('g', 1, null), reserved('r1', 'g'), returned(false)])
-      .when({ type: 'ConfirmCreditSpend', data: { ...scope, reservationId: 'r1' } })
+      .when({
+        type: 'ConfirmCreditSpend',
+        data: { ...scope, reservationId: 'r1', reason: 'Flow 9:00' },
+      })
       .thenThrows(ReservationNotSpendable);
   });
 

@@ -145,9 +145,12 @@ function reserveCredit(
   c: Command<'ReserveCredit'>,
   now: Date,
 ): AccountEvent[] {
+  const errors: FieldError[] = [];
   if (!Number.isSafeInteger(c.count) || c.count < 1 || c.count > MAX_CREDITS) {
-    invalid([{ field: 'count', message: `must be a whole number from 1 to ${MAX_CREDITS}` }]);
+    errors.push({ field: 'count', message: `must be a whole number from 1 to ${MAX_CREDITS}` });
   }
+  checkReason(c.reason, errors);
+  invalid(errors);
   // The same reservation asked again (a retried booking) is the one already made.
   if (state.reservations.has(c.reservationId)) return [];
   const candidates = [...state.grants.values()]
@@ -176,12 +179,16 @@ function reserveCredit(
       grantId: grant.grantId,
       eventType: c.eventType,
       count: c.count,
+      reason: c.reason.trim(),
     },
   });
   return events;
 }
 
 function confirmCreditSpend(state: AccountState, c: Command<'ConfirmCreditSpend'>): AccountEvent[] {
+  const errors: FieldError[] = [];
+  checkReason(c.reason, errors);
+  invalid(errors);
   const reservation = state.reservations.get(c.reservationId);
   if (!reservation) throw new NotFound('credit_reservation', c.reservationId);
   if (reservation.status === 'spent') return [];
@@ -196,6 +203,7 @@ function confirmCreditSpend(state: AccountState, c: Command<'ConfirmCreditSpend'
         reservationId: c.reservationId,
         grantId: reservation.grantId,
         count: reservation.count,
+        reason: c.reason.trim(),
       },
     },
   ];

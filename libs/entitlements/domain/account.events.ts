@@ -76,11 +76,19 @@ export type AccountEvent =
         grantId: string;
         eventType: string;
         count: number;
+        /** What it is for: the booking, in words. */
+        reason: string;
       };
     }
   | {
       type: 'CreditsSpent';
-      data: { clientId: string; reservationId: string; grantId: string; count: number };
+      data: {
+        clientId: string;
+        reservationId: string;
+        grantId: string;
+        count: number;
+        reason: string;
+      };
     }
   | {
       type: 'CreditsReturned';
