@@ -1,0 +1,2 @@
+export * from './session.decider';
+export * from './session.events';

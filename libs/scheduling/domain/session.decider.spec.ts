@@ -1,0 +1,365 @@
+import { InvalidInput, NotFound } from '@clientele/shared';
+import { deciderSpec } from '../../shared/testing/decider-spec';
+import {
+  AlreadyEnrolled,
+  HoldLapsed,
+  NotEnrolled,
+  NothingToForgive,
+  SessionFull,
+  SessionNotOpen,
+  seatsTaken,
+  sessionDecider,
+  waitlist,
+  type SessionCommand,
+} from './session.decider';
+import type { SessionEvent } from './session.events';
+
+const now = new Date('2026-11-23T10:00:00Z');
+const spec = deciderSpec(sessionDecider, now);
+const S = 'session-1';
+
+const scheduled = (
+  over: Partial<Extract<SessionEvent, { type: 'SessionScheduled' }>['data']> = {},
+): SessionEvent => ({
+  type: 'SessionScheduled',
+  data: {
+    sessionId: S,
+    studioId: 'studio-1',
+    classTypeId: 'flow',
+    title: 'Morning Flow',
+    format: 'in_person',
+    eventType: 'yoga',
+    startsAt: '2026-11-24T09:00:00Z',
+    durationMinutes: 60,
+    capacity: 2,
+    instructorId: null,
+    place: 'Studio A',
+    link: null,
+    waiverId: null,
+    ...over,
+  },
+});
+
+const held = (
+  clientId: string,
+  heldUntil = '2026-11-23T10:05:00Z',
+  channel: 'studio' | 'online' = 'studio',
+): SessionEvent => ({
+  type: 'SeatHeld',
+  data: {
+    sessionId: S,
+    enrollmentId: `e-${clientId}`,
+    clientId,
+    channel,
+    payWith: 'credit',
+    heldUntil,
+    makeUp: false,
+  },
+});
+const confirmed = (clientId: string): SessionEvent => ({
+  type: 'EnrollmentConfirmed',
+  data: {
+    sessionId: S,
+    enrollmentId: `e-${clientId}`,
+    clientId,
+    payment: { kind: 'credit', reservationId: `e-${clientId}` },
+  },
+});
+const waitlisted = (clientId: string, channel: 'studio' | 'online' = 'online'): SessionEvent => ({
+  type: 'Waitlisted',
+  data: {
+    sessionId: S,
+    enrollmentId: `e-${clientId}`,
+    clientId,
+    channel,
+    payWith: 'credit',
+  },
+});
+const hold = (
+  clientId: string,
+  waitlist = false,
+  enrollmentId = `e-${clientId}`,
+): SessionCommand => ({
+  type: 'HoldSeat',
+  data: {
+    sessionId: S,
+    enrollmentId,
+    clientId,
+    channel: 'studio',
+    payWith: 'credit',
+    heldUntil: '2026-11-23T10:05:00Z',
+    waitlist,
+    makeUp: false,
+  },
+});
+const cancel = (
+  clientId: string,
+  outcome: 'cancel_and_refund' | 'cancel_no_refund' | 'refund_only',
+  override = false,
+): SessionCommand => ({
+  type: 'CancelEnrollment',
+  data: { sessionId: S, clientId, outcome, lateCancelMinutes: 12 * 60, override, reason: 'asked' },
+});
+type Schedule = Extract<SessionCommand, { type: 'ScheduleSession' }>['data'];
+const schedule = (over: Partial<Schedule>): SessionCommand => ({
+  type: 'ScheduleSession',
+  data: { ...(scheduled().data as Schedule), ...over },
+});
+const state = (events: SessionEvent[]) =>
+  events.reduce(sessionDecider.evolve, sessionDecider.initialState);
+
+describe('scheduling', () => {
+  it('refuses a session that cannot happen, and a private one for more than one', () => {
+    const bad = schedule({ title: ' ', capacity: 0, durationMinutes: 2, startsAt: 'tomorrow' });
+    spec
+      .given([])
+      .when(bad)
+      .thenThrows(InvalidInput, (e) =>
+        expect(e.errors.map((x) => x.field)).toEqual([
+          'title',
+          'startsAt',
+          'durationMinutes',
+          'capacity',
+        ]),
+      );
+    const privateForTwo = schedule({ format: 'private', capacity: 2 });
+    spec.given([]).when(privateForTwo).thenThrows(InvalidInput);
+  });
+});
+
+describe('taking a place', () => {
+  it('holds a seat while there is one, then says the session is full', () => {
+    spec
+      .given([scheduled()])
+      .when(hold('a'))
+      .then([held('a')]);
+    spec
+      .given([scheduled(), held('a'), confirmed('a'), held('b')])
+      .when(hold('c'))
+      .thenThrows(SessionFull);
+  });
+
+  it('puts the client on the waitlist when asked, and keeps the order of arrival', () => {
+    spec
+      .given([scheduled(), held('a'), held('b')])
+      .when(hold('c', true))
+      .then([waitlisted('c', 'studio')]);
+    const s = state([scheduled({ capacity: 1 }), held('a'), waitlisted('c'), waitlisted('d')]);
+    expect(waitlist(s).map((p) => p.clientId)).toEqual(['c', 'd']);
+  });
+
+  it('counts a lapsed hold as a free seat', () => {
+    const lapsed = held('a', '2026-11-23T09:59:00Z');
+    expect(seatsTaken(state([scheduled(), lapsed, held('b')]), now)).toBe(1);
+    spec
+      .given([scheduled(), lapsed, held('b')])
+      .when(hold('c'))
+      .then([held('c')]);
+  });
+
+  it('refuses a second place for the same client, and repeats nothing for the same enrollment', () => {
+    spec
+      .given([scheduled(), held('a'), confirmed('a')])
+      .when(hold('a', false, 'another-enrollment'))
+      .thenThrows(AlreadyEnrolled);
+    spec
+      .given([scheduled(), held('a')])
+      .when(hold('a'))
+      .then([]);
+  });
+
+  it('takes no booking for a session that ended or does not exist', () => {
+    spec
+      .given([scheduled({ startsAt: '2026-11-23T08:00:00Z' })])
+      .when(hold('a'))
+      .thenThrows(SessionNotOpen);
+    spec.given([]).when(hold('a')).thenThrows(NotFound);
+  });
+
+  it('confirms a paid hold; a lapsed hold only while a seat is still free', () => {
+    const confirm: SessionCommand = {
+      type: 'ConfirmEnrollment',
+      data: {
+        sessionId: S,
+        enrollmentId: 'e-a',
+        payment: { kind: 'credit', reservationId: 'e-a' },
+      },
+    };
+    spec
+      .given([scheduled(), held('a')])
+      .when(confirm)
+      .then([confirmed('a')]);
+    spec
+      .given([scheduled(), held('a'), confirmed('a')])
+      .when(confirm)
+      .then([]);
+    const lapsed = held('a', '2026-11-23T09:59:00Z');
+    spec
+      .given([scheduled({ capacity: 1 }), lapsed])
+      .when(confirm)
+      .then([confirmed('a')]);
+    spec
+      .given([scheduled({ capacity: 1 }), lapsed, held('b')])
+      .when(confirm)
+      .thenThrows(HoldLapsed);
+  });
+
+  it('gives a freed seat to the first on the waitlist', () => {
+    const released: SessionEvent = {
+      type: 'HoldReleased',
+      data: { sessionId: S, enrollmentId: 'e-a', clientId: 'a', reason: 'no credit' },
+    };
+    const promote: SessionCommand = {
+      type: 'PromoteFromWaitlist',
+      data: { sessionId: S, heldUntil: '2026-11-23T10:10:00Z' },
+    };
+    spec
+      .given([scheduled({ capacity: 1 }), held('a'), waitlisted('c'), waitlisted('d'), released])
+      .when(promote)
+      .then([held('c', '2026-11-23T10:10:00Z', 'online')]);
+    spec
+      .given([scheduled({ capacity: 1 }), held('a'), waitlisted('c')])
+      .when(promote)
+      .then([]);
+  });
+});
+
+describe('cancelling', () => {
+  const enrolled = [scheduled(), held('a'), confirmed('a')];
+
+  it('gives the credit back when cancelled in time with a refund', () => {
+    const early = deciderSpec(sessionDecider, new Date('2026-11-23T08:00:00Z'));
+    early
+      .given(enrolled)
+      .when(cancel('a', 'cancel_and_refund'))
+      .then([
+        {
+          type: 'EnrollmentCancelled',
+          data: {
+            sessionId: S,
+            enrollmentId: 'e-a',
+            clientId: 'a',
+            outcome: 'cancel_and_refund',
+            late: false,
+            giveBack: 'credit',
+            reason: 'asked',
+          },
+        },
+      ]);
+  });
+
+  it('forfeits the credit inside the late window unless staff override, and lets it be forgiven', () => {
+    // 23 hours before the start is outside a 12-hour window; 2 hours before is inside.
+    const late = deciderSpec(sessionDecider, new Date('2026-11-24T07:00:00Z'));
+    late
+      .given(enrolled)
+      .when(cancel('a', 'cancel_and_refund'))
+      .then([
+        {
+          type: 'EnrollmentCancelled',
+          data: {
+            sessionId: S,
+            enrollmentId: 'e-a',
+            clientId: 'a',
+            outcome: 'cancel_and_refund',
+            late: true,
+            giveBack: 'none',
+            reason: 'asked',
+          },
+        },
+      ]);
+    const overridden = sessionDecider.decide(
+      cancel('a', 'cancel_and_refund', true),
+      state(enrolled),
+      new Date('2026-11-24T07:00:00Z'),
+    );
+    expect(overridden[0]!.data).toMatchObject({ late: true, giveBack: 'credit' });
+
+    const forfeited = sessionDecider.decide(
+      cancel('a', 'cancel_and_refund'),
+      state(enrolled),
+      new Date('2026-11-24T07:00:00Z'),
+    );
+    const forgive: SessionCommand = {
+      type: 'ForgivePenalty',
+      data: { sessionId: S, clientId: 'a', reason: 'family emergency' },
+    };
+    late
+      .given([...enrolled, ...forfeited])
+      .when(forgive)
+      .then([
+        {
+          type: 'PenaltyForgiven',
+          data: {
+            sessionId: S,
+            enrollmentId: 'e-a',
+            clientId: 'a',
+            penalty: 'late_cancel',
+            reason: 'family emergency',
+          },
+        },
+      ]);
+    spec.given(enrolled).when(forgive).thenThrows(NothingToForgive);
+  });
+
+  it('refunds only and keeps the place; cancels without refund; refuses who has no place', () => {
+    spec
+      .given(enrolled)
+      .when(cancel('a', 'refund_only'))
+      .then([
+        {
+          type: 'EnrollmentRefunded',
+          data: { sessionId: S, enrollmentId: 'e-a', clientId: 'a', reason: 'asked' },
+        },
+      ]);
+    const noRefund = sessionDecider.decide(cancel('a', 'cancel_no_refund'), state(enrolled), now);
+    expect(noRefund[0]!.data).toMatchObject({ outcome: 'cancel_no_refund', giveBack: 'none' });
+    spec
+      .given([scheduled(), held('b')])
+      .when(cancel('b', 'cancel_and_refund'))
+      .thenThrows(NotEnrolled);
+  });
+});
+
+describe('attendance', () => {
+  const enrolled = [scheduled(), held('a'), confirmed('a'), held('b'), confirmed('b')];
+  const checkIn: SessionCommand = { type: 'CheckIn', data: { sessionId: S, clientId: 'a' } };
+
+  it('checks a client in once', () => {
+    spec
+      .given(enrolled)
+      .when(checkIn)
+      .then([
+        { type: 'ClientCheckedIn', data: { sessionId: S, enrollmentId: 'e-a', clientId: 'a' } },
+      ]);
+    spec
+      .given([
+        ...enrolled,
+        { type: 'ClientCheckedIn', data: { sessionId: S, enrollmentId: 'e-a', clientId: 'a' } },
+      ])
+      .when(checkIn)
+      .then([]);
+  });
+
+  it('marks who did not come as no-shows after the end, once', () => {
+    const after = deciderSpec(sessionDecider, new Date('2026-11-24T10:30:00Z'));
+    const came: SessionEvent = {
+      type: 'ClientCheckedIn',
+      data: { sessionId: S, enrollmentId: 'e-a', clientId: 'a' },
+    };
+    const noShow: SessionEvent = {
+      type: 'ClientMarkedNoShow',
+      data: { sessionId: S, enrollmentId: 'e-b', clientId: 'b' },
+    };
+    const mark: SessionCommand = { type: 'MarkNoShows', data: { sessionId: S } };
+    after
+      .given([...enrolled, came])
+      .when(mark)
+      .then([noShow]);
+    after
+      .given([...enrolled, came, noShow])
+      .when(mark)
+      .then([]);
+    spec.given(enrolled).when(mark).then([]); // not over yet
+  });
+});

@@ -1,0 +1,107 @@
+/**
+ * A session on the calendar and its places. A place is taken in two steps — held, then
+ * confirmed once paid — so a crash between paying and taking the seat leaves a hold that
+ * expires, never a seat without payment nor a payment without a seat (the booking workflow
+ * gives back what it took when a hold did not become a place).
+ */
+export const sessionStream = (sessionId: string) => `session-${sessionId}`;
+
+export const FORMATS = ['in_person', 'virtual', 'vod', 'private'] as const;
+export type Format = (typeof FORMATS)[number];
+
+export type Channel = 'online' | 'studio';
+export type PayWith = 'credit' | 'membership' | 'card' | 'hold';
+
+/** How a confirmed place was paid: what a cancellation gives back. */
+export type PlacePayment =
+  | { kind: 'credit'; reservationId: string }
+  | { kind: 'membership'; membershipId: string }
+  | { kind: 'card'; paymentReference: string }
+  | { kind: 'hold'; billId: string }
+  | { kind: 'make_up' };
+
+export type CancelOutcome = 'cancel_and_refund' | 'cancel_no_refund' | 'refund_only';
+
+export type SessionEvent =
+  | {
+      type: 'SessionScheduled';
+      data: {
+        sessionId: string;
+        studioId: string;
+        classTypeId: string;
+        title: string;
+        format: Format;
+        eventType: string;
+        startsAt: string;
+        durationMinutes: number;
+        capacity: number;
+        instructorId: string | null;
+        place: string | null;
+        link: string | null;
+        waiverId: string | null;
+      };
+    }
+  | {
+      type: 'SeatHeld';
+      data: {
+        sessionId: string;
+        enrollmentId: string;
+        clientId: string;
+        channel: Channel;
+        payWith: PayWith;
+        heldUntil: string;
+        makeUp: boolean;
+      };
+    }
+  | {
+      type: 'Waitlisted';
+      data: {
+        sessionId: string;
+        enrollmentId: string;
+        clientId: string;
+        channel: Channel;
+        payWith: PayWith;
+      };
+    }
+  | {
+      type: 'EnrollmentConfirmed';
+      data: { sessionId: string; enrollmentId: string; clientId: string; payment: PlacePayment };
+    }
+  | {
+      type: 'HoldReleased';
+      data: { sessionId: string; enrollmentId: string; clientId: string; reason: string };
+    }
+  | {
+      type: 'EnrollmentCancelled';
+      data: {
+        sessionId: string;
+        enrollmentId: string;
+        clientId: string;
+        outcome: Exclude<CancelOutcome, 'refund_only'>;
+        /** Inside the studio's late-cancel window. */
+        late: boolean;
+        /** What goes back to the client: the credit or the payment, or nothing. */
+        giveBack: 'credit' | 'payment' | 'none';
+        reason: string;
+      };
+    }
+  | {
+      type: 'EnrollmentRefunded';
+      data: { sessionId: string; enrollmentId: string; clientId: string; reason: string };
+    }
+  | { type: 'ClientCheckedIn'; data: { sessionId: string; enrollmentId: string; clientId: string } }
+  | {
+      type: 'ClientMarkedNoShow';
+      data: { sessionId: string; enrollmentId: string; clientId: string };
+    }
+  | {
+      type: 'PenaltyForgiven';
+      data: {
+        sessionId: string;
+        enrollmentId: string;
+        clientId: string;
+        /** What was forgiven: a late cancel's forfeited credit, or a no-show. */
+        penalty: 'late_cancel' | 'no_show';
+        reason: string;
+      };
+    };
