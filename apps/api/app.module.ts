@@ -3,6 +3,12 @@ import { APP_FILTER, APP_GUARD, APP_INTERCEPTOR, APP_PIPE } from '@nestjs/core';
 import { CqrsModule } from '@nestjs/cqrs';
 import { CreateProductHandler, UpdateProductHandler } from '@clientele/catalog';
 import { OfflinePaymentGateway, PAYMENT_GATEWAY } from '@clientele/billing';
+import { CreateClassTypeHandler, ScheduleSessionHandler } from '@clientele/scheduling';
+import {
+  GetSessionHandler,
+  ListClassTypesHandler,
+  ListSessionsHandler,
+} from '@projections/schedule';
 import {
   AdjustAccountCreditHandler,
   AdjustCreditGrantHandler,
@@ -46,6 +52,7 @@ import {
 import type { ValidationError } from 'class-validator';
 import { AccountsController } from './accounts/accounts.controller';
 import { SalesController } from './accounts/sales.controller';
+import { ScheduleController } from './schedule/schedule.controller';
 import { ProductsController } from './catalog/products.controller';
 import { ClientsController } from './clients/clients.controller';
 import { HealthController } from './health/health.controller';
@@ -82,6 +89,7 @@ export class AppModule {
         ClientsController,
         AccountsController,
         SalesController,
+        ScheduleController,
         ProductsController,
         StaffController,
         HealthController,
@@ -138,6 +146,11 @@ export class AppModule {
         ListClientBillsHandler,
         ListClientSalesHandler,
         GetActiveItemsHandler,
+        CreateClassTypeHandler,
+        ScheduleSessionHandler,
+        ListClassTypesHandler,
+        ListSessionsHandler,
+        GetSessionHandler,
         // Cards taken on the studio's own terminal; the Stripe adapter is issue 5's.
         { provide: PAYMENT_GATEWAY, useValue: new OfflinePaymentGateway() },
       ],

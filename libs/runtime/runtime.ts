@@ -16,6 +16,7 @@ import {
   clientAccountsProjection,
 } from '@projections/client-accounts';
 import { clientProfilesMigrations, clientProfilesProjection } from '@projections/client-profiles';
+import { scheduleMigrations, scheduleProjection } from '@projections/schedule';
 import { staffDirectoryMigrations, staffDirectoryProjection } from '@projections/staff-directory';
 import { idempotencyMigrations } from '@clientele/idempotency';
 import type { Migration } from 'kysely';
@@ -27,6 +28,7 @@ export const projections: Projection[] = [
   clientAccountsProjection,
   staffDirectoryProjection,
   productsProjection,
+  scheduleProjection,
 ];
 
 export const migrations: Record<string, Migration>[] = [
@@ -37,6 +39,7 @@ export const migrations: Record<string, Migration>[] = [
   idempotencyMigrations,
   productsMigrations,
   clientAccountsMigrations,
+  scheduleMigrations,
 ];
 
 /** The wired infrastructure one process runs on: database, event store, projection runner. */

@@ -1,1 +1,2 @@
+export * from './application/schedule-commands';
 export * from './domain';

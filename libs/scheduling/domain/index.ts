@@ -1,2 +1,3 @@
 export * from './session.decider';
 export * from './session.events';
+export * from './class-type';

@@ -18,6 +18,11 @@ export const PERMISSIONS = [
   'bills:read',
   'payments:take',
   'memberships:manage',
+  'schedule:read',
+  'schedule:manage',
+  'enrollments:write',
+  'enrollments:override',
+  'attendance:write',
 ] as const;
 
 export type Permission = (typeof PERMISSIONS)[number];
@@ -42,6 +47,11 @@ export const ROLE_PERMISSIONS: Readonly<Record<Role, readonly Permission[]>> = {
     'bills:read',
     'payments:take',
     'memberships:manage',
+    'schedule:read',
+    'schedule:manage',
+    'enrollments:write',
+    'enrollments:override',
+    'attendance:write',
   ],
   // The desk sells, takes payments and gives complimentary credits; correcting a grant, moving
   // account credit by hand and changing the catalog are a manager's.
@@ -55,8 +65,12 @@ export const ROLE_PERMISSIONS: Readonly<Record<Role, readonly Permission[]>> = {
     'bills:read',
     'payments:take',
     'memberships:manage',
+    'schedule:read',
+    'enrollments:write',
+    'attendance:write',
   ],
-  instructor: ['studio:read', 'clients:read', 'catalog:read'],
+  // An instructor reads the schedule and rosters and checks clients in.
+  instructor: ['studio:read', 'clients:read', 'catalog:read', 'schedule:read', 'attendance:write'],
 };
 
 export function roleAllows(role: Role, permission: Permission): boolean {

@@ -1,0 +1,111 @@
+import { Inject } from '@nestjs/common';
+import { Command, CommandHandler, type ICommandHandler } from '@nestjs/cqrs';
+import {
+  commandContext,
+  EVENT_STORE,
+  handleCommand,
+  idForRequest,
+  type EventStore,
+} from '@clientele/eventstore';
+import { fold, NotFound, type RequestContext } from '@clientele/shared';
+import { classTypeDecider, classTypeStream, type ClassTypeEvent } from '../domain/class-type';
+import { sessionDecider } from '../domain/session.decider';
+import { sessionStream, type Format } from '../domain/session.events';
+
+export interface ClassTypeInput {
+  name: string;
+  format: Format;
+  eventType: string;
+}
+
+export class CreateClassType extends Command<ClassTypeEvent['data']> {
+  constructor(
+    readonly input: ClassTypeInput,
+    readonly context: RequestContext,
+  ) {
+    super();
+  }
+}
+
+@CommandHandler(CreateClassType)
+export class CreateClassTypeHandler implements ICommandHandler<CreateClassType> {
+  constructor(@Inject(EVENT_STORE) private readonly store: EventStore) {}
+
+  async execute({ input, context }: CreateClassType) {
+    const classTypeId = idForRequest('class-type', context);
+    const result = await handleCommand(
+      this.store,
+      classTypeStream(classTypeId),
+      classTypeDecider,
+      { type: 'CreateClassType', data: { ...input, classTypeId, studioId: context.studioId } },
+      commandContext(context, { expectNew: true }),
+    );
+    if (result.state.status !== 'created') throw new Error('A created class type has a state.');
+    return result.state.classType;
+  }
+}
+
+export interface SessionInput {
+  classTypeId: string;
+  startsAt: string;
+  durationMinutes: number;
+  capacity: number;
+  title?: string;
+  instructorId?: string | null;
+  place?: string | null;
+  link?: string | null;
+  waiverId?: string | null;
+}
+
+export class ScheduleSession extends Command<{ sessionId: string; version: number }> {
+  constructor(
+    readonly input: SessionInput,
+    readonly context: RequestContext,
+  ) {
+    super();
+  }
+}
+
+/** A session of a class type: its format and event type come from the class type. */
+@CommandHandler(ScheduleSession)
+export class ScheduleSessionHandler implements ICommandHandler<ScheduleSession> {
+  constructor(@Inject(EVENT_STORE) private readonly store: EventStore) {}
+
+  async execute({ input, context }: ScheduleSession) {
+    const classType = fold(
+      classTypeDecider,
+      (await this.store.readStream(
+        classTypeStream(input.classTypeId),
+      )) as unknown as ClassTypeEvent[],
+    );
+    if (classType.status !== 'created' || classType.classType.studioId !== context.studioId) {
+      throw new NotFound('class_type', input.classTypeId);
+    }
+    const sessionId = idForRequest('session', context);
+    const result = await handleCommand(
+      this.store,
+      sessionStream(sessionId),
+      sessionDecider,
+      {
+        type: 'ScheduleSession',
+        data: {
+          sessionId,
+          studioId: context.studioId,
+          classTypeId: input.classTypeId,
+          title: input.title ?? classType.classType.name,
+          format: classType.classType.format,
+          eventType: classType.classType.eventType,
+          startsAt: input.startsAt,
+          durationMinutes: input.durationMinutes,
+          capacity: input.capacity,
+          instructorId: input.instructorId ?? null,
+          place: input.place ?? null,
+          link: input.link ?? null,
+          waiverId: input.waiverId ?? null,
+        },
+      },
+      commandContext(context, { expectNew: true }),
+    );
+    return { sessionId, version: result.revision };
+  }
+}

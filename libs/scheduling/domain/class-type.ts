@@ -1,0 +1,38 @@
+import { InvalidInput, type Decider, type FieldError } from '@clientele/shared';
+import { FORMATS, type Format } from './session.events';
+
+/** What kind of class a session is: its format, and the event type whose credits pay for it. */
+export const classTypeStream = (classTypeId: string) => `classType-${classTypeId}`;
+
+export type ClassTypeEvent = {
+  type: 'ClassTypeCreated';
+  data: { classTypeId: string; studioId: string; name: string; format: Format; eventType: string };
+};
+
+export type ClassTypeCommand = { type: 'CreateClassType'; data: ClassTypeEvent['data'] };
+
+export type ClassTypeState =
+  { status: 'none' } | { status: 'created'; classType: ClassTypeEvent['data'] };
+
+const EVENT_TYPE = /^[a-z0-9][a-z0-9_-]{0,62}$/;
+
+export const classTypeDecider: Decider<ClassTypeCommand, ClassTypeEvent, ClassTypeState> = {
+  initialState: { status: 'none' },
+  evolve: (_, event) => ({ status: 'created', classType: event.data }),
+  decide(command, state) {
+    const d = command.data;
+    const errors: FieldError[] = [];
+    if (d.name.trim().length === 0 || d.name.length > 100) {
+      errors.push({ field: 'name', message: 'must be 1 to 100 characters' });
+    }
+    if (!(FORMATS as readonly string[]).includes(d.format)) {
+      errors.push({ field: 'format', message: `must be one of ${FORMATS.join(', ')}` });
+    }
+    if (!EVENT_TYPE.test(d.eventType)) {
+      errors.push({ field: 'eventType', message: 'must be lower-case letters, digits, _ and -' });
+    }
+    if (errors.length > 0) throw new InvalidInput('The class type is not valid.', errors);
+    if (state.status === 'created') return [];
+    return [{ type: 'ClassTypeCreated', data: { ...d, name: d.name.trim() } }];
+  },
+};

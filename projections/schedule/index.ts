@@ -1,0 +1,3 @@
+export * from './schedule.migrations';
+export * from './schedule.projection';
+export * from './schedule.queries';

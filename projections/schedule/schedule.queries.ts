@@ -1,0 +1,131 @@
+import { Inject } from '@nestjs/common';
+import { IQueryHandler, Query, QueryHandler } from '@nestjs/cqrs';
+import { DATABASE, type Database } from '@clientele/database';
+import { NotFound } from '@clientele/shared';
+
+export interface ClassTypeView {
+  id: string;
+  name: string;
+  format: string;
+  eventType: string;
+}
+
+export interface SessionView {
+  id: string;
+  classTypeId: string;
+  title: string;
+  format: string;
+  eventType: string;
+  startsAt: string;
+  endsAt: string;
+  durationMinutes: number;
+  capacity: number;
+  instructorId: string | null;
+  place: string | null;
+  link: string | null;
+  waiverId: string | null;
+  version: number;
+}
+
+function toSession(row: Record<string, unknown>): SessionView {
+  return {
+    id: row.session_id as string,
+    classTypeId: row.class_type_id as string,
+    title: row.title as string,
+    format: row.format as string,
+    eventType: row.event_type as string,
+    startsAt: new Date(row.starts_at as Date).toISOString(),
+    endsAt: new Date(row.ends_at as Date).toISOString(),
+    durationMinutes: row.duration_minutes as number,
+    capacity: row.capacity as number,
+    instructorId: (row.instructor_id as string | null) ?? null,
+    place: (row.place as string | null) ?? null,
+    link: (row.link as string | null) ?? null,
+    waiverId: (row.waiver_id as string | null) ?? null,
+    version: row.version as number,
+  };
+}
+
+export class ListClassTypes extends Query<{ items: ClassTypeView[] }> {
+  constructor(readonly studioId: string) {
+    super();
+  }
+}
+
+@QueryHandler(ListClassTypes)
+export class ListClassTypesHandler implements IQueryHandler<ListClassTypes> {
+  constructor(@Inject(DATABASE) private readonly db: Database) {}
+
+  async execute({ studioId }: ListClassTypes) {
+    const rows = await this.db.kysely
+      .selectFrom('class_types')
+      .selectAll()
+      .where('studio_id', '=', studioId)
+      .orderBy('name')
+      .orderBy('class_type_id')
+      .execute();
+    return {
+      items: rows.map((row) => ({
+        id: row.class_type_id as string,
+        name: row.name as string,
+        format: row.format as string,
+        eventType: row.event_type as string,
+      })),
+    };
+  }
+}
+
+export class ListSessions extends Query<{ items: SessionView[] }> {
+  constructor(
+    readonly studioId: string,
+    readonly from: Date,
+    readonly to: Date,
+  ) {
+    super();
+  }
+}
+
+/** The calendar between two instants: sessions that start in [from, to), in time order. */
+@QueryHandler(ListSessions)
+export class ListSessionsHandler implements IQueryHandler<ListSessions> {
+  constructor(@Inject(DATABASE) private readonly db: Database) {}
+
+  async execute({ studioId, from, to }: ListSessions) {
+    const rows = await this.db.kysely
+      .selectFrom('sessions')
+      .selectAll()
+      .where('studio_id', '=', studioId)
+      .where('starts_at', '>=', from)
+      .where('starts_at', '<', to)
+      .orderBy('starts_at')
+      .orderBy('session_id')
+      .limit(1000)
+      .execute();
+    return { items: rows.map(toSession) };
+  }
+}
+
+export class GetSession extends Query<SessionView> {
+  constructor(
+    readonly studioId: string,
+    readonly sessionId: string,
+  ) {
+    super();
+  }
+}
+
+@QueryHandler(GetSession)
+export class GetSessionHandler implements IQueryHandler<GetSession> {
+  constructor(@Inject(DATABASE) private readonly db: Database) {}
+
+  async execute({ studioId, sessionId }: GetSession) {
+    const row = await this.db.kysely
+      .selectFrom('sessions')
+      .selectAll()
+      .where('session_id', '=', sessionId)
+      .where('studio_id', '=', studioId)
+      .executeTakeFirst();
+    if (!row) throw new NotFound('session', sessionId);
+    return toSession(row);
+  }
+}
