@@ -46,6 +46,7 @@ export async function decideOnAccount(
   context: RequestContext,
   clientId: string,
   build: (scope: AccountScope) => AccountCommand,
+  options: { replayByKey?: boolean } = {},
 ): Promise<AccountOutcome> {
   const scope = await scopeOf(store, context, clientId);
   const result = await handleCommand(
@@ -53,7 +54,7 @@ export async function decideOnAccount(
     accountStream(clientId),
     accountDecider,
     build(scope),
-    commandContext(context),
+    commandContext(context, options),
   );
   return {
     state: result.state,

@@ -134,3 +134,21 @@ it('20 parallel account-credit checkouts beyond the balance never take it below 
   expect(account.accountCredit).toBe(200);
   expect(account.sales.size).toBe(4);
 });
+
+it('reserves and confirms within one request that carries an Idempotency-Key', async () => {
+  const clientId = await newClient();
+  await new IssueCreditsHandler(runtime.store).execute(
+    new IssueCredits(
+      clientId,
+      { eventTypes: ['yoga'], count: 1, expiresAt: null, reason: 'one request' },
+      context(),
+    ),
+  );
+  // A booking request: both steps on the same account, under the request's one key.
+  const booking = { ...context(), idempotencyKey: 'book-flow-9' };
+  const spending = new CreditSpending(runtime.store);
+  await spending.reserve(booking, clientId, 'r-1', 'yoga', 'Flow 9:00');
+  await spending.confirm(booking, clientId, 'r-1', 'Flow 9:00');
+  const [grant] = [...(await accountOf(clientId)).grants.values()];
+  expect({ spent: grant!.spent, reserved: grant!.reserved }).toEqual({ spent: 1, reserved: 0 });
+});
