@@ -3,7 +3,11 @@ import { APP_FILTER, APP_GUARD, APP_INTERCEPTOR, APP_PIPE } from '@nestjs/core';
 import { CqrsModule } from '@nestjs/cqrs';
 import { CreateProductHandler, UpdateProductHandler } from '@clientele/catalog';
 import { OfflinePaymentGateway, PAYMENT_GATEWAY } from '@clientele/billing';
-import { CreateClassTypeHandler, ScheduleSessionHandler } from '@clientele/scheduling';
+import {
+  CreateClassTypeHandler,
+  EnrollClientHandler,
+  ScheduleSessionHandler,
+} from '@clientele/scheduling';
 import {
   GetSessionHandler,
   ListClassTypesHandler,
@@ -148,6 +152,7 @@ export class AppModule {
         GetActiveItemsHandler,
         CreateClassTypeHandler,
         ScheduleSessionHandler,
+        EnrollClientHandler,
         ListClassTypesHandler,
         ListSessionsHandler,
         GetSessionHandler,

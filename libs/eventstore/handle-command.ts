@@ -38,7 +38,13 @@ export interface CommandResult<Event, State> {
   replayed: boolean;
 }
 
-const MAX_ATTEMPTS = 5;
+/**
+ * A hot stream (the last seats of a popular class) has dozens of writers at once: each round one
+ * wins, so losers retry many times, each after a short random pause that spreads them out.
+ */
+const MAX_ATTEMPTS = 40;
+const backoff = (attempt: number) =>
+  new Promise((resolve) => setTimeout(resolve, Math.random() * Math.min(attempt, 10) * 2));
 
 /**
  * Read the stream, fold, decide, append at the revision read; on a version conflict read again
@@ -103,6 +109,7 @@ export async function handleCommand<Command, Event extends DomainEvent, State>(
     } catch (error) {
       const retry = error instanceof WrongExpectedVersion && context.expectedRevision === undefined;
       if (!retry || attempt >= MAX_ATTEMPTS) throw error;
+      await backoff(attempt);
     }
   }
 }

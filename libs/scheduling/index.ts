@@ -1,2 +1,3 @@
 export * from './application/schedule-commands';
 export * from './domain';
+export * from './application/enroll-client';

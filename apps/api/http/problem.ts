@@ -48,13 +48,14 @@ function problem(
   detail: string,
   extra: Record<string, unknown> = {},
 ): Problem {
+  // An extension never overrides the members RFC 9457 defines (a rule's `status` stays its own).
   return {
+    ...extra,
     type: `${PROBLEM_BASE}${code.replace(/_/g, '-')}`,
     title: TITLES[status] ?? 'Error',
     status,
     detail,
     code,
-    ...extra,
   };
 }
 

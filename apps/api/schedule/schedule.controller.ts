@@ -8,10 +8,17 @@ import {
   ApiPropertyOptional,
   ApiTags,
 } from '@nestjs/swagger';
-import { CreateClassType, FORMATS, ScheduleSession, type Format } from '@clientele/scheduling';
+import {
+  CreateClassType,
+  EnrollClient,
+  FORMATS,
+  ScheduleSession,
+  type Format,
+} from '@clientele/scheduling';
 import { InvalidInput, type RequestContext } from '@clientele/shared';
 import { GetSession, ListClassTypes, ListSessions } from '@projections/schedule';
 import {
+  IsBoolean,
   IsIn,
   IsInt,
   IsISO8601,
@@ -70,6 +77,19 @@ export class ScheduleSessionRequest {
   @IsOptional()
   @IsUUID()
   waiverId?: string;
+}
+
+export class EnrollRequest {
+  @ApiProperty() @IsUUID() clientId!: string;
+  @ApiProperty({ enum: ['credit', 'membership', 'card', 'hold'] })
+  @IsIn(['credit', 'membership', 'card', 'hold'])
+  payWith!: 'credit' | 'membership' | 'card' | 'hold';
+  @ApiProperty({ enum: ['online', 'studio'] }) @IsIn(['online', 'studio']) channel!:
+    'online' | 'studio';
+  @ApiPropertyOptional({ description: 'A place on the waitlist when the session is full' })
+  @IsOptional()
+  @IsBoolean()
+  waitlist?: boolean;
 }
 
 export class SessionsQuery {
@@ -146,6 +166,22 @@ export class ScheduleController {
       ]);
     }
     return this.queries.execute(new ListSessions(context.studioId, from, to));
+  }
+
+  @Post('sessions/:id/enrollments')
+  @HttpCode(201)
+  @RequirePermission('enrollments:write')
+  @ApiOperation({
+    summary:
+      'Enroll a client (EnrollClient): with a credit or a membership; full → 422 session_full, or the waitlist',
+  })
+  @ApiHeader({ name: 'Idempotency-Key', required: false })
+  enroll(
+    @Param('id', uuid) id: string,
+    @Body() body: EnrollRequest,
+    @Ctx() context: RequestContext,
+  ) {
+    return this.commands.execute(new EnrollClient(id, body, context));
   }
 
   @Get('sessions/:id')

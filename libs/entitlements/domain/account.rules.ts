@@ -66,7 +66,7 @@ export class MembershipNotActive extends RuleViolation {
   constructor(membershipId: string, status: string) {
     super('membership_not_active', `Membership ${membershipId} is ${status}.`, {
       membershipId,
-      status,
+      membershipStatus: status,
     });
   }
 }
@@ -84,7 +84,7 @@ export class ReservationNotSpendable extends RuleViolation {
     super(
       'reservation_not_spendable',
       `Reservation ${reservationId} was ${status}; it cannot be spent.`,
-      { reservationId, status },
+      { reservationId, reservationStatus: status },
     );
   }
 }

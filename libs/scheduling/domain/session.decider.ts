@@ -100,7 +100,7 @@ export class AlreadyEnrolled extends RuleViolation {
   constructor(clientId: string, status: string) {
     super('already_enrolled', `The client already has a place in this session (${status}).`, {
       clientId,
-      status,
+      placeStatus: status,
     });
   }
 }
@@ -125,7 +125,7 @@ export class NotEnrolled extends RuleViolation {
   constructor(clientId: string, status: string) {
     super('not_enrolled', `The client has no confirmed place in this session (${status}).`, {
       clientId,
-      status,
+      placeStatus: status,
     });
   }
 }
