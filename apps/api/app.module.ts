@@ -4,6 +4,7 @@ import { CqrsModule } from '@nestjs/cqrs';
 import { CreateProductHandler, UpdateProductHandler } from '@clientele/catalog';
 import { OfflinePaymentGateway, PAYMENT_GATEWAY } from '@clientele/billing';
 import {
+  CheckInClientHandler,
   CreateClassTypeHandler,
   EnrollClientHandler,
   ScheduleSessionHandler,
@@ -153,6 +154,7 @@ export class AppModule {
         CreateClassTypeHandler,
         ScheduleSessionHandler,
         EnrollClientHandler,
+        CheckInClientHandler,
         ListClassTypesHandler,
         ListSessionsHandler,
         GetSessionHandler,

@@ -1,3 +1,4 @@
 export * from './application/schedule-commands';
 export * from './domain';
 export * from './application/enroll-client';
+export * from './application/attendance';

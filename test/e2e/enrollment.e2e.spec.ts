@@ -172,3 +172,33 @@ describe('under parallel requests (invariants 1 and 2)', () => {
     expect(spare.status).toBe(201);
   });
 });
+
+describe('checking in', () => {
+  it('marks a confirmed client present once; an instructor may; nobody else is checked in', async () => {
+    const sessionId = await session(5);
+    const clientId = await clientWithCredits(1);
+    await enroll(sessionId, clientId);
+    const staff = await t.call('POST', '/v1/staff', {
+      token,
+      body: { name: 'Ivy Instructor', email: 'ivy@enroll.example', role: 'instructor' },
+    });
+    const instructor = (
+      await t.call('POST', `/v1/staff/${staff.body.id}/tokens`, { token, body: { label: 'ivy' } })
+    ).body.token;
+    const url = `/v1/sessions/${sessionId}/enrollments/${clientId}/check-in`;
+    const first = await t.call('POST', url, { token: instructor });
+    expect(first.status).toBe(200);
+    expect(first.body).toMatchObject({ checkedIn: true });
+    expect((await t.call('POST', url, { token: instructor })).status).toBe(200);
+    const stranger = await clientWithCredits(0);
+    const notEnrolled = await t.call(
+      'POST',
+      `/v1/sessions/${sessionId}/enrollments/${stranger}/check-in`,
+      { token },
+    );
+    expect(notEnrolled.status).toBe(422);
+    expect(notEnrolled.body.code).toBe('not_enrolled');
+    const other = await t.createStudio('Other Enrollment Studio');
+    expect((await t.call('POST', url, { token: other.token })).status).toBe(404);
+  });
+});

@@ -9,6 +9,7 @@ import {
   ApiTags,
 } from '@nestjs/swagger';
 import {
+  CheckInClient,
   CreateClassType,
   EnrollClient,
   FORMATS,
@@ -98,6 +99,7 @@ export class SessionsQuery {
 }
 
 const uuid = uuidParam('id');
+const clientUuid = uuidParam('clientId');
 const WEEKS_AT_MOST = 6;
 
 @ApiTags('schedule')
@@ -182,6 +184,18 @@ export class ScheduleController {
     @Ctx() context: RequestContext,
   ) {
     return this.commands.execute(new EnrollClient(id, body, context));
+  }
+
+  @Post('sessions/:id/enrollments/:clientId/check-in')
+  @HttpCode(200)
+  @RequirePermission('attendance:write')
+  @ApiOperation({ summary: 'Check a client in: marks attendance (twice changes nothing)' })
+  checkIn(
+    @Param('id', uuid) id: string,
+    @Param('clientId', clientUuid) clientId: string,
+    @Ctx() context: RequestContext,
+  ) {
+    return this.commands.execute(new CheckInClient(id, clientId, context));
   }
 
   @Get('sessions/:id')

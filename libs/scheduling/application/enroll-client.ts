@@ -17,15 +17,15 @@ import {
   type EventStore,
 } from '@clientele/eventstore';
 import { readStudioSettings } from '@clientele/staff';
-import { fold, NotFound, RuleViolation, type RequestContext } from '@clientele/shared';
+import { fold, RuleViolation, type RequestContext } from '@clientele/shared';
 import { sessionDecider, type SessionCommand, type SessionState } from '../domain/session.decider';
 import {
   sessionStream,
   type Channel,
   type PayWith,
   type PlacePayment,
-  type SessionEvent,
 } from '../domain/session.events';
+import { readSession } from './read-session';
 
 /** How long a place stays held while its payment is taken. */
 const HOLD_MS = 2 * 60_000;
@@ -74,7 +74,7 @@ export class EnrollClientHandler implements ICommandHandler<EnrollClient> {
 
   async execute({ sessionId, input, context }: EnrollClient): Promise<EnrollmentOutcome> {
     await assertClientOfStudio(this.store, context.studioId, input.clientId);
-    const session = await this.session(sessionId, context.studioId);
+    const session = await readSession(this.store, sessionId, context.studioId);
     const enrollmentId = idForRequest(`enrollment:${sessionId}:${input.clientId}`, context);
     const held = await this.decide(sessionId, context, {
       type: 'HoldSeat',
@@ -159,17 +159,6 @@ export class EnrollClientHandler implements ICommandHandler<EnrollClient> {
         // Both need the session's drop-in price, which class types do not have yet.
         throw new NoWayToPay(input.payWith, 'drop-in prices come with the next step of issue 4');
     }
-  }
-
-  private async session(sessionId: string, studioId: string) {
-    const state = fold(
-      sessionDecider,
-      (await this.store.readStream(sessionStream(sessionId))) as unknown as SessionEvent[],
-    );
-    if (state.status !== 'scheduled' || state.session.studioId !== studioId) {
-      throw new NotFound('session', sessionId);
-    }
-    return state;
   }
 
   private async decide(
