@@ -1,5 +1,6 @@
 export * from './batcher';
 export * from './database';
 export * from './mutex';
+export * from './page-cursor';
 export * from './migrate';
 export * from './sql-executor';

@@ -1,8 +1,8 @@
 import { Inject } from '@nestjs/common';
 import { IQueryHandler, Query, QueryHandler } from '@nestjs/cqrs';
 import type { Product, ProductDetails, ProductKind } from '@clientele/catalog';
-import { DATABASE, type Database } from '@clientele/database';
-import { InvalidInput, NotFound } from '@clientele/shared';
+import { DATABASE, decodePageCursor, encodePageCursor, type Database } from '@clientele/database';
+import { NotFound } from '@clientele/shared';
 import type { ProductRow } from './products.table';
 
 const COLUMNS = [
@@ -81,33 +81,6 @@ export class ListProducts extends Query<ProductPage> {
   }
 }
 
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
-
-function encodeCursor(row: { sort_key: string; product_id: string }): string {
-  return Buffer.from(JSON.stringify([row.sort_key, row.product_id])).toString('base64url');
-}
-
-function decodeCursor(cursor: string): [string, string] {
-  try {
-    const value: unknown = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8'));
-    if (
-      Array.isArray(value) &&
-      value.length === 2 &&
-      typeof value[0] === 'string' &&
-      !value[0].includes('\0') &&
-      typeof value[1] === 'string' &&
-      UUID.test(value[1])
-    ) {
-      return value as [string, string];
-    }
-  } catch {
-    // fall through to the error below
-  }
-  throw new InvalidInput('The cursor is not one this API gave out.', [
-    { field: 'cursor', message: 'must be the nextCursor of a previous page' },
-  ]);
-}
-
 @QueryHandler(ListProducts)
 export class ListProductsHandler implements IQueryHandler<ListProducts> {
   constructor(@Inject(DATABASE) private readonly db: Database) {}
@@ -120,7 +93,7 @@ export class ListProductsHandler implements IQueryHandler<ListProducts> {
     if (filter.kind) query = query.where('kind', '=', filter.kind);
     if (!filter.includeArchived) query = query.where('archived', '=', false);
     if (cursor) {
-      const [sortKey, productId] = decodeCursor(cursor);
+      const [sortKey, productId] = decodePageCursor(cursor);
       query = query.where((eb) =>
         eb.or([
           eb('sort_key', '>', sortKey),
@@ -134,9 +107,11 @@ export class ListProductsHandler implements IQueryHandler<ListProducts> {
       .limit(limit + 1)
       .execute()) as ProductRow[];
     const page = rows.slice(0, limit);
+    const last = page[page.length - 1];
     return {
       items: page.map(toProduct),
-      nextCursor: rows.length > limit ? encodeCursor(page[page.length - 1]!) : null,
+      nextCursor:
+        rows.length > limit && last ? encodePageCursor(last.sort_key, last.product_id) : null,
     };
   }
 }

@@ -1,8 +1,8 @@
 import { Inject } from '@nestjs/common';
 import { IQueryHandler, Query, QueryHandler } from '@nestjs/cqrs';
 import type { ClientProfile } from '@clientele/clients';
-import { DATABASE, type Database } from '@clientele/database';
-import { InvalidInput, NotFound } from '@clientele/shared';
+import { DATABASE, decodePageCursor, encodePageCursor, type Database } from '@clientele/database';
+import { NotFound } from '@clientele/shared';
 import type { ClientProfileRow } from './client-profiles.table';
 import { foldForSearch } from './search-text';
 
@@ -84,35 +84,8 @@ export class SearchClients extends Query<ClientPage> {
 
 /** Tokens shorter than this match by prefix; longer ones anywhere (a trigram index serves them). */
 const SUBSTRING_MIN = 3;
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
-
 function escapeLike(text: string): string {
   return text.replace(/[\\%_]/g, (char) => `\\${char}`);
-}
-
-function encodeCursor(row: { sort_key: string; client_id: string }): string {
-  return Buffer.from(JSON.stringify([row.sort_key, row.client_id])).toString('base64url');
-}
-
-function decodeCursor(cursor: string): [string, string] {
-  try {
-    const value: unknown = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8'));
-    if (
-      Array.isArray(value) &&
-      value.length === 2 &&
-      typeof value[0] === 'string' &&
-      !value[0].includes('\0') &&
-      typeof value[1] === 'string' &&
-      UUID.test(value[1])
-    ) {
-      return value as [string, string];
-    }
-  } catch {
-    // fall through to the error below
-  }
-  throw new InvalidInput('The cursor is not one this API gave out.', [
-    { field: 'cursor', message: 'must be the nextCursor of a previous page' },
-  ]);
 }
 
 @QueryHandler(SearchClients)
@@ -142,7 +115,7 @@ export class SearchClientsHandler implements IQueryHandler<SearchClients> {
             );
     }
     if (cursor) {
-      const [sortKey, clientId] = decodeCursor(cursor);
+      const [sortKey, clientId] = decodePageCursor(cursor);
       query = query.where((eb) =>
         eb.or([
           eb('sort_key', '>', sortKey),
@@ -156,9 +129,11 @@ export class SearchClientsHandler implements IQueryHandler<SearchClients> {
       .limit(limit + 1)
       .execute()) as ClientProfileRow[];
     const page = rows.slice(0, limit);
+    const last = page[page.length - 1];
     return {
       items: page.map(toProfile),
-      nextCursor: rows.length > limit ? encodeCursor(page[page.length - 1]!) : null,
+      nextCursor:
+        rows.length > limit && last ? encodePageCursor(last.sort_key, last.client_id) : null,
     };
   }
 }

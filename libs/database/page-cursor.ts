@@ -1,0 +1,33 @@
+import { InvalidInput } from '@clientele/shared';
+
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+/**
+ * The opaque `cursor` of a paged list ordered by a text key, then an id: the last row's key and
+ * id, for a keyset query that resumes after it.
+ */
+export function encodePageCursor(sortKey: string, id: string): string {
+  return Buffer.from(JSON.stringify([sortKey, id])).toString('base64url');
+}
+
+/** The key and id of a cursor this API gave out; anything else is a 400 naming `cursor`. */
+export function decodePageCursor(cursor: string): [sortKey: string, id: string] {
+  try {
+    const value: unknown = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8'));
+    if (
+      Array.isArray(value) &&
+      value.length === 2 &&
+      typeof value[0] === 'string' &&
+      !value[0].includes('\0') &&
+      typeof value[1] === 'string' &&
+      UUID.test(value[1])
+    ) {
+      return value as [string, string];
+    }
+  } catch {
+    // fall through to the error below
+  }
+  throw new InvalidInput('The cursor is not one this API gave out.', [
+    { field: 'cursor', message: 'must be the nextCursor of a previous page' },
+  ]);
+}
