@@ -32,27 +32,8 @@ export type Role = (typeof ROLES)[number];
 
 export const ROLE_PERMISSIONS: Readonly<Record<Role, readonly Permission[]>> = {
   owner: PERMISSIONS,
-  manager: [
-    'studio:read',
-    'staff:read',
-    'clients:read',
-    'clients:write',
-    'clients:audit',
-    'catalog:read',
-    'catalog:manage',
-    'sales:create',
-    'credits:issue',
-    'credits:adjust',
-    'account_credit:manage',
-    'bills:read',
-    'payments:take',
-    'memberships:manage',
-    'schedule:read',
-    'schedule:manage',
-    'enrollments:write',
-    'enrollments:override',
-    'attendance:write',
-  ],
+  // Runs the studio day to day: everything but hiring staff and issuing their tokens.
+  manager: PERMISSIONS.filter((permission) => permission !== 'staff:manage'),
   // The desk sells, takes payments and gives complimentary credits; correcting a grant, moving
   // account credit by hand and changing the catalog are a manager's.
   front_desk: [
