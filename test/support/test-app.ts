@@ -1,8 +1,8 @@
 import 'reflect-metadata';
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
-import { adminActions, loadConfig, openRuntime, type Runtime } from '@clientele/runtime';
+import { adminActions, type Runtime } from '@clientele/runtime';
 import { createApp } from '../../apps/api/create-app';
-import { openTestDatabase } from './test-database';
+import { openTestRuntime } from './test-runtime';
 
 export interface Reply {
   status: number;
@@ -27,12 +27,8 @@ export interface TestApp {
 export async function startTestApp(
   options: { readConsistencyTimeoutMs?: number; runProjections?: boolean } = {},
 ): Promise<TestApp> {
-  const database = await openTestDatabase();
-  const runtime = await openRuntime(
-    { ...loadConfig({}), readConsistencyTimeoutMs: options.readConsistencyTimeoutMs ?? 10_000 },
-    'server',
-    { database },
-  );
+  const opened = await openTestRuntime(options.readConsistencyTimeoutMs ?? 10_000);
+  const { runtime } = opened;
   if (options.runProjections ?? true) runtime.runner.start();
   const app = await createApp(runtime, { logger: false });
   let studios = 0;
@@ -72,8 +68,7 @@ export async function startTestApp(
     },
     async close() {
       await app.close();
-      await runtime.close();
-      await database.close();
+      await opened.close();
     },
   };
 }

@@ -1,10 +1,9 @@
 import 'reflect-metadata';
 import { randomUUID } from 'node:crypto';
-import type { Database } from '@clientele/database';
 import { idForRequest, type EventStore } from '@clientele/eventstore';
-import { adminActions, loadConfig, openRuntime, type Runtime } from '@clientele/runtime';
+import type { Runtime } from '@clientele/runtime';
 import type { RequestContext } from '@clientele/shared';
-import { openTestDatabase } from '../../../test/support/test-database';
+import { openTestStudio, type TestStudio } from '../../../test/support/test-runtime';
 import { EmailMustBeUniqueInStudio } from '../domain/client.rules';
 import {
   RegisterClient,
@@ -47,26 +46,20 @@ function holdAt(stream: string, nth: number) {
   return { store, reached, release };
 }
 
-let database: Database;
+let opened: TestStudio;
 let runtime: Runtime;
 let studioId: string;
 
 beforeAll(async () => {
-  database = await openTestDatabase();
-  runtime = await openRuntime({ ...loadConfig({}), readConsistencyTimeoutMs: 5000 }, 'server', {
-    database,
-  });
-  ({ studioId } = await adminActions['studio.create'](runtime, {
+  opened = await openTestStudio({
     name: 'Race Studio',
     currency: 'EUR',
     timezone: 'Europe/Paris',
     ownerEmail: 'owner@race.example',
-  }));
+  });
+  ({ runtime, studioId } = opened);
 });
-afterAll(async () => {
-  await runtime.close();
-  await database.close();
-});
+afterAll(() => opened.close());
 
 const context = (extra: Partial<RequestContext> = {}): RequestContext => ({
   studioId,

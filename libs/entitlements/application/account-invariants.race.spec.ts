@@ -1,10 +1,9 @@
 import 'reflect-metadata';
 import { randomUUID } from 'node:crypto';
 import { RegisterClient, RegisterClientHandler } from '@clientele/clients';
-import type { Database } from '@clientele/database';
-import { adminActions, loadConfig, openRuntime, type Runtime } from '@clientele/runtime';
+import type { Runtime } from '@clientele/runtime';
 import { fold, money, type RequestContext } from '@clientele/shared';
-import { openTestDatabase } from '../../../test/support/test-database';
+import { openTestStudio, type TestStudio } from '../../../test/support/test-runtime';
 import type { ProductOnSale } from '../domain/account.commands';
 import { accountDecider } from '../domain/account.decider';
 import { accountStream, type AccountEvent } from '../domain/account.events';
@@ -23,26 +22,20 @@ import { CreditSpending } from './credit-spending';
  * separate database sessions racing for the same account stream.
  */
 
-let database: Database;
+let opened: TestStudio;
 let runtime: Runtime;
 let studioId: string;
 
 beforeAll(async () => {
-  database = await openTestDatabase();
-  runtime = await openRuntime({ ...loadConfig({}), readConsistencyTimeoutMs: 5000 }, 'server', {
-    database,
-  });
-  ({ studioId } = await adminActions['studio.create'](runtime, {
+  opened = await openTestStudio({
     name: 'Account Race Studio',
     currency: 'USD',
     timezone: 'America/New_York',
     ownerEmail: 'owner@account-race.example',
-  }));
+  });
+  ({ runtime, studioId } = opened);
 });
-afterAll(async () => {
-  await runtime.close();
-  await database.close();
-});
+afterAll(() => opened.close());
 
 const context = (): RequestContext => ({
   studioId,

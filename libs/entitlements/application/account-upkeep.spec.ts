@@ -1,35 +1,28 @@
 import 'reflect-metadata';
 import { randomUUID } from 'node:crypto';
 import { RegisterClient, RegisterClientHandler } from '@clientele/clients';
-import type { Database } from '@clientele/database';
-import { adminActions, loadConfig, openRuntime, type Runtime } from '@clientele/runtime';
+import { adminActions, type Runtime } from '@clientele/runtime';
 import { fold, InvalidInput, money, type RequestContext } from '@clientele/shared';
-import { openTestDatabase } from '../../../test/support/test-database';
+import { openTestStudio, type TestStudio } from '../../../test/support/test-runtime';
 import type { ProductOnSale } from '../domain/account.commands';
 import { accountDecider } from '../domain/account.decider';
 import { accountStream, type AccountEvent } from '../domain/account.events';
 import { decideOnAccount, IssueCredits, IssueCreditsHandler } from './account-commands';
 
-let database: Database;
+let opened: TestStudio;
 let runtime: Runtime;
 let studioId: string;
 
 beforeAll(async () => {
-  database = await openTestDatabase();
-  runtime = await openRuntime({ ...loadConfig({}), readConsistencyTimeoutMs: 5000 }, 'server', {
-    database,
-  });
-  ({ studioId } = await adminActions['studio.create'](runtime, {
+  opened = await openTestStudio({
     name: 'Upkeep Studio',
     currency: 'EUR',
     timezone: 'Europe/Berlin',
     ownerEmail: 'owner@upkeep.example',
-  }));
+  });
+  ({ runtime, studioId } = opened);
 });
-afterAll(async () => {
-  await runtime.close();
-  await database.close();
-});
+afterAll(() => opened.close());
 
 const sold = new Date('2026-01-31T09:00:00Z');
 const context = (now = sold): RequestContext => ({

@@ -1,0 +1,37 @@
+import { adminActions, loadConfig, openRuntime, type Runtime } from '@clientele/runtime';
+import { openTestDatabase } from './test-database';
+
+export interface TestRuntime {
+  runtime: Runtime;
+  /** Closes the runtime, then drops its database (schema). */
+  close(): Promise<void>;
+}
+
+/** A server runtime over a fresh test database, projections not started. */
+export async function openTestRuntime(readConsistencyTimeoutMs = 5000): Promise<TestRuntime> {
+  const database = await openTestDatabase();
+  const runtime = await openRuntime({ ...loadConfig({}), readConsistencyTimeoutMs }, 'server', {
+    database,
+  });
+  return {
+    runtime,
+    async close() {
+      await runtime.close();
+      await database.close();
+    },
+  };
+}
+
+export type TestStudio = TestRuntime & { studioId: string };
+
+/** The same, with one studio created through the CLI's action: what command tests start from. */
+export async function openTestStudio(studio: {
+  name: string;
+  currency: string;
+  timezone: string;
+  ownerEmail: string;
+}): Promise<TestStudio> {
+  const opened = await openTestRuntime();
+  const { studioId } = await adminActions['studio.create'](opened.runtime, studio);
+  return { ...opened, studioId };
+}
