@@ -5,3 +5,4 @@ export * from './errors';
 export * from './unique-claim';
 export * from './money';
 export * from './ids';
+export * from './event-type';

@@ -1,4 +1,5 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
+import { EVENT_TYPE } from '@clientele/shared';
 import {
   ArrayMaxSize,
   ArrayMinSize,
@@ -16,7 +17,6 @@ import {
   MinLength,
 } from 'class-validator';
 
-const EVENT_TYPE = /^[a-z0-9][a-z0-9_-]{0,62}$/;
 const EVENT_TYPE_MESSAGE = 'each event type is lower-case letters, digits, _ and -';
 
 export class IssueCreditsRequest {

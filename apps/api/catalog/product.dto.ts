@@ -1,6 +1,7 @@
 import { applyDecorators } from '@nestjs/common';
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
-import { EVENT_TYPE, isProductKind, PRODUCT_KINDS, type ProductKind } from '@clientele/catalog';
+import { isProductKind, PRODUCT_KINDS, type ProductKind } from '@clientele/catalog';
+import { EVENT_TYPE } from '@clientele/shared';
 import { Transform, Type } from 'class-transformer';
 import {
   ArrayMaxSize,

@@ -16,7 +16,7 @@ import {
   ScheduleSession,
   type Format,
 } from '@clientele/scheduling';
-import { InvalidInput, type RequestContext } from '@clientele/shared';
+import { EVENT_TYPE, InvalidInput, type RequestContext } from '@clientele/shared';
 import { GetSession, ListClassTypes, ListSessions } from '@projections/schedule';
 import {
   IsBoolean,
@@ -40,7 +40,7 @@ export class CreateClassTypeRequest {
   @ApiProperty({ example: 'Morning Flow' }) @IsString() @MinLength(1) @MaxLength(100) name!: string;
   @ApiProperty({ enum: FORMATS }) @IsIn(FORMATS as unknown as string[]) format!: Format;
   @ApiProperty({ example: 'yoga', description: 'The event type whose credits pay for it' })
-  @Matches(/^[a-z0-9][a-z0-9_-]{0,62}$/, {
+  @Matches(EVENT_TYPE, {
     message: 'eventType must be lower-case letters, digits, _ and -',
   })
   eventType!: string;

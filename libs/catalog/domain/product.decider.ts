@@ -1,4 +1,5 @@
 import {
+  EVENT_TYPE,
   assertNever,
   CurrencyMismatch,
   InvalidInput,
@@ -30,8 +31,6 @@ export type ProductFacts = {
 
 export type ProductState = { status: 'none' } | { status: 'created'; product: ProductFacts };
 
-/** A kind of session a pack or a membership covers: a slug, as the account's credits name them. */
-export const EVENT_TYPE = /^[a-z0-9][a-z0-9_-]{0,62}$/;
 const NAME_MAX = 100;
 const DESCRIPTION_MAX = 2000;
 const EVENT_TYPES_MAX = 50;

@@ -1,4 +1,5 @@
 import {
+  EVENT_TYPE,
   assertNever,
   assertSameCurrency,
   InvalidInput,
@@ -36,7 +37,6 @@ import {
 } from './account.state';
 import { addDays, addPeriod, daysBetween, isLocalDate, startOfDay } from './dates';
 
-const EVENT_TYPE = /^[a-z0-9][a-z0-9_-]{0,62}$/;
 const MAX_CREDITS = 1000;
 const DAY_MS = 86_400_000;
 

@@ -1,4 +1,4 @@
-import { InvalidInput, type Decider, type FieldError } from '@clientele/shared';
+import { EVENT_TYPE, InvalidInput, type Decider, type FieldError } from '@clientele/shared';
 import { FORMATS, type Format } from './session.events';
 
 /** What kind of class a session is: its format, and the event type whose credits pay for it. */
@@ -13,8 +13,6 @@ export type ClassTypeCommand = { type: 'CreateClassType'; data: ClassTypeEvent['
 
 export type ClassTypeState =
   { status: 'none' } | { status: 'created'; classType: ClassTypeEvent['data'] };
-
-const EVENT_TYPE = /^[a-z0-9][a-z0-9_-]{0,62}$/;
 
 export const classTypeDecider: Decider<ClassTypeCommand, ClassTypeEvent, ClassTypeState> = {
   initialState: { status: 'none' },

@@ -1,4 +1,5 @@
 import {
+  EVENT_TYPE,
   assertNever,
   InvalidInput,
   NotFound,
@@ -15,7 +16,6 @@ import {
   type SessionEvent,
 } from './session.events';
 
-const EVENT_TYPE = /^[a-z0-9][a-z0-9_-]{0,62}$/;
 const MINUTE_MS = 60_000;
 
 export type SessionCommand =
