@@ -13,6 +13,7 @@ import { fold, type RequestContext } from '@clientele/shared';
 import type { AccountCommand, AccountScope } from '../domain/account.commands';
 import { accountDecider } from '../domain/account.decider';
 import { accountStream, type AccountEvent } from '../domain/account.events';
+import { localDate } from '../domain/dates';
 import type { AccountState } from '../domain/account.state';
 
 export interface AccountOutcome {
@@ -21,19 +22,6 @@ export interface AccountOutcome {
   appended: AccountEvent[];
   revision: number;
   currency: string;
-}
-
-// Building a formatter costs far more than using one: one per time zone.
-const formatters = new Map<string, Intl.DateTimeFormat>();
-
-/** Today in a time zone, as YYYY-MM-DD. */
-export function localDate(now: Date, timeZone: string): string {
-  let format = formatters.get(timeZone);
-  if (!format) {
-    format = new Intl.DateTimeFormat('en-CA', { timeZone });
-    formatters.set(timeZone, format);
-  }
-  return format.format(now);
 }
 
 /**

@@ -16,7 +16,7 @@ import {
   ReservationNotSpendable,
 } from './account.rules';
 import { membershipCovering } from './account.state';
-import { addPeriod, startOfDay } from './dates';
+import { addPeriod, localDate, startOfDay } from './dates';
 
 const now = new Date('2026-11-23T10:00:00Z');
 const scope = { clientId: 'client-1', currency: 'USD', today: '2026-11-23', timeZone: 'UTC' };
@@ -786,5 +786,13 @@ describe('booking with a membership', () => {
     expect(membershipCovering(state, 'yoga', '2026-12-01')).toBeNull();
     expect(membershipCovering(state, 'yoga', '2026-12-15')).not.toBeNull();
     expect(membershipCovering(state, 'yoga', '2026-12-20')).toBeNull();
+  });
+});
+
+describe('local dates', () => {
+  it('tell the studio’s today from an instant', () => {
+    expect(localDate(new Date('2026-11-24T03:30:00Z'), 'America/New_York')).toBe('2026-11-23');
+    expect(localDate(new Date('2026-11-23T23:30:00Z'), 'Europe/Berlin')).toBe('2026-11-24');
+    expect(localDate(new Date('2026-11-23T12:00:00Z'), 'UTC')).toBe('2026-11-23');
   });
 });

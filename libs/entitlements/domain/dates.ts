@@ -51,11 +51,11 @@ export function dayOfMonth(date: LocalDate): number {
 // One formatter per time zone: building one costs far more than using it.
 const zoneFormatters = new Map<string, Intl.DateTimeFormat>();
 
-/** Minutes a time zone is ahead of UTC at an instant. */
-function offsetMinutes(instant: number, timeZone: string): number {
-  let format = zoneFormatters.get(timeZone);
-  if (!format) {
-    format = new Intl.DateTimeFormat('en-US', {
+/** The wall-clock reading of an instant in a time zone. */
+function wallClock(instant: number, timeZone: string) {
+  let formatter = zoneFormatters.get(timeZone);
+  if (!formatter) {
+    formatter = new Intl.DateTimeFormat('en-US', {
       timeZone,
       hourCycle: 'h23',
       year: 'numeric',
@@ -65,18 +65,30 @@ function offsetMinutes(instant: number, timeZone: string): number {
       minute: '2-digit',
       second: '2-digit',
     });
-    zoneFormatters.set(timeZone, format);
+    zoneFormatters.set(timeZone, formatter);
   }
-  const part = (type: string) =>
-    Number(format.formatToParts(instant).find((p) => p.type === type)!.value);
-  const local = Date.UTC(
-    part('year'),
-    part('month') - 1,
-    part('day'),
-    part('hour'),
-    part('minute'),
-    part('second'),
-  );
+  const parts = formatter.formatToParts(instant);
+  const part = (type: string) => Number(parts.find((p) => p.type === type)!.value);
+  return {
+    year: part('year'),
+    month: part('month'),
+    day: part('day'),
+    hour: part('hour'),
+    minute: part('minute'),
+    second: part('second'),
+  };
+}
+
+/** The day an instant falls on in a time zone: "today" at a studio. */
+export function localDate(now: Date, timeZone: string): LocalDate {
+  const { year, month, day } = wallClock(now.getTime(), timeZone);
+  return format(year, month, day);
+}
+
+/** Minutes a time zone is ahead of UTC at an instant. */
+function offsetMinutes(instant: number, timeZone: string): number {
+  const c = wallClock(instant, timeZone);
+  const local = Date.UTC(c.year, c.month - 1, c.day, c.hour, c.minute, c.second);
   return Math.round((local - Math.floor(instant / 1000) * 1000) / 60_000);
 }
 
