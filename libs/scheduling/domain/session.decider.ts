@@ -195,6 +195,20 @@ function validateSchedule(data: Extract<SessionCommand, { type: 'ScheduleSession
   if (errors.length > 0) throw new InvalidInput('The session is not valid.', errors);
 }
 
+function placeOf(state: SessionState, enrollmentId: string): Place | undefined {
+  if (state.status !== 'scheduled') return undefined;
+  return [...state.places.values()].find((place) => place.enrollmentId === enrollmentId);
+}
+
+/** The client's confirmed place: what cancelling and checking in act on. */
+function confirmedPlace(state: SessionState, clientId: string): Place {
+  const place = state.status === 'scheduled' ? state.places.get(clientId) : undefined;
+  if (!place || place.status !== 'confirmed') {
+    throw new NotEnrolled(clientId, place?.status ?? 'none');
+  }
+  return place;
+}
+
 const endsAt = (session: { startsAt: string; durationMinutes: number }) =>
   Date.parse(session.startsAt) + session.durationMinutes * MINUTE_MS;
 
@@ -256,7 +270,7 @@ function decide(command: SessionCommand, state: SessionState, now: Date): Sessio
     case 'ConfirmEnrollment': {
       const c = command.data;
       const s = scheduled(state, c.sessionId);
-      const place = [...s.places.values()].find((p) => p.enrollmentId === c.enrollmentId);
+      const place = placeOf(s, c.enrollmentId);
       if (!place) throw new NotFound('enrollment', c.enrollmentId);
       if (place.status === 'confirmed') return [];
       if (place.status !== 'held') throw new HoldLapsed(c.enrollmentId);
@@ -302,7 +316,7 @@ function decide(command: SessionCommand, state: SessionState, now: Date): Sessio
     case 'ReleaseHold': {
       const c = command.data;
       const s = scheduled(state, c.sessionId);
-      const place = [...s.places.values()].find((p) => p.enrollmentId === c.enrollmentId);
+      const place = placeOf(s, c.enrollmentId);
       if (!place || (place.status !== 'held' && place.status !== 'waitlisted')) return [];
       return [
         {
@@ -319,10 +333,7 @@ function decide(command: SessionCommand, state: SessionState, now: Date): Sessio
     case 'CancelEnrollment': {
       const c = command.data;
       const s = scheduled(state, c.sessionId);
-      const place = s.places.get(c.clientId);
-      if (!place || place.status !== 'confirmed') {
-        throw new NotEnrolled(c.clientId, place?.status ?? 'none');
-      }
+      const place = confirmedPlace(s, c.clientId);
       if (c.outcome === 'refund_only') {
         if (place.refunded) return [];
         return [
@@ -361,10 +372,7 @@ function decide(command: SessionCommand, state: SessionState, now: Date): Sessio
     case 'CheckIn': {
       const c = command.data;
       const s = scheduled(state, c.sessionId);
-      const place = s.places.get(c.clientId);
-      if (!place || place.status !== 'confirmed') {
-        throw new NotEnrolled(c.clientId, place?.status ?? 'none');
-      }
+      const place = confirmedPlace(s, c.clientId);
       if (place.attendance === 'checked_in') return [];
       return [
         {
