@@ -1,6 +1,7 @@
 import { Inject } from '@nestjs/common';
 import { IQueryHandler, Query, QueryHandler } from '@nestjs/cqrs';
 import { DATABASE, type Database } from '@clientele/database';
+import { localDate } from '@clientele/entitlements';
 import { money, NotFound, type Money } from '@clientele/shared';
 import { sql } from 'kysely';
 
@@ -90,6 +91,7 @@ async function accountRow(db: Database, studioId: string, clientId: string) {
     .leftJoin('account_balances as b', 'b.client_id', 'p.client_id')
     .select([
       's.currency as studio_currency',
+      's.timezone as studio_timezone',
       'b.account_credit',
       'b.outstanding',
       'b.pay_later',
@@ -101,6 +103,7 @@ async function accountRow(db: Database, studioId: string, clientId: string) {
   if (!row) throw new NotFound('client', clientId);
   return row as {
     studio_currency: string;
+    studio_timezone: string;
     account_credit: string | null;
     outstanding: string | null;
     pay_later: boolean | null;
@@ -460,8 +463,6 @@ export class GetActiveItems extends Query<ActiveItems> {
     readonly studioId: string,
     readonly clientId: string,
     readonly now: Date,
-    /** Today in the studio's time zone (YYYY-MM-DD). */
-    readonly today: string,
   ) {
     super();
   }
@@ -472,8 +473,10 @@ export class GetActiveItems extends Query<ActiveItems> {
 export class GetActiveItemsHandler implements IQueryHandler<GetActiveItems> {
   constructor(@Inject(DATABASE) private readonly db: Database) {}
 
-  async execute({ studioId, clientId, now, today }: GetActiveItems): Promise<ActiveItems> {
-    await accountRow(this.db, studioId, clientId);
+  async execute({ studioId, clientId, now }: GetActiveItems): Promise<ActiveItems> {
+    const account = await accountRow(this.db, studioId, clientId);
+    // Memberships run by the studio's days.
+    const today = localDate(now, account.studio_timezone);
     const memberships = (await this.db.kysely
       .selectFrom('memberships')
       .selectAll()

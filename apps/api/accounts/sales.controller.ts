@@ -3,7 +3,6 @@ import { CommandBus, QueryBus } from '@nestjs/cqrs';
 import { ApiBearerAuth, ApiHeader, ApiOperation, ApiTags } from '@nestjs/swagger';
 import {
   ChangeMembership,
-  localDate,
   PayBill,
   SellProducts,
   type AccountEvent,
@@ -11,7 +10,6 @@ import {
 } from '@clientele/entitlements';
 import { ReadConsistency } from '@clientele/projector';
 import { NotFound, type RequestContext } from '@clientele/shared';
-import { GetStudio } from '@projections/staff-directory';
 import {
   GetActiveItems,
   GetBill,
@@ -173,16 +171,8 @@ export class SalesController {
     summary:
       'Memberships with their next payment, packs and passes with credits left, video access',
   })
-  async activeItems(@Param('id', uuid) id: string, @Ctx() context: RequestContext) {
-    const studio = await this.queries.execute(new GetStudio(context.studioId));
-    return this.queries.execute(
-      new GetActiveItems(
-        context.studioId,
-        id,
-        context.now,
-        localDate(context.now, studio.timezone),
-      ),
-    );
+  activeItems(@Param('id', uuid) id: string, @Ctx() context: RequestContext) {
+    return this.queries.execute(new GetActiveItems(context.studioId, id, context.now));
   }
 
   @Post('clients/:id/memberships/:membershipId/freeze')

@@ -8,14 +8,12 @@ import {
   type ClientProfile,
 } from '@clientele/clients';
 import type { RequestContext } from '@clientele/shared';
-import { localDate } from '@clientele/entitlements';
 import {
   GetActiveItems,
   GetClientBalances,
   ListClientBills,
   ListClientSales,
 } from '@projections/client-accounts';
-import { GetStudio } from '@projections/staff-directory';
 import { GetClientProfile, SearchClients } from '@projections/client-profiles';
 import type { FastifyReply } from 'fastify';
 import { Ctx, RequirePermission, uuidParam } from '../http/auth';
@@ -78,14 +76,12 @@ export class ClientsController {
     @Ctx() context: RequestContext,
     @Res({ passthrough: true }) reply: FastifyReply,
   ) {
-    const studio = await this.queries.execute(new GetStudio(context.studioId));
-    const today = localDate(context.now, studio.timezone);
     // One screen, one request: each part is one query on its read model.
     const [profile, { paymentSettings, ...balances }, activeItems, openBills, recentSales] =
       await Promise.all([
         this.queries.execute(new GetClientProfile(context.studioId, id)),
         this.queries.execute(new GetClientBalances(context.studioId, id, context.now)),
-        this.queries.execute(new GetActiveItems(context.studioId, id, context.now, today)),
+        this.queries.execute(new GetActiveItems(context.studioId, id, context.now)),
         this.queries.execute(new ListClientBills(context.studioId, id, 'open')),
         this.queries.execute(new ListClientSales(context.studioId, id, 5)),
       ]);
