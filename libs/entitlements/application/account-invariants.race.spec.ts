@@ -7,7 +7,11 @@ import { openTestStudio, type TestStudio } from '../../../test/support/test-runt
 import type { ProductOnSale } from '../domain/account.commands';
 import { accountDecider } from '../domain/account.decider';
 import { accountStream, type AccountEvent } from '../domain/account.events';
-import { AccountCreditInsufficient, NoCreditAvailable } from '../domain/account.rules';
+import {
+  AccountCreditInsufficient,
+  NoCreditAvailable,
+  PaymentExceedsBalance,
+} from '../domain/account.rules';
 import {
   AdjustAccountCredit,
   AdjustAccountCreditHandler,
@@ -144,4 +148,47 @@ it('reserves and confirms within one request that carries an Idempotency-Key', a
   await spending.confirm(booking, clientId, 'r-1', 'Flow 9:00');
   const [grant] = [...(await accountOf(clientId)).grants.values()];
   expect({ spent: grant!.spent, reserved: grant!.reserved }).toEqual({ spent: 1, reserved: 0 });
+});
+
+it('10 parallel payments of 5,000 on a bill of 15,900: exactly 3 land, never more than it owes', async () => {
+  const clientId = await newClient();
+  const saleId = randomUUID();
+  const workshop: ProductOnSale = {
+    productId: randomUUID(),
+    name: 'Workshop',
+    price: money(15900, 'USD'),
+    archived: false,
+    kind: 'service',
+  };
+  const sold = await decideOnAccount(runtime.store, context(), clientId, (scope) => ({
+    type: 'SellProducts',
+    data: {
+      ...scope,
+      saleId,
+      items: [{ product: workshop, quantity: 1 }],
+      payment: { method: 'pay_later' },
+    },
+  }));
+  const [billId] = [...sold.state.bills.keys()];
+  const outcomes = await Promise.allSettled(
+    Array.from({ length: 10 }, () =>
+      decideOnAccount(runtime.store, context(), clientId, (scope) => ({
+        type: 'PayBill',
+        data: {
+          ...scope,
+          billId: billId!,
+          paymentId: randomUUID(),
+          amount: 5000,
+          method: 'cash',
+          reference: null,
+        },
+      })),
+    ),
+  );
+  expect(outcomes.filter((o) => o.status === 'fulfilled')).toHaveLength(3);
+  for (const failure of outcomes.filter((o) => o.status === 'rejected')) {
+    expect((failure as PromiseRejectedResult).reason).toBeInstanceOf(PaymentExceedsBalance);
+  }
+  const bill = (await accountOf(clientId)).bills.get(billId!)!;
+  expect({ paid: bill.paid, settled: bill.settled }).toEqual({ paid: 15000, settled: false });
 });
