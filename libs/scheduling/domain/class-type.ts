@@ -1,4 +1,11 @@
-import { EVENT_TYPE, InvalidInput, type Decider, type FieldError } from '@clientele/shared';
+import {
+  EVENT_TYPE,
+  InvalidInput,
+  isCurrency,
+  type Decider,
+  type FieldError,
+  type Money,
+} from '@clientele/shared';
 import { FORMATS, type Format } from './session.events';
 
 /** What kind of class a session is: its format, and the event type whose credits pay for it. */
@@ -6,7 +13,15 @@ export const classTypeStream = (classTypeId: string) => `classType-${classTypeId
 
 export type ClassTypeEvent = {
   type: 'ClassTypeCreated';
-  data: { classTypeId: string; studioId: string; name: string; format: Format; eventType: string };
+  data: {
+    classTypeId: string;
+    studioId: string;
+    name: string;
+    format: Format;
+    eventType: string;
+    /** The price of one visit paid by card or held on a bill; null when only credits pay. */
+    dropInPrice?: Money | null;
+  };
 };
 
 export type ClassTypeCommand = { type: 'CreateClassType'; data: ClassTypeEvent['data'] };
@@ -28,6 +43,10 @@ export const classTypeDecider: Decider<ClassTypeCommand, ClassTypeEvent, ClassTy
     }
     if (!EVENT_TYPE.test(d.eventType)) {
       errors.push({ field: 'eventType', message: 'must be lower-case letters, digits, _ and -' });
+    }
+    const price = d.dropInPrice;
+    if (price && (!Number.isSafeInteger(price.amount) || price.amount < 0 || !isCurrency(price.currency))) {
+      errors.push({ field: 'dropInPrice', message: 'must be whole minor units and an ISO 4217 currency' });
     }
     if (errors.length > 0) throw new InvalidInput('The class type is not valid.', errors);
     if (state.status === 'created') return [];

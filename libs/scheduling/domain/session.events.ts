@@ -1,3 +1,5 @@
+import type { Money } from '@clientele/shared';
+
 /**
  * A session on the calendar and its places. A place is taken in two steps — held, then
  * confirmed once paid — so a crash between paying and taking the seat leaves a hold that
@@ -16,7 +18,8 @@ export type PayWith = 'credit' | 'membership' | 'card' | 'hold';
 export type PlacePayment =
   | { kind: 'credit'; reservationId: string }
   | { kind: 'membership'; membershipId: string }
-  | { kind: 'card'; paymentReference: string }
+  | { kind: 'card'; billId: string; paymentId: string; reference: string }
+  /** Held with the payment pending: the bill stays open on the client's account. */
   | { kind: 'hold'; billId: string }
   | { kind: 'make_up' };
 
@@ -39,6 +42,8 @@ export type SessionEvent =
         place: string | null;
         link: string | null;
         waiverId: string | null;
+        /** What a place costs paid by card or held on a bill; null when only credits pay. */
+        dropInPrice?: Money | null;
       };
     }
   | {
