@@ -45,8 +45,14 @@ export const classTypeDecider: Decider<ClassTypeCommand, ClassTypeEvent, ClassTy
       errors.push({ field: 'eventType', message: 'must be lower-case letters, digits, _ and -' });
     }
     const price = d.dropInPrice;
-    if (price && (!Number.isSafeInteger(price.amount) || price.amount < 0 || !isCurrency(price.currency))) {
-      errors.push({ field: 'dropInPrice', message: 'must be whole minor units and an ISO 4217 currency' });
+    if (
+      price &&
+      (!Number.isSafeInteger(price.amount) || price.amount < 0 || !isCurrency(price.currency))
+    ) {
+      errors.push({
+        field: 'dropInPrice',
+        message: 'must be whole minor units and an ISO 4217 currency',
+      });
     }
     if (errors.length > 0) throw new InvalidInput('The class type is not valid.', errors);
     if (state.status === 'created') return [];
