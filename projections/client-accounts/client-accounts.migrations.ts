@@ -145,4 +145,29 @@ export const clientAccountsMigrations: Record<string, Migration> = {
       await sql`CREATE INDEX vod_access_by_client ON vod_access (client_id)`.execute(db);
     },
   },
+  '2026-11-24T0900_refunds': {
+    // eslint-disable-next-line @typescript-eslint/no-explicit-any -- migrations are frozen in time
+    async up(db: Kysely<any>) {
+      await db.schema
+        .alterTable('payments')
+        .addColumn('refunded', 'bigint', (c) => c.notNull().defaultTo(0))
+        .execute();
+      await db.schema
+        .createTable('refunds')
+        .addColumn('refund_id', 'uuid', (c) => c.primaryKey())
+        .addColumn('payment_id', 'uuid', (c) => c.notNull())
+        .addColumn('bill_id', 'uuid', (c) => c.notNull())
+        .addColumn('client_id', 'uuid', (c) => c.notNull())
+        .addColumn('studio_id', 'uuid', (c) => c.notNull())
+        .addColumn('amount', 'bigint', (c) => c.notNull())
+        .addColumn('currency', 'text', (c) => c.notNull())
+        .addColumn('method', 'text', (c) => c.notNull())
+        .addColumn('reference', 'text')
+        .addColumn('reason', 'text', (c) => c.notNull())
+        .addColumn('refunded_by', 'jsonb', (c) => c.notNull())
+        .addColumn('recorded_at', 'timestamptz', (c) => c.notNull())
+        .execute();
+      await sql`CREATE INDEX refunds_by_bill ON refunds (bill_id)`.execute(db);
+    },
+  },
 };

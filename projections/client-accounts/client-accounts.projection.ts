@@ -32,6 +32,8 @@ const ACCOUNT_EVENTS: ReadonlySet<AccountEvent['type']> = new Set<AccountEvent['
   'BillIssued',
   'PaymentRecorded',
   'BillPaid',
+  'PaymentRefunded',
+  'BillVoided',
   'MembershipStarted',
   'MembershipRenewed',
   'MembershipFrozen',
@@ -106,7 +108,7 @@ export const clientAccountsProjection: Projection = {
   },
 
   async reset(trx: Trx) {
-    await sql`TRUNCATE account_balances, credit_grants, credit_ledger, account_ledger, sales, bills, payments, memberships, vod_access`.execute(
+    await sql`TRUNCATE account_balances, credit_grants, credit_ledger, account_ledger, sales, bills, payments, refunds, memberships, vod_access`.execute(
       trx,
     );
   },
@@ -361,6 +363,50 @@ async function applyEvent(trx: Trx, recorded: RecordedEvent, balance: Balance): 
       await trx
         .updateTable('bills')
         .set({ status: 'paid' })
+        .where('bill_id', '=', event.data.billId)
+        .execute();
+      return;
+    case 'PaymentRefunded': {
+      const d = event.data;
+      await trx
+        .insertInto('refunds')
+        .values({
+          refund_id: d.refundId,
+          payment_id: d.paymentId,
+          bill_id: d.billId,
+          client_id: d.clientId,
+          studio_id: studioId,
+          amount: d.amount.amount,
+          currency: d.amount.currency,
+          method: d.method,
+          reference: d.reference,
+          reason: d.reason,
+          refunded_by: JSON.stringify(recorded.metadata.actor),
+          recorded_at: recorded.recordedAt,
+        })
+        .onConflict((oc) => oc.column('refund_id').doNothing())
+        .execute();
+      await trx
+        .updateTable('payments')
+        .set({ refunded: sql`refunded + ${d.amount.amount}` })
+        .where('payment_id', '=', d.paymentId)
+        .execute();
+      if (d.accountCreditAfter) {
+        balance.account_credit = d.accountCreditAfter.amount;
+        await accountLedger(trx, recorded, {
+          kind: 'refunded',
+          amount: d.amount.amount,
+          balanceAfter: d.accountCreditAfter.amount,
+          reason: d.reason,
+        });
+      }
+      return;
+    }
+    case 'BillVoided':
+      balance.outstanding -= event.data.unpaid.amount;
+      await trx
+        .updateTable('bills')
+        .set({ status: 'voided' })
         .where('bill_id', '=', event.data.billId)
         .execute();
       return;

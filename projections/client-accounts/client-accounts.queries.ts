@@ -236,18 +236,23 @@ export interface BillView {
   total: Money;
   paid: Money;
   outstanding: Money;
-  status: 'open' | 'paid';
+  status: BillStatus;
   dueOn: string;
   issuedAt: string;
   payments: {
     paymentId: string;
     amount: Money;
+    /** What went back to where it came from (a card, account credit, the till). */
+    refunded: Money;
     method: string;
     reference: string | null;
     takenBy: unknown;
     at: string;
   }[];
 }
+
+/** A voided bill is owed no more: its booking was cancelled before it was paid. */
+export type BillStatus = 'open' | 'paid' | 'voided';
 
 interface BillRow {
   bill_id: string;
@@ -257,7 +262,7 @@ interface BillRow {
   total: string;
   paid: string;
   currency: string;
-  status: 'open' | 'paid';
+  status: BillStatus;
   due_on: Date | string;
   issued_at: Date;
 }
@@ -268,7 +273,7 @@ function dateOnly(value: Date | string): string {
 
 async function billsWhere(
   db: Database,
-  where: { studioId: string; clientId?: string; billId?: string; status?: 'open' | 'paid' },
+  where: { studioId: string; clientId?: string; billId?: string; status?: BillStatus },
 ): Promise<BillView[]> {
   let query = db.kysely
     .selectFrom('bills')
@@ -287,6 +292,7 @@ async function billsWhere(
       'payment_id',
       'bill_id',
       'amount',
+      'refunded',
       'currency',
       'method',
       'reference',
@@ -303,6 +309,7 @@ async function billsWhere(
     payment_id: string;
     bill_id: string;
     amount: string;
+    refunded: string;
     currency: string;
     method: string;
     reference: string | null;
@@ -319,7 +326,7 @@ async function billsWhere(
       lines: bill.lines,
       total: money(total, bill.currency),
       paid: money(paid, bill.currency),
-      outstanding: money(total - paid, bill.currency),
+      outstanding: money(bill.status === 'voided' ? 0 : total - paid, bill.currency),
       status: bill.status,
       dueOn: dateOnly(bill.due_on),
       issuedAt: new Date(bill.issued_at).toISOString(),
@@ -328,6 +335,7 @@ async function billsWhere(
         .map((p) => ({
           paymentId: p.payment_id,
           amount: money(Number(p.amount), p.currency),
+          refunded: money(Number(p.refunded), p.currency),
           method: p.method,
           reference: p.reference,
           takenBy: p.taken_by,
@@ -361,7 +369,7 @@ export class ListClientBills extends Query<{ items: BillView[] }> {
   constructor(
     readonly studioId: string,
     readonly clientId: string,
-    readonly status?: 'open' | 'paid',
+    readonly status?: BillStatus,
   ) {
     super();
   }

@@ -77,10 +77,10 @@ export class PayBillRequest {
 }
 
 export class BillsQuery {
-  @ApiPropertyOptional({ enum: ['open', 'paid'] })
+  @ApiPropertyOptional({ enum: ['open', 'paid', 'voided'] })
   @IsOptional()
-  @IsIn(['open', 'paid'])
-  status?: 'open' | 'paid';
+  @IsIn(['open', 'paid', 'voided'])
+  status?: 'open' | 'paid' | 'voided';
 }
 
 export class FreezeMembershipRequest {

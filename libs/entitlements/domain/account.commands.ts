@@ -87,6 +87,31 @@ export type AccountCommand =
       };
     }
   | {
+      /** A session's drop-in price: paid by card now, or held on an open bill until the desk takes it. */
+      type: 'BillBooking';
+      data: AccountScope & {
+        sessionId: string;
+        enrollmentId: string;
+        description: string;
+        price: Money;
+        /** The session's day: a held place is due by then. */
+        dueOn: LocalDate;
+        payment: { method: 'card'; reference: string } | { method: 'pay_later' };
+      };
+    }
+  | {
+      type: 'RefundPayment';
+      data: AccountScope & {
+        refundId: string;
+        paymentId: string;
+        /** Minor units; at most what is left unrefunded on the payment. */
+        amount: number;
+        reference: string | null;
+        reason: string;
+      };
+    }
+  | { type: 'VoidBill'; data: AccountScope & { billId: string; reason: string } }
+  | {
       type: 'ChangePaymentSettings';
       data: AccountScope & { payLater: boolean; useAccountCreditForRecurring: boolean };
     }

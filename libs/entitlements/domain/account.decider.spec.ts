@@ -1,11 +1,12 @@
 import { CurrencyMismatch, InvalidInput, money, NotFound, uuidFrom } from '@clientele/shared';
 import { deciderSpec } from '../../shared/testing/decider-spec';
 import type { AccountCommand, ProductOnSale } from './account.commands';
-import { accountDecider } from './account.decider';
+import { accountDecider, bookingBillId } from './account.decider';
 import type { AccountEvent } from './account.events';
 import {
   AccountCreditInsufficient,
   BillAlreadyPaid,
+  BillVoided,
   CreditGrantCannotGoBelowUsed,
   MembershipFreezeInvalid,
   MembershipNotActive,
@@ -13,6 +14,7 @@ import {
   PayLaterDisabled,
   PaymentExceedsBalance,
   ProductNotForSale,
+  RefundExceedsPayment,
   ReservationNotSpendable,
 } from './account.rules';
 import { membershipCovering } from './account.state';
@@ -532,6 +534,165 @@ describe('bills', () => {
       .thenThrows(BillAlreadyPaid);
     spec.given([]).when(pay('p1', 1)).thenThrows(NotFound);
     spec.given(later).when(pay('p1', 0)).thenThrows(InvalidInput);
+  });
+});
+
+describe('booking bills, refunds and voids', () => {
+  const billBooking = (
+    payment: { method: 'card'; reference: string } | { method: 'pay_later' },
+  ): AccountCommand => ({
+    type: 'BillBooking',
+    data: {
+      ...scope,
+      sessionId: 'session-1',
+      enrollmentId: 'enrollment-1',
+      description: 'Flow, 2026-11-24 09:00',
+      price: usd(2500),
+      dueOn: '2026-11-24',
+      payment,
+    },
+  });
+  const billId = bookingBillId('enrollment-1');
+  const issued: AccountEvent = {
+    type: 'BillIssued',
+    data: {
+      clientId: 'client-1',
+      billId,
+      origin: { kind: 'booking', sessionId: 'session-1', enrollmentId: 'enrollment-1' },
+      lines: [{ description: 'Flow, 2026-11-24 09:00', amount: usd(2500) }],
+      total: usd(2500),
+      dueOn: '2026-11-24',
+    },
+  };
+  const paymentId = uuidFrom('payment:booking:enrollment-1');
+  const paidByCard: AccountEvent[] = [
+    {
+      type: 'PaymentRecorded',
+      data: {
+        clientId: 'client-1',
+        paymentId,
+        billId,
+        amount: usd(2500),
+        method: 'card',
+        reference: 'ch_1',
+        accountCreditAfter: null,
+      },
+    },
+    { type: 'BillPaid', data: { clientId: 'client-1', billId } },
+  ];
+  const refund = (refundId: string, amount: number, id = paymentId): AccountCommand => ({
+    type: 'RefundPayment',
+    data: { ...scope, refundId, paymentId: id, amount, reference: 're_1', reason: 'cancelled' },
+  });
+  const refunded = (refundId: string, amount: number): AccountEvent => ({
+    type: 'PaymentRefunded',
+    data: {
+      clientId: 'client-1',
+      refundId,
+      paymentId,
+      billId,
+      amount: usd(amount),
+      method: 'card',
+      reference: 're_1',
+      reason: 'cancelled',
+      accountCreditAfter: null,
+    },
+  });
+
+  it('bills a place paid by card as a paid bill, once', () => {
+    spec
+      .given([])
+      .when(billBooking({ method: 'card', reference: 'ch_1' }))
+      .then([issued, ...paidByCard]);
+    spec
+      .given([issued, ...paidByCard])
+      .when(billBooking({ method: 'card', reference: 'ch_2' }))
+      .then([]);
+  });
+
+  it('holds a place on an open bill, unless pay later is disabled', () => {
+    spec
+      .given([])
+      .when(billBooking({ method: 'pay_later' }))
+      .then([issued]);
+    spec
+      .given([
+        {
+          type: 'PaymentSettingsChanged',
+          data: { clientId: 'client-1', payLater: false, useAccountCreditForRecurring: false },
+        },
+      ])
+      .when(billBooking({ method: 'pay_later' }))
+      .thenThrows(PayLaterDisabled);
+  });
+
+  it('refunds in parts, never more than was paid, and a refund asked twice once', () => {
+    spec
+      .given([issued, ...paidByCard])
+      .when(refund('r1', 1000))
+      .then([refunded('r1', 1000)]);
+    const after = [issued, ...paidByCard, refunded('r1', 1000)];
+    spec.given(after).when(refund('r1', 1000)).then([]);
+    spec.given(after).when(refund('r2', 1501)).thenThrows(RefundExceedsPayment);
+    spec
+      .given(after)
+      .when(refund('r2', 1500))
+      .then([refunded('r2', 1500)]);
+    spec.given(after).when(refund('r2', 0)).thenThrows(InvalidInput);
+    spec
+      .given(after)
+      .when(refund('r2', 1, 'nope'))
+      .thenThrows(NotFound);
+  });
+
+  it('refunds a payment made with account credit to the account credit', () => {
+    const events = accountDecider.decide(
+      refund('r1', 500, 'p1'),
+      [
+        creditAdded(3000, 3000),
+        issued,
+        {
+          type: 'PaymentRecorded',
+          data: {
+            clientId: 'client-1',
+            paymentId: 'p1',
+            billId,
+            amount: usd(2500),
+            method: 'account_credit',
+            reference: null,
+            accountCreditAfter: usd(500),
+          },
+        },
+      ].reduce(accountDecider.evolve, accountDecider.initialState),
+      now,
+    );
+    expect(events).toMatchObject([
+      { type: 'PaymentRefunded', data: { accountCreditAfter: usd(1000) } },
+    ]);
+  });
+
+  it('voids what is unpaid on an open bill, after which it takes no payment', () => {
+    const voided: AccountEvent = {
+      type: 'BillVoided',
+      data: { clientId: 'client-1', billId, unpaid: usd(2500), reason: 'cancelled' },
+    };
+    const voidIt: AccountCommand = {
+      type: 'VoidBill',
+      data: { ...scope, billId, reason: 'cancelled' },
+    };
+    spec.given([issued]).when(voidIt).then([voided]);
+    spec.given([issued, voided]).when(voidIt).then([]);
+    spec
+      .given([issued, ...paidByCard])
+      .when(voidIt)
+      .then([]);
+    spec
+      .given([issued, voided])
+      .when({
+        type: 'PayBill',
+        data: { ...scope, billId, paymentId: 'p9', amount: 100, method: 'cash', reference: null },
+      })
+      .thenThrows(BillVoided);
   });
 });
 

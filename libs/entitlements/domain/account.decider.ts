@@ -18,6 +18,7 @@ import type { AccountEvent, AccountEventOf, BillLine, LocalDate, SaleLine } from
 import {
   AccountCreditInsufficient,
   BillAlreadyPaid,
+  BillVoided,
   CreditGrantCannotGoBelowUsed,
   MembershipFreezeInvalid,
   MembershipNotActive,
@@ -25,6 +26,7 @@ import {
   PayLaterDisabled,
   PaymentExceedsBalance,
   ProductNotForSale,
+  RefundExceedsPayment,
   ReservationNotSpendable,
 } from './account.rules';
 import {
@@ -513,6 +515,7 @@ function payBill(state: AccountState, c: Command<'PayBill'>): AccountEvent[] {
   const bill = state.bills.get(c.billId);
   if (!bill) throw new NotFound('bill', c.billId);
   if (state.payments.has(c.paymentId)) return [];
+  if (bill.voided) throw new BillVoided(c.billId);
   if (bill.settled) throw new BillAlreadyPaid(c.billId);
   const amount = money(c.amount, c.currency);
   const outstanding = money(bill.total.amount - bill.paid, c.currency);
@@ -520,6 +523,92 @@ function payBill(state: AccountState, c: Command<'PayBill'>): AccountEvent[] {
     throw new PaymentExceedsBalance(c.billId, outstanding, amount);
   }
   return payment(state, c.clientId, bill, c.paymentId, amount, c.method, c.reference);
+}
+
+/** Ids of a booking's bill and payment, derived so that billing it twice is billing it once. */
+export const bookingBillId = (enrollmentId: string) => uuidFrom(`bill:booking:${enrollmentId}`);
+const bookingPaymentId = (enrollmentId: string) => uuidFrom(`payment:booking:${enrollmentId}`);
+
+function billBooking(state: AccountState, c: Command<'BillBooking'>): AccountEvent[] {
+  const billId = bookingBillId(c.enrollmentId);
+  if (state.bills.has(billId)) return [];
+  assertSameCurrency(zero(c.currency), c.price);
+  if (c.payment.method === 'pay_later' && !state.payLater) throw new PayLaterDisabled(c.clientId);
+  const events: AccountEvent[] = [
+    {
+      type: 'BillIssued',
+      data: {
+        clientId: c.clientId,
+        billId,
+        origin: { kind: 'booking', sessionId: c.sessionId, enrollmentId: c.enrollmentId },
+        lines: [{ description: c.description, amount: c.price }],
+        total: c.price,
+        dueOn: c.dueOn,
+      },
+    },
+  ];
+  if (c.payment.method === 'card' && c.price.amount > 0) {
+    const bill = { billId, total: c.price, paid: 0 };
+    const paymentId = bookingPaymentId(c.enrollmentId);
+    events.push(
+      ...payment(state, c.clientId, bill, paymentId, c.price, 'card', c.payment.reference),
+    );
+  }
+  return events;
+}
+
+function refundPayment(state: AccountState, c: Command<'RefundPayment'>): AccountEvent[] {
+  const errors: FieldError[] = [];
+  if (!Number.isSafeInteger(c.amount) || c.amount < 1) {
+    errors.push({ field: 'amount', message: 'must be a whole, positive number of minor units' });
+  }
+  checkReason(c.reason, errors);
+  invalid(errors);
+  const paid = state.payments.get(c.paymentId);
+  if (!paid) throw new NotFound('payment', c.paymentId);
+  if (state.refunds.has(c.refundId)) return [];
+  const amount = money(c.amount, c.currency);
+  const refundable = paid.amount - paid.refunded;
+  if (amount.amount > refundable) {
+    throw new RefundExceedsPayment(c.paymentId, money(refundable, c.currency), amount);
+  }
+  return [
+    {
+      type: 'PaymentRefunded',
+      data: {
+        clientId: c.clientId,
+        refundId: c.refundId,
+        paymentId: c.paymentId,
+        billId: paid.billId,
+        amount,
+        method: paid.method,
+        reference: c.reference,
+        reason: c.reason,
+        // Paid from account credit, refunded to it.
+        accountCreditAfter:
+          paid.method === 'account_credit'
+            ? money(state.accountCredit + amount.amount, c.currency)
+            : null,
+      },
+    },
+  ];
+}
+
+function voidBill(state: AccountState, c: Command<'VoidBill'>): AccountEvent[] {
+  const bill = state.bills.get(c.billId);
+  if (!bill) throw new NotFound('bill', c.billId);
+  if (bill.voided || bill.settled) return [];
+  return [
+    {
+      type: 'BillVoided',
+      data: {
+        clientId: c.clientId,
+        billId: c.billId,
+        unpaid: money(bill.total.amount - bill.paid, c.currency),
+        reason: c.reason,
+      },
+    },
+  ];
 }
 
 function membershipOf(state: AccountState, membershipId: string): Membership {
@@ -730,6 +819,12 @@ export const accountDecider: Decider<AccountCommand, AccountEvent, AccountState>
         return sellProducts(state, command.data, now);
       case 'PayBill':
         return payBill(state, command.data);
+      case 'BillBooking':
+        return billBooking(state, command.data);
+      case 'RefundPayment':
+        return refundPayment(state, command.data);
+      case 'VoidBill':
+        return voidBill(state, command.data);
       case 'ChangePaymentSettings':
         return changePaymentSettings(state, command.data);
       case 'FreezeMembership':

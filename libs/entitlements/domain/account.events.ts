@@ -129,7 +129,9 @@ export type AccountEvent =
         billId: string;
         origin:
           | { kind: 'sale'; saleId: string }
-          | { kind: 'membership'; membershipId: string; periodFrom: LocalDate };
+          | { kind: 'membership'; membershipId: string; periodFrom: LocalDate }
+          /** A place in a session paid by card or held with the payment pending. */
+          | { kind: 'booking'; sessionId: string; enrollmentId: string };
         lines: BillLine[];
         total: Money;
         dueOn: LocalDate;
@@ -150,6 +152,27 @@ export type AccountEvent =
       };
     }
   | { type: 'BillPaid'; data: { clientId: string; billId: string } }
+  | {
+      /** Money back to where it came from: the card, the account credit, or the desk's till. */
+      type: 'PaymentRefunded';
+      data: {
+        clientId: string;
+        refundId: string;
+        paymentId: string;
+        billId: string;
+        amount: Money;
+        method: PaymentMethod;
+        /** The processor's id of the refund, or the desk's reference. */
+        reference: string | null;
+        reason: string;
+        accountCreditAfter: Money | null;
+      };
+    }
+  | {
+      /** What is left unpaid on a bill is no longer owed (its booking was cancelled). */
+      type: 'BillVoided';
+      data: { clientId: string; billId: string; unpaid: Money; reason: string };
+    }
   | {
       type: 'MembershipStarted';
       data: {

@@ -88,3 +88,19 @@ export class ReservationNotSpendable extends RuleViolation {
     );
   }
 }
+
+export class RefundExceedsPayment extends RuleViolation {
+  constructor(paymentId: string, refundable: Money, amount: Money) {
+    super(
+      'refund_exceeds_payment',
+      `Payment ${paymentId} has ${refundable.amount} left to refund; a refund of ${amount.amount} is more.`,
+      { paymentId, refundable, amount },
+    );
+  }
+}
+
+export class BillVoided extends RuleViolation {
+  constructor(billId: string) {
+    super('bill_voided', `Bill ${billId} was voided: nothing is owed on it.`, { billId });
+  }
+}

@@ -33,6 +33,15 @@ export interface Bill {
   total: Money;
   paid: number;
   settled: boolean;
+  voided: boolean;
+}
+
+export interface Payment {
+  billId: string;
+  amount: number;
+  method: PaymentMethod;
+  reference: string | null;
+  refunded: number;
 }
 
 export interface Membership {
@@ -59,7 +68,8 @@ export interface AccountState {
   accountCredit: number;
   bills: ReadonlyMap<string, Bill>;
   sales: ReadonlySet<string>;
-  payments: ReadonlyMap<string, { billId: string; amount: number; method: PaymentMethod }>;
+  payments: ReadonlyMap<string, Payment>;
+  refunds: ReadonlySet<string>;
   memberships: ReadonlyMap<string, Membership>;
   vodAccess: ReadonlySet<string>;
   payLater: boolean;
@@ -74,6 +84,7 @@ export const initialAccountState: AccountState = {
   bills: new Map(),
   sales: new Set(),
   payments: new Map(),
+  refunds: new Set(),
   memberships: new Map(),
   vodAccess: new Set(),
   payLater: true,
@@ -200,10 +211,11 @@ export function evolveAccount(state: AccountState, event: AccountEvent): Account
           total: event.data.total,
           paid: 0,
           settled: event.data.total.amount === 0,
+          voided: false,
         }),
       };
     case 'PaymentRecorded': {
-      const { paymentId, billId, amount, method, accountCreditAfter } = event.data;
+      const { paymentId, billId, amount, method, reference, accountCreditAfter } = event.data;
       const bill = state.bills.get(billId);
       return {
         ...state,
@@ -212,6 +224,8 @@ export function evolveAccount(state: AccountState, event: AccountEvent): Account
           billId,
           amount: amount.amount,
           method,
+          reference,
+          refunded: 0,
         }),
         bills: bill
           ? new Map(state.bills).set(billId, { ...bill, paid: bill.paid + amount.amount })
@@ -224,6 +238,29 @@ export function evolveAccount(state: AccountState, event: AccountEvent): Account
       return {
         ...state,
         bills: new Map(state.bills).set(bill.billId, { ...bill, settled: true }),
+      };
+    }
+    case 'PaymentRefunded': {
+      const { refundId, paymentId, amount, accountCreditAfter } = event.data;
+      const paid = state.payments.get(paymentId);
+      return {
+        ...state,
+        accountCredit: accountCreditAfter ? accountCreditAfter.amount : state.accountCredit,
+        refunds: new Set(state.refunds).add(refundId),
+        payments: paid
+          ? new Map(state.payments).set(paymentId, {
+              ...paid,
+              refunded: paid.refunded + amount.amount,
+            })
+          : state.payments,
+      };
+    }
+    case 'BillVoided': {
+      const bill = state.bills.get(event.data.billId);
+      if (!bill) return state;
+      return {
+        ...state,
+        bills: new Map(state.bills).set(bill.billId, { ...bill, voided: true }),
       };
     }
     case 'MembershipStarted': {
