@@ -648,22 +648,24 @@ describe('booking bills, refunds and voids', () => {
   it('refunds a payment made with account credit to the account credit', () => {
     const events = accountDecider.decide(
       refund('r1', 500, 'p1'),
-      [
-        creditAdded(3000, 3000),
-        issued,
-        {
-          type: 'PaymentRecorded',
-          data: {
-            clientId: 'client-1',
-            paymentId: 'p1',
-            billId,
-            amount: usd(2500),
-            method: 'account_credit',
-            reference: null,
-            accountCreditAfter: usd(500),
+      (
+        [
+          creditAdded(3000, 3000),
+          issued,
+          {
+            type: 'PaymentRecorded',
+            data: {
+              clientId: 'client-1',
+              paymentId: 'p1',
+              billId,
+              amount: usd(2500),
+              method: 'account_credit',
+              reference: null,
+              accountCreditAfter: usd(500),
+            },
           },
-        },
-      ].reduce(accountDecider.evolve, accountDecider.initialState),
+        ] as AccountEvent[]
+      ).reduce(accountDecider.evolve, accountDecider.initialState),
       now,
     );
     expect(events).toMatchObject([

@@ -3,8 +3,10 @@ import { deciderSpec } from '../../shared/testing/decider-spec';
 import {
   AlreadyEnrolled,
   HoldLapsed,
+  NoInvitation,
   NotEnrolled,
   NothingToForgive,
+  NothingToRefund,
   SessionFull,
   SessionNotOpen,
   seatsTaken,
@@ -295,6 +297,7 @@ describe('cancelling', () => {
             enrollmentId: 'e-a',
             clientId: 'a',
             penalty: 'late_cancel',
+            giveBack: 'credit',
             reason: 'family emergency',
           },
         },
@@ -309,7 +312,13 @@ describe('cancelling', () => {
       .then([
         {
           type: 'EnrollmentRefunded',
-          data: { sessionId: S, enrollmentId: 'e-a', clientId: 'a', reason: 'asked' },
+          data: {
+            sessionId: S,
+            enrollmentId: 'e-a',
+            clientId: 'a',
+            giveBack: 'credit',
+            reason: 'asked',
+          },
         },
       ]);
     const noRefund = sessionDecider.decide(cancel('a', 'cancel_no_refund'), state(enrolled), now);
@@ -318,6 +327,118 @@ describe('cancelling', () => {
       .given([scheduled(), held('b')])
       .when(cancel('b', 'cancel_and_refund'))
       .thenThrows(NotEnrolled);
+  });
+});
+
+describe('cancelling, asked again and paid otherwise', () => {
+  const enrolled = [scheduled(), held('a'), confirmed('a')];
+  const byCard: SessionEvent = {
+    type: 'EnrollmentConfirmed',
+    data: {
+      sessionId: S,
+      enrollmentId: 'e-a',
+      clientId: 'a',
+      payment: { kind: 'card', billId: 'bill-a', paymentId: 'pay-a', reference: 'ch_1' },
+    },
+  };
+
+  it('changes nothing when a cancellation is asked again, and refunds only once', () => {
+    const cancelled = sessionDecider.decide(cancel('a', 'cancel_and_refund'), state(enrolled), now);
+    spec
+      .given([...enrolled, ...cancelled])
+      .when(cancel('a', 'cancel_and_refund'))
+      .then([]);
+    const refunded = sessionDecider.decide(cancel('a', 'refund_only'), state(enrolled), now);
+    spec
+      .given([...enrolled, ...refunded])
+      .when(cancel('a', 'refund_only'))
+      .then([]);
+    // Refunded already: a later cancellation gives nothing back twice.
+    const after = sessionDecider.decide(
+      cancel('a', 'cancel_and_refund'),
+      state([...enrolled, ...refunded]),
+      now,
+    );
+    expect(after[0]!.data).toMatchObject({ giveBack: 'none' });
+  });
+
+  it('refunds a card to where it came from, and a membership place has nothing to refund', () => {
+    const [cancelled] = sessionDecider.decide(
+      cancel('a', 'cancel_and_refund'),
+      state([scheduled(), held('a'), byCard]),
+      now,
+    );
+    expect(cancelled!.data).toMatchObject({ giveBack: 'payment' });
+    spec
+      .given([
+        scheduled(),
+        held('a'),
+        {
+          type: 'EnrollmentConfirmed',
+          data: {
+            sessionId: S,
+            enrollmentId: 'e-a',
+            clientId: 'a',
+            payment: { kind: 'membership', membershipId: 'm-1' },
+          },
+        },
+      ])
+      .when(cancel('a', 'refund_only'))
+      .thenThrows(NothingToRefund);
+  });
+
+  it('keeps a late card cancellation forgivable, and not a chosen no-refund', () => {
+    const late = new Date('2026-11-24T07:00:00Z');
+    const base = [scheduled(), held('a'), byCard];
+    const forfeited = sessionDecider.decide(cancel('a', 'cancel_and_refund'), state(base), late);
+    const forgive: SessionCommand = {
+      type: 'ForgivePenalty',
+      data: { sessionId: S, clientId: 'a', reason: 'snowstorm' },
+    };
+    const [forgiven] = sessionDecider.decide(forgive, state([...base, ...forfeited]), late);
+    expect(forgiven!.data).toMatchObject({ penalty: 'late_cancel', giveBack: 'payment' });
+    const chosen = sessionDecider.decide(cancel('a', 'cancel_no_refund'), state(base), late);
+    spec
+      .given([...base, ...chosen])
+      .when(forgive)
+      .thenThrows(NothingToForgive);
+  });
+});
+
+describe('invitations', () => {
+  const invite: SessionCommand = {
+    type: 'InviteClient',
+    data: { sessionId: S, clientId: 'a', invitationId: 'inv-a' },
+  };
+  const invited: SessionEvent = {
+    type: 'ClientInvited',
+    data: { sessionId: S, clientId: 'a', invitationId: 'inv-a' },
+  };
+  const decline: SessionCommand = {
+    type: 'DeclineInvitation',
+    data: { sessionId: S, clientId: 'a' },
+  };
+
+  it('invites once, and not a client who already has a place', () => {
+    spec.given([scheduled()]).when(invite).then([invited]);
+    spec.given([scheduled(), invited]).when(invite).then([]);
+    spec
+      .given([scheduled(), held('a'), confirmed('a')])
+      .when(invite)
+      .thenThrows(AlreadyEnrolled);
+  });
+
+  it('records a declined invitation once, and refuses to decline one never made', () => {
+    spec
+      .given([scheduled(), invited])
+      .when(decline)
+      .then([
+        {
+          type: 'InvitationDeclined',
+          data: { sessionId: S, clientId: 'a', invitationId: 'inv-a' },
+        },
+      ]);
+    spec.given([scheduled()]).when(decline).thenThrows(NoInvitation);
   });
 });
 

@@ -11,6 +11,7 @@ import {
   FORMATS,
   type CancelOutcome,
   type Channel,
+  type GiveBack,
   type PayWith,
   type PlacePayment,
   type SessionEvent,
@@ -57,6 +58,8 @@ export type SessionCommand =
         reason: string;
       };
     }
+  | { type: 'InviteClient'; data: { sessionId: string; clientId: string; invitationId: string } }
+  | { type: 'DeclineInvitation'; data: { sessionId: string; clientId: string } }
   | { type: 'CheckIn'; data: { sessionId: string; clientId: string } }
   | { type: 'MarkNoShows'; data: { sessionId: string } }
   | {
@@ -74,6 +77,8 @@ export interface Place {
   makeUp: boolean;
   payment: PlacePayment | null;
   refunded: boolean;
+  /** What is owed back to the client (done by the workflow, finished by the sweeper). */
+  giveBack: GiveBack;
   attendance: 'checked_in' | 'no_show' | null;
   /** A penalty that can be forgiven: a late cancel that kept the credit, or a no-show. */
   penalty: 'late_cancel' | 'no_show' | null;
@@ -87,8 +92,14 @@ export type SessionState =
       status: 'scheduled';
       session: Extract<SessionEvent, { type: 'SessionScheduled' }>['data'];
       places: ReadonlyMap<string, Place>;
+      invitations: ReadonlyMap<string, Invitation>;
       arrivals: number;
     };
+
+export interface Invitation {
+  invitationId: string;
+  status: 'pending' | 'declined';
+}
 
 export class SessionFull extends RuleViolation {
   constructor(sessionId: string, capacity: number) {
@@ -127,6 +138,21 @@ export class NotEnrolled extends RuleViolation {
       clientId,
       placeStatus: status,
     });
+  }
+}
+
+export class NothingToRefund extends RuleViolation {
+  constructor(clientId: string, paidBy: string) {
+    super('nothing_to_refund', `The place was not paid with money or a credit (${paidBy}).`, {
+      clientId,
+      paidBy,
+    });
+  }
+}
+
+export class NoInvitation extends RuleViolation {
+  constructor(clientId: string) {
+    super('no_invitation', 'The client has no open invitation to this session.', { clientId });
   }
 }
 
@@ -198,6 +224,19 @@ function validateSchedule(data: Extract<SessionCommand, { type: 'ScheduleSession
 function placeOf(state: SessionState, enrollmentId: string): Place | undefined {
   if (state.status !== 'scheduled') return undefined;
   return [...state.places.values()].find((place) => place.enrollmentId === enrollmentId);
+}
+
+/** What paid for a place can go back: a credit to its grant, money to where it came from. */
+function refundable(place: Place): GiveBack {
+  switch (place.payment?.kind) {
+    case 'credit':
+      return 'credit';
+    case 'card':
+    case 'hold':
+      return 'payment';
+    default:
+      return 'none';
+  }
 }
 
 /** The client's confirmed place: what cancelling and checking in act on. */
@@ -333,39 +372,55 @@ function decide(command: SessionCommand, state: SessionState, now: Date): Sessio
     case 'CancelEnrollment': {
       const c = command.data;
       const s = scheduled(state, c.sessionId);
+      const current = s.places.get(c.clientId);
+      // Cancelled already (a retry): the workflow finishes what is owed back from the state.
+      if (current?.status === 'cancelled' && c.outcome !== 'refund_only') return [];
       const place = confirmedPlace(s, c.clientId);
+      const ids = {
+        sessionId: c.sessionId,
+        enrollmentId: place.enrollmentId,
+        clientId: c.clientId,
+      };
       if (c.outcome === 'refund_only') {
         if (place.refunded) return [];
-        return [
-          {
-            type: 'EnrollmentRefunded',
-            data: {
-              sessionId: c.sessionId,
-              enrollmentId: place.enrollmentId,
-              clientId: c.clientId,
-              reason: c.reason,
-            },
-          },
-        ];
+        const giveBack = refundable(place);
+        if (giveBack === 'none')
+          throw new NothingToRefund(c.clientId, place.payment?.kind ?? 'none');
+        return [{ type: 'EnrollmentRefunded', data: { ...ids, giveBack, reason: c.reason } }];
       }
       const late = Date.parse(s.session.startsAt) - now.getTime() < c.lateCancelMinutes * MINUTE_MS;
-      const paidBy = place.payment?.kind;
-      let giveBack: 'credit' | 'payment' | 'none' = 'none';
-      if (c.outcome === 'cancel_and_refund' && !place.refunded && (!late || c.override)) {
-        giveBack = paidBy === 'credit' ? 'credit' : paidBy === 'card' ? 'payment' : 'none';
-      }
+      const giveBack =
+        c.outcome === 'cancel_and_refund' && !place.refunded && (!late || c.override)
+          ? refundable(place)
+          : 'none';
       return [
         {
           type: 'EnrollmentCancelled',
-          data: {
-            sessionId: c.sessionId,
-            enrollmentId: place.enrollmentId,
-            clientId: c.clientId,
-            outcome: c.outcome,
-            late,
-            giveBack,
-            reason: c.reason,
-          },
+          data: { ...ids, outcome: c.outcome, late, giveBack, reason: c.reason },
+        },
+      ];
+    }
+    case 'InviteClient': {
+      const c = command.data;
+      const s = scheduled(state, c.sessionId);
+      if (endsAt(s.session) <= now.getTime()) throw new SessionNotOpen(c.sessionId, 'it has ended');
+      const place = s.places.get(c.clientId);
+      if (place && place.status !== 'released' && place.status !== 'cancelled') {
+        throw new AlreadyEnrolled(c.clientId, place.status);
+      }
+      if (s.invitations.get(c.clientId)?.status === 'pending') return [];
+      return [{ type: 'ClientInvited', data: c }];
+    }
+    case 'DeclineInvitation': {
+      const c = command.data;
+      const s = scheduled(state, c.sessionId);
+      const invitation = s.invitations.get(c.clientId);
+      if (!invitation) throw new NoInvitation(c.clientId);
+      if (invitation.status === 'declined') return [];
+      return [
+        {
+          type: 'InvitationDeclined',
+          data: { ...c, invitationId: invitation.invitationId },
         },
       ];
     }
@@ -408,6 +463,7 @@ function decide(command: SessionCommand, state: SessionState, now: Date): Sessio
             enrollmentId: place.enrollmentId,
             clientId: c.clientId,
             penalty: place.penalty,
+            giveBack: place.refunded ? 'none' : refundable(place),
             reason: c.reason,
           },
         },
@@ -432,7 +488,23 @@ function withPlace(
 function evolve(state: SessionState, event: SessionEvent): SessionState {
   switch (event.type) {
     case 'SessionScheduled':
-      return { status: 'scheduled', session: event.data, places: new Map(), arrivals: 0 };
+      return {
+        status: 'scheduled',
+        session: event.data,
+        places: new Map(),
+        invitations: new Map(),
+        arrivals: 0,
+      };
+    case 'ClientInvited':
+    case 'InvitationDeclined':
+      if (state.status !== 'scheduled') return state;
+      return {
+        ...state,
+        invitations: new Map(state.invitations).set(event.data.clientId, {
+          invitationId: event.data.invitationId,
+          status: event.type === 'ClientInvited' ? 'pending' : 'declined',
+        }),
+      };
     case 'SeatHeld':
     case 'Waitlisted': {
       if (state.status !== 'scheduled') return state;
@@ -447,6 +519,7 @@ function evolve(state: SessionState, event: SessionEvent): SessionState {
         makeUp: event.type === 'SeatHeld' ? event.data.makeUp : false,
         payment: null,
         refunded: false,
+        giveBack: 'none',
         attendance: null,
         penalty: null,
         order: state.arrivals,
@@ -470,14 +543,23 @@ function evolve(state: SessionState, event: SessionEvent): SessionState {
         ...p,
         status: 'cancelled',
         refunded: p.refunded || event.data.giveBack !== 'none',
-        // A late cancel that kept a credit can be forgiven later.
+        giveBack: p.refunded ? p.giveBack : event.data.giveBack,
+        // A late cancel that kept what it was paid with can be forgiven later.
         penalty:
-          event.data.late && event.data.giveBack === 'none' && p.payment?.kind === 'credit'
+          event.data.late &&
+          event.data.outcome === 'cancel_and_refund' &&
+          event.data.giveBack === 'none' &&
+          refundable(p) !== 'none' &&
+          !p.refunded
             ? 'late_cancel'
             : null,
       }));
     case 'EnrollmentRefunded':
-      return withPlace(state, event.data.clientId, (p) => ({ ...p, refunded: true }));
+      return withPlace(state, event.data.clientId, (p) => ({
+        ...p,
+        refunded: true,
+        giveBack: event.data.giveBack,
+      }));
     case 'ClientCheckedIn':
       return withPlace(state, event.data.clientId, (p) => ({ ...p, attendance: 'checked_in' }));
     case 'ClientMarkedNoShow':
@@ -487,7 +569,12 @@ function evolve(state: SessionState, event: SessionEvent): SessionState {
         penalty: 'no_show',
       }));
     case 'PenaltyForgiven':
-      return withPlace(state, event.data.clientId, (p) => ({ ...p, penalty: null }));
+      return withPlace(state, event.data.clientId, (p) => ({
+        ...p,
+        penalty: null,
+        refunded: p.refunded || event.data.giveBack !== 'none',
+        giveBack: event.data.giveBack === 'none' ? p.giveBack : event.data.giveBack,
+      }));
     default:
       return assertNever(event);
   }

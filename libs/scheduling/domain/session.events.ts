@@ -25,6 +25,13 @@ export type PlacePayment =
 
 export type CancelOutcome = 'cancel_and_refund' | 'cancel_no_refund' | 'refund_only';
 
+/**
+ * What goes back to the client: the credit to its grant, or the payment to where it came from
+ * (a card refund; a held bill refunded and voided). The booking workflow does it after the
+ * session's event, idempotently, and the sweeper finishes it after a crash.
+ */
+export type GiveBack = 'credit' | 'payment' | 'none';
+
 export type SessionEvent =
   | {
       type: 'SessionScheduled';
@@ -45,6 +52,15 @@ export type SessionEvent =
         /** What a place costs paid by card or held on a bill; null when only credits pay. */
         dropInPrice?: Money | null;
       };
+    }
+  | {
+      /** Staff invite a client; the client's acceptance books them by the usual rules. */
+      type: 'ClientInvited';
+      data: { sessionId: string; clientId: string; invitationId: string };
+    }
+  | {
+      type: 'InvitationDeclined';
+      data: { sessionId: string; clientId: string; invitationId: string };
     }
   | {
       type: 'SeatHeld';
@@ -85,14 +101,20 @@ export type SessionEvent =
         outcome: Exclude<CancelOutcome, 'refund_only'>;
         /** Inside the studio's late-cancel window. */
         late: boolean;
-        /** What goes back to the client: the credit or the payment, or nothing. */
-        giveBack: 'credit' | 'payment' | 'none';
+        giveBack: GiveBack;
         reason: string;
       };
     }
   | {
+      /** Refund only: the client stays enrolled and gets their money or credit back. */
       type: 'EnrollmentRefunded';
-      data: { sessionId: string; enrollmentId: string; clientId: string; reason: string };
+      data: {
+        sessionId: string;
+        enrollmentId: string;
+        clientId: string;
+        giveBack: GiveBack;
+        reason: string;
+      };
     }
   | { type: 'ClientCheckedIn'; data: { sessionId: string; enrollmentId: string; clientId: string } }
   | {
@@ -107,6 +129,7 @@ export type SessionEvent =
         clientId: string;
         /** What was forgiven: a late cancel's forfeited credit, or a no-show. */
         penalty: 'late_cancel' | 'no_show';
+        giveBack: GiveBack;
         reason: string;
       };
     };
