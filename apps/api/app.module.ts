@@ -36,6 +36,7 @@ import { InvalidInput, type FieldError } from '@clientele/shared';
 import {
   AddStaffMemberHandler,
   CreateStudioHandler,
+  SetBookingPolicyHandler,
   IssueStaffTokenHandler,
   RevokeStaffTokenHandler,
 } from '@clientele/staff';
@@ -126,6 +127,7 @@ export class AppModule {
         UpdateClientProfileHandler,
         GetClientHistoryHandler,
         CreateStudioHandler,
+        SetBookingPolicyHandler,
         AddStaffMemberHandler,
         IssueStaffTokenHandler,
         RevokeStaffTokenHandler,

@@ -37,4 +37,13 @@ export const staffDirectoryMigrations: Record<string, Migration> = {
         .execute();
     },
   },
+  '2026-11-24T0930_booking_policy': {
+    // eslint-disable-next-line @typescript-eslint/no-explicit-any -- migrations are frozen in time
+    async up(db: Kysely<any>) {
+      await db.schema
+        .alterTable('studios')
+        .addColumn('late_cancel_minutes', 'integer', (c) => c.notNull().defaultTo(720))
+        .execute();
+    },
+  },
 };

@@ -8,6 +8,7 @@ export const staffDirectoryProjection: Projection = {
   name: 'staff_directory',
   eventTypes: new Set<(StaffEvent | StudioEvent)['type']>([
     'StudioCreated',
+    'BookingPolicySet',
     'StaffMemberAdded',
     'StaffRoleChanged',
     'StaffTokenIssued',
@@ -24,6 +25,13 @@ export const staffDirectoryProjection: Projection = {
             .insertInto('studios')
             .values({ ...pick(event.data), created_at: recorded.recordedAt })
             .onConflict((oc) => oc.column('studio_id').doNothing())
+            .execute();
+          break;
+        case 'BookingPolicySet':
+          await trx
+            .updateTable('studios')
+            .set({ late_cancel_minutes: event.data.lateCancelMinutes })
+            .where('studio_id', '=', event.data.studioId)
             .execute();
           break;
         case 'StaffMemberAdded':

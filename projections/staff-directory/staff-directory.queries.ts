@@ -74,6 +74,7 @@ export interface StudioView {
   name: string;
   currency: string;
   timezone: string;
+  bookingPolicy: { lateCancelMinutes: number };
   createdAt: string;
 }
 
@@ -99,6 +100,7 @@ export class GetStudioHandler implements IQueryHandler<GetStudio> {
       name: row.name,
       currency: row.currency,
       timezone: row.timezone,
+      bookingPolicy: { lateCancelMinutes: row.late_cancel_minutes },
       createdAt: new Date(row.created_at).toISOString(),
     };
   }

@@ -1,11 +1,17 @@
-import { Body, Controller, Get, HttpCode, Inject, Param, Post, Res } from '@nestjs/common';
+import { Body, Controller, Get, HttpCode, Inject, Param, Post, Put, Res } from '@nestjs/common';
 import { CommandBus, QueryBus } from '@nestjs/cqrs';
 import { ReadConsistency } from '@clientele/projector';
 import { ApiBearerAuth, ApiOperation, ApiProperty, ApiTags } from '@nestjs/swagger';
-import { AddStaffMember, IssueStaffToken, RevokeStaffToken, ROLES } from '@clientele/staff';
+import {
+  AddStaffMember,
+  IssueStaffToken,
+  RevokeStaffToken,
+  ROLES,
+  SetBookingPolicy,
+} from '@clientele/staff';
 import type { RequestContext } from '@clientele/shared';
 import { GetStudio, ListStaff } from '@projections/staff-directory';
-import { IsEmail, IsIn, IsNotEmpty, IsString, MaxLength } from 'class-validator';
+import { IsEmail, IsIn, IsInt, IsNotEmpty, IsString, Max, MaxLength, Min } from 'class-validator';
 import type { FastifyReply } from 'fastify';
 import { Ctx, RequirePermission, uuidParam } from '../http/auth';
 import { ShownOnce } from '../http/idempotency.interceptor';
@@ -22,6 +28,18 @@ export class IssueTokenRequest {
   @IsNotEmpty()
   @MaxLength(100)
   label!: string;
+}
+
+export class BookingPolicyRequest {
+  @ApiProperty({
+    example: 720,
+    description:
+      'Cancelling less than this many minutes before the start forfeits the credit or payment',
+  })
+  @IsInt()
+  @Min(0)
+  @Max(20160)
+  lateCancelMinutes!: number;
 }
 
 const uuid = uuidParam('id');
@@ -42,6 +60,15 @@ export class StaffController {
   @ApiOperation({ summary: 'The studio the token belongs to' })
   studio(@Ctx() context: RequestContext) {
     return this.queries.execute(new GetStudio(context.studioId));
+  }
+
+  @Put('studio/booking-policy')
+  @RequirePermission('studio:manage')
+  @ApiOperation({ summary: 'Set the late-cancel window (12 hours until set)' })
+  bookingPolicy(@Body() body: BookingPolicyRequest, @Ctx() context: RequestContext) {
+    return this.commands.execute(
+      new SetBookingPolicy({ lateCancelMinutes: body.lateCancelMinutes }, context),
+    );
   }
 
   @Get('staff')

@@ -17,7 +17,7 @@ import {
   type RequestContext,
 } from '@clientele/shared';
 import { staffDecider, staffStream, type StaffCommand } from '../domain/staff-member';
-import { studioDecider, studioStream } from '../domain/studio';
+import { studioDecider, studioStream, type BookingPolicy } from '../domain/studio';
 import { newToken } from './tokens';
 
 export class StaffEmailMustBeUniqueInStudio extends RuleViolation {
@@ -255,5 +255,32 @@ function problemsOf(decide: () => unknown): FieldError[] {
   } catch (error) {
     if (error instanceof InvalidInput) return error.errors;
     throw error;
+  }
+}
+
+export class SetBookingPolicy extends Command<BookingPolicy> {
+  constructor(
+    readonly policy: BookingPolicy,
+    readonly context: RequestContext,
+  ) {
+    super();
+  }
+}
+
+/** The studio's late-cancel window: cancellations inside it keep the credit or payment. */
+@CommandHandler(SetBookingPolicy)
+export class SetBookingPolicyHandler implements ICommandHandler<SetBookingPolicy> {
+  constructor(@Inject(EVENT_STORE) private readonly store: EventStore) {}
+
+  async execute({ policy, context }: SetBookingPolicy) {
+    const result = await handleCommand(
+      this.store,
+      studioStream(context.studioId),
+      studioDecider,
+      { type: 'SetBookingPolicy', data: { studioId: context.studioId, ...policy } },
+      commandContext(context),
+    );
+    if (result.state.status !== 'open') throw new Error('A studio with a policy is open.');
+    return result.state.bookingPolicy;
   }
 }

@@ -1,6 +1,11 @@
 import type { EventStore } from '@clientele/eventstore';
 import { fold, NotFound } from '@clientele/shared';
-import { studioDecider, studioStream, type StudioEvent } from '../domain/studio';
+import {
+  studioDecider,
+  studioStream,
+  type BookingPolicy,
+  type StudioEvent,
+} from '../domain/studio';
 
 export interface StudioSettings {
   studioId: string;
@@ -33,4 +38,17 @@ export async function readStudioSettings(
   };
   known.set(studioId, settings);
   return settings;
+}
+
+/** The studio's booking policy as it is now: read fresh, since staff change it. */
+export async function readBookingPolicy(
+  store: EventStore,
+  studioId: string,
+): Promise<BookingPolicy> {
+  const state = fold(
+    studioDecider,
+    (await store.readStream(studioStream(studioId))) as unknown as StudioEvent[],
+  );
+  if (state.status !== 'open') throw new NotFound('studio', studioId);
+  return state.bookingPolicy;
 }

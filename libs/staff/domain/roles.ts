@@ -4,6 +4,7 @@
  */
 export const PERMISSIONS = [
   'studio:read',
+  'studio:manage',
   'staff:read',
   'staff:manage',
   'clients:read',

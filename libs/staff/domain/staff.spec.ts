@@ -53,6 +53,23 @@ describe('a studio', () => {
       .when(create(input))
       .thenThrows(InvalidInput, (e) => expect(e.errors[0]!.field).toBe(field));
   });
+
+  it('sets its late-cancel window, once per change, within two weeks', () => {
+    const created = { type: 'StudioCreated' as const, data: create().data };
+    const policy = (lateCancelMinutes: number) => ({
+      type: 'SetBookingPolicy' as const,
+      data: { studioId, lateCancelMinutes },
+    });
+    spec
+      .given([created])
+      .when(policy(240))
+      .then([{ type: 'BookingPolicySet', data: { studioId, lateCancelMinutes: 240 } }]);
+    // Twelve hours is the window until one is set: setting it changes nothing.
+    spec.given([created]).when(policy(720)).then([]);
+    spec.given([created]).when(policy(20161)).thenThrows(InvalidInput);
+    spec.given([created]).when(policy(-1)).thenThrows(InvalidInput);
+    spec.given([]).when(policy(60)).thenThrows(NotFound);
+  });
 });
 
 describe('a staff member', () => {

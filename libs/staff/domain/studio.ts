@@ -1,6 +1,7 @@
 import {
   assertNever,
   InvalidInput,
+  NotFound,
   RuleViolation,
   type Decider,
   type FieldError,
@@ -8,19 +9,39 @@ import {
 
 export const studioStream = (studioId: string) => `studio-${studioId}`;
 
-export type StudioEvent = {
-  type: 'StudioCreated';
-  data: { studioId: string; name: string; currency: string; timezone: string };
-};
+export type StudioEvent =
+  | {
+      type: 'StudioCreated';
+      data: { studioId: string; name: string; currency: string; timezone: string };
+    }
+  | { type: 'BookingPolicySet'; data: { studioId: string } & BookingPolicy };
 
-export type StudioCommand = {
-  type: 'CreateStudio';
-  data: { studioId: string; name: string; currency: string; timezone: string };
-};
+/** How the studio's bookings may be cancelled. */
+export interface BookingPolicy {
+  /** Cancelling less than this before the start forfeits the credit or payment. */
+  lateCancelMinutes: number;
+}
+
+/** Twelve hours, the window most studios we know of start with, until they set their own. */
+export const DEFAULT_BOOKING_POLICY: BookingPolicy = { lateCancelMinutes: 12 * 60 };
+
+export type StudioCommand =
+  | {
+      type: 'CreateStudio';
+      data: { studioId: string; name: string; currency: string; timezone: string };
+    }
+  | { type: 'SetBookingPolicy'; data: { studioId: string } & BookingPolicy };
 
 export type StudioState =
   | { status: 'none' }
-  | { status: 'open'; studioId: string; name: string; currency: string; timezone: string };
+  | {
+      status: 'open';
+      studioId: string;
+      name: string;
+      currency: string;
+      timezone: string;
+      bookingPolicy: BookingPolicy;
+    };
 
 export class StudioMustNotBeCreatedTwice extends RuleViolation {
   constructor(studioId: string) {
@@ -32,7 +53,7 @@ export class StudioMustNotBeCreatedTwice extends RuleViolation {
 const CURRENCIES = new Set(Intl.supportedValuesOf('currency'));
 const TIMEZONES = new Set(Intl.supportedValuesOf('timeZone'));
 
-function validate(data: StudioCommand['data']): FieldError[] {
+function validate(data: Extract<StudioCommand, { type: 'CreateStudio' }>['data']): FieldError[] {
   const errors: FieldError[] = [];
   if (data.name.trim().length === 0) errors.push({ field: 'name', message: 'must not be empty' });
   if (!CURRENCIES.has(data.currency)) {
@@ -49,12 +70,17 @@ function validate(data: StudioCommand['data']): FieldError[] {
 
 export const studioDecider: Decider<StudioCommand, StudioEvent, StudioState> = {
   initialState: { status: 'none' },
-  evolve(_state, event) {
+  evolve(state, event) {
     switch (event.type) {
       case 'StudioCreated':
-        return { status: 'open', ...event.data };
+        return { status: 'open', ...event.data, bookingPolicy: DEFAULT_BOOKING_POLICY };
+      case 'BookingPolicySet': {
+        if (state.status !== 'open') return state;
+        const { lateCancelMinutes } = event.data;
+        return { ...state, bookingPolicy: { lateCancelMinutes } };
+      }
       default:
-        return assertNever(event.type);
+        return assertNever(event);
     }
   },
   decide(command, state) {
@@ -67,8 +93,26 @@ export const studioDecider: Decider<StudioCommand, StudioEvent, StudioState> = {
           { type: 'StudioCreated', data: { ...command.data, name: command.data.name.trim() } },
         ];
       }
+      case 'SetBookingPolicy': {
+        if (state.status !== 'open') throw new NotFound('studio', command.data.studioId);
+        const { lateCancelMinutes } = command.data;
+        if (
+          !Number.isSafeInteger(lateCancelMinutes) ||
+          lateCancelMinutes < 0 ||
+          lateCancelMinutes > 14 * 24 * 60
+        ) {
+          throw new InvalidInput('The booking policy is not valid.', [
+            {
+              field: 'lateCancelMinutes',
+              message: 'must be a whole number of minutes from 0 to 20160 (14 days)',
+            },
+          ]);
+        }
+        if (state.bookingPolicy.lateCancelMinutes === lateCancelMinutes) return [];
+        return [{ type: 'BookingPolicySet', data: command.data }];
+      }
       default:
-        return assertNever(command.type);
+        return assertNever(command);
     }
   },
 };
