@@ -36,4 +36,53 @@ export const scheduleMigrations: Record<string, Migration> = {
       );
     },
   },
+  '2026-11-23T1610_session_places': {
+    // eslint-disable-next-line @typescript-eslint/no-explicit-any -- migrations are frozen in time
+    async up(db: Kysely<any>) {
+      // A row per enrollment, not per client: a client who cancels and books again keeps both in
+      // their booking history.
+      await db.schema
+        .createTable('session_places')
+        .addColumn('enrollment_id', 'uuid', (c) => c.primaryKey())
+        .addColumn('session_id', 'uuid', (c) => c.notNull())
+        .addColumn('studio_id', 'uuid', (c) => c.notNull())
+        .addColumn('client_id', 'uuid', (c) => c.notNull())
+        .addColumn('status', 'text', (c) => c.notNull())
+        .addColumn('channel', 'text', (c) => c.notNull())
+        .addColumn('pay_with', 'text', (c) => c.notNull())
+        .addColumn('payment', 'jsonb')
+        .addColumn('held_until', 'timestamptz')
+        // The session's revision when the place joined the line (held or waitlisted).
+        .addColumn('arrival', 'integer', (c) => c.notNull())
+        .addColumn('make_up', 'boolean', (c) => c.notNull().defaultTo(false))
+        .addColumn('attendance', 'text')
+        .addColumn('penalty', 'text')
+        .addColumn('refunded', 'boolean', (c) => c.notNull().defaultTo(false))
+        .addColumn('cancelled_late', 'boolean')
+        .addColumn('waitlisted_at', 'timestamptz')
+        .addColumn('booked_at', 'timestamptz', (c) => c.notNull())
+        .addColumn('booked_by', 'jsonb', (c) => c.notNull())
+        .addColumn('changed_at', 'timestamptz', (c) => c.notNull())
+        .execute();
+      await sql`CREATE INDEX session_places_by_session ON session_places (session_id, arrival)`.execute(
+        db,
+      );
+      await sql`CREATE INDEX session_places_by_client ON session_places (client_id)`.execute(db);
+      // Holds last minutes: the calendar counts the live ones through this small index.
+      await sql`CREATE INDEX session_places_held ON session_places (session_id, held_until) WHERE status = 'held'`.execute(
+        db,
+      );
+      await db.schema
+        .alterTable('sessions')
+        .addColumn('enrolled', 'integer', (c) => c.notNull().defaultTo(0))
+        .addColumn('held', 'integer', (c) => c.notNull().defaultTo(0))
+        .addColumn('waitlisted', 'integer', (c) => c.notNull().defaultTo(0))
+        .execute();
+      // The projection now reads the enrollment events it skipped until now: replay it from 0.
+      await sql`TRUNCATE class_types, sessions`.execute(db);
+      await sql`UPDATE projection_checkpoints SET checkpoint = NULL, events_applied = 0 WHERE name = 'schedule'`.execute(
+        db,
+      );
+    },
+  },
 };

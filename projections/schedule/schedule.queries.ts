@@ -2,6 +2,7 @@ import { Inject } from '@nestjs/common';
 import { IQueryHandler, Query, QueryHandler } from '@nestjs/cqrs';
 import { DATABASE, type Database } from '@clientele/database';
 import { NotFound } from '@clientele/shared';
+import { sql, type RawBuilder } from 'kysely';
 
 export interface ClassTypeView {
   id: string;
@@ -10,7 +11,7 @@ export interface ClassTypeView {
   eventType: string;
 }
 
-export interface SessionView {
+export interface SessionDetails {
   id: string;
   classTypeId: string;
   title: string;
@@ -27,7 +28,28 @@ export interface SessionView {
   version: number;
 }
 
-function toSession(row: Record<string, unknown>): SessionView {
+export interface SessionView extends SessionDetails {
+  /** Confirmed places. */
+  enrolled: number;
+  /** Places held while their payment is taken (a hold that lapsed unpaid no longer counts). */
+  held: number;
+  waitlisted: number;
+  spotsLeft: number;
+}
+
+/**
+ * The holds that take a seat at `now`, beside a row of `sessions`. Its stored count is of holds
+ * neither confirmed nor released; only a crashed booking leaves one lapsed, so the places are
+ * read only when that count is not 0.
+ */
+export function liveHolds(now: Date): RawBuilder<number> {
+  return sql<number>`CASE WHEN sessions.held = 0 THEN 0 ELSE (
+    SELECT count(*)::int FROM session_places p
+    WHERE p.session_id = sessions.session_id AND p.status = 'held' AND p.held_until > ${now}
+  ) END`;
+}
+
+export function toSessionDetails(row: Record<string, unknown>): SessionDetails {
   return {
     id: row.session_id as string,
     classTypeId: row.class_type_id as string,
@@ -43,6 +65,20 @@ function toSession(row: Record<string, unknown>): SessionView {
     link: (row.link as string | null) ?? null,
     waiverId: (row.waiver_id as string | null) ?? null,
     version: row.version as number,
+  };
+}
+
+/** A session with its counts; `live_held` is `liveHolds` selected beside the row. */
+function toSession(row: Record<string, unknown>): SessionView {
+  const details = toSessionDetails(row);
+  const enrolled = row.enrolled as number;
+  const held = row.live_held as number;
+  return {
+    ...details,
+    enrolled,
+    held,
+    waitlisted: row.waitlisted as number,
+    spotsLeft: Math.max(0, details.capacity - enrolled - held),
   };
 }
 
@@ -80,6 +116,7 @@ export class ListSessions extends Query<{ items: SessionView[] }> {
     readonly studioId: string,
     readonly from: Date,
     readonly to: Date,
+    readonly now: Date = new Date(),
   ) {
     super();
   }
@@ -90,10 +127,11 @@ export class ListSessions extends Query<{ items: SessionView[] }> {
 export class ListSessionsHandler implements IQueryHandler<ListSessions> {
   constructor(@Inject(DATABASE) private readonly db: Database) {}
 
-  async execute({ studioId, from, to }: ListSessions) {
+  async execute({ studioId, from, to, now }: ListSessions) {
     const rows = await this.db.kysely
       .selectFrom('sessions')
       .selectAll()
+      .select(liveHolds(now).as('live_held'))
       .where('studio_id', '=', studioId)
       .where('starts_at', '>=', from)
       .where('starts_at', '<', to)
@@ -109,6 +147,7 @@ export class GetSession extends Query<SessionView> {
   constructor(
     readonly studioId: string,
     readonly sessionId: string,
+    readonly now: Date = new Date(),
   ) {
     super();
   }
@@ -118,10 +157,11 @@ export class GetSession extends Query<SessionView> {
 export class GetSessionHandler implements IQueryHandler<GetSession> {
   constructor(@Inject(DATABASE) private readonly db: Database) {}
 
-  async execute({ studioId, sessionId }: GetSession) {
+  async execute({ studioId, sessionId, now }: GetSession) {
     const row = await this.db.kysely
       .selectFrom('sessions')
       .selectAll()
+      .select(liveHolds(now).as('live_held'))
       .where('session_id', '=', sessionId)
       .where('studio_id', '=', studioId)
       .executeTakeFirst();
