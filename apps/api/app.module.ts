@@ -10,8 +10,11 @@ import {
   ScheduleSessionHandler,
 } from '@clientele/scheduling';
 import {
+  GetRosterHandler,
   GetSessionHandler,
   ListClassTypesHandler,
+  ListClientBookingsHandler,
+  ListClientRegistrationsHandler,
   ListSessionsHandler,
 } from '@projections/schedule';
 import {
@@ -59,6 +62,7 @@ import type { ValidationError } from 'class-validator';
 import { AccountsController } from './accounts/accounts.controller';
 import { SalesController } from './accounts/sales.controller';
 import { ScheduleController } from './schedule/schedule.controller';
+import { RosterController } from './schedule/roster.controller';
 import { ProductsController } from './catalog/products.controller';
 import { ClientsController } from './clients/clients.controller';
 import { HealthController } from './health/health.controller';
@@ -96,6 +100,7 @@ export class AppModule {
         AccountsController,
         SalesController,
         ScheduleController,
+        RosterController,
         ProductsController,
         StaffController,
         HealthController,
@@ -160,6 +165,9 @@ export class AppModule {
         ListClassTypesHandler,
         ListSessionsHandler,
         GetSessionHandler,
+        GetRosterHandler,
+        ListClientRegistrationsHandler,
+        ListClientBookingsHandler,
         // Cards taken on the studio's own terminal; the Stripe adapter is issue 5's.
         { provide: PAYMENT_GATEWAY, useValue: new OfflinePaymentGateway() },
       ],

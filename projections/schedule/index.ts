@@ -1,3 +1,4 @@
 export * from './schedule.migrations';
 export * from './schedule.projection';
 export * from './schedule.queries';
+export * from './roster.queries';
