@@ -7,6 +7,11 @@ import {
   CheckInClientHandler,
   CreateClassTypeHandler,
   EnrollClientHandler,
+  CancelEnrollmentHandler,
+  ForgivePenaltyHandler,
+  InviteClientHandler,
+  AcceptInvitationHandler,
+  DeclineInvitationHandler,
   ScheduleSessionHandler,
 } from '@clientele/scheduling';
 import {
@@ -161,6 +166,11 @@ export class AppModule {
         CreateClassTypeHandler,
         ScheduleSessionHandler,
         EnrollClientHandler,
+        CancelEnrollmentHandler,
+        ForgivePenaltyHandler,
+        InviteClientHandler,
+        AcceptInvitationHandler,
+        DeclineInvitationHandler,
         CheckInClientHandler,
         ListClassTypesHandler,
         ListSessionsHandler,

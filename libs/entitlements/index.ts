@@ -1,5 +1,6 @@
 export * from './application/account-commands';
 export * from './application/credit-spending';
+export * from './application/booking-payments';
 export * from './domain';
 export * from './application/sales';
 export * from './application/memberships';

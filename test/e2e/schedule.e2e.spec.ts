@@ -22,6 +22,7 @@ describe('class types and sessions', () => {
       name: 'Morning Flow',
       format: 'in_person',
       eventType: 'yoga',
+      dropInPrice: null,
     });
     const monday = Date.parse('2026-12-07T14:00:00Z');
     const ids: string[] = [];

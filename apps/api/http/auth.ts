@@ -121,3 +121,11 @@ export const Ctx = createParamDecorator((_: unknown, context: ExecutionContext):
     now: new Date(),
   };
 });
+
+/** Whether the caller's role holds a permission: for a choice inside a route (an override). */
+export const Allows = createParamDecorator(
+  (permission: Permission, context: ExecutionContext): boolean => {
+    const principal = context.switchToHttp().getRequest<AuthedRequest>().principal;
+    return principal !== undefined && roleAllows(principal.role, permission);
+  },
+);

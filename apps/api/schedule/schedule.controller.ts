@@ -9,18 +9,26 @@ import {
   ApiTags,
 } from '@nestjs/swagger';
 import {
+  AcceptInvitation,
+  CancelEnrollment,
   CheckInClient,
   CreateClassType,
+  DeclineInvitation,
   EnrollClient,
+  ForgivePenalty,
   FORMATS,
+  InviteClient,
   ScheduleSession,
   type Format,
 } from '@clientele/scheduling';
-import { EVENT_TYPE, InvalidInput, type RequestContext } from '@clientele/shared';
+import { EVENT_TYPE, InvalidInput, PermissionDenied, type RequestContext } from '@clientele/shared';
+import { Type } from 'class-transformer';
 import { GetSession, ListClassTypes, ListSessions } from '@projections/schedule';
 import {
   IsBoolean,
   IsIn,
+  IsNotEmpty,
+  ValidateNested,
   IsInt,
   IsISO8601,
   IsOptional,
@@ -34,7 +42,12 @@ import {
   MinLength,
 } from 'class-validator';
 import type { FastifyReply } from 'fastify';
-import { Ctx, RequirePermission, uuidParam } from '../http/auth';
+import { MoneyDto } from '../catalog/product.dto';
+import { Allows, Ctx, RequirePermission, uuidParam } from '../http/auth';
+
+const PAY_WITH = ['credit', 'membership', 'card', 'hold'] as const;
+const CHANNELS = ['online', 'studio'] as const;
+const OUTCOMES = ['cancel_and_refund', 'cancel_no_refund', 'refund_only'] as const;
 
 export class CreateClassTypeRequest {
   @ApiProperty({ example: 'Morning Flow' }) @IsString() @MinLength(1) @MaxLength(100) name!: string;
@@ -44,6 +57,14 @@ export class CreateClassTypeRequest {
     message: 'eventType must be lower-case letters, digits, _ and -',
   })
   eventType!: string;
+  @ApiPropertyOptional({
+    type: MoneyDto,
+    description: 'The price of one visit paid by card or held on a bill',
+  })
+  @IsOptional()
+  @ValidateNested()
+  @Type(() => MoneyDto)
+  dropInPrice?: MoneyDto;
 }
 
 export class ScheduleSessionRequest {
@@ -78,19 +99,70 @@ export class ScheduleSessionRequest {
   @IsOptional()
   @IsUUID()
   waiverId?: string;
+  @ApiPropertyOptional({
+    type: MoneyDto,
+    description: 'The class type’s drop-in price when left out',
+  })
+  @IsOptional()
+  @ValidateNested()
+  @Type(() => MoneyDto)
+  dropInPrice?: MoneyDto;
 }
 
-export class EnrollRequest {
-  @ApiProperty() @IsUUID() clientId!: string;
-  @ApiProperty({ enum: ['credit', 'membership', 'card', 'hold'] })
-  @IsIn(['credit', 'membership', 'card', 'hold'])
-  payWith!: 'credit' | 'membership' | 'card' | 'hold';
-  @ApiProperty({ enum: ['online', 'studio'] }) @IsIn(['online', 'studio']) channel!:
-    'online' | 'studio';
+export class PaymentChoice {
+  @ApiProperty({
+    enum: PAY_WITH,
+    description: 'card and hold need the session’s drop-in price; hold leaves an open bill',
+  })
+  @IsIn(PAY_WITH as unknown as string[])
+  payWith!: (typeof PAY_WITH)[number];
+  @ApiProperty({ enum: CHANNELS })
+  @IsIn(CHANNELS as unknown as string[])
+  channel!: (typeof CHANNELS)[number];
   @ApiPropertyOptional({ description: 'A place on the waitlist when the session is full' })
   @IsOptional()
   @IsBoolean()
   waitlist?: boolean;
+}
+
+export class EnrollRequest extends PaymentChoice {
+  @ApiProperty() @IsUUID() clientId!: string;
+  @ApiPropertyOptional({
+    description: 'A make-up visit: spends nothing (needs enrollments:override)',
+  })
+  @IsOptional()
+  @IsBoolean()
+  makeUp?: boolean;
+}
+
+export class InviteRequest {
+  @ApiProperty() @IsUUID() clientId!: string;
+}
+
+export class CancelRequest {
+  @ApiProperty({ enum: OUTCOMES })
+  @IsIn(OUTCOMES as unknown as string[])
+  outcome!: (typeof OUTCOMES)[number];
+  @ApiPropertyOptional({
+    description: 'Give back inside the late-cancel window (needs enrollments:override)',
+  })
+  @IsOptional()
+  @IsBoolean()
+  override?: boolean;
+  @ApiPropertyOptional({ example: 'client asked by phone' })
+  @IsOptional()
+  @IsString()
+  @IsNotEmpty()
+  @MaxLength(500)
+  reason?: string;
+}
+
+export class ForgiveRequest {
+  @ApiProperty({ example: 'family emergency' })
+  @IsString()
+  @IsNotEmpty()
+  @MaxLength(500)
+  reason!: string;
 }
 
 export class SessionsQuery {
@@ -128,6 +200,7 @@ export class ScheduleController {
       name: created.name,
       format: created.format,
       eventType: created.eventType,
+      dropInPrice: created.dropInPrice ?? null,
     };
   }
 
@@ -182,8 +255,96 @@ export class ScheduleController {
     @Param('id', uuid) id: string,
     @Body() body: EnrollRequest,
     @Ctx() context: RequestContext,
+    @Allows('enrollments:override') mayOverride: boolean,
   ) {
+    if (body.makeUp && !mayOverride) throw new PermissionDenied('enrollments:override');
     return this.commands.execute(new EnrollClient(id, body, context));
+  }
+
+  @Post('sessions/:id/enrollments/:clientId/cancel')
+  @HttpCode(200)
+  @RequirePermission('enrollments:write')
+  @ApiOperation({
+    summary:
+      'Cancel a place (CancelEnrollment): cancel_and_refund, cancel_no_refund, or refund_only (stays enrolled)',
+  })
+  @ApiHeader({ name: 'Idempotency-Key', required: false })
+  cancel(
+    @Param('id', uuid) id: string,
+    @Param('clientId', clientUuid) clientId: string,
+    @Body() body: CancelRequest,
+    @Ctx() context: RequestContext,
+    @Allows('enrollments:override') mayOverride: boolean,
+  ) {
+    if (body.override && !mayOverride) throw new PermissionDenied('enrollments:override');
+    const reason = body.reason ?? 'cancelled at the desk';
+    return this.commands.execute(
+      new CancelEnrollment(
+        id,
+        clientId,
+        { outcome: body.outcome, override: body.override ?? false, reason },
+        context,
+      ),
+    );
+  }
+
+  @Post('sessions/:id/enrollments/:clientId/forgive')
+  @HttpCode(200)
+  @RequirePermission('enrollments:override')
+  @ApiOperation({ summary: 'Forgive a late cancel or a no-show: the credit or payment goes back' })
+  forgive(
+    @Param('id', uuid) id: string,
+    @Param('clientId', clientUuid) clientId: string,
+    @Body() body: ForgiveRequest,
+    @Ctx() context: RequestContext,
+  ) {
+    return this.commands.execute(new ForgivePenalty(id, clientId, body.reason, context));
+  }
+
+  @Post('sessions/:id/invitations')
+  @HttpCode(201)
+  @RequirePermission('enrollments:write')
+  @ApiOperation({ summary: 'Invite a client to a session; their acceptance books them' })
+  @ApiHeader({ name: 'Idempotency-Key', required: false })
+  invite(
+    @Param('id', uuid) id: string,
+    @Body() body: InviteRequest,
+    @Ctx() context: RequestContext,
+  ) {
+    return this.commands.execute(new InviteClient(id, body.clientId, context));
+  }
+
+  @Post('sessions/:id/invitations/:clientId/accept')
+  @HttpCode(201)
+  @RequirePermission('enrollments:write')
+  @ApiOperation({ summary: 'Accept an invitation: enrolls the client by the usual rules' })
+  @ApiHeader({ name: 'Idempotency-Key', required: false })
+  accept(
+    @Param('id', uuid) id: string,
+    @Param('clientId', clientUuid) clientId: string,
+    @Body() body: PaymentChoice,
+    @Ctx() context: RequestContext,
+  ) {
+    return this.commands.execute(
+      new AcceptInvitation(
+        id,
+        clientId,
+        { payWith: body.payWith, channel: body.channel, waitlist: body.waitlist ?? false },
+        context,
+      ),
+    );
+  }
+
+  @Post('sessions/:id/invitations/:clientId/decline')
+  @HttpCode(200)
+  @RequirePermission('enrollments:write')
+  @ApiOperation({ summary: 'Decline an invitation' })
+  decline(
+    @Param('id', uuid) id: string,
+    @Param('clientId', clientUuid) clientId: string,
+    @Ctx() context: RequestContext,
+  ) {
+    return this.commands.execute(new DeclineInvitation(id, clientId, context));
   }
 
   @Post('sessions/:id/enrollments/:clientId/check-in')

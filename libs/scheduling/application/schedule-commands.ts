@@ -7,7 +7,15 @@ import {
   idForRequest,
   type EventStore,
 } from '@clientele/eventstore';
-import { fold, NotFound, type RequestContext } from '@clientele/shared';
+import { readStudioSettings } from '@clientele/staff';
+import {
+  assertSameCurrency,
+  fold,
+  NotFound,
+  zero,
+  type Money,
+  type RequestContext,
+} from '@clientele/shared';
 import { classTypeDecider, classTypeStream, type ClassTypeEvent } from '../domain/class-type';
 import { sessionDecider } from '../domain/session.decider';
 import { sessionStream, type Format } from '../domain/session.events';
@@ -16,6 +24,7 @@ export interface ClassTypeInput {
   name: string;
   format: Format;
   eventType: string;
+  dropInPrice?: Money | null;
 }
 
 export class CreateClassType extends Command<ClassTypeEvent['data']> {
@@ -33,11 +42,23 @@ export class CreateClassTypeHandler implements ICommandHandler<CreateClassType> 
 
   async execute({ input, context }: CreateClassType) {
     const classTypeId = idForRequest('class-type', context);
+    if (input.dropInPrice) {
+      const { currency } = await readStudioSettings(this.store, context.studioId);
+      assertSameCurrency(zero(currency), input.dropInPrice);
+    }
     const result = await handleCommand(
       this.store,
       classTypeStream(classTypeId),
       classTypeDecider,
-      { type: 'CreateClassType', data: { ...input, classTypeId, studioId: context.studioId } },
+      {
+        type: 'CreateClassType',
+        data: {
+          ...input,
+          dropInPrice: input.dropInPrice ?? null,
+          classTypeId,
+          studioId: context.studioId,
+        },
+      },
       commandContext(context, { expectNew: true }),
     );
     if (result.state.status !== 'created') throw new Error('A created class type has a state.');
@@ -55,6 +76,8 @@ export interface SessionInput {
   place?: string | null;
   link?: string | null;
   waiverId?: string | null;
+  /** The class type's when left out. */
+  dropInPrice?: Money | null;
 }
 
 export class ScheduleSession extends Command<{ sessionId: string; version: number }> {
@@ -81,6 +104,10 @@ export class ScheduleSessionHandler implements ICommandHandler<ScheduleSession> 
     if (classType.status !== 'created' || classType.classType.studioId !== context.studioId) {
       throw new NotFound('class_type', input.classTypeId);
     }
+    if (input.dropInPrice) {
+      const { currency } = await readStudioSettings(this.store, context.studioId);
+      assertSameCurrency(zero(currency), input.dropInPrice);
+    }
     const sessionId = idForRequest('session', context);
     const result = await handleCommand(
       this.store,
@@ -102,6 +129,7 @@ export class ScheduleSessionHandler implements ICommandHandler<ScheduleSession> 
           place: input.place ?? null,
           link: input.link ?? null,
           waiverId: input.waiverId ?? null,
+          dropInPrice: input.dropInPrice ?? classType.classType.dropInPrice ?? null,
         },
       },
       commandContext(context, { expectNew: true }),

@@ -215,6 +215,13 @@ function validateSchedule(data: Extract<SessionCommand, { type: 'ScheduleSession
     // A one-on-one appointment is a private session of one.
     errors.push({ field: 'capacity', message: 'a private session has capacity 1' });
   }
+  const price = data.dropInPrice;
+  if (price && (!Number.isSafeInteger(price.amount) || price.amount < 0)) {
+    errors.push({
+      field: 'dropInPrice',
+      message: 'must be a whole, non-negative number of minor units',
+    });
+  }
   if (data.format === 'virtual' && !data.link) {
     errors.push({ field: 'link', message: 'a virtual session needs a link' });
   }

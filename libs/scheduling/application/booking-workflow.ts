@@ -1,0 +1,322 @@
+import type { PaymentGateway } from '@clientele/billing';
+import {
+  BookingPayments,
+  CreditSpending,
+  localDate,
+  membershipCovering,
+  type Booking,
+} from '@clientele/entitlements';
+import { commandContext, handleCommand, type EventStore } from '@clientele/eventstore';
+import { ClienteleError, fold, RuleViolation, type RequestContext } from '@clientele/shared';
+import { readStudioSettings } from '@clientele/staff';
+import {
+  sessionDecider,
+  type Place,
+  type SessionCommand,
+  type SessionState,
+} from '../domain/session.decider';
+import {
+  sessionStream,
+  type Channel,
+  type PayWith,
+  type PlacePayment,
+  type SessionEvent,
+} from '../domain/session.events';
+
+/** How long a place stays held while its payment is taken. */
+export const HOLD_MS = 2 * 60_000;
+
+type Session = Extract<SessionEvent, { type: 'SessionScheduled' }>['data'];
+
+export class NoWayToPay extends RuleViolation {
+  constructor(payWith: PayWith, why: string) {
+    super('no_way_to_pay', `The client cannot pay with ${payWith}: ${why}.`, { payWith });
+  }
+}
+
+export interface PlaceRequest {
+  enrollmentId: string;
+  clientId: string;
+  payWith: PayWith;
+  channel: Channel;
+  waitlist: boolean;
+  makeUp: boolean;
+}
+
+export interface EnrollmentOutcome {
+  enrollmentId: string;
+  status: 'confirmed' | 'waitlisted';
+  payment: PlacePayment | null;
+}
+
+/**
+ * The booking workflow (ADR 0010): a place is held, paid for, then confirmed; what was taken is
+ * given back when the place is lost, cancelled with a refund, or forgiven. Each step is keyed by
+ * the enrollment and may be repeated; `settle` repeats whatever a crash left undone. Every
+ * decision on the session is made without replay by Idempotency-Key, since one request makes
+ * several of them on the same stream.
+ */
+export class BookingWorkflow {
+  private readonly credits: CreditSpending;
+  private readonly payments: BookingPayments;
+
+  constructor(
+    private readonly store: EventStore,
+    gateway: PaymentGateway,
+  ) {
+    this.credits = new CreditSpending(store);
+    this.payments = new BookingPayments(store, gateway);
+  }
+
+  async decide(
+    sessionId: string,
+    context: RequestContext,
+    command: SessionCommand,
+  ): Promise<SessionState> {
+    return (await this.decision(sessionId, context, command)).state;
+  }
+
+  private decision(sessionId: string, context: RequestContext, command: SessionCommand) {
+    return handleCommand(
+      this.store,
+      sessionStream(sessionId),
+      sessionDecider,
+      command,
+      commandContext(context, { replayByKey: false }),
+    );
+  }
+
+  /** Holds a place (or a place on the waitlist), then pays for it and confirms it. */
+  async enroll(
+    context: RequestContext,
+    session: Session,
+    request: PlaceRequest,
+  ): Promise<EnrollmentOutcome> {
+    const state = await this.decide(session.sessionId, context, {
+      type: 'HoldSeat',
+      data: {
+        sessionId: session.sessionId,
+        ...request,
+        heldUntil: new Date(context.now.getTime() + HOLD_MS).toISOString(),
+      },
+    });
+    const place = placeOfClient(state, request.clientId);
+    if (place?.status === 'confirmed') {
+      return { enrollmentId: place.enrollmentId, status: 'confirmed', payment: place.payment };
+    }
+    if (place?.status === 'waitlisted') {
+      return { enrollmentId: place.enrollmentId, status: 'waitlisted', payment: null };
+    }
+    const payment = await this.payAndConfirm(context, session, {
+      enrollmentId: request.enrollmentId,
+      clientId: request.clientId,
+      payWith: request.payWith,
+      makeUp: request.makeUp,
+    });
+    return { enrollmentId: request.enrollmentId, status: 'confirmed', payment };
+  }
+
+  /**
+   * Pays for a held place and confirms it. A refused payment releases the hold; a hold that
+   * lapsed and lost its seat meanwhile gives back what the payment took.
+   */
+  async payAndConfirm(
+    context: RequestContext,
+    session: Session,
+    place: Pick<Place, 'enrollmentId' | 'clientId' | 'payWith' | 'makeUp'>,
+  ): Promise<PlacePayment> {
+    const { sessionId } = session;
+    const { enrollmentId, clientId } = place;
+    let payment: PlacePayment;
+    try {
+      payment = place.makeUp ? { kind: 'make_up' } : await this.pay(context, session, place);
+    } catch (error) {
+      await this.decide(sessionId, context, {
+        type: 'ReleaseHold',
+        data: { sessionId, enrollmentId, reason: `payment refused: ${why(error)}` },
+      });
+      throw error;
+    }
+    try {
+      await this.decide(sessionId, context, {
+        type: 'ConfirmEnrollment',
+        data: { sessionId, enrollmentId, payment },
+      });
+    } catch (error) {
+      await this.giveBack(
+        context,
+        clientId,
+        enrollmentId,
+        payment,
+        `${describe(session)}: place lost`,
+      );
+      throw error;
+    }
+    if (payment.kind === 'credit') {
+      await this.credits.confirm(context, clientId, enrollmentId, describe(session));
+    }
+    return payment;
+  }
+
+  /** Gives back what paid for a place: the credit to its grant, money to where it came from. */
+  async giveBack(
+    context: RequestContext,
+    clientId: string,
+    enrollmentId: string,
+    payment: PlacePayment | null,
+    reason: string,
+  ): Promise<void> {
+    switch (payment?.kind) {
+      case 'credit':
+        await this.credits.release(context, clientId, enrollmentId, reason);
+        return;
+      case 'card':
+      case 'hold':
+        await this.payments.giveBack(context, clientId, enrollmentId, reason);
+        return;
+      default:
+        return;
+    }
+  }
+
+  /**
+   * Gives a freed place to the first on the waitlist who can pay: each in turn gets a hold and
+   * pays as they asked to; one who cannot pay loses their waitlist place, with the reason.
+   * Returns who got the place, if anyone.
+   */
+  async promote(context: RequestContext, session: Session): Promise<Place | null> {
+    for (;;) {
+      const { appended, state } = await this.decision(session.sessionId, context, {
+        type: 'PromoteFromWaitlist',
+        data: {
+          sessionId: session.sessionId,
+          heldUntil: new Date(context.now.getTime() + HOLD_MS).toISOString(),
+        },
+      });
+      const held = appended.find((event) => event.type === 'SeatHeld');
+      if (held?.type !== 'SeatHeld') return null;
+      const place = placeOfClient(state, held.data.clientId)!;
+      try {
+        await this.payAndConfirm(context, session, place);
+        return place;
+      } catch (error) {
+        // Refused: they lose the place, with the reason on the stream; the next may pay.
+        if (!(error instanceof RuleViolation)) throw error;
+      }
+    }
+  }
+
+  /**
+   * Brings the client's account in line with their place after a crash: a lapsed hold is
+   * released and what it took given back; a confirmed place's reserved credit is spent; what a
+   * cancellation or a forgiveness owes back is given back. Safe to run any number of times.
+   */
+  async settle(context: RequestContext, session: Session, clientId: string): Promise<void> {
+    const { sessionId } = session;
+    let place = placeOfClient(await this.read(sessionId), clientId);
+    if (!place) return;
+    if (place.status === 'held' && Date.parse(place.heldUntil!) <= context.now.getTime()) {
+      const state = await this.decide(sessionId, context, {
+        type: 'ReleaseHold',
+        data: { sessionId, enrollmentId: place.enrollmentId, reason: 'hold lapsed' },
+      });
+      place = placeOfClient(state, clientId)!;
+    }
+    const { enrollmentId } = place;
+    const reason = describe(session);
+    const reserved = (await this.payments.account(clientId)).reservations.get(enrollmentId);
+    if (place.status === 'released') {
+      if (reserved && reserved.status !== 'returned') {
+        await this.credits.release(context, clientId, enrollmentId, `${reason}: place lost`);
+      }
+      await this.payments.giveBack(context, clientId, enrollmentId, `${reason}: place lost`);
+      return;
+    }
+    if (place.status === 'confirmed' && reserved?.status === 'reserved') {
+      await this.credits.confirm(context, clientId, enrollmentId, reason);
+    }
+    if (place.refunded && place.giveBack !== 'none') {
+      await this.giveBack(context, clientId, enrollmentId, place.payment, reason);
+    }
+  }
+
+  private async read(sessionId: string): Promise<SessionState> {
+    return fold(
+      sessionDecider,
+      (await this.store.readStream(sessionStream(sessionId))) as unknown as SessionEvent[],
+    );
+  }
+
+  private async pay(
+    context: RequestContext,
+    session: Session,
+    place: Pick<Place, 'enrollmentId' | 'clientId' | 'payWith'>,
+  ): Promise<PlacePayment> {
+    const { enrollmentId, clientId, payWith } = place;
+    switch (payWith) {
+      case 'credit':
+        await this.credits.reserve(
+          context,
+          clientId,
+          enrollmentId,
+          session.eventType,
+          describe(session),
+        );
+        return { kind: 'credit', reservationId: enrollmentId };
+      case 'membership': {
+        const studio = await readStudioSettings(this.store, context.studioId);
+        const day = localDate(new Date(session.startsAt), studio.timezone);
+        const membership = membershipCovering(
+          await this.payments.account(clientId),
+          session.eventType,
+          day,
+        );
+        if (!membership) {
+          throw new NoWayToPay(
+            'membership',
+            `no active, unfrozen membership covers ${session.eventType} on ${day}`,
+          );
+        }
+        return { kind: 'membership', membershipId: membership.membershipId };
+      }
+      case 'card':
+      case 'hold': {
+        const booking = await this.booking(context, session, place);
+        return payWith === 'card'
+          ? this.payments.charge(context, booking)
+          : this.payments.hold(context, booking);
+      }
+    }
+  }
+
+  private async booking(
+    context: RequestContext,
+    session: Session,
+    place: Pick<Place, 'enrollmentId' | 'clientId' | 'payWith'>,
+  ): Promise<Booking> {
+    if (!session.dropInPrice) {
+      throw new NoWayToPay(
+        place.payWith,
+        'the session has no drop-in price; book it with a credit or a membership',
+      );
+    }
+    const studio = await readStudioSettings(this.store, context.studioId);
+    return {
+      clientId: place.clientId,
+      sessionId: session.sessionId,
+      enrollmentId: place.enrollmentId,
+      description: describe(session),
+      price: session.dropInPrice,
+      dueOn: localDate(new Date(session.startsAt), studio.timezone),
+    };
+  }
+}
+
+function placeOfClient(state: SessionState, clientId: string): Place | undefined {
+  return state.status === 'scheduled' ? state.places.get(clientId) : undefined;
+}
+
+const describe = (session: Session) => `${session.title}, ${session.startsAt}`;
+
+const why = (error: unknown) =>
+  error instanceof ClienteleError ? error.code : error instanceof Error ? error.message : 'unknown';
