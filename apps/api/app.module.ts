@@ -2,7 +2,7 @@ import { Module, ValidationPipe, type DynamicModule } from '@nestjs/common';
 import { APP_FILTER, APP_GUARD, APP_INTERCEPTOR, APP_PIPE } from '@nestjs/core';
 import { CqrsModule } from '@nestjs/cqrs';
 import { CreateProductHandler, UpdateProductHandler } from '@clientele/catalog';
-import { OfflinePaymentGateway, PAYMENT_GATEWAY } from '@clientele/billing';
+import { PAYMENT_GATEWAY } from '@clientele/billing';
 import {
   CheckInClientHandler,
   CreateClassTypeHandler,
@@ -178,8 +178,7 @@ export class AppModule {
         GetRosterHandler,
         ListClientRegistrationsHandler,
         ListClientBookingsHandler,
-        // Cards taken on the studio's own terminal; the Stripe adapter is issue 5's.
-        { provide: PAYMENT_GATEWAY, useValue: new OfflinePaymentGateway() },
+        { provide: PAYMENT_GATEWAY, useValue: runtime.gateway },
       ],
     };
   }

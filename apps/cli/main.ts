@@ -105,6 +105,32 @@ export function buildProgram(): Command {
       for (const failure of result.failed) console.error(`${failure.clientId}: ${failure.error}`);
     });
 
+  const bookings = program.command('bookings').description('Bookings');
+  bookings
+    .command('upkeep')
+    .description(
+      'Settle bookings a crash left half done and mark the no-shows of ended sessions (safe to repeat)',
+    )
+    .option('--as-of <time>', 'ISO 8601 time to run as of (default: now)')
+    .option('--json', 'print the report as JSON')
+    .action(async (options: { asOf?: string; json?: boolean }) => {
+      const result = await runAdminAction(
+        loadConfig(),
+        'bookings.upkeep',
+        options.asOf === undefined ? {} : { asOf: options.asOf },
+      );
+      if (options.json) {
+        console.log(JSON.stringify(result));
+        return;
+      }
+      console.log(
+        `${result.settled} places settled; ${result.sessionsClosed} sessions closed with ${result.noShows} no-shows`,
+      );
+      for (const failure of result.failed) {
+        console.error(`session ${failure.sessionId}: ${failure.error}`);
+      }
+    });
+
   return program;
 }
 

@@ -11,7 +11,7 @@ runMain(async () => {
   runtime.runner.start();
   runtime.startUpkeep();
   console.log(
-    `Clientele worker: projecting ${runtime.runner.names.join(', ')} from ${runtime.store.name}; renewing memberships and expiring credits every minute`,
+    `Clientele worker: projecting ${runtime.runner.names.join(', ')} from ${runtime.store.name}; renewing memberships, expiring credits, settling bookings and marking no-shows every minute`,
   );
   return () => runtime.close();
 });

@@ -66,18 +66,22 @@ export const adminActions = {
    * minute; running it again renews and expires nothing twice.
    */
   async 'accounts.upkeep'(runtime: Runtime, args: Record<string, unknown>) {
-    const asOf = args.asOf === undefined ? new Date() : new Date(String(args.asOf));
-    if (
-      typeof args.asOf !== 'undefined' &&
-      (typeof args.asOf !== 'string' || Number.isNaN(asOf.getTime()))
-    ) {
-      throw new InvalidInput('--as-of must be an ISO 8601 time.', [
-        { field: 'asOf', message: 'must be an ISO 8601 time' },
-      ]);
-    }
+    const asOf = asOfArgument(args);
     // The read model that lists due accounts must have reached the log first.
     await runtime.runner.catchUp('client_accounts');
     return runtime.upkeep.runOnce(asOf);
+  },
+
+  /**
+   * Settles bookings a crash left half done (a lapsed hold, a credit left reserved, a refund
+   * owed) and marks the no-shows of sessions that ended. The API and the worker also run it
+   * every minute; running it again does nothing twice.
+   */
+  async 'bookings.upkeep'(runtime: Runtime, args: Record<string, unknown>) {
+    const asOf = asOfArgument(args);
+    await runtime.runner.catchUp('client_accounts');
+    await runtime.runner.catchUp('schedule');
+    return runtime.bookingUpkeep.runOnce(asOf);
   },
 
   /** Each projection's checkpoint and events applied, as its runner sees them. */
@@ -136,4 +140,16 @@ export async function runAdminAction<A extends AdminAction>(
   } finally {
     await runtime.close();
   }
+}
+
+/** `--as-of`: an ISO time to run as of, or now. */
+function asOfArgument(args: Record<string, unknown>): Date {
+  if (args.asOf === undefined) return new Date();
+  const asOf = new Date(String(args.asOf));
+  if (typeof args.asOf !== 'string' || Number.isNaN(asOf.getTime())) {
+    throw new InvalidInput('--as-of must be an ISO 8601 time.', [
+      { field: 'asOf', message: 'must be an ISO 8601 time' },
+    ]);
+  }
+  return asOf;
 }

@@ -9,14 +9,21 @@ import {
 } from '@clientele/eventstore';
 import { ProjectionRunner, projectorMigrations, type Projection } from '@clientele/projector';
 import { productsMigrations, productsProjection } from '@projections/catalog';
+import { OfflinePaymentGateway, type PaymentGateway } from '@clientele/billing';
 import { AccountUpkeep } from '@clientele/entitlements';
+import { BookingUpkeep } from '@clientele/scheduling';
 import {
   accountsNeedingUpkeep,
   clientAccountsMigrations,
   clientAccountsProjection,
 } from '@projections/client-accounts';
 import { clientProfilesMigrations, clientProfilesProjection } from '@projections/client-profiles';
-import { scheduleMigrations, scheduleProjection } from '@projections/schedule';
+import {
+  placesToSettle,
+  scheduleMigrations,
+  scheduleProjection,
+  sessionsToClose,
+} from '@projections/schedule';
 import { staffDirectoryMigrations, staffDirectoryProjection } from '@projections/staff-directory';
 import { idempotencyMigrations } from '@clientele/idempotency';
 import type { Migration } from 'kysely';
@@ -48,9 +55,13 @@ export interface Runtime {
   db: Database;
   store: EventStore;
   runner: ProjectionRunner;
+  /** How cards are charged and refunded (the offline adapter until issue 5's Stripe one). */
+  gateway: PaymentGateway;
   /** Membership renewals and credit expiry (AccountUpkeep). */
   upkeep: AccountUpkeep;
-  /** Runs the upkeep now and then every `everyMs`, until `close()`. */
+  /** Settling bookings a crash left half done, and marking no-shows (BookingUpkeep). */
+  bookingUpkeep: BookingUpkeep;
+  /** Runs both upkeeps now and then every `everyMs`, until `close()`. */
   startUpkeep(everyMs?: number): void;
   close(): Promise<void>;
 }
@@ -104,6 +115,14 @@ export async function openRuntime(
   const upkeep = new AccountUpkeep(eventStore, (now, limit) =>
     accountsNeedingUpkeep(db, now, limit),
   );
+  // Cards taken on the studio's own terminal; the Stripe adapter is issue 5's.
+  const gateway: PaymentGateway = new OfflinePaymentGateway();
+  const bookingUpkeep = new BookingUpkeep(
+    eventStore,
+    gateway,
+    (now, limit) => placesToSettle(db, now, limit),
+    (now, limit) => sessionsToClose(db, now, limit),
+  );
   let upkeepTimer: NodeJS.Timeout | undefined;
   let upkeepRun: Promise<void> = Promise.resolve();
   let closed = false;
@@ -112,17 +131,29 @@ export async function openRuntime(
     db,
     store: eventStore,
     runner,
+    gateway,
     upkeep,
+    bookingUpkeep,
     startUpkeep(everyMs = 60_000) {
       const tick = () => {
+        const now = new Date();
         upkeepRun = upkeep
-          .runOnce(new Date())
+          .runOnce(now)
           .then((report) => {
             for (const failure of report.failed) {
               console.error(`account upkeep of ${failure.clientId} failed: ${failure.error}`);
             }
           })
           .catch((error: unknown) => console.error('account upkeep failed; retrying', error))
+          .then(() => bookingUpkeep.runOnce(now))
+          .then((report) => {
+            for (const failure of report?.failed ?? []) {
+              console.error(
+                `booking upkeep of session ${failure.sessionId} failed: ${failure.error}`,
+              );
+            }
+          })
+          .catch((error: unknown) => console.error('booking upkeep failed; retrying', error))
           .finally(() => {
             if (!closed) upkeepTimer = setTimeout(tick, everyMs);
           });

@@ -5,3 +5,5 @@ export * from './application/attendance';
 export * from './application/booking-workflow';
 export * from './application/cancellations';
 export * from './application/invitations';
+export * from './application/booking-upkeep';
+export * from './application/read-session';

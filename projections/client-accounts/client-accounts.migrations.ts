@@ -170,4 +170,19 @@ export const clientAccountsMigrations: Record<string, Migration> = {
       await sql`CREATE INDEX refunds_by_bill ON refunds (bill_id)`.execute(db);
     },
   },
+  '2026-11-24T1000_booking_upkeep': {
+    // eslint-disable-next-line @typescript-eslint/no-explicit-any -- migrations are frozen in time
+    async up(db: Kysely<any>) {
+      // The booking upkeep looks for credits left reserved, and for a booking's bill.
+      await sql`CREATE INDEX credit_grants_reserved ON credit_grants (grant_id) WHERE reserved > 0`.execute(
+        db,
+      );
+      await sql`CREATE INDEX credit_ledger_by_reservation ON credit_ledger (reservation_id) WHERE reservation_id IS NOT NULL`.execute(
+        db,
+      );
+      await sql`CREATE INDEX bills_by_enrollment ON bills ((origin->>'enrollmentId')) WHERE origin->>'kind' = 'booking'`.execute(
+        db,
+      );
+    },
+  },
 };

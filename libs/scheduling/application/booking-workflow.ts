@@ -10,6 +10,7 @@ import { commandContext, handleCommand, type EventStore } from '@clientele/event
 import { ClienteleError, fold, RuleViolation, type RequestContext } from '@clientele/shared';
 import { readStudioSettings } from '@clientele/staff';
 import {
+  placeOf,
   sessionDecider,
   type Place,
   type SessionCommand,
@@ -76,7 +77,8 @@ export class BookingWorkflow {
     return (await this.decision(sessionId, context, command)).state;
   }
 
-  private decision(sessionId: string, context: RequestContext, command: SessionCommand) {
+  /** A decision on the session, with what it appended. */
+  decision(sessionId: string, context: RequestContext, command: SessionCommand) {
     return handleCommand(
       this.store,
       sessionStream(sessionId),
@@ -211,18 +213,18 @@ export class BookingWorkflow {
    * released and what it took given back; a confirmed place's reserved credit is spent; what a
    * cancellation or a forgiveness owes back is given back. Safe to run any number of times.
    */
-  async settle(context: RequestContext, session: Session, clientId: string): Promise<void> {
+  async settle(context: RequestContext, session: Session, enrollmentId: string): Promise<void> {
     const { sessionId } = session;
-    let place = placeOfClient(await this.read(sessionId), clientId);
+    let place = placeOf(await this.read(sessionId), enrollmentId);
     if (!place) return;
     if (place.status === 'held' && Date.parse(place.heldUntil!) <= context.now.getTime()) {
       const state = await this.decide(sessionId, context, {
         type: 'ReleaseHold',
-        data: { sessionId, enrollmentId: place.enrollmentId, reason: 'hold lapsed' },
+        data: { sessionId, enrollmentId, reason: 'hold lapsed' },
       });
-      place = placeOfClient(state, clientId)!;
+      place = placeOf(state, enrollmentId)!;
     }
-    const { enrollmentId } = place;
+    const { clientId } = place;
     const reason = describe(session);
     const reserved = (await this.payments.account(clientId)).reservations.get(enrollmentId);
     if (place.status === 'released') {

@@ -92,6 +92,8 @@ export type SessionState =
       status: 'scheduled';
       session: Extract<SessionEvent, { type: 'SessionScheduled' }>['data'];
       places: ReadonlyMap<string, Place>;
+      /** Places a newer booking of the same client replaced, by enrollment: still settled. */
+      earlier: ReadonlyMap<string, Place>;
       invitations: ReadonlyMap<string, Invitation>;
       arrivals: number;
     };
@@ -228,9 +230,13 @@ function validateSchedule(data: Extract<SessionCommand, { type: 'ScheduleSession
   if (errors.length > 0) throw new InvalidInput('The session is not valid.', errors);
 }
 
-function placeOf(state: SessionState, enrollmentId: string): Place | undefined {
+/** A place by its enrollment: the client's current one, or one a newer booking replaced. */
+export function placeOf(state: SessionState, enrollmentId: string): Place | undefined {
   if (state.status !== 'scheduled') return undefined;
-  return [...state.places.values()].find((place) => place.enrollmentId === enrollmentId);
+  return (
+    [...state.places.values()].find((place) => place.enrollmentId === enrollmentId) ??
+    state.earlier.get(enrollmentId)
+  );
 }
 
 /** What paid for a place can go back: a credit to its grant, money to where it came from. */
@@ -499,6 +505,7 @@ function evolve(state: SessionState, event: SessionEvent): SessionState {
         status: 'scheduled',
         session: event.data,
         places: new Map(),
+        earlier: new Map(),
         invitations: new Map(),
         arrivals: 0,
       };
@@ -531,10 +538,15 @@ function evolve(state: SessionState, event: SessionEvent): SessionState {
         penalty: null,
         order: state.arrivals,
       };
+      const replaced = state.places.get(d.clientId);
       return {
         ...state,
         arrivals: state.arrivals + 1,
         places: new Map(state.places).set(d.clientId, place),
+        earlier:
+          replaced && replaced.enrollmentId !== d.enrollmentId
+            ? new Map(state.earlier).set(replaced.enrollmentId, replaced)
+            : state.earlier,
       };
     }
     case 'EnrollmentConfirmed':
