@@ -5,6 +5,7 @@ import { startTestApp, type TestApp } from '../support/test-app';
 let t: TestApp;
 let token: string;
 let flow: string;
+let spin: string;
 let pack: string;
 let unlimited: string;
 
@@ -15,6 +16,17 @@ beforeAll(async () => {
     await t.call('POST', '/v1/class-types', {
       token,
       body: { name: 'Flow', format: 'in_person', eventType: 'yoga' },
+    })
+  ).body.id;
+  spin = (
+    await t.call('POST', '/v1/class-types', {
+      token,
+      body: {
+        name: 'Spin',
+        format: 'in_person',
+        eventType: 'spin',
+        dropInPrice: { amount: 2500, currency: 'USD' },
+      },
     })
   ).body.id;
   const product = async (body: object) =>
@@ -60,11 +72,11 @@ async function client(firstName: string, buys?: string): Promise<string> {
 }
 
 const DAY = 86_400_000;
-async function session(capacity: number, inDays: number): Promise<string> {
+async function session(capacity: number, inDays: number, classTypeId = flow): Promise<string> {
   const created = await t.call('POST', '/v1/sessions', {
     token,
     body: {
-      classTypeId: flow,
+      classTypeId,
       startsAt: new Date(Date.now() + inDays * DAY).toISOString(),
       durationMinutes: 60,
       capacity,
@@ -269,7 +281,109 @@ describe('a class of two with a waitlist', () => {
     const when = await t.call('GET', `/v1/clients/${ana}/registrations?when=someday`, { token });
     expect(when.status).toBe(400);
   });
+});
 
+describe('a drop-in class paid at the desk, then a cancellation', () => {
+  let sessionId: string;
+  let dee: string;
+  let fay: string;
+  let gus: string;
+  let billId: string;
+
+  beforeAll(async () => {
+    sessionId = await session(2, 4, spin);
+    dee = await client('Dee');
+    fay = await client('Fay');
+    gus = await client('Gus');
+    await t.call('POST', `/v1/clients/${gus}/credits`, {
+      token,
+      body: { eventTypes: ['spin'], count: 1, reason: 'welcome' },
+    });
+    billId = (await enroll(sessionId, { clientId: dee, payWith: 'hold', channel: 'studio' }))
+      .payment.billId;
+    await enroll(sessionId, { clientId: fay, payWith: 'card', channel: 'online' });
+    await enroll(sessionId, {
+      clientId: gus,
+      payWith: 'credit',
+      channel: 'online',
+      waitlist: true,
+    });
+  });
+
+  const roster = async () =>
+    (await t.call('GET', `/v1/sessions/${sessionId}/roster`, { token })).body;
+  const requires = async (clientId: string) =>
+    (await t.call('GET', `/v1/clients/${clientId}/registrations`, { token })).body.items.map(
+      (r: { requires: string[] }) => r.requires,
+    );
+
+  it('shows a held bill due until it is paid, and a card payment with its bill', async () => {
+    expect((await roster()).places).toEqual([
+      expect.objectContaining({
+        clientId: dee,
+        paymentStatus: 'due',
+        bill: {
+          billId,
+          total: { amount: 2500, currency: 'USD' },
+          due: { amount: 2500, currency: 'USD' },
+        },
+      }),
+      expect.objectContaining({
+        clientId: fay,
+        paymentStatus: 'card',
+        bill: expect.objectContaining({ due: { amount: 0, currency: 'USD' } }),
+      }),
+      expect.objectContaining({ clientId: gus, status: 'waitlisted' }),
+    ]);
+    expect(await requires(dee)).toEqual([['payment']]);
+
+    const paid = await t.call('POST', `/v1/bills/${billId}/payments`, {
+      token,
+      body: { amount: 2500, method: 'cash' },
+    });
+    expect(paid.status).toBe(201);
+    expect((await roster()).places[0]).toMatchObject({
+      paymentStatus: 'paid',
+      bill: { due: { amount: 0, currency: 'USD' } },
+    });
+    expect(await requires(dee)).toEqual([[]]);
+  });
+
+  it('gives a cancelled place to the waitlist, and keeps the cancellation in the history', async () => {
+    const cancelled = await t.call('POST', `/v1/sessions/${sessionId}/enrollments/${fay}/cancel`, {
+      token,
+      body: { outcome: 'cancel_and_refund' },
+    });
+    expect(cancelled.body).toMatchObject({ status: 'cancelled', promotedClientId: gus });
+    const after = await roster();
+    expect(after.counts).toEqual({ enrolled: 2, held: 0, waitlisted: 0, spotsLeft: 0 });
+    expect(
+      after.places.map((p: { clientId: string; paymentStatus: string }) => [
+        p.clientId,
+        p.paymentStatus,
+      ]),
+    ).toEqual([
+      [dee, 'paid'],
+      [gus, 'paid_by_credit'],
+    ]);
+    expect((await t.call('GET', `/v1/clients/${fay}/bookings`, { token })).body.items).toEqual([
+      expect.objectContaining({
+        sessionId,
+        classType: { id: spin, name: 'Spin' },
+        status: 'cancelled',
+        cancelledLate: false,
+        penalty: null,
+        refunded: true,
+        productUsed: { kind: 'card', name: null },
+      }),
+    ]);
+    expect((await t.call('GET', `/v1/clients/${fay}/registrations`, { token })).body.items).toEqual(
+      [],
+    );
+  });
+});
+
+describe('the schedule projection', () => {
   it('gives the same rows when events are delivered again, and after a rebuild', async () => {
     const tables = ['class_types', 'sessions', 'session_places'];
     const rows = () =>
@@ -282,7 +396,7 @@ describe('a class of two with a waitlist', () => {
       );
     await t.runtime.runner.catchUp('schedule');
     const before = await rows();
-    expect(before[2]).toHaveLength(5);
+    expect(before[2]).toHaveLength(8);
 
     const events = (await t.runtime.store.readAll({ from: null, limit: 10_000 })).filter((e) =>
       scheduleProjection.eventTypes.has(e.type),
