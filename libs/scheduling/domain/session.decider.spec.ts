@@ -405,6 +405,38 @@ describe('cancelling, asked again and paid otherwise', () => {
   });
 });
 
+describe('a place replaced by a newer booking of the same client', () => {
+  it('is released by its own enrollment, never the newer confirmed place', () => {
+    // a1 lapsed unpaid; the client booked again (a2) and paid; then a1's release arrives.
+    const lapsed = held('a', '2026-11-23T09:00:00Z');
+    const rebooked: SessionEvent[] = [
+      {
+        ...held('a'),
+        data: { ...(held('a').data as object), enrollmentId: 'e-a2' },
+      } as SessionEvent,
+      {
+        type: 'EnrollmentConfirmed',
+        data: {
+          sessionId: S,
+          enrollmentId: 'e-a2',
+          clientId: 'a',
+          payment: { kind: 'credit', reservationId: 'e-a2' },
+        },
+      },
+    ];
+    const before = state([scheduled(), lapsed, ...rebooked]);
+    const released = sessionDecider.decide(
+      { type: 'ReleaseHold', data: { sessionId: S, enrollmentId: 'e-a', reason: 'hold lapsed' } },
+      before,
+      now,
+    );
+    const after = state([scheduled(), lapsed, ...rebooked, ...released]);
+    if (after.status !== 'scheduled') throw new Error('scheduled');
+    expect(after.places.get('a')).toMatchObject({ enrollmentId: 'e-a2', status: 'confirmed' });
+    expect(seatsTaken(after, now)).toBe(1);
+  });
+});
+
 describe('invitations', () => {
   const invite: SessionCommand = {
     type: 'InviteClient',

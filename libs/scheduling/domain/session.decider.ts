@@ -487,15 +487,20 @@ function decide(command: SessionCommand, state: SessionState, now: Date): Sessio
   }
 }
 
+/** Changes the place an event names by its enrollment: the current one, or one replaced. */
 function withPlace(
   state: SessionState,
-  clientId: string,
+  { clientId, enrollmentId }: { clientId: string; enrollmentId: string },
   change: (place: Place) => Place,
 ): SessionState {
   if (state.status !== 'scheduled') return state;
-  const place = state.places.get(clientId);
-  if (!place) return state;
-  return { ...state, places: new Map(state.places).set(clientId, change(place)) };
+  const current = state.places.get(clientId);
+  if (current?.enrollmentId === enrollmentId) {
+    return { ...state, places: new Map(state.places).set(clientId, change(current)) };
+  }
+  const earlier = state.earlier.get(enrollmentId);
+  if (!earlier) return state;
+  return { ...state, earlier: new Map(state.earlier).set(enrollmentId, change(earlier)) };
 }
 
 function evolve(state: SessionState, event: SessionEvent): SessionState {
@@ -550,15 +555,15 @@ function evolve(state: SessionState, event: SessionEvent): SessionState {
       };
     }
     case 'EnrollmentConfirmed':
-      return withPlace(state, event.data.clientId, (p) => ({
+      return withPlace(state, event.data, (p) => ({
         ...p,
         status: 'confirmed',
         payment: event.data.payment,
       }));
     case 'HoldReleased':
-      return withPlace(state, event.data.clientId, (p) => ({ ...p, status: 'released' }));
+      return withPlace(state, event.data, (p) => ({ ...p, status: 'released' }));
     case 'EnrollmentCancelled':
-      return withPlace(state, event.data.clientId, (p) => ({
+      return withPlace(state, event.data, (p) => ({
         ...p,
         status: 'cancelled',
         refunded: p.refunded || event.data.giveBack !== 'none',
@@ -574,21 +579,21 @@ function evolve(state: SessionState, event: SessionEvent): SessionState {
             : null,
       }));
     case 'EnrollmentRefunded':
-      return withPlace(state, event.data.clientId, (p) => ({
+      return withPlace(state, event.data, (p) => ({
         ...p,
         refunded: true,
         giveBack: event.data.giveBack,
       }));
     case 'ClientCheckedIn':
-      return withPlace(state, event.data.clientId, (p) => ({ ...p, attendance: 'checked_in' }));
+      return withPlace(state, event.data, (p) => ({ ...p, attendance: 'checked_in' }));
     case 'ClientMarkedNoShow':
-      return withPlace(state, event.data.clientId, (p) => ({
+      return withPlace(state, event.data, (p) => ({
         ...p,
         attendance: 'no_show',
         penalty: 'no_show',
       }));
     case 'PenaltyForgiven':
-      return withPlace(state, event.data.clientId, (p) => ({
+      return withPlace(state, event.data, (p) => ({
         ...p,
         penalty: null,
         refunded: p.refunded || event.data.giveBack !== 'none',
