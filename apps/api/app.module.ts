@@ -7,6 +7,9 @@ import {
   CheckInClientHandler,
   CreateClassTypeHandler,
   EnrollClientHandler,
+  EndRecurringHandler,
+  RegisterRecurringHandler,
+  SESSION_CALENDAR,
   CancelEnrollmentHandler,
   ForgivePenaltyHandler,
   InviteClientHandler,
@@ -16,6 +19,8 @@ import {
 } from '@clientele/scheduling';
 import {
   GetRosterHandler,
+  ListClientRecurringHandler,
+  sessionCalendar,
   GetSessionHandler,
   ListClassTypesHandler,
   ListClientBookingsHandler,
@@ -68,6 +73,7 @@ import { AccountsController } from './accounts/accounts.controller';
 import { SalesController } from './accounts/sales.controller';
 import { ScheduleController } from './schedule/schedule.controller';
 import { RosterController } from './schedule/roster.controller';
+import { RecurringController } from './schedule/recurring.controller';
 import { ProductsController } from './catalog/products.controller';
 import { ClientsController } from './clients/clients.controller';
 import { HealthController } from './health/health.controller';
@@ -106,6 +112,7 @@ export class AppModule {
         SalesController,
         ScheduleController,
         RosterController,
+        RecurringController,
         ProductsController,
         StaffController,
         HealthController,
@@ -179,6 +186,10 @@ export class AppModule {
         ListClientRegistrationsHandler,
         ListClientBookingsHandler,
         { provide: PAYMENT_GATEWAY, useValue: runtime.gateway },
+        { provide: SESSION_CALENDAR, useValue: sessionCalendar(runtime.db) },
+        RegisterRecurringHandler,
+        EndRecurringHandler,
+        ListClientRecurringHandler,
       ],
     };
   }

@@ -109,7 +109,7 @@ export function buildProgram(): Command {
   bookings
     .command('upkeep')
     .description(
-      'Settle bookings a crash left half done and mark the no-shows of ended sessions (safe to repeat)',
+      'Settle bookings a crash left half done, mark the no-shows of ended sessions, book recurring registrations (safe to repeat)',
     )
     .option('--as-of <time>', 'ISO 8601 time to run as of (default: now)')
     .option('--json', 'print the report as JSON')
@@ -124,7 +124,7 @@ export function buildProgram(): Command {
         return;
       }
       console.log(
-        `${result.settled} places settled; ${result.sessionsClosed} sessions closed with ${result.noShows} no-shows`,
+        `${result.settled} places settled; ${result.sessionsClosed} sessions closed with ${result.noShows} no-shows; recurring registrations booked ${result.recurringBooked} sessions, ${result.recurringFailed} could not be booked`,
       );
       for (const failure of result.failed) {
         console.error(`session ${failure.sessionId}: ${failure.error}`);

@@ -20,8 +20,11 @@ import {
 import { clientProfilesMigrations, clientProfilesProjection } from '@projections/client-profiles';
 import {
   placesToSettle,
+  recurringProjection,
+  recurringToBook,
   scheduleMigrations,
   scheduleProjection,
+  sessionCalendar,
   sessionsToClose,
 } from '@projections/schedule';
 import { staffDirectoryMigrations, staffDirectoryProjection } from '@projections/staff-directory';
@@ -36,6 +39,7 @@ export const projections: Projection[] = [
   staffDirectoryProjection,
   productsProjection,
   scheduleProjection,
+  recurringProjection,
 ];
 
 export const migrations: Record<string, Migration>[] = [
@@ -117,12 +121,12 @@ export async function openRuntime(
   );
   // Cards taken on the studio's own terminal; the Stripe adapter is issue 5's.
   const gateway: PaymentGateway = new OfflinePaymentGateway();
-  const bookingUpkeep = new BookingUpkeep(
-    eventStore,
-    gateway,
-    (now, limit) => placesToSettle(db, now, limit),
-    (now, limit) => sessionsToClose(db, now, limit),
-  );
+  const bookingUpkeep = new BookingUpkeep(eventStore, gateway, {
+    places: (now, limit) => placesToSettle(db, now, limit),
+    sessions: (now, limit) => sessionsToClose(db, now, limit),
+    recurring: (now, limit) => recurringToBook(db, now, limit),
+    calendar: sessionCalendar(db),
+  });
   let upkeepTimer: NodeJS.Timeout | undefined;
   let upkeepRun: Promise<void> = Promise.resolve();
   let closed = false;

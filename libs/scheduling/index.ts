@@ -7,3 +7,4 @@ export * from './application/cancellations';
 export * from './application/invitations';
 export * from './application/booking-upkeep';
 export * from './application/read-session';
+export * from './application/recurring';

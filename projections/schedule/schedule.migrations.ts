@@ -85,4 +85,47 @@ export const scheduleMigrations: Record<string, Migration> = {
       );
     },
   },
+  '2026-11-24T1100_recurring_registrations': {
+    // eslint-disable-next-line @typescript-eslint/no-explicit-any -- migrations are frozen in time
+    async up(db: Kysely<any>) {
+      await db.schema
+        .createTable('recurring_registrations')
+        .addColumn('registration_id', 'uuid', (c) => c.primaryKey())
+        .addColumn('studio_id', 'uuid', (c) => c.notNull())
+        .addColumn('client_id', 'uuid', (c) => c.notNull())
+        .addColumn('class_type_id', 'uuid', (c) => c.notNull())
+        .addColumn('weekday', 'integer', (c) => c.notNull())
+        .addColumn('local_time', 'text', (c) => c.notNull())
+        .addColumn('until', 'date', (c) => c.notNull())
+        .addColumn('pay_with', 'text', (c) => c.notNull())
+        .addColumn('channel', 'text', (c) => c.notNull())
+        .addColumn('status', 'text', (c) => c.notNull())
+        .addColumn('created_by', 'jsonb', (c) => c.notNull())
+        .addColumn('created_at', 'timestamptz', (c) => c.notNull())
+        .addColumn('ended_at', 'timestamptz')
+        .execute();
+      await sql`CREATE INDEX recurring_by_client ON recurring_registrations (client_id, created_at)`.execute(
+        db,
+      );
+      await sql`CREATE INDEX recurring_active ON recurring_registrations (class_type_id) WHERE status = 'active'`.execute(
+        db,
+      );
+      await db.schema
+        .createTable('recurring_outcomes')
+        .addColumn('registration_id', 'uuid', (c) => c.notNull())
+        .addColumn('session_id', 'uuid', (c) => c.notNull())
+        .addColumn('starts_at', 'timestamptz', (c) => c.notNull())
+        .addColumn('outcome', 'text', (c) => c.notNull())
+        .addColumn('enrollment_id', 'uuid')
+        .addColumn('code', 'text')
+        .addColumn('message', 'text')
+        .addColumn('recorded_at', 'timestamptz', (c) => c.notNull())
+        .addPrimaryKeyConstraint('recurring_outcomes_pk', ['registration_id', 'session_id'])
+        .execute();
+      // The booking upkeep: sessions of a class type in time order.
+      await sql`CREATE INDEX sessions_by_class_type ON sessions (class_type_id, starts_at)`.execute(
+        db,
+      );
+    },
+  },
 };

@@ -85,6 +85,15 @@ export function localDate(now: Date, timeZone: string): LocalDate {
   return format(year, month, day);
 }
 
+/** Where an instant falls on a studio's wall: its day, ISO weekday (1 is Monday) and HH:MM. */
+export function localSlot(instant: Date, timeZone: string) {
+  const { year, month, day, hour, minute } = wallClock(instant.getTime(), timeZone);
+  const date = format(year, month, day);
+  const weekday = new Date(`${date}T00:00:00Z`).getUTCDay() || 7;
+  const time = `${String(hour).padStart(2, '0')}:${String(minute).padStart(2, '0')}`;
+  return { date, weekday, time };
+}
+
 /** Minutes a time zone is ahead of UTC at an instant. */
 function offsetMinutes(instant: number, timeZone: string): number {
   const c = wallClock(instant, timeZone);

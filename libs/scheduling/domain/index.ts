@@ -1,3 +1,4 @@
 export * from './session.decider';
 export * from './session.events';
 export * from './class-type';
+export * from './recurring-registration';
