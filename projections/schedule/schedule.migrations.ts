@@ -128,4 +128,16 @@ export const scheduleMigrations: Record<string, Migration> = {
       );
     },
   },
+  '2026-11-24T1200_drop_in_prices': {
+    // eslint-disable-next-line @typescript-eslint/no-explicit-any -- migrations are frozen in time
+    async up(db: Kysely<any>) {
+      await db.schema.alterTable('class_types').addColumn('drop_in_price', 'jsonb').execute();
+      await db.schema.alterTable('sessions').addColumn('drop_in_price', 'jsonb').execute();
+      // Prices recorded before this column existed come back by replaying the projection from 0.
+      await sql`TRUNCATE class_types, sessions, session_places`.execute(db);
+      await sql`UPDATE projection_checkpoints SET checkpoint = NULL, events_applied = 0 WHERE name = 'schedule'`.execute(
+        db,
+      );
+    },
+  },
 };

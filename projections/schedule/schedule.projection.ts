@@ -79,6 +79,7 @@ export const scheduleProjection: Projection = {
             name: d.name,
             format: d.format,
             event_type: d.eventType,
+            drop_in_price: d.dropInPrice ? JSON.stringify(d.dropInPrice) : null,
           })
           .onConflict((oc) => oc.column('class_type_id').doNothing())
           .execute();
@@ -133,6 +134,7 @@ async function applySessionEvent(
           place: d.place,
           link: d.link,
           waiver_id: d.waiverId,
+          drop_in_price: d.dropInPrice ? JSON.stringify(d.dropInPrice) : null,
           version: recorded.revision,
         })
         .onConflict((oc) => oc.column('session_id').doNothing())

@@ -1,7 +1,7 @@
 import { Inject } from '@nestjs/common';
 import { IQueryHandler, Query, QueryHandler } from '@nestjs/cqrs';
 import { DATABASE, type Database } from '@clientele/database';
-import { NotFound } from '@clientele/shared';
+import { NotFound, type Money } from '@clientele/shared';
 import { sql, type RawBuilder } from 'kysely';
 
 export interface ClassTypeView {
@@ -9,6 +9,8 @@ export interface ClassTypeView {
   name: string;
   format: string;
   eventType: string;
+  /** What a place costs paid by card or held on a bill; null when only credits pay. */
+  dropInPrice: Money | null;
 }
 
 export interface SessionDetails {
@@ -25,6 +27,7 @@ export interface SessionDetails {
   place: string | null;
   link: string | null;
   waiverId: string | null;
+  dropInPrice: Money | null;
   version: number;
 }
 
@@ -64,6 +67,7 @@ export function toSessionDetails(row: Record<string, unknown>): SessionDetails {
     place: (row.place as string | null) ?? null,
     link: (row.link as string | null) ?? null,
     waiverId: (row.waiver_id as string | null) ?? null,
+    dropInPrice: (row.drop_in_price as Money | null) ?? null,
     version: row.version as number,
   };
 }
@@ -106,6 +110,7 @@ export class ListClassTypesHandler implements IQueryHandler<ListClassTypes> {
         name: row.name as string,
         format: row.format as string,
         eventType: row.event_type as string,
+        dropInPrice: (row.drop_in_price as Money | null) ?? null,
       })),
     };
   }

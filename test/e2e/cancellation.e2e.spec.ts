@@ -194,6 +194,13 @@ describe('cancelling with a credit', () => {
 describe('drop-in: a card or a held payment', () => {
   it('charges a card, and refunds it to the card on cancel_and_refund', async () => {
     const sessionId = await session(3, dropIn);
+    const shown = await t.call('GET', `/v1/sessions/${sessionId}`, { token });
+    expect(shown.body.dropInPrice).toEqual({ amount: 2500, currency: 'USD' });
+    const types = await t.call('GET', '/v1/class-types', { token });
+    expect(types.body.items.find((c: { id: string }) => c.id === dropIn).dropInPrice).toEqual({
+      amount: 2500,
+      currency: 'USD',
+    });
     const rider = await client();
     const paid = await enroll(sessionId, rider, { payWith: 'card' });
     expect(paid.status).toBe(201);
