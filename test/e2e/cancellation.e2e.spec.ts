@@ -230,6 +230,10 @@ describe('drop-in: a card or a held payment', () => {
     expect(held.body.payment).toMatchObject({ kind: 'hold', billId: expect.any(String) });
     const profile = await t.call('GET', `/v1/clients/${rider}`, { token });
     expect(profile.body.balances.outstanding).toEqual({ amount: 2500, currency: 'USD' });
+    // The desk sees on the profile that the next class is still to be paid.
+    expect(profile.body.upcomingRegistrations).toMatchObject([
+      { sessionId, title: 'Spin', requires: ['payment'] },
+    ]);
     await cancel(sessionId, rider, { outcome: 'cancel_and_refund' });
     const [bill] = await bills(rider);
     expect(bill).toMatchObject({ status: 'voided', outstanding: { amount: 0 } });

@@ -54,6 +54,7 @@ describe('registering and reading a client', () => {
       activeItems: { memberships: [], packs: [], vod: [] },
       openBills: [],
       recentSales: [],
+      upcomingRegistrations: [],
     });
   });
 

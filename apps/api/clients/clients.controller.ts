@@ -15,6 +15,7 @@ import {
   ListClientSales,
 } from '@projections/client-accounts';
 import { GetClientProfile, SearchClients } from '@projections/client-profiles';
+import { ListClientRegistrations } from '@projections/schedule';
 import type { FastifyReply } from 'fastify';
 import { Ctx, RequirePermission, uuidParam } from '../http/auth';
 import { ReadsTheLog } from '../http/read-consistency.interceptor';
@@ -69,7 +70,7 @@ export class ClientsController {
   @RequirePermission('clients:read')
   @ApiOperation({
     summary:
-      'The client profile, with balances: credits per event type, account credit, outstanding',
+      'The client profile, with balances (credits per event type, account credit, outstanding), active items, open bills, recent sales and the next 5 registrations',
   })
   async get(
     @Param('id', uuid) id: string,
@@ -77,13 +78,16 @@ export class ClientsController {
     @Res({ passthrough: true }) reply: FastifyReply,
   ) {
     // One screen, one request: each part is one query on its read model.
-    const [profile, { paymentSettings, ...balances }, activeItems, openBills, recentSales] =
+    const [profile, { paymentSettings, ...balances }, activeItems, openBills, recentSales, next] =
       await Promise.all([
         this.queries.execute(new GetClientProfile(context.studioId, id)),
         this.queries.execute(new GetClientBalances(context.studioId, id, context.now)),
         this.queries.execute(new GetActiveItems(context.studioId, id, context.now)),
         this.queries.execute(new ListClientBills(context.studioId, id, 'open')),
         this.queries.execute(new ListClientSales(context.studioId, id, 5)),
+        this.queries.execute(
+          new ListClientRegistrations(context.studioId, id, 'upcoming', 5, undefined, context.now),
+        ),
       ]);
     return {
       ...withEtag(reply, profile),
@@ -92,6 +96,7 @@ export class ClientsController {
       activeItems,
       openBills: openBills.items,
       recentSales: recentSales.items,
+      upcomingRegistrations: next.items,
     };
   }
 
