@@ -169,6 +169,39 @@ describe('settling what a crash left half done', () => {
   });
 });
 
+describe('a seat freed by a lapsed hold', () => {
+  it('goes to the first on the waitlist who can pay', async () => {
+    const sessionId = await session(inDays(2), 1);
+    const crashed = await client();
+    const waiting = await client();
+    const now = new Date();
+    // A booking that died holding the only seat.
+    await workflow.decide(sessionId, context(now), {
+      type: 'HoldSeat',
+      data: {
+        sessionId,
+        enrollmentId: randomUUID(),
+        clientId: crashed,
+        channel: 'online',
+        payWith: 'credit',
+        heldUntil: new Date(now.getTime() + 120_000).toISOString(),
+        waitlist: false,
+        makeUp: false,
+      },
+    });
+    const queued = await t.call('POST', `/v1/sessions/${sessionId}/enrollments`, {
+      token,
+      body: { clientId: waiting, payWith: 'credit', channel: 'online', waitlist: true },
+    });
+    expect(queued.body.status).toBe('waitlisted');
+    await upkeep(new Date(now.getTime() + 10 * 60_000));
+    const { places } = await readSession(t.runtime.store, sessionId, studioId);
+    expect(places.get(crashed)).toMatchObject({ status: 'released' });
+    expect(places.get(waiting)).toMatchObject({ status: 'confirmed' });
+    expect(await available(waiting)).toBe(0);
+  });
+});
+
 describe('no-shows', () => {
   it('marks who was not checked in once the session ended, once', async () => {
     const startsAt = new Date(Date.now() + 60 * 60_000);

@@ -109,13 +109,19 @@ export class BookingWorkflow {
     if (place?.status === 'waitlisted') {
       return { enrollmentId: place.enrollmentId, status: 'waitlisted', payment: null };
     }
-    const payment = await this.payAndConfirm(context, session, {
-      enrollmentId: request.enrollmentId,
-      clientId: request.clientId,
-      payWith: request.payWith,
-      makeUp: request.makeUp,
-    });
-    return { enrollmentId: request.enrollmentId, status: 'confirmed', payment };
+    try {
+      const payment = await this.payAndConfirm(context, session, {
+        enrollmentId: request.enrollmentId,
+        clientId: request.clientId,
+        payWith: request.payWith,
+        makeUp: request.makeUp,
+      });
+      return { enrollmentId: request.enrollmentId, status: 'confirmed', payment };
+    } catch (error) {
+      // The released hold may be a seat the waitlist was waiting for.
+      await this.promote(context, session);
+      throw error;
+    }
   }
 
   /**
@@ -223,6 +229,7 @@ export class BookingWorkflow {
         data: { sessionId, enrollmentId, reason: 'hold lapsed' },
       });
       place = placeOf(state, enrollmentId)!;
+      await this.promote(context, session);
     }
     const { clientId } = place;
     const reason = describe(session);
