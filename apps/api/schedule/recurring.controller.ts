@@ -1,6 +1,7 @@
-import { Body, Controller, Get, HttpCode, Param, Post } from '@nestjs/common';
+import { Body, Controller, Get, HttpCode, Inject, Param, Post } from '@nestjs/common';
 import { CommandBus, QueryBus } from '@nestjs/cqrs';
 import { ApiBearerAuth, ApiHeader, ApiOperation, ApiProperty, ApiTags } from '@nestjs/swagger';
+import { ReadConsistency } from '@clientele/projector';
 import { EndRecurring, RegisterRecurring } from '@clientele/scheduling';
 import type { RequestContext } from '@clientele/shared';
 import { ListClientRecurring } from '@projections/schedule';
@@ -57,6 +58,7 @@ export class RecurringController {
   constructor(
     private readonly commands: CommandBus,
     private readonly queries: QueryBus,
+    @Inject(ReadConsistency) private readonly consistency: ReadConsistency,
   ) {}
 
   @Post()
@@ -67,11 +69,13 @@ export class RecurringController {
       'Book a client into every session of a class type on a weekday and time until a date; answers what was booked and what could not be, and why',
   })
   @ApiHeader({ name: 'Idempotency-Key', required: false })
-  register(
+  async register(
     @Param('id', uuid) clientId: string,
     @Body() body: RecurringRequest,
     @Ctx() context: RequestContext,
   ) {
+    // It books from the calendar's read model: every session scheduled before this request is in.
+    await this.consistency.awaitHead();
     return this.commands.execute(new RegisterRecurring(clientId, body, context));
   }
 
