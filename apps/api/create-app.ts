@@ -60,7 +60,8 @@ const FORBIDDEN_KEYS = new Set(['__proto__', 'constructor', 'prototype']);
 const LONE_SURROGATE = /\p{Cs}/u;
 
 /**
- * Every request body of this API is a JSON object of text PostgreSQL can store: invalid UTF-8,
+ * Every request body of this API is a JSON object of text PostgreSQL can store (an empty body is
+ * an empty object, refused by validation where fields are required): invalid UTF-8,
  * NUL characters and lone surrogates are refused here (they would be mangled or make the
  * database fail), and so are prototype keys, so nothing downstream ever sees them.
  */
@@ -73,6 +74,8 @@ export function parseJsonBody(body: Buffer): unknown {
       { field: 'body', message: 'must be UTF-8' },
     ]);
   }
+  // A POST that takes nothing (a check-in) may still say it sends JSON: no body is no fields.
+  if (text.trim() === '') return {};
   let value: unknown;
   try {
     value = JSON.parse(text);
