@@ -39,10 +39,21 @@ export interface RosterPlace {
   bookedAt: string;
 }
 
+export interface RosterInvitation {
+  clientId: string;
+  firstName: string | null;
+  lastName: string | null;
+  /** `accepted` once the client holds a place here, whichever way they booked it. */
+  status: 'pending' | 'accepted' | 'declined';
+  invitedAt: string;
+}
+
 export interface Roster {
   session: SessionDetails;
   counts: { enrolled: number; held: number; waitlisted: number; spotsLeft: number };
   places: RosterPlace[];
+  /** Clients staff invited, and what became of it. */
+  invitations: RosterInvitation[];
 }
 
 export interface Registration {
@@ -254,6 +265,26 @@ export class GetRosterHandler implements IQueryHandler<GetRoster> {
       bill: billOf(place),
       bookedAt: new Date(place.booked_at).toISOString(),
     }));
+    const { rows: invited } = await sql<{
+      client_id: string;
+      status: 'pending' | 'declined';
+      invited_at: Date;
+      first_name: string | null;
+      last_name: string | null;
+    }>`
+      SELECT i.client_id, i.status, i.invited_at, c.first_name, c.last_name
+      FROM session_invitations i
+      LEFT JOIN client_profiles c ON c.client_id = i.client_id
+      WHERE i.session_id = ${sessionId}
+      ORDER BY i.invited_at, i.client_id`.execute(this.db.kysely);
+    const placed = new Set(places.map((place) => place.clientId));
+    const invitations = invited.map((i): RosterInvitation => ({
+      clientId: i.client_id,
+      firstName: i.first_name,
+      lastName: i.last_name,
+      status: placed.has(i.client_id) ? 'accepted' : i.status,
+      invitedAt: new Date(i.invited_at).toISOString(),
+    }));
     const session = toSessionDetails(row);
     const count = (status: string) => places.filter((place) => place.status === status).length;
     const enrolled = count('confirmed');
@@ -267,6 +298,7 @@ export class GetRosterHandler implements IQueryHandler<GetRoster> {
         spotsLeft: Math.max(0, session.capacity - enrolled - held),
       },
       places,
+      invitations,
     };
   }
 }

@@ -140,4 +140,25 @@ export const scheduleMigrations: Record<string, Migration> = {
       );
     },
   },
+  '2026-11-24T1300_session_invitations': {
+    // eslint-disable-next-line @typescript-eslint/no-explicit-any -- migrations are frozen in time
+    async up(db: Kysely<any>) {
+      await db.schema
+        .createTable('session_invitations')
+        .addColumn('session_id', 'uuid', (c) => c.notNull())
+        .addColumn('client_id', 'uuid', (c) => c.notNull())
+        .addColumn('invitation_id', 'uuid', (c) => c.notNull())
+        .addColumn('status', 'text', (c) => c.notNull())
+        .addColumn('invited_at', 'timestamptz', (c) => c.notNull())
+        .addColumn('invited_by', 'jsonb', (c) => c.notNull())
+        .addColumn('changed_at', 'timestamptz', (c) => c.notNull())
+        .addPrimaryKeyConstraint('session_invitations_pk', ['session_id', 'client_id'])
+        .execute();
+      // Invitations already sent come back by replaying the projection from 0.
+      await sql`TRUNCATE class_types, sessions, session_places`.execute(db);
+      await sql`UPDATE projection_checkpoints SET checkpoint = NULL, events_applied = 0 WHERE name = 'schedule'`.execute(
+        db,
+      );
+    },
+  },
 };

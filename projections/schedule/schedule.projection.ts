@@ -18,7 +18,6 @@ export const SCHEDULE_EVENTS: ReadonlySet<string> = new Set<
 >([
   'ClassTypeCreated',
   'SessionScheduled',
-  // Not shown yet; read so that a session's version is its stream's revision.
   'ClientInvited',
   'InvitationDeclined',
   'SeatHeld',
@@ -101,7 +100,7 @@ export const scheduleProjection: Projection = {
   },
 
   async reset(trx: Trx) {
-    await sql`TRUNCATE class_types, sessions, session_places`.execute(trx);
+    await sql`TRUNCATE class_types, sessions, session_places, session_invitations`.execute(trx);
   },
 };
 
@@ -224,6 +223,35 @@ async function applySessionEvent(
     case 'ClientMarkedNoShow':
       await place(event.data.enrollmentId)
         .set({ attendance: 'no_show', penalty: 'no_show', changed_at: at })
+        .execute();
+      return;
+    case 'ClientInvited':
+      await trx
+        .insertInto('session_invitations')
+        .values({
+          session_id: event.data.sessionId,
+          client_id: event.data.clientId,
+          invitation_id: event.data.invitationId,
+          status: 'pending',
+          invited_at: at,
+          invited_by: JSON.stringify(recorded.metadata.actor),
+          changed_at: at,
+        })
+        .onConflict((oc) =>
+          oc.columns(['session_id', 'client_id']).doUpdateSet({
+            invitation_id: event.data.invitationId,
+            status: 'pending',
+            changed_at: at,
+          }),
+        )
+        .execute();
+      return;
+    case 'InvitationDeclined':
+      await trx
+        .updateTable('session_invitations')
+        .set({ status: 'declined', changed_at: at })
+        .where('session_id', '=', event.data.sessionId)
+        .where('client_id', '=', event.data.clientId)
         .execute();
       return;
     case 'PenaltyForgiven':

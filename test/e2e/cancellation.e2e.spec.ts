@@ -279,6 +279,10 @@ describe('invitations and make-up visits', () => {
     expect(accepted.status).toBe(201);
     expect(accepted.body).toMatchObject({ status: 'confirmed', payment: { kind: 'credit' } });
     expect(await available(guest)).toBe(0);
+    const roster = await t.call('GET', `/v1/sessions/${sessionId}/roster`, { token });
+    expect(roster.body.invitations).toEqual([
+      expect.objectContaining({ clientId: guest, status: 'accepted', firstName: 'Cal' }),
+    ]);
   });
 
   it('refuses to accept a declined invitation, or one never made', async () => {
@@ -294,6 +298,10 @@ describe('invitations and make-up visits', () => {
       { token },
     );
     expect(declined.body).toMatchObject({ status: 'declined' });
+    const roster = await t.call('GET', `/v1/sessions/${sessionId}/roster`, { token });
+    expect(roster.body.invitations).toEqual([
+      expect.objectContaining({ clientId: guest, status: 'declined' }),
+    ]);
     const accept = (clientId: string) =>
       t.call('POST', `/v1/sessions/${sessionId}/invitations/${clientId}/accept`, {
         token,
