@@ -187,6 +187,12 @@ export class BookingWorkflow {
     }
   }
 
+  /** Gives back what a cancellation, a refund-only or a forgiveness left owed on a place. */
+  async giveBackOwed(context: RequestContext, place: Place, reason: string): Promise<void> {
+    if (!place.refunded || place.giveBack === 'none') return;
+    await this.giveBack(context, place.clientId, place.enrollmentId, place.payment, reason);
+  }
+
   /**
    * Gives a freed place to the first on the waitlist who can pay: each in turn gets a hold and
    * pays as they asked to; one who cannot pay loses their waitlist place, with the reason.
@@ -244,9 +250,7 @@ export class BookingWorkflow {
     if (place.status === 'confirmed' && reserved?.status === 'reserved') {
       await this.credits.confirm(context, clientId, enrollmentId, reason);
     }
-    if (place.refunded && place.giveBack !== 'none') {
-      await this.giveBack(context, clientId, enrollmentId, place.payment, reason);
-    }
+    await this.giveBackOwed(context, place, reason);
   }
 
   private async read(sessionId: string): Promise<SessionState> {

@@ -67,15 +67,11 @@ export class CancelEnrollmentHandler implements ICommandHandler<CancelEnrollment
       },
     });
     const place = placeAfter(state, clientId);
-    if (place.refunded && place.giveBack !== 'none') {
-      await this.workflow.giveBack(
-        context,
-        clientId,
-        place.enrollmentId,
-        place.payment,
-        `${session.title}, ${session.startsAt}: ${input.reason}`,
-      );
-    }
+    await this.workflow.giveBackOwed(
+      context,
+      place,
+      `${session.title}, ${session.startsAt}: ${input.reason}`,
+    );
     const promoted =
       place.status === 'cancelled' ? await this.workflow.promote(context, session) : null;
     return {
@@ -118,15 +114,11 @@ export class ForgivePenaltyHandler implements ICommandHandler<ForgivePenalty> {
       data: { sessionId, clientId, reason },
     });
     const place = placeAfter(state, clientId);
-    if (place.refunded && place.giveBack !== 'none') {
-      await this.workflow.giveBack(
-        context,
-        clientId,
-        place.enrollmentId,
-        place.payment,
-        `${session.title}, ${session.startsAt}: forgiven, ${reason}`,
-      );
-    }
+    await this.workflow.giveBackOwed(
+      context,
+      place,
+      `${session.title}, ${session.startsAt}: forgiven, ${reason}`,
+    );
     return { enrollmentId: place.enrollmentId, gaveBack: place.giveBack };
   }
 }

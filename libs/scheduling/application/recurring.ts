@@ -19,7 +19,6 @@ import {
   type RequestContext,
 } from '@clientele/shared';
 import { readStudioSettings } from '@clientele/staff';
-import { classTypeDecider, classTypeStream, type ClassTypeEvent } from '../domain/class-type';
 import {
   recurringDecider,
   recurringStream,
@@ -29,7 +28,7 @@ import {
   type RecurringTerms,
 } from '../domain/recurring-registration';
 import { BookingWorkflow } from './booking-workflow';
-import { readSession } from './read-session';
+import { readClassType, readSession } from './read-session';
 
 /** The calendar's sessions of a class type starting in [from, to): what recurring books from. */
 export interface SessionCalendar {
@@ -176,15 +175,7 @@ export class RegisterRecurringHandler implements ICommandHandler<RegisterRecurri
 
   async execute({ clientId, input, context }: RegisterRecurring) {
     await assertClientOfStudio(this.store, context.studioId, clientId);
-    const classType = fold(
-      classTypeDecider,
-      (await this.store.readStream(
-        classTypeStream(input.classTypeId),
-      )) as unknown as ClassTypeEvent[],
-    );
-    if (classType.status !== 'created' || classType.classType.studioId !== context.studioId) {
-      throw new NotFound('class_type', input.classTypeId);
-    }
+    await readClassType(this.store, context.studioId, input.classTypeId);
     const { timezone } = await readStudioSettings(this.store, context.studioId);
     const registrationId = idForRequest(`recurring:${clientId}`, context);
     await handleCommand(

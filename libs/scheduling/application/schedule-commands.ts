@@ -8,17 +8,11 @@ import {
   type EventStore,
 } from '@clientele/eventstore';
 import { readStudioSettings } from '@clientele/staff';
-import {
-  assertSameCurrency,
-  fold,
-  NotFound,
-  zero,
-  type Money,
-  type RequestContext,
-} from '@clientele/shared';
+import { assertSameCurrency, zero, type Money, type RequestContext } from '@clientele/shared';
 import { classTypeDecider, classTypeStream, type ClassTypeEvent } from '../domain/class-type';
 import { sessionDecider } from '../domain/session.decider';
 import { sessionStream, type Format } from '../domain/session.events';
+import { readClassType } from './read-session';
 
 export interface ClassTypeInput {
   name: string;
@@ -95,15 +89,7 @@ export class ScheduleSessionHandler implements ICommandHandler<ScheduleSession> 
   constructor(@Inject(EVENT_STORE) private readonly store: EventStore) {}
 
   async execute({ input, context }: ScheduleSession) {
-    const classType = fold(
-      classTypeDecider,
-      (await this.store.readStream(
-        classTypeStream(input.classTypeId),
-      )) as unknown as ClassTypeEvent[],
-    );
-    if (classType.status !== 'created' || classType.classType.studioId !== context.studioId) {
-      throw new NotFound('class_type', input.classTypeId);
-    }
+    const classType = await readClassType(this.store, context.studioId, input.classTypeId);
     if (input.dropInPrice) {
       const { currency } = await readStudioSettings(this.store, context.studioId);
       assertSameCurrency(zero(currency), input.dropInPrice);
@@ -119,9 +105,9 @@ export class ScheduleSessionHandler implements ICommandHandler<ScheduleSession> 
           sessionId,
           studioId: context.studioId,
           classTypeId: input.classTypeId,
-          title: input.title ?? classType.classType.name,
-          format: classType.classType.format,
-          eventType: classType.classType.eventType,
+          title: input.title ?? classType.name,
+          format: classType.format,
+          eventType: classType.eventType,
           startsAt: input.startsAt,
           durationMinutes: input.durationMinutes,
           capacity: input.capacity,
@@ -129,7 +115,7 @@ export class ScheduleSessionHandler implements ICommandHandler<ScheduleSession> 
           place: input.place ?? null,
           link: input.link ?? null,
           waiverId: input.waiverId ?? null,
-          dropInPrice: input.dropInPrice ?? classType.classType.dropInPrice ?? null,
+          dropInPrice: input.dropInPrice ?? classType.dropInPrice ?? null,
         },
       },
       commandContext(context, { expectNew: true }),
