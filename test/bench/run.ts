@@ -1,4 +1,5 @@
 import { benchAccounts } from './accounts.bench';
+import { benchEnrollment } from './enrollment.bench';
 import { benchEventStore } from './eventstore.bench';
 import { benchHttp } from './http.bench';
 import { benchSearch } from './search.bench';
@@ -12,6 +13,7 @@ const sections: Record<string, (url: string) => Promise<object>> = {
   registerClientOverHttp: benchHttp,
   clientSearch: benchSearch,
   salesAndCreditSpends: benchAccounts,
+  enrollment: benchEnrollment,
   // Add further sections here: `name: (url) => benchSomething(url)`.
 };
 

@@ -81,26 +81,35 @@ export async function createStudio(databaseUrl: string): Promise<string> {
  * generator), from /proc: where a request's cost goes when the machine is the limit.
  */
 export function cpuMeter(api: ChildProcess) {
-  const postgres = execFileSync('pgrep', ['-x', 'postgres']).toString().trim().split('\n');
-  const ticks = (pids: (string | number | undefined)[]) =>
-    pids.reduce<number>((sum, pid) => {
-      try {
-        const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
-        return sum + Number(fields[11]) + Number(fields[12]); // utime + stime
-      } catch {
-        return sum; // a backend that ended meanwhile
-      }
-    }, 0);
-  const start = { api: ticks([api.pid]), postgres: ticks(postgres), self: process.cpuUsage() };
+  const postgresPids = () => {
+    try {
+      return execFileSync('pgrep', ['-x', 'postgres']).toString().trim().split('\n');
+    } catch {
+      return []; // no PostgreSQL server running (the embedded PGlite lives in the API process)
+    }
+  };
+  const ticksOf = (pid: string | number | undefined) => {
+    try {
+      const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
+      return Number(fields[11]) + Number(fields[12]); // utime + stime
+    } catch {
+      return undefined; // a backend that ended meanwhile
+    }
+  };
+  const snapshot = () => new Map(postgresPids().map((pid) => [pid, ticksOf(pid) ?? 0]));
+  const start = { api: ticksOf(api.pid) ?? 0, postgres: snapshot(), self: process.cpuUsage() };
   return {
     perRequest(requests: number) {
       const self = process.cpuUsage(start.self);
+      // Backends alive at the end, from their count at the start or from their birth (a pool
+      // that grew); a backend that ended meanwhile is lost, so PostgreSQL's figure is a floor.
+      let postgres = 0;
+      for (const [pid, ticks] of snapshot()) postgres += ticks - (start.postgres.get(pid) ?? 0);
       // Clock ticks are 10 ms on Linux.
-      const micros = (ticksNow: number, ticksThen: number) =>
-        Math.round(((ticksNow - ticksThen) * 10_000) / Math.max(1, requests));
+      const micros = (ticks: number) => Math.round((ticks * 10_000) / Math.max(1, requests));
       return {
-        api: micros(ticks([api.pid]), start.api),
-        postgres: micros(ticks(postgres), start.postgres),
+        api: micros((ticksOf(api.pid) ?? 0) - start.api),
+        postgres: micros(postgres),
         loadGenerator: Math.round((self.user + self.system) / Math.max(1, requests)),
       };
     },
