@@ -46,7 +46,7 @@ describe('handling a command', () => {
     });
   });
 
-  it('lets exactly one of many parallel commands on one stream win when they conflict', async () => {
+  it('lets exactly one of many parallel commands on one stream win', async () => {
     const stream = fresh();
     const outcomes = await Promise.allSettled(
       Array.from({ length: 10 }, (_, i) =>
@@ -59,6 +59,75 @@ describe('handling a command', () => {
       expect((o as PromiseRejectedResult).reason).toBeInstanceOf(ValueAlreadyClaimed);
     }
     expect(await store.readStream(stream)).toHaveLength(1);
+  });
+
+  it('reads and decides again when another process appended between its read and its append', async () => {
+    const stream = fresh();
+    // Another process claims the value right after this one has read the empty stream.
+    let interfered = false;
+    const racing = Object.create(store) as PostgresEventStore;
+    racing.readStream = async (name: string) => {
+      const history = await store.readStream(name);
+      if (!interfered) {
+        interfered = true;
+        await store.append(
+          name,
+          [
+            {
+              type: 'ValueClaimed',
+              data: { scope: 'test', holderId: 'other' },
+              metadata: context().metadata,
+            },
+          ],
+          { expectedRevision: 'no_stream' },
+        );
+      }
+      return history;
+    };
+    const outcome = await handleCommand(
+      racing,
+      stream,
+      claimDecider,
+      claim('mine'),
+      context(),
+    ).catch((error: unknown) => error);
+    // The retry read the other claim and the rule refused this one: nothing was overwritten.
+    expect(outcome).toBeInstanceOf(ValueAlreadyClaimed);
+    expect((await store.readStream(stream)).map((e) => e.data)).toEqual([
+      { scope: 'test', holderId: 'other' },
+    ]);
+  });
+
+  it('runs one process’s commands on a stream in line: none of them conflicts with another', async () => {
+    const stream = fresh();
+    let conflicts = 0;
+    const counting = Object.create(store) as PostgresEventStore;
+    counting.append = async (...args: Parameters<PostgresEventStore['append']>) => {
+      try {
+        return await store.append(...args);
+      } catch (error) {
+        if (error instanceof WrongExpectedVersion) conflicts++;
+        throw error;
+      }
+    };
+    const release = (holderId: string) => ({
+      type: 'ReleaseValue' as const,
+      data: { scope: 'test', holderId },
+    });
+    // Forty claims and releases taking turns on one stream, all at once.
+    await Promise.all(
+      Array.from({ length: 40 }, (_, i) =>
+        handleCommand(
+          counting,
+          stream,
+          claimDecider,
+          i % 2 ? release(`h${i - 1}`) : claim(`h${i}`),
+          context(),
+        ),
+      ),
+    );
+    expect(conflicts).toBe(0);
+    expect((await store.readStream(stream)).length).toBe(40);
   });
 
   it('with expectNew, appends without reading, and still decides right when the stream exists', async () => {

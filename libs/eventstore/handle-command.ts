@@ -39,19 +39,49 @@ export interface CommandResult<Event, State> {
 }
 
 /**
- * A hot stream (the last seats of a popular class) has dozens of writers at once: each round one
- * wins, so losers retry many times, each after a short random pause that spreads them out.
+ * Writers of a hot stream in several processes race: each round one wins, so losers retry many
+ * times, each after a short random pause that spreads them out.
  */
 const MAX_ATTEMPTS = 40;
 const backoff = (attempt: number) =>
   new Promise((resolve) => setTimeout(resolve, Math.random() * Math.min(attempt, 10) * 2));
 
+/** The tail of each stream's line of commands in this process. */
+const lines = new Map<string, Promise<unknown>>();
+
+/**
+ * Runs `work` after every command on the same stream that this process started before it. The
+ * writers of a hot stream (the last seats of a popular class) then take turns instead of racing
+ * and retrying: only writers in other processes can still conflict.
+ */
+async function inLine<T>(stream: string, work: () => Promise<T>): Promise<T> {
+  const before = lines.get(stream) ?? Promise.resolve();
+  const mine = before.then(work, work);
+  const tail = mine.catch(() => undefined);
+  lines.set(stream, tail);
+  try {
+    return await mine;
+  } finally {
+    if (lines.get(stream) === tail) lines.delete(stream);
+  }
+}
+
 /**
  * Read the stream, fold, decide, append at the revision read; on a version conflict read again
  * and decide again (a bounded number of times), since the conflicting writer may have changed
- * what the decision depends on.
+ * what the decision depends on. Commands on one stream in this process run in line.
  */
-export async function handleCommand<Command, Event extends DomainEvent, State>(
+export function handleCommand<Command, Event extends DomainEvent, State>(
+  store: EventStore,
+  stream: string,
+  decider: Decider<Command, Event, State>,
+  command: Command,
+  context: CommandContext,
+): Promise<CommandResult<Event, State>> {
+  return inLine(stream, () => decideAndAppend(store, stream, decider, command, context));
+}
+
+async function decideAndAppend<Command, Event extends DomainEvent, State>(
   store: EventStore,
   stream: string,
   decider: Decider<Command, Event, State>,
