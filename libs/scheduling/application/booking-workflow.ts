@@ -158,6 +158,11 @@ export class BookingWorkflow {
         payment,
         `${describe(session)}: place lost`,
       );
+      // Not confirmed (a lapsed hold, or too much contention): the seat must not stay held.
+      await this.decide(sessionId, context, {
+        type: 'ReleaseHold',
+        data: { sessionId, enrollmentId, reason: `not confirmed: ${why(error)}` },
+      }).catch(() => undefined);
       throw error;
     }
     if (payment.kind === 'credit') {
