@@ -87,13 +87,17 @@ export class IdempotencyInterceptor implements NestInterceptor {
       return body;
     } catch (error) {
       const { problem } = toProblem(error);
-      if (problem.status >= 500) await this.store.abandon(studioId, key);
-      else
+      // What a retry may cure is not remembered: the server failing, or a stream so contended
+      // that every attempt lost (version_conflict). The same key can then try again.
+      if (problem.status >= 500 || problem.code === 'version_conflict') {
+        await this.store.abandon(studioId, key);
+      } else {
         await this.store.complete(studioId, key, {
           status: problem.status,
           headers: { 'content-type': 'application/problem+json' },
           body: problem,
         });
+      }
       throw error;
     }
   }
