@@ -46,23 +46,28 @@ const MAX_ATTEMPTS = 40;
 const backoff = (attempt: number) =>
   new Promise((resolve) => setTimeout(resolve, Math.random() * Math.min(attempt, 10) * 2));
 
-/** The tail of each stream's line of commands in this process. */
-const lines = new Map<string, Promise<unknown>>();
+/**
+ * The tail of each stream's line of commands, per store: a process has one store, so one line a
+ * stream. (A test that stands for a second process hands in a store of its own.)
+ */
+const lines = new WeakMap<EventStore, Map<string, Promise<unknown>>>();
 
 /**
- * Runs `work` after every command on the same stream that this process started before it. The
+ * Runs `work` after every command on the same stream of the same store started before it. The
  * writers of a hot stream (the last seats of a popular class) then take turns instead of racing
  * and retrying: only writers in other processes can still conflict.
  */
-async function inLine<T>(stream: string, work: () => Promise<T>): Promise<T> {
-  const before = lines.get(stream) ?? Promise.resolve();
+async function inLine<T>(store: EventStore, stream: string, work: () => Promise<T>): Promise<T> {
+  let streams = lines.get(store);
+  if (!streams) lines.set(store, (streams = new Map()));
+  const before = streams.get(stream) ?? Promise.resolve();
   const mine = before.then(work, work);
   const tail = mine.catch(() => undefined);
-  lines.set(stream, tail);
+  streams.set(stream, tail);
   try {
     return await mine;
   } finally {
-    if (lines.get(stream) === tail) lines.delete(stream);
+    if (streams.get(stream) === tail) streams.delete(stream);
   }
 }
 
@@ -78,7 +83,7 @@ export function handleCommand<Command, Event extends DomainEvent, State>(
   command: Command,
   context: CommandContext,
 ): Promise<CommandResult<Event, State>> {
-  return inLine(stream, () => decideAndAppend(store, stream, decider, command, context));
+  return inLine(store, stream, () => decideAndAppend(store, stream, decider, command, context));
 }
 
 async function decideAndAppend<Command, Event extends DomainEvent, State>(
