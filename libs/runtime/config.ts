@@ -13,6 +13,10 @@ export interface ClienteleConfig {
   projections: 'in-process' | 'off';
   /** How long a read waits for the read models to reach the writes before it answers 503. */
   readConsistencyTimeoutMs: number;
+  /** Set: payments go through Stripe; absent: the offline gateway (the desk's own terminal). */
+  stripeSecretKey?: string;
+  /** Verifies the signatures of Stripe's webhooks. */
+  stripeWebhookSecret?: string;
 }
 
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): ClienteleConfig {
@@ -30,6 +34,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): ClienteleConfi
     port,
     projections,
     readConsistencyTimeoutMs: Number(env.READ_CONSISTENCY_TIMEOUT_MS ?? 5000),
+    ...(env.STRIPE_SECRET_KEY ? { stripeSecretKey: env.STRIPE_SECRET_KEY } : {}),
+    ...(env.STRIPE_WEBHOOK_SECRET ? { stripeWebhookSecret: env.STRIPE_WEBHOOK_SECRET } : {}),
   };
 }
 

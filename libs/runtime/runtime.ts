@@ -9,7 +9,11 @@ import {
 } from '@clientele/eventstore';
 import { ProjectionRunner, projectorMigrations, type Projection } from '@clientele/projector';
 import { productsMigrations, productsProjection } from '@projections/catalog';
-import { OfflinePaymentGateway, type PaymentGateway } from '@clientele/billing';
+import {
+  OfflinePaymentGateway,
+  StripePaymentGateway,
+  type PaymentGateway,
+} from '@clientele/billing';
 import { AccountUpkeep } from '@clientele/entitlements';
 import { BookingUpkeep } from '@clientele/scheduling';
 import {
@@ -119,8 +123,10 @@ export async function openRuntime(
   const upkeep = new AccountUpkeep(eventStore, (now, limit) =>
     accountsNeedingUpkeep(db, now, limit),
   );
-  // Cards taken on the studio's own terminal; the Stripe adapter is issue 5's.
-  const gateway: PaymentGateway = new OfflinePaymentGateway();
+  // Stripe when it has a key; otherwise cards are taken on the studio's own terminal.
+  const gateway: PaymentGateway = config.stripeSecretKey
+    ? new StripePaymentGateway({ secretKey: config.stripeSecretKey })
+    : new OfflinePaymentGateway();
   const bookingUpkeep = new BookingUpkeep(eventStore, gateway, {
     places: (now, limit) => placesToSettle(db, now, limit),
     sessions: (now, limit) => sessionsToClose(db, now, limit),
