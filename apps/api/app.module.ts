@@ -34,6 +34,7 @@ import {
   ChangePaymentSettingsHandler,
   IssueCreditsHandler,
   PayBillHandler,
+  RefundPaymentHandler,
   SellProductsHandler,
 } from '@clientele/entitlements';
 import {
@@ -57,6 +58,7 @@ import { GetProductHandler, ListProductsHandler } from '@projections/catalog';
 import {
   GetActiveItemsHandler,
   GetBillHandler,
+  GetPaymentHandler,
   GetClientBalancesHandler,
   GetClientCreditsHandler,
   ListClientBillsHandler,
@@ -165,6 +167,8 @@ export class AppModule {
         GetClientBalancesHandler,
         SellProductsHandler,
         PayBillHandler,
+        RefundPaymentHandler,
+        GetPaymentHandler,
         ChangeMembershipHandler,
         GetBillHandler,
         ListClientBillsHandler,

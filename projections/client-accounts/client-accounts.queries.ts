@@ -365,6 +365,52 @@ export class GetBillHandler implements IQueryHandler<GetBill> {
   }
 }
 
+export interface PaymentView {
+  paymentId: string;
+  clientId: string;
+  billId: string;
+  amount: Money;
+  refunded: Money;
+  method: string;
+  reference: string | null;
+  at: string;
+}
+
+export class GetPayment extends Query<PaymentView> {
+  constructor(
+    readonly studioId: string,
+    readonly paymentId: string,
+  ) {
+    super();
+  }
+}
+
+/** A payment of the studio, with what was refunded of it; another studio's is not there. */
+@QueryHandler(GetPayment)
+export class GetPaymentHandler implements IQueryHandler<GetPayment> {
+  constructor(@Inject(DATABASE) private readonly db: Database) {}
+
+  async execute({ studioId, paymentId }: GetPayment): Promise<PaymentView> {
+    const row = await this.db.kysely
+      .selectFrom('payments')
+      .selectAll()
+      .where('payment_id', '=', paymentId)
+      .where('studio_id', '=', studioId)
+      .executeTakeFirst();
+    if (!row) throw new NotFound('payment', paymentId);
+    return {
+      paymentId: row.payment_id as string,
+      clientId: row.client_id as string,
+      billId: row.bill_id as string,
+      amount: money(Number(row.amount), row.currency as string),
+      refunded: money(Number(row.refunded), row.currency as string),
+      method: row.method as string,
+      reference: (row.reference as string | null) ?? null,
+      at: new Date(row.recorded_at as Date).toISOString(),
+    };
+  }
+}
+
 export class ListClientBills extends Query<{ items: BillView[] }> {
   constructor(
     readonly studioId: string,

@@ -670,6 +670,8 @@ describe('health and docs', () => {
       eventStore: { ok: true, adapter: expect.any(String) },
       database: { ok: true, kind: expect.any(String) },
       projections: expect.any(Array),
+      // No STRIPE_SECRET_KEY in tests: cards are taken on the studio's own terminal.
+      paymentGateway: { adapter: 'offline' },
     });
     expect(reply.body.projections.length).toBeGreaterThan(0);
     for (const projection of reply.body.projections) {

@@ -4,6 +4,7 @@ import { ApiBearerAuth, ApiHeader, ApiOperation, ApiTags } from '@nestjs/swagger
 import {
   ChangeMembership,
   PayBill,
+  RefundPayment,
   SellProducts,
   type AccountEvent,
   type MembershipChange,
@@ -13,6 +14,7 @@ import { NotFound, type RequestContext } from '@clientele/shared';
 import {
   GetActiveItems,
   GetBill,
+  GetPayment,
   ListClientBills,
   ListClientSales,
 } from '@projections/client-accounts';
@@ -23,6 +25,7 @@ import {
   CancelMembershipRequest,
   FreezeMembershipRequest,
   PayBillRequest,
+  RefundRequest,
   SellProductsRequest,
 } from './sales.dto';
 
@@ -147,6 +150,39 @@ export class SalesController {
         paid: { amount: paid.paid, currency: outcome.currency },
         outstanding: { amount: paid.total.amount - paid.paid, currency: outcome.currency },
         status: paid.settled ? 'paid' : 'open',
+      },
+    };
+  }
+
+  @Post('payments/:id/refunds')
+  @HttpCode(201)
+  @RequirePermission('payments:refund')
+  @ApiOperation({
+    summary:
+      'Refund a payment, in full or in part, to where it came from (RefundPayment): never more than is left unrefunded',
+  })
+  @ApiHeader({ name: 'Idempotency-Key', required: false })
+  async refund(
+    @Param('id', uuid) id: string,
+    @Body() body: RefundRequest,
+    @Ctx() context: RequestContext,
+  ) {
+    // The payment names its client; one taken a moment ago may not be in the read model yet.
+    await this.consistency.awaitHead();
+    const payment = await this.queries.execute(new GetPayment(context.studioId, id));
+    const outcome = await this.commands.execute(
+      new RefundPayment(payment.clientId, id, body.amount ?? null, body.reason, context),
+    );
+    const paid = outcome.state.payments.get(id)!;
+    const refunded = outcome.appended.find((e) => e.type === 'PaymentRefunded');
+    return {
+      refundId: outcome.refundId,
+      paymentId: id,
+      amount: refunded?.type === 'PaymentRefunded' ? refunded.data.amount : null,
+      payment: {
+        amount: { amount: paid.amount, currency: outcome.currency },
+        refunded: { amount: paid.refunded, currency: outcome.currency },
+        method: paid.method,
       },
     };
   }

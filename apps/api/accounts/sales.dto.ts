@@ -6,6 +6,7 @@ import {
   IsArray,
   IsIn,
   IsInt,
+  IsNotEmpty,
   IsObject,
   IsOptional,
   IsString,
@@ -98,4 +99,18 @@ export class CancelMembershipRequest {
   @IsIn(['now', 'period_end'])
   when!: 'now' | 'period_end';
   @ApiProperty() @IsString() @MinLength(1) @MaxLength(500) reason!: string;
+}
+
+export class RefundRequest {
+  @ApiPropertyOptional({ example: 1500, description: 'Minor units; all that is left when absent' })
+  @IsOptional()
+  @IsInt()
+  @Min(1)
+  @Max(Number.MAX_SAFE_INTEGER)
+  amount?: number;
+  @ApiProperty({ example: 'class cancelled by the studio' })
+  @IsString()
+  @IsNotEmpty()
+  @MaxLength(500)
+  reason!: string;
 }

@@ -8,6 +8,7 @@ import {
   parseCheckpoint,
   type EventStore,
 } from '@clientele/eventstore';
+import { PAYMENT_GATEWAY, type PaymentGateway } from '@clientele/billing';
 import { ProjectionRunner } from '@clientele/projector';
 import type { FastifyReply } from 'fastify';
 import { Public } from '../http/auth';
@@ -19,6 +20,7 @@ export class HealthController {
     @Inject(DATABASE) private readonly db: Database,
     @Inject(EVENT_STORE) private readonly store: EventStore,
     private readonly runner: ProjectionRunner,
+    @Inject(PAYMENT_GATEWAY) private readonly gateway: PaymentGateway,
   ) {}
 
   @Get()
@@ -44,6 +46,8 @@ export class HealthController {
       },
       database,
       projections,
+      // Which adapter takes card payments: `stripe` with STRIPE_SECRET_KEY, `offline` otherwise.
+      paymentGateway: { adapter: this.gateway.name },
     };
   }
 

@@ -6,6 +6,7 @@ import { accountStream, type AccountEvent, type LocalDate } from '../domain/acco
 import type { AccountState } from '../domain/account.state';
 import { decideOnAccount, previewOnAccount } from './account-commands';
 
+/** Keyed by the booking or the refund, never replayed by the request's Idempotency-Key. */
 const ONCE_PER_BOOKING = { replayByKey: false };
 
 export interface Booking {
@@ -106,20 +107,13 @@ export class BookingPayments {
       if (paid.billId !== billId || left <= 0) continue;
       const refundId = uuidFrom(`refund:${paymentId}:${enrollmentId}`);
       if (state.refunds.has(refundId)) continue;
-      const amount = { amount: left, currency: state.currency! };
-      if (paid.method === 'card' && paid.reference) {
-        await this.gateway.refund(paid.reference, amount, `refund:${refundId}`);
-      }
-      await decideOnAccount(
-        this.store,
-        context,
+      await refundPayment(this.store, this.gateway, context, {
         clientId,
-        (scope) => ({
-          type: 'RefundPayment',
-          data: { ...scope, refundId, paymentId, amount: left, reference: null, reason },
-        }),
-        ONCE_PER_BOOKING,
-      );
+        paymentId,
+        refundId,
+        amount: left,
+        reason,
+      });
     }
     await decideOnAccount(
       this.store,
@@ -147,4 +141,48 @@ export class BookingPayments {
     }
     return null;
   }
+}
+
+export interface Refund {
+  clientId: string;
+  paymentId: string;
+  /** Derived from the request: the same refund asked twice is one refund. */
+  refundId: string;
+  /** Minor units, at most what is left unrefunded on the payment; null: all of that. */
+  amount: number | null;
+  reason: string;
+}
+
+/**
+ * Money back to where it came from: a card through the gateway (under an idempotency key made
+ * from the refund's id, so a retry never refunds twice), account credit to the account, cash or
+ * an external payment by the desk. Checked on the account before the gateway is asked.
+ */
+export async function refundPayment(
+  store: EventStore,
+  gateway: PaymentGateway,
+  context: RequestContext,
+  refund: Refund,
+) {
+  const preview = await previewOnAccount(store, context, refund.clientId, (scope) => ({
+    type: 'RefundPayment',
+    data: { ...scope, ...refund, reference: null },
+  }));
+  const refunded = preview.find((event) => event.type === 'PaymentRefunded');
+  if (refunded?.type === 'PaymentRefunded' && refunded.data.method === 'card') {
+    const paid = fold(
+      accountDecider,
+      (await store.readStream(accountStream(refund.clientId))) as unknown as AccountEvent[],
+    ).payments.get(refund.paymentId);
+    if (paid?.reference) {
+      await gateway.refund(paid.reference, refunded.data.amount, `refund:${refund.refundId}`);
+    }
+  }
+  return decideOnAccount(
+    store,
+    context,
+    refund.clientId,
+    (scope) => ({ type: 'RefundPayment', data: { ...scope, ...refund, reference: null } }),
+    ONCE_PER_BOOKING,
+  );
 }

@@ -104,8 +104,8 @@ export type AccountCommand =
       data: AccountScope & {
         refundId: string;
         paymentId: string;
-        /** Minor units; at most what is left unrefunded on the payment. */
-        amount: number;
+        /** Minor units, at most what is left unrefunded on the payment; null: all of that. */
+        amount: number | null;
         reference: string | null;
         reason: string;
       };

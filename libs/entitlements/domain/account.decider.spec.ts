@@ -13,6 +13,7 @@ import {
   NoCreditAvailable,
   PayLaterDisabled,
   PaymentExceedsBalance,
+  PaymentFullyRefunded,
   ProductNotForSale,
   RefundExceedsPayment,
   ReservationNotSpendable,
@@ -643,6 +644,29 @@ describe('booking bills, refunds and voids', () => {
       .given(after)
       .when(refund('r2', 1, 'nope'))
       .thenThrows(NotFound);
+  });
+
+  it('refunds all that is left when no amount is named, and nothing more after that', () => {
+    const all: AccountCommand = {
+      type: 'RefundPayment',
+      data: {
+        ...scope,
+        refundId: 'r2',
+        paymentId,
+        amount: null,
+        reference: 're_1',
+        reason: 'cancelled',
+      },
+    };
+    const after = [issued, ...paidByCard, refunded('r1', 1000)];
+    spec
+      .given(after)
+      .when(all)
+      .then([refunded('r2', 1500)]);
+    spec
+      .given([...after, refunded('r2', 1500)])
+      .when({ ...all, data: { ...all.data, refundId: 'r3' } } as AccountCommand)
+      .thenThrows(PaymentFullyRefunded);
   });
 
   it('refunds a payment made with account credit to the account credit', () => {

@@ -25,6 +25,7 @@ import {
   NoCreditAvailable,
   PayLaterDisabled,
   PaymentExceedsBalance,
+  PaymentFullyRefunded,
   ProductNotForSale,
   RefundExceedsPayment,
   ReservationNotSpendable,
@@ -559,7 +560,7 @@ function billBooking(state: AccountState, c: Command<'BillBooking'>): AccountEve
 
 function refundPayment(state: AccountState, c: Command<'RefundPayment'>): AccountEvent[] {
   const errors: FieldError[] = [];
-  if (!Number.isSafeInteger(c.amount) || c.amount < 1) {
+  if (c.amount !== null && (!Number.isSafeInteger(c.amount) || c.amount < 1)) {
     errors.push({ field: 'amount', message: 'must be a whole, positive number of minor units' });
   }
   checkReason(c.reason, errors);
@@ -567,8 +568,9 @@ function refundPayment(state: AccountState, c: Command<'RefundPayment'>): Accoun
   const paid = state.payments.get(c.paymentId);
   if (!paid) throw new NotFound('payment', c.paymentId);
   if (state.refunds.has(c.refundId)) return [];
-  const amount = money(c.amount, c.currency);
   const refundable = paid.amount - paid.refunded;
+  if (refundable === 0) throw new PaymentFullyRefunded(c.paymentId);
+  const amount = money(c.amount ?? refundable, c.currency);
   if (amount.amount > refundable) {
     throw new RefundExceedsPayment(c.paymentId, money(refundable, c.currency), amount);
   }

@@ -104,3 +104,11 @@ export class BillVoided extends RuleViolation {
     super('bill_voided', `Bill ${billId} was voided: nothing is owed on it.`, { billId });
   }
 }
+
+export class PaymentFullyRefunded extends RuleViolation {
+  constructor(paymentId: string) {
+    super('payment_fully_refunded', `Payment ${paymentId} was refunded in full already.`, {
+      paymentId,
+    });
+  }
+}

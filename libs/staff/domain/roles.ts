@@ -18,6 +18,7 @@ export const PERMISSIONS = [
   'account_credit:manage',
   'bills:read',
   'payments:take',
+  'payments:refund',
   'memberships:manage',
   'schedule:read',
   'schedule:manage',
