@@ -39,7 +39,7 @@ export class StripePaymentGateway implements PaymentGateway {
 
   constructor(options: StripeGatewayOptions) {
     this.stripe = new Stripe(options.secretKey, {
-      timeout: options.timeoutMs ?? 20_000,
+      timeout: options.timeoutMs ?? 15_000,
       maxNetworkRetries: options.maxNetworkRetries ?? 2,
       appInfo: { name: 'Clientele' },
       telemetry: false,
