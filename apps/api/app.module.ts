@@ -35,6 +35,7 @@ import {
   IssueCreditsHandler,
   PayBillHandler,
   RefundPaymentHandler,
+  ManagePaymentMethodsHandler,
   SellProductsHandler,
 } from '@clientele/entitlements';
 import {
@@ -73,6 +74,7 @@ import {
 import type { ValidationError } from 'class-validator';
 import { AccountsController } from './accounts/accounts.controller';
 import { SalesController } from './accounts/sales.controller';
+import { PaymentMethodsController } from './accounts/payment-methods.controller';
 import { ScheduleController } from './schedule/schedule.controller';
 import { RosterController } from './schedule/roster.controller';
 import { RecurringController } from './schedule/recurring.controller';
@@ -112,6 +114,7 @@ export class AppModule {
         ClientsController,
         AccountsController,
         SalesController,
+        PaymentMethodsController,
         ScheduleController,
         RosterController,
         RecurringController,
@@ -169,6 +172,7 @@ export class AppModule {
         PayBillHandler,
         RefundPaymentHandler,
         GetPaymentHandler,
+        ManagePaymentMethodsHandler,
         ChangeMembershipHandler,
         GetBillHandler,
         ListClientBillsHandler,

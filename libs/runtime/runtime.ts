@@ -78,12 +78,12 @@ export interface Runtime {
  * - `server`: the API; on the embedded default it owns the PGlite folder.
  * - `client`: the CLI, when no API runs on the embedded folder (see admin-actions.ts).
  * - `worker`: apps/worker; needs DATABASE_URL (an embedded database has one process).
- * `database` replaces the configured one (tests hand in theirs).
+ * `database` and `gateway` replace the configured ones (tests hand in theirs).
  */
 export async function openRuntime(
   config: ClienteleConfig,
   role: 'server' | 'client' | 'worker',
-  extra: { database?: Database } = {},
+  extra: { database?: Database; gateway?: PaymentGateway } = {},
 ): Promise<Runtime> {
   let closeDatabase: () => Promise<void>;
   let db: Database;
@@ -124,9 +124,11 @@ export async function openRuntime(
     accountsNeedingUpkeep(db, now, limit),
   );
   // Stripe when it has a key; otherwise cards are taken on the studio's own terminal.
-  const gateway: PaymentGateway = config.stripeSecretKey
-    ? new StripePaymentGateway({ secretKey: config.stripeSecretKey })
-    : new OfflinePaymentGateway();
+  const gateway: PaymentGateway =
+    extra.gateway ??
+    (config.stripeSecretKey
+      ? new StripePaymentGateway({ secretKey: config.stripeSecretKey })
+      : new OfflinePaymentGateway());
   const bookingUpkeep = new BookingUpkeep(eventStore, gateway, {
     places: (now, limit) => placesToSettle(db, now, limit),
     sessions: (now, limit) => sessionsToClose(db, now, limit),

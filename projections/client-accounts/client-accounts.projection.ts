@@ -491,6 +491,9 @@ async function applyEvent(trx: Trx, recorded: RecordedEvent, balance: Balance): 
       balance.pay_later = event.data.payLater;
       balance.use_account_credit_for_recurring = event.data.useAccountCreditForRecurring;
       return;
+    case 'ProcessorCustomerLinked':
+      // Not read (not in ACCOUNT_EVENTS): saved methods are listed from the processor itself.
+      return;
     default:
       assertNever(event);
   }

@@ -1,5 +1,6 @@
 import 'reflect-metadata';
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
+import type { PaymentGateway } from '@clientele/billing';
 import { adminActions, type Runtime } from '@clientele/runtime';
 import { createApp } from '../../apps/api/create-app';
 import { openTestRuntime } from './test-runtime';
@@ -25,9 +26,14 @@ export interface TestApp {
 
 /** The whole API over a fresh database (PGlite, or PostgreSQL with DATABASE_URL), in process. */
 export async function startTestApp(
-  options: { readConsistencyTimeoutMs?: number; runProjections?: boolean } = {},
+  options: {
+    readConsistencyTimeoutMs?: number;
+    runProjections?: boolean;
+    /** Cards through this gateway (a Stripe one pointed at a fake Stripe) instead of offline. */
+    gateway?: PaymentGateway;
+  } = {},
 ): Promise<TestApp> {
-  const opened = await openTestRuntime(options.readConsistencyTimeoutMs ?? 10_000);
+  const opened = await openTestRuntime(options.readConsistencyTimeoutMs ?? 10_000, options.gateway);
   const { runtime } = opened;
   if (options.runProjections ?? true) runtime.runner.start();
   const app = await createApp(runtime, { logger: false });

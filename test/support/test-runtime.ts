@@ -1,3 +1,4 @@
+import type { PaymentGateway } from '@clientele/billing';
 import { adminActions, loadConfig, openRuntime, type Runtime } from '@clientele/runtime';
 import { openTestDatabase } from './test-database';
 
@@ -8,10 +9,14 @@ export interface TestRuntime {
 }
 
 /** A server runtime over a fresh test database, projections not started. */
-export async function openTestRuntime(readConsistencyTimeoutMs = 5000): Promise<TestRuntime> {
+export async function openTestRuntime(
+  readConsistencyTimeoutMs = 5000,
+  gateway?: PaymentGateway,
+): Promise<TestRuntime> {
   const database = await openTestDatabase();
   const runtime = await openRuntime({ ...loadConfig({}), readConsistencyTimeoutMs }, 'server', {
     database,
+    ...(gateway ? { gateway } : {}),
   });
   return {
     runtime,

@@ -64,6 +64,7 @@ export class BookingPayments {
       amount: booking.price,
       description: booking.description,
       idempotencyKey: `booking:${booking.enrollmentId}`,
+      customerId: (await this.account(booking.clientId)).processorCustomerId,
     });
     try {
       const paid = this.paymentOf((await bill(reference)).state, billId);

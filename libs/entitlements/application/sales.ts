@@ -9,6 +9,7 @@ import type { AccountCommand, ProductOnSale } from '../domain/account.commands';
 import { accountStream, type AccountEvent } from '../domain/account.events';
 import { ProductNotForSale } from '../domain/account.rules';
 import { decideOnAccount, previewOnAccount, type AccountOutcome } from './account-commands';
+import { processorCustomerOf } from './payment-methods';
 
 export type SalePayment =
   | { method: 'cash' | 'external' | 'account_credit' | 'pay_later'; reference?: string | null }
@@ -130,7 +131,7 @@ export class SellProductsHandler implements ICommandHandler<SellProducts> {
     if (recorded?.type !== 'SaleRecorded') {
       return sale({ method: 'card', reference: '' });
     }
-    return chargeThenRecord(this.gateway, recorded.data.total, {
+    return chargeThenRecord(this.store, this.gateway, recorded.data.total, {
       studioId: context.studioId,
       clientId: input.clientId,
       description: `Sale ${saleId}`,
@@ -158,8 +159,13 @@ async function recordedSale(
   return (end < 0 ? sale : sale.slice(0, end)) as unknown as AccountEvent[];
 }
 
-/** Charges a card, then records; gives the charge back if recording fails. */
+/**
+ * Charges a card, then records; gives the charge back if recording fails. A card the desk took on
+ * its own terminal (it gives the receipt number) is recorded as such: nothing is charged here. A
+ * card charged here is the client's saved one, at their customer at the processor.
+ */
 async function chargeThenRecord<T>(
+  store: EventStore,
   gateway: PaymentGateway,
   amount: Money,
   charge: {
@@ -171,7 +177,9 @@ async function chargeThenRecord<T>(
     record(reference: string): Promise<T>;
   },
 ): Promise<T> {
-  const { reference } = await gateway.charge({ ...charge, amount });
+  if (charge.reference) return charge.record(`offline:${charge.reference}`);
+  const customerId = await processorCustomerOf(store, charge.clientId);
+  const { reference } = await gateway.charge({ ...charge, amount, customerId });
   try {
     return await charge.record(reference);
   } catch (error) {
@@ -215,7 +223,7 @@ export class PayBillHandler implements ICommandHandler<PayBill> {
     }));
     const payment = preview.find((event) => event.type === 'PaymentRecorded');
     if (payment?.type !== 'PaymentRecorded') return { ...(await pay(reference)), paymentId };
-    const outcome = await chargeThenRecord(this.gateway, payment.data.amount, {
+    const outcome = await chargeThenRecord(this.store, this.gateway, payment.data.amount, {
       studioId: context.studioId,
       clientId,
       description: `Bill ${billId}`,

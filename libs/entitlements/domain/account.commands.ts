@@ -112,6 +112,10 @@ export type AccountCommand =
     }
   | { type: 'VoidBill'; data: AccountScope & { billId: string; reason: string } }
   | {
+      type: 'LinkProcessorCustomer';
+      data: AccountScope & { processor: 'stripe'; customerId: string };
+    }
+  | {
       type: 'ChangePaymentSettings';
       data: AccountScope & { payLater: boolean; useAccountCreditForRecurring: boolean };
     }

@@ -776,6 +776,20 @@ function renewMemberships(state: AccountState, c: Command<'RenewMemberships'>): 
   return events;
 }
 
+/** The first customer linked stays: a second one asked for meanwhile is not recorded. */
+function linkProcessorCustomer(
+  state: AccountState,
+  c: Command<'LinkProcessorCustomer'>,
+): AccountEvent[] {
+  if (state.processorCustomerId !== null) return [];
+  return [
+    {
+      type: 'ProcessorCustomerLinked',
+      data: { clientId: c.clientId, processor: c.processor, customerId: c.customerId },
+    },
+  ];
+}
+
 function changePaymentSettings(
   state: AccountState,
   c: Command<'ChangePaymentSettings'>,
@@ -827,6 +841,8 @@ export const accountDecider: Decider<AccountCommand, AccountEvent, AccountState>
         return refundPayment(state, command.data);
       case 'VoidBill':
         return voidBill(state, command.data);
+      case 'LinkProcessorCustomer':
+        return linkProcessorCustomer(state, command.data);
       case 'ChangePaymentSettings':
         return changePaymentSettings(state, command.data);
       case 'FreezeMembership':

@@ -240,6 +240,11 @@ export type AccountEvent =
   | {
       type: 'PaymentSettingsChanged';
       data: { clientId: string; payLater: boolean; useAccountCreditForRecurring: boolean };
+    }
+  | {
+      /** The client's customer at the card processor, where their saved methods live. */
+      type: 'ProcessorCustomerLinked';
+      data: { clientId: string; processor: 'stripe'; customerId: string };
     };
 
 export type AccountEventType = AccountEvent['type'];

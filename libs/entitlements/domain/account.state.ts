@@ -74,6 +74,8 @@ export interface AccountState {
   vodAccess: ReadonlySet<string>;
   payLater: boolean;
   useAccountCreditForRecurring: boolean;
+  /** The client's customer at the card processor, once one was needed. */
+  processorCustomerId: string | null;
 }
 
 export const initialAccountState: AccountState = {
@@ -89,6 +91,7 @@ export const initialAccountState: AccountState = {
   vodAccess: new Set(),
   payLater: true,
   useAccountCreditForRecurring: false,
+  processorCustomerId: null,
 };
 
 /** Credits of a grant still free to reserve (not reserved, spent or expired). */
@@ -309,6 +312,8 @@ export function evolveAccount(state: AccountState, event: AccountEvent): Account
       }));
     case 'VodAccessGranted':
       return { ...state, vodAccess: new Set(state.vodAccess).add(event.data.accessId) };
+    case 'ProcessorCustomerLinked':
+      return { ...state, processorCustomerId: event.data.customerId };
     case 'PaymentSettingsChanged':
       return {
         ...state,

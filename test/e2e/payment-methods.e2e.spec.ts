@@ -1,0 +1,167 @@
+import { StripePaymentGateway } from '@clientele/billing';
+import { FakeStripe } from '../../libs/billing/testing/fake-stripe';
+import { startTestApp, type TestApp } from '../support/test-app';
+
+/** The desk with Stripe on, Stripe being a fake started here (issue 5, items 2 and 3). */
+let t: TestApp;
+let stripe: FakeStripe;
+let token: string;
+let pack: string;
+
+beforeAll(async () => {
+  stripe = new FakeStripe();
+  const at = await stripe.start();
+  t = await startTestApp({
+    gateway: new StripePaymentGateway({ secretKey: 'sk_test_fake', maxNetworkRetries: 0, ...at }),
+  });
+  ({ token } = await t.createStudio('Stripe Studio'));
+  pack = (
+    await t.call('POST', '/v1/products', {
+      token,
+      body: {
+        kind: 'class_pack',
+        name: '10 classes',
+        price: { amount: 12000, currency: 'USD' },
+        credits: { count: 10, eventTypes: ['yoga'] },
+        validityDays: 90,
+      },
+    })
+  ).body.id;
+});
+afterAll(async () => {
+  await t.close();
+  await stripe.stop();
+});
+
+let n = 0;
+const client = async () =>
+  (
+    await t.call('POST', '/v1/clients', {
+      token,
+      body: { firstName: 'Card', lastName: 'Holder', email: `card${++n}@stripe.example` },
+    })
+  ).body.id as string;
+
+describe('saved payment methods', () => {
+  it('sets up a customer once, lists saved cards, makes one default, removes one', async () => {
+    const clientId = await client();
+    const url = `/v1/clients/${clientId}/payment-methods`;
+    const first = await t.call('POST', `${url}/setup`, { token });
+    expect(first.status).toBe(201);
+    expect(first.body).toEqual({
+      customerId: expect.stringMatching(/^cus_/),
+      clientSecret: expect.stringMatching(/^seti_.+_secret_/),
+    });
+    const again = await t.call('POST', `${url}/setup`, { token });
+    expect(again.body.customerId).toBe(first.body.customerId);
+
+    // The client's device completes the SetupIntents: two cards saved at Stripe.
+    stripe.attach(first.body.customerId, { id: 'pm_visa', brand: 'visa', last4: '4242' });
+    stripe.attach(first.body.customerId, { id: 'pm_mc', brand: 'mastercard', last4: '4444' });
+    const listed = await t.call('GET', url, { token });
+    expect(listed.body.methods).toEqual(
+      expect.arrayContaining([
+        expect.objectContaining({ id: 'pm_visa', brand: 'visa', last4: '4242' }),
+        expect.objectContaining({ id: 'pm_mc', brand: 'mastercard', last4: '4444' }),
+      ]),
+    );
+    const madeDefault = await t.call('POST', `${url}/pm_mc/default`, { token });
+    expect(madeDefault.status).toBe(200);
+    expect(madeDefault.body.methods.find((m: { id: string }) => m.id === 'pm_mc').default).toBe(
+      true,
+    );
+    const removed = await t.call('DELETE', `${url}/pm_visa`, { token });
+    expect(removed.body.methods.map((m: { id: string }) => m.id)).toEqual(['pm_mc']);
+    expect((await t.call('DELETE', `${url}/pm_visa`, { token })).status).toBe(404);
+    expect((await t.call('DELETE', `${url}/not-an-id!`, { token })).status).toBe(400);
+  });
+
+  it('lists nothing before a customer exists; another studio’s client is not there', async () => {
+    const clientId = await client();
+    const listed = await t.call('GET', `/v1/clients/${clientId}/payment-methods`, { token });
+    expect(listed.body).toEqual({ customerId: null, methods: [] });
+    const other = await t.createStudio('Other Stripe Studio');
+    const foreign = await t.call('POST', `/v1/clients/${clientId}/payment-methods/setup`, {
+      token: other.token,
+    });
+    expect(foreign.status).toBe(404);
+  });
+});
+
+describe('charging the saved card', () => {
+  it('charges the default method at the desk, once, and refunds it through Stripe', async () => {
+    const clientId = await client();
+    const { body } = await t.call('POST', `/v1/clients/${clientId}/payment-methods/setup`, {
+      token,
+    });
+    stripe.attach(body.customerId, { id: 'pm_card_visa', brand: 'visa', last4: '4242' });
+    await t.call('POST', `/v1/clients/${clientId}/payment-methods/pm_card_visa/default`, { token });
+    const headers = { 'idempotency-key': `sale-${clientId}` };
+    const sale = () =>
+      t.call('POST', '/v1/sales', {
+        token,
+        headers,
+        body: { clientId, items: [{ productId: pack }], payment: { method: 'card' } },
+      });
+    const sold = await sale();
+    expect(sold.status).toBe(201);
+    expect(sold.body.payment.reference).toMatch(/^pi_/);
+    await sale();
+    expect(stripe.charges.filter((c) => c.customer === body.customerId)).toHaveLength(1);
+
+    const refunded = await t.call('POST', `/v1/payments/${sold.body.payment.paymentId}/refunds`, {
+      token,
+      body: { amount: 2000, reason: 'price match' },
+    });
+    expect(refunded.status).toBe(201);
+    expect(stripe.refunds).toEqual(
+      expect.arrayContaining([
+        expect.objectContaining({ payment_intent: sold.body.payment.reference, amount: 2000 }),
+      ]),
+    );
+  });
+
+  it('says why a card cannot be charged: no saved card, a decline', async () => {
+    const clientId = await client();
+    const sell = () =>
+      t.call('POST', '/v1/sales', {
+        token,
+        body: { clientId, items: [{ productId: pack }], payment: { method: 'card' } },
+      });
+    const none = await sell();
+    expect(none.status).toBe(422);
+    expect(none.body.code).toBe('no_saved_card');
+    const { body } = await t.call('POST', `/v1/clients/${clientId}/payment-methods/setup`, {
+      token,
+    });
+    stripe.attach(body.customerId, { id: 'pm_card_chargeDeclinedInsufficientFunds' });
+    await t.call(
+      'POST',
+      `/v1/clients/${clientId}/payment-methods/pm_card_chargeDeclinedInsufficientFunds/default`,
+      { token },
+    );
+    const declined = await sell();
+    expect(declined.status).toBe(422);
+    expect(declined.body.code).toBe('card_declined');
+    // Nothing was sold: no bill, no credits.
+    expect((await t.call('GET', `/v1/clients/${clientId}/bills`, { token })).body.items).toEqual(
+      [],
+    );
+  });
+
+  it('records a card the desk took on its own terminal without charging Stripe', async () => {
+    const clientId = await client();
+    const before = stripe.charges.length;
+    const sold = await t.call('POST', '/v1/sales', {
+      token,
+      body: {
+        clientId,
+        items: [{ productId: pack }],
+        payment: { method: 'card', reference: 'terminal 7, receipt 0042' },
+      },
+    });
+    expect(sold.status).toBe(201);
+    expect(sold.body.payment.reference).toBe('offline:terminal 7, receipt 0042');
+    expect(stripe.charges.length).toBe(before);
+  });
+});
