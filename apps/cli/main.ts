@@ -100,8 +100,13 @@ export function buildProgram(): Command {
         return;
       }
       console.log(
-        `${result.accounts} accounts kept: ${result.renewals} membership periods billed, ${result.expiredGrants} grants expired`,
+        `${result.accounts} accounts kept: ${result.renewals} membership periods billed (${result.charged} charged to a saved card), ${result.expiredGrants} grants expired`,
       );
+      for (const refused of result.declined) {
+        console.error(
+          `${refused.clientId}: renewal bill ${refused.billId} not paid: ${refused.code}`,
+        );
+      }
       for (const failure of result.failed) console.error(`${failure.clientId}: ${failure.error}`);
     });
 

@@ -120,15 +120,17 @@ export async function openRuntime(
   const runner = new ProjectionRunner(db, eventStore, projections, {
     onError: (name, error) => console.error(`projection ${name} failed; retrying`, error),
   });
-  const upkeep = new AccountUpkeep(eventStore, (now, limit) =>
-    accountsNeedingUpkeep(db, now, limit),
-  );
   // Stripe when it has a key; otherwise cards are taken on the studio's own terminal.
   const gateway: PaymentGateway =
     extra.gateway ??
     (config.stripeSecretKey
       ? new StripePaymentGateway({ secretKey: config.stripeSecretKey })
       : new OfflinePaymentGateway());
+  const upkeep = new AccountUpkeep(
+    eventStore,
+    (now, limit) => accountsNeedingUpkeep(db, now, limit),
+    gateway,
+  );
   const bookingUpkeep = new BookingUpkeep(eventStore, gateway, {
     places: (now, limit) => placesToSettle(db, now, limit),
     sessions: (now, limit) => sessionsToClose(db, now, limit),

@@ -7,6 +7,7 @@ let t: TestApp;
 let stripe: FakeStripe;
 let token: string;
 let pack: string;
+let monthly: string;
 
 beforeAll(async () => {
   stripe = new FakeStripe();
@@ -24,6 +25,19 @@ beforeAll(async () => {
         price: { amount: 12000, currency: 'USD' },
         credits: { count: 10, eventTypes: ['yoga'] },
         validityDays: 90,
+      },
+    })
+  ).body.id;
+  monthly = (
+    await t.call('POST', '/v1/products', {
+      token,
+      body: {
+        kind: 'membership',
+        name: 'Unlimited monthly',
+        price: { amount: 15900, currency: 'USD' },
+        billingPeriod: { unit: 'month', count: 1 },
+        eventTypes: ['yoga'],
+        creditsPerPeriod: null,
       },
     })
   ).body.id;
@@ -163,5 +177,61 @@ describe('charging the saved card', () => {
     expect(sold.status).toBe(201);
     expect(sold.body.payment.reference).toBe('offline:terminal 7, receipt 0042');
     expect(stripe.charges.length).toBe(before);
+  });
+});
+
+describe('membership renewals', () => {
+  async function member(method: string): Promise<string> {
+    const clientId = await client();
+    const { body } = await t.call('POST', `/v1/clients/${clientId}/payment-methods/setup`, {
+      token,
+    });
+    stripe.attach(body.customerId, { id: method });
+    await t.call('POST', `/v1/clients/${clientId}/payment-methods/${method}/default`, { token });
+    const sold = await t.call('POST', '/v1/sales', {
+      token,
+      body: { clientId, items: [{ productId: monthly }], payment: { method: 'card' } },
+    });
+    expect(sold.status).toBe(201);
+    return clientId;
+  }
+
+  const upkeepAsOf = async (asOf: Date) => {
+    await t.runtime.runner.catchUp('client_accounts');
+    return t.runtime.upkeep.runOnce(asOf);
+  };
+
+  it('charges a renewal to the saved card once, and leaves a declined one open, reported', async () => {
+    const paying = await member('pm_card_visa');
+    const declining = await member('pm_card_mastercard');
+    // Paid at the sale with one card; the card saved since, made default, is declined.
+    stripe.attach(
+      (await t.call('GET', `/v1/clients/${declining}/payment-methods`, { token })).body.customerId,
+      { id: 'pm_card_chargeDeclinedInsufficientFunds' },
+    );
+    await t.call(
+      'POST',
+      `/v1/clients/${declining}/payment-methods/pm_card_chargeDeclinedInsufficientFunds/default`,
+      { token },
+    );
+    const nextMonth = new Date(Date.now() + 32 * 86_400_000);
+    const before = stripe.charges.length;
+    const report = await upkeepAsOf(nextMonth);
+    expect(report.declined).toEqual([
+      expect.objectContaining({ clientId: declining, code: 'card_declined' }),
+    ]);
+    expect(report.charged).toBe(1);
+    const again = await upkeepAsOf(nextMonth);
+    expect(again.charged).toBe(0);
+    expect(stripe.charges.length - before).toBe(report.charged);
+
+    const bills = async (clientId: string) =>
+      (await t.call('GET', `/v1/clients/${clientId}/bills`, { token })).body.items as {
+        status: string;
+        origin: { kind: string };
+      }[];
+    expect((await bills(paying)).map((b) => b.status)).toEqual(['paid', 'paid']);
+    const declined = await bills(declining);
+    expect(declined.find((b) => b.origin.kind === 'membership')).toMatchObject({ status: 'open' });
   });
 });

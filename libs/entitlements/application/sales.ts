@@ -211,26 +211,63 @@ export class PayBillHandler implements ICommandHandler<PayBill> {
 
   async execute({ clientId, billId, amount, method, reference, context }: PayBill) {
     const paymentId = idForRequest(`payment:${billId}`, context);
-    const pay = (recorded: string | null) =>
-      decideOnAccount(this.store, context, clientId, (scope) => ({
-        type: 'PayBill',
-        data: { ...scope, billId, paymentId, amount, method, reference: recorded },
-      }));
-    if (method !== 'card') return { ...(await pay(reference)), paymentId };
-    const preview = await previewOnAccount(this.store, context, clientId, (scope) => ({
-      type: 'PayBill',
-      data: { ...scope, billId, paymentId, amount, method, reference },
-    }));
-    const payment = preview.find((event) => event.type === 'PaymentRecorded');
-    if (payment?.type !== 'PaymentRecorded') return { ...(await pay(reference)), paymentId };
-    const outcome = await chargeThenRecord(this.store, this.gateway, payment.data.amount, {
-      studioId: context.studioId,
+    const outcome = await payBill(this.store, this.gateway, context, {
       clientId,
-      description: `Bill ${billId}`,
-      idempotencyKey: `payment:${paymentId}`,
+      billId,
+      paymentId,
+      amount,
+      method,
       reference,
-      record: pay,
     });
     return { ...outcome, paymentId };
   }
+}
+
+/**
+ * Pays `amount` on a bill. A card is charged (the client's saved one at the processor, unless
+ * the desk took it on its terminal) only once the payment is known to be valid.
+ */
+export async function payBill(
+  store: EventStore,
+  gateway: PaymentGateway,
+  context: RequestContext,
+  p: {
+    clientId: string;
+    billId: string;
+    paymentId: string;
+    amount: number;
+    method: 'cash' | 'external' | 'account_credit' | 'card';
+    reference: string | null;
+    /** A process paying (a renewal), not a request: keyed by the payment id alone. */
+    replayByKey?: boolean;
+  },
+): Promise<AccountOutcome> {
+  const { clientId, billId, paymentId, amount, method } = p;
+  const options = p.replayByKey === false ? { replayByKey: false } : {};
+  const pay = (reference: string | null) =>
+    decideOnAccount(
+      store,
+      context,
+      clientId,
+      (scope) => ({
+        type: 'PayBill',
+        data: { ...scope, billId, paymentId, amount, method, reference },
+      }),
+      options,
+    );
+  if (method !== 'card') return pay(p.reference);
+  const preview = await previewOnAccount(store, context, clientId, (scope) => ({
+    type: 'PayBill',
+    data: { ...scope, billId, paymentId, amount, method, reference: p.reference },
+  }));
+  const payment = preview.find((event) => event.type === 'PaymentRecorded');
+  if (payment?.type !== 'PaymentRecorded') return pay(p.reference);
+  return chargeThenRecord(store, gateway, payment.data.amount, {
+    studioId: context.studioId,
+    clientId,
+    description: `Bill ${billId}`,
+    idempotencyKey: `payment:${paymentId}`,
+    reference: p.reference,
+    record: pay,
+  });
 }
