@@ -185,4 +185,20 @@ export const clientAccountsMigrations: Record<string, Migration> = {
       );
     },
   },
+  '2026-11-25T0900_processor_notices': {
+    // eslint-disable-next-line @typescript-eslint/no-explicit-any -- migrations are frozen in time
+    async up(db: Kysely<any>) {
+      // What the card processor told later about a payment: it failed, it is disputed.
+      await db.schema.alterTable('payments').addColumn('failed', 'jsonb').execute();
+      await db.schema
+        .alterTable('payments')
+        .addColumn('disputes', 'jsonb', (c) => c.notNull().defaultTo(sql`'[]'::jsonb`))
+        .execute();
+      // The webhooks find a payment's account by the processor's reference (ADR 0012).
+      await sql`CREATE INDEX payments_by_reference ON payments (reference) WHERE reference IS NOT NULL`.execute(
+        db,
+      );
+      // Events before this migration need no replay: none of them fails or disputes a payment.
+    },
+  },
 };

@@ -34,6 +34,8 @@ const ACCOUNT_EVENTS: ReadonlySet<AccountEvent['type']> = new Set<AccountEvent['
   'BillPaid',
   'PaymentRefunded',
   'BillVoided',
+  'PaymentFailed',
+  'PaymentDisputed',
   'MembershipStarted',
   'MembershipRenewed',
   'MembershipFrozen',
@@ -402,6 +404,51 @@ async function applyEvent(trx: Trx, recorded: RecordedEvent, balance: Balance): 
       }
       return;
     }
+    case 'PaymentFailed': {
+      // The money never came: the bill owes it again, and shows why.
+      const d = event.data;
+      balance.outstanding += d.amount.amount;
+      await trx
+        .updateTable('bills')
+        .set({
+          paid: sql`paid - ${d.amount.amount}`,
+          status: sql`CASE WHEN status = 'paid' THEN 'open' ELSE status END`,
+        })
+        .where('bill_id', '=', d.billId)
+        .execute();
+      await trx
+        .updateTable('payments')
+        .set({
+          failed: JSON.stringify({
+            amount: d.amount,
+            reason: d.reason,
+            at: recorded.recordedAt.toISOString(),
+          }),
+        })
+        .where('payment_id', '=', d.paymentId)
+        .execute();
+      return;
+    }
+    case 'PaymentDisputed': {
+      const d = event.data;
+      const dispute = {
+        disputeId: d.disputeId,
+        amount: d.amount,
+        reason: d.reason,
+        at: recorded.recordedAt.toISOString(),
+      };
+      await trx
+        .updateTable('payments')
+        .set({ disputes: sql`disputes || ${JSON.stringify([dispute])}::jsonb` })
+        .where('payment_id', '=', d.paymentId)
+        .execute();
+      return;
+    }
+    // Recorded for the audit history and the desk; no read model shows them yet (ADR 0012).
+    case 'ProcessorPaymentConfirmed':
+    case 'PaymentMethodSaved':
+    case 'PaymentMethodRemoved':
+      return;
     case 'BillVoided':
       balance.outstanding -= event.data.unpaid.amount;
       await trx

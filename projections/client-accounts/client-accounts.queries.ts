@@ -248,6 +248,10 @@ export interface BillView {
     reference: string | null;
     takenBy: unknown;
     at: string;
+    /** The processor said later the money never came (a bounced debit): the bill owes it again. */
+    failed: { amount: Money; reason: string; at: string } | null;
+    /** Disputes the cardholder opened with their bank. */
+    disputes: { disputeId: string; amount: Money; reason: string; at: string }[];
   }[];
 }
 
@@ -298,6 +302,8 @@ async function billsWhere(
       'reference',
       'taken_by',
       'recorded_at',
+      'failed',
+      'disputes',
     ])
     .where(
       'bill_id',
@@ -315,6 +321,8 @@ async function billsWhere(
     reference: string | null;
     taken_by: unknown;
     recorded_at: Date;
+    failed: { amount: Money; reason: string; at: string } | null;
+    disputes: { disputeId: string; amount: Money; reason: string; at: string }[];
   }[];
   return bills.map((bill) => {
     const total = Number(bill.total);
@@ -340,6 +348,8 @@ async function billsWhere(
           reference: p.reference,
           takenBy: p.taken_by,
           at: new Date(p.recorded_at).toISOString(),
+          failed: p.failed ?? null,
+          disputes: p.disputes ?? [],
         })),
     };
   });
@@ -635,4 +645,20 @@ export async function accountsNeedingUpkeep(
     studioId: row.studio_id,
     clientId: row.client_id,
   }));
+}
+
+/**
+ * The account a processor's payment reference (a PaymentIntent id) was recorded on, if any: how a
+ * webhook whose object carries none of our metadata (a dispute) finds its client.
+ */
+export async function accountOfPaymentReference(
+  db: Database,
+  reference: string,
+): Promise<{ studioId: string; clientId: string } | null> {
+  const row = await db.kysely
+    .selectFrom('payments')
+    .select(['studio_id', 'client_id'])
+    .where('reference', '=', reference)
+    .executeTakeFirst();
+  return row ? { studioId: row.studio_id as string, clientId: row.client_id as string } : null;
 }

@@ -1,5 +1,6 @@
 import type { Money } from '@clientele/shared';
 import type { BillingPeriod, LocalDate, PaymentMethod } from './account.events';
+import type { ProcessorNotice } from './account.processor';
 
 /** What the account needs to know of a product being sold: the catalog's, as it is at the sale. */
 export type ProductOnSale = {
@@ -111,6 +112,8 @@ export type AccountCommand =
       };
     }
   | { type: 'VoidBill'; data: AccountScope & { billId: string; reason: string } }
+  /** What the card processor told by webhook, recorded as far as the account lacks it. */
+  | { type: 'ReconcileWithProcessor'; data: AccountScope & { notice: ProcessorNotice } }
   | {
       type: 'LinkProcessorCustomer';
       data: AccountScope & { processor: 'stripe'; customerId: string };

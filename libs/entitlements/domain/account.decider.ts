@@ -39,6 +39,7 @@ import {
   type Membership,
 } from './account.state';
 import { addDays, addPeriod, daysBetween, isLocalDate, startOfDay } from './dates';
+import { reconcileWithProcessor } from './account.processor';
 
 const MAX_CREDITS = 1000;
 const DAY_MS = 86_400_000;
@@ -839,6 +840,8 @@ export const accountDecider: Decider<AccountCommand, AccountEvent, AccountState>
         return billBooking(state, command.data);
       case 'RefundPayment':
         return refundPayment(state, command.data);
+      case 'ReconcileWithProcessor':
+        return reconcileWithProcessor(state, command.data);
       case 'VoidBill':
         return voidBill(state, command.data);
       case 'LinkProcessorCustomer':

@@ -174,6 +174,41 @@ export type AccountEvent =
       data: { clientId: string; billId: string; unpaid: Money; reason: string };
     }
   | {
+      /** The card processor took a payment the account has no record of (a crash lost it). */
+      type: 'ProcessorPaymentConfirmed';
+      data: { clientId: string; reference: string; amount: Money; idempotencyKey: string | null };
+    }
+  | {
+      /** A payment counted as taken failed later (a debit bounced): its bill owes it again. */
+      type: 'PaymentFailed';
+      data: {
+        clientId: string;
+        paymentId: string;
+        billId: string;
+        /** What the bill owes again: the payment less what had been refunded. */
+        amount: Money;
+        reference: string;
+        reason: string;
+      };
+    }
+  | {
+      /** The cardholder disputed a payment with their bank (a chargeback is pending). */
+      type: 'PaymentDisputed';
+      data: {
+        clientId: string;
+        paymentId: string;
+        billId: string;
+        disputeId: string;
+        amount: Money;
+        reason: string;
+      };
+    }
+  | {
+      type: 'PaymentMethodSaved';
+      data: { clientId: string; paymentMethodId: string; setupIntentId: string };
+    }
+  | { type: 'PaymentMethodRemoved'; data: { clientId: string; paymentMethodId: string } }
+  | {
       type: 'MembershipStarted';
       data: {
         clientId: string;

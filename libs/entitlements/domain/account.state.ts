@@ -42,6 +42,8 @@ export interface Payment {
   method: PaymentMethod;
   reference: string | null;
   refunded: number;
+  /** The processor said later that the money never came (a bounced debit). */
+  failed: boolean;
 }
 
 export interface Membership {
@@ -70,6 +72,11 @@ export interface AccountState {
   sales: ReadonlySet<string>;
   payments: ReadonlyMap<string, Payment>;
   refunds: ReadonlySet<string>;
+  /** Processor references of payments it confirmed that the account had no record of. */
+  processorConfirmed: ReadonlySet<string>;
+  disputes: ReadonlySet<string>;
+  /** Saved payment methods told by the processor, and those removed since. */
+  savedMethods: ReadonlyMap<string, 'saved' | 'removed'>;
   memberships: ReadonlyMap<string, Membership>;
   vodAccess: ReadonlySet<string>;
   payLater: boolean;
@@ -87,6 +94,9 @@ export const initialAccountState: AccountState = {
   sales: new Set(),
   payments: new Map(),
   refunds: new Set(),
+  processorConfirmed: new Set(),
+  disputes: new Set(),
+  savedMethods: new Map(),
   memberships: new Map(),
   vodAccess: new Set(),
   payLater: true,
@@ -229,6 +239,7 @@ export function evolveAccount(state: AccountState, event: AccountEvent): Account
           method,
           reference,
           refunded: 0,
+          failed: false,
         }),
         bills: bill
           ? new Map(state.bills).set(billId, { ...bill, paid: bill.paid + amount.amount })
@@ -266,6 +277,41 @@ export function evolveAccount(state: AccountState, event: AccountEvent): Account
         bills: new Map(state.bills).set(bill.billId, { ...bill, voided: true }),
       };
     }
+    case 'ProcessorPaymentConfirmed':
+      return {
+        ...state,
+        processorConfirmed: new Set(state.processorConfirmed).add(event.data.reference),
+      };
+    case 'PaymentFailed': {
+      const { paymentId, billId, amount } = event.data;
+      const paid = state.payments.get(paymentId);
+      const bill = state.bills.get(billId);
+      return {
+        ...state,
+        payments: paid
+          ? new Map(state.payments).set(paymentId, { ...paid, failed: true })
+          : state.payments,
+        bills: bill
+          ? new Map(state.bills).set(billId, {
+              ...bill,
+              paid: bill.paid - amount.amount,
+              settled: bill.total.amount === bill.paid - amount.amount,
+            })
+          : state.bills,
+      };
+    }
+    case 'PaymentDisputed':
+      return { ...state, disputes: new Set(state.disputes).add(event.data.disputeId) };
+    case 'PaymentMethodSaved':
+      return {
+        ...state,
+        savedMethods: new Map(state.savedMethods).set(event.data.paymentMethodId, 'saved'),
+      };
+    case 'PaymentMethodRemoved':
+      return {
+        ...state,
+        savedMethods: new Map(state.savedMethods).set(event.data.paymentMethodId, 'removed'),
+      };
     case 'MembershipStarted': {
       const d = event.data;
       const membership: Membership = {

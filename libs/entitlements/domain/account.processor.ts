@@ -1,0 +1,152 @@
+import { money, uuidFrom, type Money } from '@clientele/shared';
+import type { AccountEvent } from './account.events';
+import type { AccountState, Payment } from './account.state';
+
+/**
+ * What the card processor (Stripe) tells us about money and methods after the fact, by webhook:
+ * facts, not requests. Each is decided against what the account recorded, so the same notice
+ * told twice, or notices told out of order, change the account once (ADR 0011, 0012).
+ */
+export type ProcessorNotice =
+  /** A payment went through: recorded already (the usual case), or lost by a crash. */
+  | {
+      kind: 'payment_succeeded';
+      reference: string;
+      amount: Money;
+      /** Our key the charge was made under (`sale:…`, `payment:…`, `booking:…`). */
+      idempotencyKey: string | null;
+    }
+  /** A payment we counted as taken failed later (a SEPA debit bounced). */
+  | { kind: 'payment_failed'; reference: string; reason: string }
+  /** Refunded in total so far, as the processor counts it (refunds made in its dashboard). */
+  | { kind: 'refunded'; reference: string; refundedTotal: Money; refundReference: string | null }
+  | { kind: 'disputed'; reference: string; disputeId: string; amount: Money; reason: string }
+  | { kind: 'method_saved'; paymentMethodId: string; setupIntentId: string }
+  | { kind: 'method_removed'; paymentMethodId: string };
+
+/** Whose account, in which money, and the notice (the command's data). */
+export interface ReconcileCommand {
+  clientId: string;
+  currency: string;
+  notice: ProcessorNotice;
+}
+
+function paymentByReference(
+  state: AccountState,
+  reference: string,
+): { paymentId: string; paid: Payment } | null {
+  for (const [paymentId, paid] of state.payments) {
+    if (paid.reference === reference) return { paymentId, paid };
+  }
+  return null;
+}
+
+/**
+ * Turns a processor's notice into the account's events, or none when the account already says
+ * so. A notice about a payment the account never recorded changes nothing but a success, which
+ * is recorded once as confirmed by the processor, for the desk to match by hand.
+ */
+export function reconcileWithProcessor(state: AccountState, c: ReconcileCommand): AccountEvent[] {
+  const { notice, clientId } = c;
+  switch (notice.kind) {
+    case 'payment_succeeded': {
+      if (paymentByReference(state, notice.reference)) return [];
+      if (state.processorConfirmed.has(notice.reference)) return [];
+      return [
+        {
+          type: 'ProcessorPaymentConfirmed',
+          data: {
+            clientId,
+            reference: notice.reference,
+            amount: notice.amount,
+            idempotencyKey: notice.idempotencyKey,
+          },
+        },
+      ];
+    }
+    case 'payment_failed': {
+      const found = paymentByReference(state, notice.reference);
+      if (!found || found.paid.failed) return [];
+      const { paymentId, paid } = found;
+      return [
+        {
+          type: 'PaymentFailed',
+          data: {
+            clientId,
+            paymentId,
+            billId: paid.billId,
+            // What the bill owes again: the payment less what was already given back.
+            amount: money(paid.amount - paid.refunded, c.currency),
+            reference: notice.reference,
+            reason: notice.reason,
+          },
+        },
+      ];
+    }
+    case 'refunded': {
+      const found = paymentByReference(state, notice.reference);
+      if (!found || found.paid.failed) return [];
+      const { paymentId, paid } = found;
+      const missing = Math.min(notice.refundedTotal.amount, paid.amount) - paid.refunded;
+      if (missing <= 0) return [];
+      // Named by the total it brings the payment to: the same total told again is the same refund.
+      const refundId = uuidFrom(`processor-refund:${notice.reference}:${paid.refunded + missing}`);
+      if (state.refunds.has(refundId)) return [];
+      return [
+        {
+          type: 'PaymentRefunded',
+          data: {
+            clientId,
+            refundId,
+            paymentId,
+            billId: paid.billId,
+            amount: money(missing, c.currency),
+            method: paid.method,
+            reference: notice.refundReference,
+            reason: 'refunded at the card processor',
+            accountCreditAfter: null,
+          },
+        },
+      ];
+    }
+    case 'disputed': {
+      if (state.disputes.has(notice.disputeId)) return [];
+      const found = paymentByReference(state, notice.reference);
+      if (!found) return [];
+      return [
+        {
+          type: 'PaymentDisputed',
+          data: {
+            clientId,
+            paymentId: found.paymentId,
+            billId: found.paid.billId,
+            disputeId: notice.disputeId,
+            amount: notice.amount,
+            reason: notice.reason,
+          },
+        },
+      ];
+    }
+    // A removal told before the saving (webhooks come in any order) keeps the method removed.
+    case 'method_saved':
+      if (state.savedMethods.has(notice.paymentMethodId)) return [];
+      return [
+        {
+          type: 'PaymentMethodSaved',
+          data: {
+            clientId,
+            paymentMethodId: notice.paymentMethodId,
+            setupIntentId: notice.setupIntentId,
+          },
+        },
+      ];
+    case 'method_removed':
+      if (state.savedMethods.get(notice.paymentMethodId) === 'removed') return [];
+      return [
+        {
+          type: 'PaymentMethodRemoved',
+          data: { clientId, paymentMethodId: notice.paymentMethodId },
+        },
+      ];
+  }
+}
