@@ -88,6 +88,7 @@ import { IdempotencyStore } from '@clientele/idempotency';
 import { ProblemDetailsFilter } from './http/problem-details.filter';
 import { ReadConsistencyInterceptor } from './http/read-consistency.interceptor';
 import { StaffController } from './staff/staff.controller';
+import { WebhooksController } from './payments/webhooks.controller';
 
 function fieldErrors(errors: ValidationError[], prefix = ''): FieldError[] {
   return errors.flatMap((error) => {
@@ -122,6 +123,7 @@ export class AppModule {
         StaffController,
         HealthController,
         AdminController,
+        WebhooksController,
       ],
       providers: [
         { provide: RUNTIME, useValue: runtime },

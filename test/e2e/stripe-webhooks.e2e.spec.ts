@@ -1,0 +1,331 @@
+import Stripe from 'stripe';
+import { StripePaymentGateway } from '@clientele/billing';
+import { FakeStripe } from '../../libs/billing/testing/fake-stripe';
+import { startTestApp, type TestApp } from '../support/test-app';
+
+const SECRET = 'whsec_test_clientele';
+let t: TestApp;
+let fake: FakeStripe;
+let token: string;
+let studioId: string;
+let product: string;
+
+beforeAll(async () => {
+  fake = new FakeStripe();
+  const at = await fake.start();
+  t = await startTestApp({
+    gateway: new StripePaymentGateway({ secretKey: 'sk_test_fake', maxNetworkRetries: 0, ...at }),
+  });
+  ({ token, studioId } = await t.createStudio('Webhook Studio'));
+  product = (
+    await t.call('POST', '/v1/products', {
+      token,
+      body: { kind: 'service', name: 'Private class', price: { amount: 5000, currency: 'USD' } },
+    })
+  ).body.id;
+});
+afterAll(async () => {
+  await t.close();
+  await fake.stop();
+});
+
+let n = 0;
+/** A client whose card sale was charged through (the fake) Stripe: its PaymentIntent id. */
+async function paidByCard() {
+  const clientId = (
+    await t.call('POST', '/v1/clients', {
+      token,
+      body: { firstName: 'Web', lastName: 'Hook', email: `hook${++n}@webhook.example` },
+    })
+  ).body.id as string;
+  const setup = await t.call('POST', `/v1/clients/${clientId}/payment-methods/setup`, { token });
+  fake.attach(setup.body.customerId, { id: `pm_${n}` });
+  await t.call('POST', `/v1/clients/${clientId}/payment-methods/pm_${n}/default`, { token });
+  const sale = await t.call('POST', '/v1/sales', {
+    token,
+    body: { clientId, items: [{ productId: product }], payment: { method: 'card' } },
+  });
+  expect(sale.status).toBe(201);
+  const reference = sale.body.payment.reference as string;
+  expect(reference).toMatch(/^pi_/);
+  return { clientId, billId: sale.body.bill.billId as string, pi: reference };
+}
+
+let events = 0;
+function stripeEvent(type: string, object: object, request: { idempotency_key?: string } = {}) {
+  return {
+    id: `evt_test_${++events}_${Date.now()}`,
+    object: 'event',
+    api_version: '2025-10-29.clover',
+    created: Math.floor(Date.now() / 1000),
+    type,
+    livemode: false,
+    pending_webhooks: 1,
+    request: { id: null, idempotency_key: request.idempotency_key ?? null },
+    data: { object },
+  };
+}
+
+const intent = (id: string, extra: object = {}) => ({
+  id,
+  object: 'payment_intent',
+  amount: 5000,
+  amount_received: 5000,
+  currency: 'usd',
+  status: 'succeeded',
+  metadata: {},
+  last_payment_error: null,
+  ...extra,
+});
+
+function deliver(event: object, options: { secret?: string; signature?: string } = {}) {
+  const payload = JSON.stringify(event);
+  const signature =
+    options.signature ??
+    Stripe.webhooks.generateTestHeaderString({ payload, secret: options.secret ?? SECRET });
+  return t.call('POST', '/v1/webhooks/stripe', {
+    raw: payload,
+    headers: { 'stripe-signature': signature },
+  });
+}
+
+async function accountEvents(clientId: string) {
+  return (await t.runtime.store.readStream(`account-${clientId}`)).map((e) => e.type);
+}
+
+const bill = async (billId: string) => (await t.call('GET', `/v1/bills/${billId}`, { token })).body;
+
+describe('POST /v1/webhooks/stripe', () => {
+  it('answers 503 while no webhook secret is configured, and records nothing', async () => {
+    const event = stripeEvent('payment_intent.succeeded', intent('pi_unconfigured'));
+    const reply = await deliver(event);
+    expect(reply.status).toBe(503);
+    expect(reply.headers['content-type']).toContain('application/problem+json');
+    expect(reply.body.detail).toContain('STRIPE_WEBHOOK_SECRET');
+    expect(await t.runtime.store.readStream(`stripeEvent-${event.id}`)).toEqual([]);
+    t.runtime.config.stripeWebhookSecret = SECRET;
+  });
+
+  it('refuses a forged, missing or stale signature with 400 and records nothing', async () => {
+    const { clientId, pi } = await paidByCard();
+    const before = await accountEvents(clientId);
+    const event = stripeEvent(
+      'payment_intent.payment_failed',
+      intent(pi, { metadata: { studioId, clientId } }),
+    );
+    const forged = await deliver(event, { secret: 'whsec_not_ours' });
+    expect(forged.status).toBe(400);
+    expect(forged.headers['content-type']).toContain('application/problem+json');
+    expect(forged.body.errors[0].field).toBe('Stripe-Signature');
+    const missing = await t.call('POST', '/v1/webhooks/stripe', { raw: JSON.stringify(event) });
+    expect(missing.status).toBe(400);
+    const payload = JSON.stringify(event);
+    const stale = Stripe.webhooks.generateTestHeaderString({
+      payload,
+      secret: SECRET,
+      timestamp: Math.floor(Date.now() / 1000) - 3600,
+    });
+    expect((await deliver(event, { signature: stale })).status).toBe(400);
+    // The body changed after signing.
+    const signed = Stripe.webhooks.generateTestHeaderString({ payload, secret: SECRET });
+    const tampered = await t.call('POST', '/v1/webhooks/stripe', {
+      raw: payload.replace('"amount":5000', '"amount":5001'),
+      headers: { 'stripe-signature': signed },
+    });
+    expect(tampered.status).toBe(400);
+    expect(await t.runtime.store.readStream(`stripeEvent-${event.id}`)).toEqual([]);
+    expect(await accountEvents(clientId)).toEqual(before);
+  });
+
+  it('needs no bearer token, and other routes keep their strict JSON parser', async () => {
+    const reply = await deliver(
+      stripeEvent('customer.created', { id: 'cus_1', object: 'customer' }),
+    );
+    expect(reply.status).toBe(200);
+    expect(reply.body).toMatchObject({ outcome: 'not_handled', replayed: false });
+    const strict = await t.call('POST', '/v1/clients', {
+      token,
+      raw: '{"firstName":"a\\u0000b","lastName":"X","email":"nul@webhook.example"}',
+    });
+    expect(strict.status).toBe(400);
+  });
+
+  it('a payment the desk recorded changes nothing; one it lost is recorded once', async () => {
+    const { clientId, pi } = await paidByCard();
+    const before = await accountEvents(clientId);
+    const known = await deliver(
+      stripeEvent('payment_intent.succeeded', intent(pi, { metadata: { studioId, clientId } })),
+    );
+    expect(known.body).toMatchObject({ outcome: 'already_recorded', replayed: false });
+    expect(await accountEvents(clientId)).toEqual(before);
+
+    const lost = stripeEvent(
+      'payment_intent.succeeded',
+      intent('pi_lost', { metadata: { studioId, clientId, idempotencyKey: 'sale:lost' } }),
+    );
+    expect((await deliver(lost)).body).toMatchObject({ outcome: 'recorded', replayed: false });
+    expect((await deliver(lost)).body).toMatchObject({ outcome: 'recorded', replayed: true });
+    // Stripe may send the same fact again under another event id.
+    const again = stripeEvent(
+      'payment_intent.succeeded',
+      intent('pi_lost', { metadata: { studioId, clientId, idempotencyKey: 'sale:lost' } }),
+    );
+    expect((await deliver(again)).body.outcome).toBe('already_recorded');
+    const history = await t.runtime.store.readStream(`account-${clientId}`);
+    const confirmed = history.filter((e) => e.type === 'ProcessorPaymentConfirmed');
+    expect(confirmed).toHaveLength(1);
+    expect(confirmed[0]!.data).toMatchObject({
+      reference: 'pi_lost',
+      amount: { amount: 5000, currency: 'USD' },
+      idempotencyKey: 'sale:lost',
+    });
+    expect(confirmed[0]!.metadata.actor).toEqual({ type: 'system', id: 'stripe' });
+  });
+
+  it('records a refund made in the dashboard once, found by the PaymentIntent, and skips our own', async () => {
+    const { clientId, billId, pi } = await paidByCard();
+    const charge = (amountRefunded: number) => ({
+      id: 'ch_refunded',
+      object: 'charge',
+      amount: 5000,
+      amount_refunded: amountRefunded,
+      currency: 'usd',
+      payment_intent: pi,
+      metadata: {},
+    });
+    const first = stripeEvent('charge.refunded', charge(2000));
+    expect((await deliver(first)).body.outcome).toBe('recorded');
+    expect((await deliver(first)).body).toMatchObject({ replayed: true });
+    // The same total told by another event: still one refund of 2000.
+    expect((await deliver(stripeEvent('charge.refunded', charge(2000)))).body.outcome).toBe(
+      'already_recorded',
+    );
+    // Our own refund carries our key: the command that made it records it.
+    const own = stripeEvent('charge.refunded', charge(3000), { idempotency_key: 'refund:abc' });
+    expect((await deliver(own)).body.outcome).toBe('own_refund');
+    const after = await bill(billId);
+    expect(after.payments[0].refunded).toEqual({ amount: 2000, currency: 'USD' });
+    expect((await accountEvents(clientId)).filter((e) => e === 'PaymentRefunded')).toHaveLength(1);
+  });
+
+  it('a failed debit reopens the bill; a dispute shows on it; each once', async () => {
+    const { clientId, billId, pi } = await paidByCard();
+    expect((await bill(billId)).status).toBe('paid');
+    const failed = stripeEvent(
+      'payment_intent.payment_failed',
+      intent(pi, {
+        status: 'requires_payment_method',
+        metadata: { studioId, clientId },
+        last_payment_error: { code: 'insufficient_funds', message: 'The debit bounced.' },
+      }),
+    );
+    expect((await deliver(failed)).body.outcome).toBe('recorded');
+    expect((await deliver(failed)).body.replayed).toBe(true);
+    const dispute = stripeEvent('charge.dispute.created', {
+      id: 'dp_1',
+      object: 'dispute',
+      amount: 5000,
+      currency: 'usd',
+      charge: 'ch_bounced',
+      payment_intent: pi,
+      reason: 'fraudulent',
+      status: 'needs_response',
+      metadata: {},
+    });
+    expect((await deliver(dispute)).body.outcome).toBe('recorded');
+    expect((await deliver(dispute)).body.replayed).toBe(true);
+    const reopened = await bill(billId);
+    expect(reopened).toMatchObject({
+      status: 'open',
+      paid: { amount: 0 },
+      outstanding: { amount: 5000, currency: 'USD' },
+    });
+    expect(reopened.payments[0].failed).toMatchObject({
+      amount: { amount: 5000 },
+      reason: 'The debit bounced.',
+    });
+    expect(reopened.payments[0].disputes).toEqual([
+      expect.objectContaining({ disputeId: 'dp_1', reason: 'fraudulent' }),
+    ]);
+    const profile = (await t.call('GET', `/v1/clients/${clientId}`, { token })).body;
+    expect(profile.balances.outstanding).toEqual({ amount: 5000, currency: 'USD' });
+    const types = await accountEvents(clientId);
+    expect(types.filter((e) => e === 'PaymentFailed')).toHaveLength(1);
+    expect(types.filter((e) => e === 'PaymentDisputed')).toHaveLength(1);
+  });
+
+  it('takes events in any order: a refund before the success, a removal before the saving', async () => {
+    const { clientId, billId, pi } = await paidByCard();
+    const refunded = stripeEvent('charge.refunded', {
+      id: 'ch_reordered',
+      object: 'charge',
+      amount: 5000,
+      amount_refunded: 5000,
+      currency: 'usd',
+      payment_intent: pi,
+      metadata: {},
+    });
+    const succeeded = stripeEvent(
+      'payment_intent.succeeded',
+      intent(pi, { metadata: { studioId, clientId } }),
+    );
+    expect((await deliver(refunded)).body.outcome).toBe('recorded');
+    expect((await deliver(succeeded)).body.outcome).toBe('already_recorded');
+    expect((await deliver(refunded)).body.replayed).toBe(true);
+    expect((await bill(billId)).payments[0].refunded.amount).toBe(5000);
+
+    const removed = stripeEvent('payment_method.detached', {
+      id: 'pm_card_1',
+      object: 'payment_method',
+      customer: null,
+      metadata: { studioId, clientId },
+    });
+    const saved = stripeEvent('setup_intent.succeeded', {
+      id: 'seti_1',
+      object: 'setup_intent',
+      payment_method: 'pm_card_1',
+      customer: 'cus_1',
+      metadata: { studioId, clientId },
+    });
+    expect((await deliver(removed)).body.outcome).toBe('recorded');
+    expect((await deliver(saved)).body.outcome).toBe('already_recorded');
+    const saved2 = stripeEvent('setup_intent.succeeded', {
+      id: 'seti_2',
+      object: 'setup_intent',
+      payment_method: 'pm_card_2',
+      customer: 'cus_1',
+      metadata: { studioId, clientId },
+    });
+    expect((await deliver(saved2)).body.outcome).toBe('recorded');
+    const types = await accountEvents(clientId);
+    expect(types.filter((e) => e === 'PaymentMethodRemoved')).toHaveLength(1);
+    expect(types.filter((e) => e === 'PaymentMethodSaved')).toHaveLength(1);
+  });
+
+  it('acknowledges an event about nobody of ours, once', async () => {
+    const stranger = stripeEvent('charge.dispute.created', {
+      id: 'dp_stranger',
+      object: 'dispute',
+      amount: 100,
+      currency: 'usd',
+      payment_intent: 'pi_never_seen',
+      reason: 'general',
+      metadata: {},
+    });
+    expect((await deliver(stranger)).body).toMatchObject({ outcome: 'unmatched', replayed: false });
+    expect((await deliver(stranger)).body).toMatchObject({ outcome: 'unmatched', replayed: true });
+  });
+
+  it('records one outcome when the same event arrives twice at once', async () => {
+    const { clientId, pi } = await paidByCard();
+    const event = stripeEvent(
+      'payment_intent.payment_failed',
+      intent(pi, { metadata: { studioId, clientId } }),
+    );
+    const replies = await Promise.all([deliver(event), deliver(event), deliver(event)]);
+    expect(replies.map((r) => r.status)).toEqual([200, 200, 200]);
+    expect(replies.filter((r) => !r.body.replayed)).toHaveLength(1);
+    expect((await accountEvents(clientId)).filter((e) => e === 'PaymentFailed')).toHaveLength(1);
+    expect(await t.runtime.store.readStream(`stripeEvent-${event.id}`)).toHaveLength(1);
+  });
+});
