@@ -201,4 +201,23 @@ export const clientAccountsMigrations: Record<string, Migration> = {
       // Events before this migration need no replay: none of them fails or disputes a payment.
     },
   },
+  '2026-11-25T1000_processor_customers': {
+    // eslint-disable-next-line @typescript-eslint/no-explicit-any -- migrations are frozen in time
+    async up(db: Kysely<any>) {
+      // Whose customer at the card processor: how a webhook about a saved method finds its client.
+      await db.schema
+        .createTable('processor_customers')
+        .addColumn('customer_id', 'text', (c) => c.primaryKey())
+        .addColumn('client_id', 'uuid', (c) => c.notNull())
+        .addColumn('studio_id', 'uuid', (c) => c.notNull())
+        .execute();
+      // Customers linked before this table existed come back by replaying the projection from 0.
+      await sql`TRUNCATE account_balances, credit_grants, credit_ledger, account_ledger, sales, bills, payments, refunds, memberships, vod_access`.execute(
+        db,
+      );
+      await sql`UPDATE projection_checkpoints SET checkpoint = NULL, events_applied = 0 WHERE name = 'client_accounts'`.execute(
+        db,
+      );
+    },
+  },
 };

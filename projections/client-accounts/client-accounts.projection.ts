@@ -36,6 +36,7 @@ const ACCOUNT_EVENTS: ReadonlySet<AccountEvent['type']> = new Set<AccountEvent['
   'BillVoided',
   'PaymentFailed',
   'PaymentDisputed',
+  'ProcessorCustomerLinked',
   'MembershipStarted',
   'MembershipRenewed',
   'MembershipFrozen',
@@ -110,7 +111,7 @@ export const clientAccountsProjection: Projection = {
   },
 
   async reset(trx: Trx) {
-    await sql`TRUNCATE account_balances, credit_grants, credit_ledger, account_ledger, sales, bills, payments, refunds, memberships, vod_access`.execute(
+    await sql`TRUNCATE account_balances, credit_grants, credit_ledger, account_ledger, sales, bills, payments, refunds, memberships, vod_access, processor_customers`.execute(
       trx,
     );
   },
@@ -539,7 +540,16 @@ async function applyEvent(trx: Trx, recorded: RecordedEvent, balance: Balance): 
       balance.use_account_credit_for_recurring = event.data.useAccountCreditForRecurring;
       return;
     case 'ProcessorCustomerLinked':
-      // Not read (not in ACCOUNT_EVENTS): saved methods are listed from the processor itself.
+      // Saved methods are listed from the processor itself; this finds the client of a webhook.
+      await trx
+        .insertInto('processor_customers')
+        .values({
+          customer_id: event.data.customerId,
+          client_id: event.data.clientId,
+          studio_id: studioId,
+        })
+        .onConflict((oc) => oc.column('customer_id').doNothing())
+        .execute();
       return;
     default:
       assertNever(event);

@@ -662,3 +662,16 @@ export async function accountOfPaymentReference(
     .executeTakeFirst();
   return row ? { studioId: row.studio_id as string, clientId: row.client_id as string } : null;
 }
+
+/** The account whose customer at the card processor this is (ProcessorCustomerLinked), if any. */
+export async function accountOfProcessorCustomer(
+  db: Database,
+  customerId: string,
+): Promise<{ studioId: string; clientId: string } | null> {
+  const row = await db.kysely
+    .selectFrom('processor_customers')
+    .select(['studio_id', 'client_id'])
+    .where('customer_id', '=', customerId)
+    .executeTakeFirst();
+  return row ? { studioId: row.studio_id as string, clientId: row.client_id as string } : null;
+}

@@ -52,7 +52,12 @@ async function paidByCard() {
 }
 
 let events = 0;
-function stripeEvent(type: string, object: object, request: { idempotency_key?: string } = {}) {
+function stripeEvent(
+  type: string,
+  object: object,
+  request: { idempotency_key?: string } = {},
+  previous?: object,
+) {
   return {
     id: `evt_test_${++events}_${Date.now()}`,
     object: 'event',
@@ -62,7 +67,7 @@ function stripeEvent(type: string, object: object, request: { idempotency_key?: 
     livemode: false,
     pending_webhooks: 1,
     request: { id: null, idempotency_key: request.idempotency_key ?? null },
-    data: { object },
+    data: { object, ...(previous ? { previous_attributes: previous } : {}) },
   };
 }
 
@@ -300,6 +305,49 @@ describe('POST /v1/webhooks/stripe', () => {
     const types = await accountEvents(clientId);
     expect(types.filter((e) => e === 'PaymentMethodRemoved')).toHaveLength(1);
     expect(types.filter((e) => e === 'PaymentMethodSaved')).toHaveLength(1);
+  });
+
+  it('finds the client of a saved or removed method by their Stripe customer', async () => {
+    const clientId = (
+      await t.call('POST', '/v1/clients', {
+        token,
+        body: { firstName: 'Set', lastName: 'Up', email: `setup${++n}@webhook.example` },
+      })
+    ).body.id as string;
+    const { customerId } = (
+      await t.call('POST', `/v1/clients/${clientId}/payment-methods/setup`, { token })
+    ).body;
+    const saved = stripeEvent('setup_intent.succeeded', {
+      id: 'seti_by_customer',
+      object: 'setup_intent',
+      payment_method: 'pm_by_customer',
+      customer: customerId,
+      metadata: {},
+    });
+    expect((await deliver(saved)).body.outcome).toBe('recorded');
+    const removed = stripeEvent(
+      'payment_method.detached',
+      { id: 'pm_by_customer', object: 'payment_method', customer: null, metadata: {} },
+      {},
+      { customer: customerId },
+    );
+    expect((await deliver(removed)).body.outcome).toBe('recorded');
+    const history = await t.runtime.store.readStream(`account-${clientId}`);
+    expect(history.map((e) => e.type)).toEqual(
+      expect.arrayContaining([
+        'ProcessorCustomerLinked',
+        'PaymentMethodSaved',
+        'PaymentMethodRemoved',
+      ]),
+    );
+    const stranger = stripeEvent('setup_intent.succeeded', {
+      id: 'seti_stranger',
+      object: 'setup_intent',
+      payment_method: 'pm_stranger',
+      customer: 'cus_not_ours',
+      metadata: {},
+    });
+    expect((await deliver(stranger)).body.outcome).toBe('unmatched');
   });
 
   it('acknowledges an event about nobody of ours, once', async () => {

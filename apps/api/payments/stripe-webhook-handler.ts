@@ -8,7 +8,10 @@ import {
 import type { Database } from '@clientele/database';
 import { decideOnAccount } from '@clientele/entitlements';
 import { commandContext, handleCommand, type EventStore } from '@clientele/eventstore';
-import { accountOfPaymentReference } from '@projections/client-accounts';
+import {
+  accountOfPaymentReference,
+  accountOfProcessorCustomer,
+} from '@projections/client-accounts';
 import { fold, NotFound, type RequestContext } from '@clientele/shared';
 
 /** The studio of an event that names no account of ours: recorded, but nobody's. */
@@ -94,8 +97,9 @@ export async function handleStripeEvent(
 async function ownerOf(deps: StripeWebhookDeps, event: StripeWebhookEvent) {
   if (event.owner) return event.owner;
   const fact = event.fact;
-  if (!fact || !('reference' in fact)) return null;
+  if (!fact) return null;
   // A payment recorded a moment ago may not have reached the read model yet.
   await deps.awaitReadModels();
-  return accountOfPaymentReference(deps.db, fact.reference);
+  if ('reference' in fact) return accountOfPaymentReference(deps.db, fact.reference);
+  return event.customer ? accountOfProcessorCustomer(deps.db, event.customer) : null;
 }

@@ -46,6 +46,7 @@ describe('Stripe webhooks', () => {
       id: 'evt_1',
       type: 'payment_intent.succeeded',
       owner: { studioId: 's', clientId: 'c' },
+      customer: null,
       fact: {
         kind: 'payment_succeeded',
         reference: 'pi_1',

@@ -20,6 +20,8 @@ export interface StripeWebhookEvent {
   type: string;
   /** The client and studio the object names in its metadata (ours, set when we created it). */
   owner: { studioId: string; clientId: string } | null;
+  /** The Stripe customer the object belongs (or belonged) to: whose account, failing metadata. */
+  customer: string | null;
   /** The fact to record; null when the event is not one we act on (or is our own refund). */
   fact: ProcessorFact | null;
   /** Why there is no fact. */
@@ -63,9 +65,10 @@ function ownerOf(metadata: Stripe.Metadata | null | undefined) {
 /** The fact an event carries, and whose account it is about when the object says. */
 export function readStripeEvent(event: Stripe.Event): StripeWebhookEvent {
   const base = { id: event.id, type: event.type };
-  const none = (skipped: 'not_handled' | 'own_refund', owner = null) => ({
+  const none = (skipped: 'not_handled' | 'own_refund') => ({
     ...base,
-    owner,
+    owner: null,
+    customer: null,
     fact: null,
     skipped,
   });
@@ -75,6 +78,7 @@ export function readStripeEvent(event: Stripe.Event): StripeWebhookEvent {
       return {
         ...base,
         owner: ownerOf(intent.metadata),
+        customer: null,
         fact: {
           kind: 'payment_succeeded',
           reference: intent.id,
@@ -90,6 +94,7 @@ export function readStripeEvent(event: Stripe.Event): StripeWebhookEvent {
       return {
         ...base,
         owner: ownerOf(intent.metadata),
+        customer: null,
         fact: {
           kind: 'payment_failed',
           reference: intent.id,
@@ -108,6 +113,7 @@ export function readStripeEvent(event: Stripe.Event): StripeWebhookEvent {
       return {
         ...base,
         owner: ownerOf(charge.metadata),
+        customer: null,
         fact: {
           kind: 'refunded',
           reference,
@@ -124,6 +130,7 @@ export function readStripeEvent(event: Stripe.Event): StripeWebhookEvent {
       return {
         ...base,
         owner: ownerOf(dispute.metadata),
+        customer: null,
         fact: {
           kind: 'disputed',
           reference,
@@ -141,15 +148,19 @@ export function readStripeEvent(event: Stripe.Event): StripeWebhookEvent {
       return {
         ...base,
         owner: ownerOf(intent.metadata),
+        customer: idOf(intent.customer),
         fact: { kind: 'method_saved', paymentMethodId: method, setupIntentId: intent.id },
         skipped: null,
       };
     }
     case 'payment_method.detached': {
       const method = event.data.object;
+      // Detached: the customer it had is in the previous attributes.
+      const previous = event.data.previous_attributes as { customer?: string | null } | undefined;
       return {
         ...base,
         owner: ownerOf(method.metadata),
+        customer: previous?.customer ?? idOf(method.customer),
         fact: { kind: 'method_removed', paymentMethodId: method.id },
         skipped: null,
       };
