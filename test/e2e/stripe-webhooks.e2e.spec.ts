@@ -1,5 +1,6 @@
 import Stripe from 'stripe';
 import { StripePaymentGateway } from '@clientele/billing';
+import { decideOnAccount } from '@clientele/entitlements';
 import { FakeStripe } from '../../libs/billing/testing/fake-stripe';
 import { startTestApp, type TestApp } from '../support/test-app';
 
@@ -348,6 +349,46 @@ describe('POST /v1/webhooks/stripe', () => {
       metadata: {},
     });
     expect((await deliver(stranger)).body.outcome).toBe('unmatched');
+  });
+
+  it('after a crash between the account and the event id, a delivery again repeats nothing', async () => {
+    const { clientId, pi } = await paidByCard();
+    const event = stripeEvent(
+      'payment_intent.payment_failed',
+      intent(pi, { metadata: { studioId, clientId } }),
+    );
+    // The first delivery recorded the fact on the account, then the process died.
+    await decideOnAccount(
+      t.runtime.store,
+      {
+        studioId,
+        actor: { type: 'system', id: 'stripe' },
+        correlationId: event.id,
+        idempotencyKey: `stripe:${event.id}`,
+        now: new Date(),
+      },
+      clientId,
+      (scope) => ({
+        type: 'ReconcileWithProcessor',
+        data: { ...scope, notice: { kind: 'payment_failed', reference: pi, reason: 'bounced' } },
+      }),
+    );
+    const again = await deliver(event);
+    expect(again.body).toMatchObject({ outcome: 'already_recorded', replayed: false });
+    expect((await accountEvents(clientId)).filter((e) => e === 'PaymentFailed')).toHaveLength(1);
+  });
+
+  it('takes the content type Stripe sends, with its charset', async () => {
+    const payload = JSON.stringify(stripeEvent('balance.available', { object: 'balance' }));
+    const reply = await t.call('POST', '/v1/webhooks/stripe', {
+      raw: payload,
+      headers: {
+        'content-type': 'application/json; charset=utf-8',
+        'stripe-signature': Stripe.webhooks.generateTestHeaderString({ payload, secret: SECRET }),
+      },
+    });
+    expect(reply.status).toBe(200);
+    expect(reply.body.outcome).toBe('not_handled');
   });
 
   it('acknowledges an event about nobody of ours, once', async () => {
