@@ -55,6 +55,7 @@ describe('registering and reading a client', () => {
       openBills: [],
       recentSales: [],
       upcomingRegistrations: [],
+      paymentMethods: [],
     });
   });
 

@@ -84,6 +84,12 @@ describe('saved payment methods', () => {
     expect(madeDefault.body.methods.find((m: { id: string }) => m.id === 'pm_mc').default).toBe(
       true,
     );
+    const profile = await t.call('GET', `/v1/clients/${clientId}`, { token });
+    expect(profile.body.paymentMethods).toEqual(
+      expect.arrayContaining([
+        expect.objectContaining({ id: 'pm_mc', brand: 'mastercard', last4: '4444', default: true }),
+      ]),
+    );
     const removed = await t.call('DELETE', `${url}/pm_visa`, { token });
     expect(removed.body.methods.map((m: { id: string }) => m.id)).toEqual(['pm_mc']);
     expect((await t.call('DELETE', `${url}/pm_visa`, { token })).status).toBe(404);
@@ -177,6 +183,21 @@ describe('charging the saved card', () => {
     expect(sold.status).toBe(201);
     expect(sold.body.payment.reference).toBe('offline:terminal 7, receipt 0042');
     expect(stripe.charges.length).toBe(before);
+  });
+});
+
+describe('the profile when Stripe cannot be reached', () => {
+  it('still answers, with saved methods unknown (null)', async () => {
+    const clientId = await client();
+    const { body } = await t.call('POST', `/v1/clients/${clientId}/payment-methods/setup`, {
+      token,
+    });
+    stripe.attach(body.customerId, { id: 'pm_card_visa' });
+    stripe.failNext({ status: 500, code: 'api_error' });
+    const profile = await t.call('GET', `/v1/clients/${clientId}`, { token });
+    expect(profile.status).toBe(200);
+    expect(profile.body.paymentMethods).toBeNull();
+    expect(profile.body.firstName).toBe('Card');
   });
 });
 

@@ -7,7 +7,8 @@ import {
   UpdateClientProfile,
   type ClientProfile,
 } from '@clientele/clients';
-import type { RequestContext } from '@clientele/shared';
+import { ManagePaymentMethods } from '@clientele/entitlements';
+import { Unavailable, type RequestContext } from '@clientele/shared';
 import {
   GetActiveItems,
   GetClientBalances,
@@ -78,17 +79,25 @@ export class ClientsController {
     @Res({ passthrough: true }) reply: FastifyReply,
   ) {
     // One screen, one request: each part is one query on its read model.
-    const [profile, { paymentSettings, ...balances }, activeItems, openBills, recentSales, next] =
-      await Promise.all([
-        this.queries.execute(new GetClientProfile(context.studioId, id)),
-        this.queries.execute(new GetClientBalances(context.studioId, id, context.now)),
-        this.queries.execute(new GetActiveItems(context.studioId, id, context.now)),
-        this.queries.execute(new ListClientBills(context.studioId, id, 'open')),
-        this.queries.execute(new ListClientSales(context.studioId, id, 5)),
-        this.queries.execute(
-          new ListClientRegistrations(context.studioId, id, 'upcoming', 5, undefined, context.now),
-        ),
-      ]);
+    const [
+      profile,
+      { paymentSettings, ...balances },
+      activeItems,
+      openBills,
+      recentSales,
+      next,
+      paymentMethods,
+    ] = await Promise.all([
+      this.queries.execute(new GetClientProfile(context.studioId, id)),
+      this.queries.execute(new GetClientBalances(context.studioId, id, context.now)),
+      this.queries.execute(new GetActiveItems(context.studioId, id, context.now)),
+      this.queries.execute(new ListClientBills(context.studioId, id, 'open')),
+      this.queries.execute(new ListClientSales(context.studioId, id, 5)),
+      this.queries.execute(
+        new ListClientRegistrations(context.studioId, id, 'upcoming', 5, undefined, context.now),
+      ),
+      this.savedMethods(id, context),
+    ]);
     return {
       ...withEtag(reply, profile),
       balances,
@@ -97,7 +106,24 @@ export class ClientsController {
       openBills: openBills.items,
       recentSales: recentSales.items,
       upcomingRegistrations: next.items,
+      paymentMethods,
     };
+  }
+
+  /**
+   * Saved cards and mandates live at the processor: asked live, so the desk sees today's. The
+   * processor out of reach costs the profile only this part (null), not the whole screen.
+   */
+  private savedMethods(clientId: string, context: RequestContext) {
+    return this.commands
+      .execute(new ManagePaymentMethods(clientId, { kind: 'list' }, context))
+      .then(
+        (listed) => listed.methods ?? [],
+        (error: unknown) => {
+          if (error instanceof Unavailable) return null;
+          throw error;
+        },
+      );
   }
 
   @Patch(':id')
