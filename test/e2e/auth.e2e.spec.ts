@@ -671,7 +671,7 @@ describe('health and docs', () => {
       database: { ok: true, kind: expect.any(String) },
       projections: expect.any(Array),
       // No STRIPE_SECRET_KEY in tests: cards are taken on the studio's own terminal.
-      paymentGateway: { adapter: 'offline' },
+      paymentGateway: { adapter: 'offline', webhooksConfigured: false },
     });
     expect(reply.body.projections.length).toBeGreaterThan(0);
     for (const projection of reply.body.projections) {

@@ -109,7 +109,11 @@ describe('POST /v1/webhooks/stripe', () => {
     expect(reply.headers['content-type']).toContain('application/problem+json');
     expect(reply.body.detail).toContain('STRIPE_WEBHOOK_SECRET');
     expect(await t.runtime.store.readStream(`stripeEvent-${event.id}`)).toEqual([]);
+    const health = async () => (await t.call('GET', '/health')).body.paymentGateway;
+    expect(await health()).toMatchObject({ webhooksConfigured: false });
     t.runtime.config.stripeWebhookSecret = SECRET;
+    // The operator can tell from /health that the secret is set now.
+    expect(await health()).toMatchObject({ webhooksConfigured: true });
   });
 
   it('refuses a forged, missing or stale signature with 400 and records nothing', async () => {

@@ -10,7 +10,9 @@ import {
 } from '@clientele/eventstore';
 import { PAYMENT_GATEWAY, type PaymentGateway } from '@clientele/billing';
 import { ProjectionRunner } from '@clientele/projector';
+import type { Runtime } from '@clientele/runtime';
 import type { FastifyReply } from 'fastify';
+import { RUNTIME } from '../internal/admin.controller';
 import { Public } from '../http/auth';
 
 @ApiTags('health')
@@ -21,6 +23,7 @@ export class HealthController {
     @Inject(EVENT_STORE) private readonly store: EventStore,
     private readonly runner: ProjectionRunner,
     @Inject(PAYMENT_GATEWAY) private readonly gateway: PaymentGateway,
+    @Inject(RUNTIME) private readonly runtime: Runtime,
   ) {}
 
   @Get()
@@ -46,8 +49,12 @@ export class HealthController {
       },
       database,
       projections,
-      // Which adapter takes card payments: `stripe` with STRIPE_SECRET_KEY, `offline` otherwise.
-      paymentGateway: { adapter: this.gateway.name },
+      // Which adapter takes card payments: `stripe` with STRIPE_SECRET_KEY, `offline` otherwise;
+      // without STRIPE_WEBHOOK_SECRET Stripe's webhooks are answered 503 (and sent again later).
+      paymentGateway: {
+        adapter: this.gateway.name,
+        webhooksConfigured: Boolean(this.runtime.config.stripeWebhookSecret),
+      },
     };
   }
 
