@@ -5,6 +5,7 @@ import { accountDecider, bookingBillId } from '../domain/account.decider';
 import { accountStream, type AccountEvent, type LocalDate } from '../domain/account.events';
 import type { AccountState } from '../domain/account.state';
 import { decideOnAccount, previewOnAccount } from './account-commands';
+import { chargeThenRecord } from './card-charges';
 
 /** Keyed by the booking or the refund, never replayed by the request's Idempotency-Key. */
 const ONCE_PER_BOOKING = { replayByKey: false };
@@ -40,40 +41,36 @@ export class BookingPayments {
     // A free drop-in charges nothing: its bill is issued paid.
     if (booking.price.amount === 0) return this.hold(context, booking);
     const billId = bookingBillId(booking.enrollmentId);
-    const recorded = this.paymentOf(await this.account(booking.clientId), billId);
+    const account = await this.account(booking.clientId);
+    const recorded = this.paymentOf(account, billId);
     if (recorded) return recorded;
-    const bill = (reference: string) =>
-      decideOnAccount(
-        this.store,
-        context,
-        booking.clientId,
-        (scope) => ({
-          type: 'BillBooking',
-          data: { ...scope, ...booking, payment: { method: 'card', reference } },
-        }),
-        ONCE_PER_BOOKING,
-      );
     // Refused before the card is charged: another currency, an unknown client.
     await previewOnAccount(this.store, context, booking.clientId, (scope) => ({
       type: 'BillBooking',
       data: { ...scope, ...booking, payment: { method: 'card', reference: '' } },
     }));
-    const { reference } = await this.gateway.charge({
+    const { state } = await chargeThenRecord(this.gateway, booking.price, {
       studioId: context.studioId,
       clientId: booking.clientId,
-      amount: booking.price,
       description: booking.description,
       idempotencyKey: `booking:${booking.enrollmentId}`,
-      customerId: (await this.account(booking.clientId)).processorCustomerId,
+      reference: null,
+      customerId: () => Promise.resolve(account.processorCustomerId),
+      record: (reference) =>
+        decideOnAccount(
+          this.store,
+          context,
+          booking.clientId,
+          (scope) => ({
+            type: 'BillBooking',
+            data: { ...scope, ...booking, payment: { method: 'card', reference } },
+          }),
+          ONCE_PER_BOOKING,
+        ),
     });
-    try {
-      const paid = this.paymentOf((await bill(reference)).state, billId);
-      if (!paid) throw new Error(`Booking bill ${billId} was recorded without its card payment.`);
-      return paid;
-    } catch (error) {
-      await this.gateway.refund(reference, booking.price, `refund:booking:${booking.enrollmentId}`);
-      throw error;
-    }
+    const paid = this.paymentOf(state, billId);
+    if (!paid) throw new Error(`Booking bill ${billId} was recorded without its card payment.`);
+    return paid;
   }
 
   async hold(context: RequestContext, booking: Booking): Promise<BookingPaid> {

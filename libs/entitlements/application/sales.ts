@@ -4,11 +4,12 @@ import { PAYMENT_GATEWAY, type PaymentGateway } from '@clientele/billing';
 import { readProduct, type Product } from '@clientele/catalog';
 import { assertClientOfStudio } from '@clientele/clients';
 import { EVENT_STORE, idForRequest, type EventStore } from '@clientele/eventstore';
-import { assertNever, NotFound, type Money, type RequestContext } from '@clientele/shared';
+import { assertNever, NotFound, type RequestContext } from '@clientele/shared';
 import type { AccountCommand, ProductOnSale } from '../domain/account.commands';
 import { accountStream, type AccountEvent } from '../domain/account.events';
 import { ProductNotForSale } from '../domain/account.rules';
 import { decideOnAccount, previewOnAccount, type AccountOutcome } from './account-commands';
+import { chargeThenRecord } from './card-charges';
 import { processorCustomerOf } from './payment-methods';
 
 export type SalePayment =
@@ -131,12 +132,13 @@ export class SellProductsHandler implements ICommandHandler<SellProducts> {
     if (recorded?.type !== 'SaleRecorded') {
       return sale({ method: 'card', reference: '' });
     }
-    return chargeThenRecord(this.store, this.gateway, recorded.data.total, {
+    return chargeThenRecord(this.gateway, recorded.data.total, {
       studioId: context.studioId,
       clientId: input.clientId,
       description: `Sale ${saleId}`,
       idempotencyKey: `sale:${saleId}`,
       reference: input.payment.reference ?? null,
+      customerId: () => processorCustomerOf(this.store, input.clientId),
       record: (reference) => sale({ method: 'card', reference }),
     });
   }
@@ -157,35 +159,6 @@ async function recordedSale(
   const sale = history.slice(start);
   const end = sale.findIndex((e) => e.metadata.correlationId !== correlationId);
   return (end < 0 ? sale : sale.slice(0, end)) as unknown as AccountEvent[];
-}
-
-/**
- * Charges a card, then records; gives the charge back if recording fails. A card the desk took on
- * its own terminal (it gives the receipt number) is recorded as such: nothing is charged here. A
- * card charged here is the client's saved one, at their customer at the processor.
- */
-async function chargeThenRecord<T>(
-  store: EventStore,
-  gateway: PaymentGateway,
-  amount: Money,
-  charge: {
-    studioId: string;
-    clientId: string;
-    description: string;
-    idempotencyKey: string;
-    reference: string | null;
-    record(reference: string): Promise<T>;
-  },
-): Promise<T> {
-  if (charge.reference) return charge.record(`offline:${charge.reference}`);
-  const customerId = await processorCustomerOf(store, charge.clientId);
-  const { reference } = await gateway.charge({ ...charge, amount, customerId });
-  try {
-    return await charge.record(reference);
-  } catch (error) {
-    await gateway.refund(reference, amount, `refund:${charge.idempotencyKey}`);
-    throw error;
-  }
 }
 
 export class PayBill extends Command<AccountOutcome & { paymentId: string }> {
@@ -262,12 +235,13 @@ export async function payBill(
   }));
   const payment = preview.find((event) => event.type === 'PaymentRecorded');
   if (payment?.type !== 'PaymentRecorded') return pay(p.reference);
-  return chargeThenRecord(store, gateway, payment.data.amount, {
+  return chargeThenRecord(gateway, payment.data.amount, {
     studioId: context.studioId,
     clientId,
     description: `Bill ${billId}`,
     idempotencyKey: `payment:${paymentId}`,
     reference: p.reference,
+    customerId: () => processorCustomerOf(store, clientId),
     record: pay,
   });
 }
