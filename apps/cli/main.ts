@@ -86,7 +86,9 @@ export function buildProgram(): Command {
   const accounts = program.command('accounts').description('Client accounts');
   accounts
     .command('upkeep')
-    .description('Bill membership periods that came due and lapse expired credits (safe to repeat)')
+    .description(
+      'Bill membership periods that came due, lapse expired credits and give back card charges nothing recorded (safe to repeat)',
+    )
     .option('--as-of <time>', 'ISO 8601 time to run as of (default: now)')
     .option('--json', 'print the report as JSON')
     .action(async (options: { asOf?: string; json?: boolean }) => {
@@ -102,6 +104,11 @@ export function buildProgram(): Command {
       console.log(
         `${result.accounts} accounts kept: ${result.renewals} membership periods billed (${result.charged} charged to a saved card), ${result.expiredGrants} grants expired`,
       );
+      for (const charge of result.givenBack) {
+        console.log(
+          `${charge.clientId}: card charge ${charge.reference} that nothing recorded given back (${charge.amount.amount} ${charge.amount.currency} minor units)`,
+        );
+      }
       for (const refused of result.declined) {
         console.error(
           `${refused.clientId}: renewal bill ${refused.billId} not paid: ${refused.code}`,

@@ -20,6 +20,7 @@ import {
   accountsNeedingUpkeep,
   clientAccountsMigrations,
   clientAccountsProjection,
+  unrecordedChargesToGiveBack,
 } from '@projections/client-accounts';
 import { clientProfilesMigrations, clientProfilesProjection } from '@projections/client-profiles';
 import {
@@ -130,6 +131,7 @@ export async function openRuntime(
     eventStore,
     (now, limit) => accountsNeedingUpkeep(db, now, limit),
     gateway,
+    (before, limit) => unrecordedChargesToGiveBack(db, before, limit),
   );
   const bookingUpkeep = new BookingUpkeep(eventStore, gateway, {
     places: (now, limit) => placesToSettle(db, now, limit),

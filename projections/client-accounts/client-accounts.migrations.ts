@@ -220,4 +220,31 @@ export const clientAccountsMigrations: Record<string, Migration> = {
       );
     },
   },
+  '2026-11-26T0900_unrecorded_charges': {
+    // eslint-disable-next-line @typescript-eslint/no-explicit-any -- migrations are frozen in time
+    async up(db: Kysely<any>) {
+      // Charges the processor took that no sale or booking recorded: the upkeep gives them back.
+      await db.schema
+        .createTable('unrecorded_charges')
+        .addColumn('reference', 'text', (c) => c.primaryKey())
+        .addColumn('client_id', 'uuid', (c) => c.notNull())
+        .addColumn('studio_id', 'uuid', (c) => c.notNull())
+        .addColumn('amount', 'bigint', (c) => c.notNull())
+        .addColumn('currency', 'text', (c) => c.notNull())
+        .addColumn('refunded', 'bigint', (c) => c.notNull())
+        .addColumn('idempotency_key', 'text')
+        .addColumn('confirmed_at', 'timestamptz', (c) => c.notNull())
+        .execute();
+      await sql`CREATE INDEX unrecorded_charges_to_give_back ON unrecorded_charges (confirmed_at) WHERE refunded < amount`.execute(
+        db,
+      );
+      // Dispute outcomes and lost charges of events before this table come back by a replay.
+      await sql`TRUNCATE account_balances, credit_grants, credit_ledger, account_ledger, sales, bills, payments, refunds, memberships, vod_access, processor_customers`.execute(
+        db,
+      );
+      await sql`UPDATE projection_checkpoints SET checkpoint = NULL, events_applied = 0 WHERE name = 'client_accounts'`.execute(
+        db,
+      );
+    },
+  },
 };

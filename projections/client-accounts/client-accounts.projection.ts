@@ -36,6 +36,9 @@ const ACCOUNT_EVENTS: ReadonlySet<AccountEvent['type']> = new Set<AccountEvent['
   'BillVoided',
   'PaymentFailed',
   'PaymentDisputed',
+  'PaymentDisputeClosed',
+  'ProcessorPaymentConfirmed',
+  'UnrecordedChargeRefunded',
   'ProcessorCustomerLinked',
   'MembershipStarted',
   'MembershipRenewed',
@@ -111,7 +114,7 @@ export const clientAccountsProjection: Projection = {
   },
 
   async reset(trx: Trx) {
-    await sql`TRUNCATE account_balances, credit_grants, credit_ledger, account_ledger, sales, bills, payments, refunds, memberships, vod_access, processor_customers`.execute(
+    await sql`TRUNCATE account_balances, credit_grants, credit_ledger, account_ledger, sales, bills, payments, refunds, memberships, vod_access, processor_customers, unrecorded_charges`.execute(
       trx,
     );
   },
@@ -161,6 +164,19 @@ async function accountLedger(
       recorded_at: recorded.recordedAt,
     })
     .onConflict((oc) => oc.doNothing())
+    .execute();
+}
+
+/** Money the processor took back (a bounced debit, a lost dispute): the bill owes it again. */
+async function reopenBill(trx: Trx, balance: Balance, billId: string, amount: number) {
+  balance.outstanding += amount;
+  await trx
+    .updateTable('bills')
+    .set({
+      paid: sql`paid - ${amount}`,
+      status: sql`CASE WHEN status = 'paid' THEN 'open' ELSE status END`,
+    })
+    .where('bill_id', '=', billId)
     .execute();
 }
 
@@ -346,6 +362,10 @@ async function applyEvent(trx: Trx, recorded: RecordedEvent, balance: Balance): 
         })
         .onConflict((oc) => oc.column('payment_id').doNothing())
         .execute();
+      if (d.reference !== null) {
+        // The processor told of the charge before the account recorded it: it is recorded now.
+        await trx.deleteFrom('unrecorded_charges').where('reference', '=', d.reference).execute();
+      }
       await trx
         .updateTable('bills')
         .set({ paid: sql`paid + ${d.amount.amount}` })
@@ -408,15 +428,7 @@ async function applyEvent(trx: Trx, recorded: RecordedEvent, balance: Balance): 
     case 'PaymentFailed': {
       // The money never came: the bill owes it again, and shows why.
       const d = event.data;
-      balance.outstanding += d.amount.amount;
-      await trx
-        .updateTable('bills')
-        .set({
-          paid: sql`paid - ${d.amount.amount}`,
-          status: sql`CASE WHEN status = 'paid' THEN 'open' ELSE status END`,
-        })
-        .where('bill_id', '=', d.billId)
-        .execute();
+      await reopenBill(trx, balance, d.billId, d.amount.amount);
       await trx
         .updateTable('payments')
         .set({
@@ -445,8 +457,54 @@ async function applyEvent(trx: Trx, recorded: RecordedEvent, balance: Balance): 
         .execute();
       return;
     }
-    // Recorded for the audit history and the desk; no read model shows them yet (ADR 0012).
-    case 'ProcessorPaymentConfirmed':
+    case 'PaymentDisputeClosed': {
+      const d = event.data;
+      const outcome = { outcome: d.outcome, closedAt: recorded.recordedAt.toISOString() };
+      await trx
+        .updateTable('payments')
+        .set({
+          disputes: sql`(SELECT coalesce(jsonb_agg(CASE WHEN x->>'disputeId' = ${d.disputeId} THEN x || ${JSON.stringify(outcome)}::jsonb ELSE x END ORDER BY i), '[]'::jsonb) FROM jsonb_array_elements(disputes) WITH ORDINALITY AS e(x, i))`,
+        })
+        .where('payment_id', '=', d.paymentId)
+        .execute();
+      // The bank took the money back: the bill owes it again.
+      if (d.outcome === 'lost') await reopenBill(trx, balance, d.billId, d.amount.amount);
+      return;
+    }
+    case 'ProcessorPaymentConfirmed': {
+      // Usually the payment is recorded a moment later (or was a moment before): only a charge
+      // still unrecorded stays listed, for the upkeep to give back (ADR 0012).
+      const d = event.data;
+      const recordedAlready = await trx
+        .selectFrom('payments')
+        .select('payment_id')
+        .where('reference', '=', d.reference)
+        .executeTakeFirst();
+      if (recordedAlready) return;
+      await trx
+        .insertInto('unrecorded_charges')
+        .values({
+          reference: d.reference,
+          client_id: d.clientId,
+          studio_id: studioId,
+          amount: d.amount.amount,
+          currency: d.amount.currency,
+          refunded: 0,
+          idempotency_key: d.idempotencyKey,
+          confirmed_at: recorded.recordedAt,
+        })
+        .onConflict((oc) => oc.column('reference').doNothing())
+        .execute();
+      return;
+    }
+    case 'UnrecordedChargeRefunded':
+      await trx
+        .updateTable('unrecorded_charges')
+        .set({ refunded: sql`refunded + ${event.data.amount.amount}` })
+        .where('reference', '=', event.data.reference)
+        .execute();
+      return;
+    // Recorded for the audit history; saved methods are listed from the processor itself.
     case 'PaymentMethodSaved':
     case 'PaymentMethodRemoved':
       return;

@@ -648,8 +648,9 @@ export async function accountsNeedingUpkeep(
 }
 
 /**
- * The account a processor's payment reference (a PaymentIntent id) was recorded on, if any: how a
- * webhook whose object carries none of our metadata (a dispute) finds its client.
+ * The account a processor's payment reference (a PaymentIntent id) was recorded on, or confirmed
+ * on without a record, if any: how a webhook whose object carries none of our metadata (a
+ * dispute) finds its client.
  */
 export async function accountOfPaymentReference(
   db: Database,
@@ -659,8 +660,36 @@ export async function accountOfPaymentReference(
     .selectFrom('payments')
     .select(['studio_id', 'client_id'])
     .where('reference', '=', reference)
+    .union(
+      db.kysely
+        .selectFrom('unrecorded_charges')
+        .select(['studio_id', 'client_id'])
+        .where('reference', '=', reference),
+    )
     .executeTakeFirst();
   return row ? { studioId: row.studio_id as string, clientId: row.client_id as string } : null;
+}
+
+/** Card charges no sale or booking recorded, confirmed by the processor before `before`. */
+export async function unrecordedChargesToGiveBack(
+  db: Database,
+  before: Date,
+  limit: number,
+): Promise<{ studioId: string; clientId: string; reference: string; amount: number }[]> {
+  const rows = await db.kysely
+    .selectFrom('unrecorded_charges')
+    .select(['studio_id', 'client_id', 'reference', sql<string>`amount - refunded`.as('left')])
+    .where('confirmed_at', '<', before)
+    .where(sql<boolean>`refunded < amount`)
+    .orderBy('confirmed_at')
+    .limit(limit)
+    .execute();
+  return rows.map((row) => ({
+    studioId: row.studio_id as string,
+    clientId: row.client_id as string,
+    reference: row.reference as string,
+    amount: Number(row.left),
+  }));
 }
 
 /** The account whose customer at the card processor this is (ProcessorCustomerLinked), if any. */

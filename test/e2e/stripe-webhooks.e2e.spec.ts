@@ -49,7 +49,12 @@ async function paidByCard() {
   expect(sale.status).toBe(201);
   const reference = sale.body.payment.reference as string;
   expect(reference).toMatch(/^pi_/);
-  return { clientId, billId: sale.body.bill.billId as string, pi: reference };
+  return {
+    clientId,
+    customerId: setup.body.customerId as string,
+    billId: sale.body.bill.billId as string,
+    pi: reference,
+  };
 }
 
 let events = 0;
@@ -262,6 +267,155 @@ describe('POST /v1/webhooks/stripe', () => {
     const types = await accountEvents(clientId);
     expect(types.filter((e) => e === 'PaymentFailed')).toHaveLength(1);
     expect(types.filter((e) => e === 'PaymentDisputed')).toHaveLength(1);
+  });
+
+  it('a dispute lost reopens the bill and leaves nothing to refund; one won keeps it paid', async () => {
+    const dispute = (id: string, pi: string, status: string) => ({
+      id,
+      object: 'dispute',
+      amount: 5000,
+      currency: 'usd',
+      payment_intent: pi,
+      reason: 'fraudulent',
+      status,
+      metadata: {},
+    });
+    const lost = await paidByCard();
+    // Closed before Stripe's `created` arrives: the dispute opens and closes at once.
+    const closed = stripeEvent('charge.dispute.closed', dispute('dp_lost', lost.pi, 'lost'));
+    expect((await deliver(closed)).body.outcome).toBe('recorded');
+    expect((await deliver(closed)).body.replayed).toBe(true);
+    const created = stripeEvent(
+      'charge.dispute.created',
+      dispute('dp_lost', lost.pi, 'needs_response'),
+    );
+    expect((await deliver(created)).body.outcome).toBe('already_recorded');
+    expect(await bill(lost.billId)).toMatchObject({
+      status: 'open',
+      outstanding: { amount: 5000, currency: 'USD' },
+      payments: [
+        {
+          disputes: [
+            expect.objectContaining({
+              disputeId: 'dp_lost',
+              outcome: 'lost',
+              closedAt: expect.any(String),
+            }),
+          ],
+        },
+      ],
+    });
+    const paymentId = (await bill(lost.billId)).payments[0].paymentId as string;
+    const refund = await t.call('POST', `/v1/payments/${paymentId}/refunds`, {
+      token,
+      body: { amount: null, reason: 'goodwill' },
+    });
+    expect(refund.status).toBe(422);
+    expect(refund.body.code).toBe('payment_taken_back');
+
+    const won = await paidByCard();
+    await deliver(
+      stripeEvent('charge.dispute.created', dispute('dp_won', won.pi, 'needs_response')),
+    );
+    await deliver(stripeEvent('charge.dispute.closed', dispute('dp_won', won.pi, 'won')));
+    expect(await bill(won.billId)).toMatchObject({
+      status: 'paid',
+      payments: [{ disputes: [expect.objectContaining({ disputeId: 'dp_won', outcome: 'won' })] }],
+    });
+    const types = await accountEvents(lost.clientId);
+    expect(types.filter((e) => e === 'PaymentDisputeClosed')).toHaveLength(1);
+  });
+
+  it('gives back, a day later and once, a charge that no sale or booking recorded', async () => {
+    const { clientId, customerId } = await paidByCard();
+    const asClient = { studioId, clientId, customerId, description: 'Private class' };
+    // Charged at Stripe, then the process died before the sale was recorded.
+    const { reference: lost } = await t.runtime.gateway.charge({
+      ...asClient,
+      amount: { amount: 5000, currency: 'USD' },
+      idempotencyKey: 'sale:crashed',
+    });
+    // Charged, told by Stripe first, and recorded a moment later: the usual race.
+    const { reference: late } = await t.runtime.gateway.charge({
+      ...asClient,
+      amount: { amount: 2500, currency: 'USD' },
+      idempotencyKey: 'payment:late',
+    });
+    const succeeded = (pi: string, amount: number) =>
+      deliver(
+        stripeEvent(
+          'payment_intent.succeeded',
+          intent(pi, { amount, amount_received: amount, metadata: { studioId, clientId } }),
+        ),
+      );
+    expect((await succeeded(lost, 5000)).body.outcome).toBe('recorded');
+    expect((await succeeded(late, 2500)).body.outcome).toBe('recorded');
+    const { bill: owing } = await t
+      .call('POST', '/v1/sales', {
+        token,
+        body: { clientId, items: [{ productId: product }], payment: { method: 'pay_later' } },
+      })
+      .then((r) => r.body);
+    const context = {
+      studioId,
+      actor: { type: 'staff' as const, id: 'desk' },
+      correlationId: 'late',
+      now: new Date(),
+    };
+    await decideOnAccount(t.runtime.store, context, clientId, (scope) => ({
+      type: 'PayBill',
+      data: {
+        ...scope,
+        billId: owing.billId,
+        paymentId: 'a3c5e0d2-1b9f-4c1e-9a57-6f2f0f7c1d01',
+        amount: 2500,
+        method: 'card',
+        reference: late,
+      },
+    }));
+
+    // Other tests' charges are in the same database: this client's part of each report.
+    const upkeep = async (hoursLater: number) => {
+      await t.runtime.runner.catchUp('client_accounts');
+      const report = await t.runtime.upkeep.runOnce(new Date(Date.now() + hoursLater * 3_600_000));
+      const mine = <T extends { clientId: string }>(list: T[]) =>
+        list.filter((item) => item.clientId === clientId);
+      return { givenBack: mine(report.givenBack), failed: mine(report.failed) };
+    };
+    // Within Stripe's idempotency window a retry could still record it: nothing is given back.
+    expect(await upkeep(1)).toEqual({ givenBack: [], failed: [] });
+    expect(await upkeep(26)).toEqual({
+      givenBack: [{ clientId, reference: lost, amount: { amount: 5000, currency: 'USD' } }],
+      failed: [],
+    });
+    expect(await upkeep(27)).toEqual({ givenBack: [], failed: [] });
+    expect(fake.refunds.filter((r) => r.payment_intent === lost)).toEqual([
+      expect.objectContaining({ amount: 5000 }),
+    ]);
+    expect(fake.refunds.filter((r) => r.payment_intent === late)).toEqual([]);
+    const givenBack = (await t.runtime.store.readStream(`account-${clientId}`)).filter(
+      (e) => e.type === 'UnrecordedChargeRefunded',
+    );
+    expect(givenBack.map((e) => e.data)).toEqual([
+      expect.objectContaining({
+        reference: lost,
+        amount: { amount: 5000, currency: 'USD' },
+        by: 'upkeep',
+      }),
+    ]);
+    // A retry that late cannot record the charge given back.
+    const retried = await decideOnAccount(t.runtime.store, context, clientId, (scope) => ({
+      type: 'PayBill',
+      data: {
+        ...scope,
+        billId: owing.billId,
+        paymentId: 'a3c5e0d2-1b9f-4c1e-9a57-6f2f0f7c1d02',
+        amount: 2500,
+        method: 'card',
+        reference: lost,
+      },
+    })).catch((error: { code?: string }) => error.code);
+    expect(retried).toBe('charge_given_back');
   });
 
   it('takes events in any order: a refund before the success, a removal before the saving', async () => {

@@ -66,6 +66,28 @@ describe('Stripe webhooks', () => {
       fact: null,
       skipped: 'own_refund',
     });
+    const dispute = (status: string) =>
+      event('charge.dispute.closed', {
+        id: 'dp_1',
+        amount: 900,
+        currency: 'eur',
+        payment_intent: 'pi_1',
+        reason: 'fraudulent',
+        status,
+      });
+    expect(readStripeEvent(dispute('lost')).fact).toEqual({
+      kind: 'dispute_closed',
+      reference: 'pi_1',
+      disputeId: 'dp_1',
+      amount: { amount: 900, currency: 'EUR' },
+      reason: 'fraudulent',
+      outcome: 'lost',
+    });
+    // Still open (Stripe sends `closed` only when it is decided, but says so by its status).
+    expect(readStripeEvent(dispute('under_review'))).toMatchObject({
+      fact: null,
+      skipped: 'not_handled',
+    });
     expect(readStripeEvent(event('invoice.paid', {}))).toMatchObject({
       fact: null,
       skipped: 'not_handled',

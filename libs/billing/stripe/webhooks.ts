@@ -12,6 +12,14 @@ export type ProcessorFact =
   | { kind: 'payment_failed'; reference: string; reason: string }
   | { kind: 'refunded'; reference: string; refundedTotal: Money; refundReference: string | null }
   | { kind: 'disputed'; reference: string; disputeId: string; amount: Money; reason: string }
+  | {
+      kind: 'dispute_closed';
+      reference: string;
+      disputeId: string;
+      amount: Money;
+      reason: string;
+      outcome: (typeof CLOSED)[number];
+    }
   | { kind: 'method_saved'; paymentMethodId: string; setupIntentId: string }
   | { kind: 'method_removed'; paymentMethodId: string };
 
@@ -61,6 +69,9 @@ function ownerOf(metadata: Stripe.Metadata | null | undefined) {
   const clientId = metadata?.clientId;
   return studioId && clientId ? { studioId, clientId } : null;
 }
+
+/** How a dispute closes for good; `warning_closed` was an inquiry that never became one. */
+const CLOSED = ['won', 'lost', 'warning_closed'] as const;
 
 /** The fact an event carries, and whose account it is about when the object says. */
 export function readStripeEvent(event: Stripe.Event): StripeWebhookEvent {
@@ -137,6 +148,26 @@ export function readStripeEvent(event: Stripe.Event): StripeWebhookEvent {
           disputeId: dispute.id,
           amount: amountOf(dispute.amount, dispute.currency),
           reason: dispute.reason,
+        },
+        skipped: null,
+      };
+    }
+    case 'charge.dispute.closed': {
+      const dispute = event.data.object;
+      const reference = idOf(dispute.payment_intent);
+      const outcome = CLOSED.find((status) => status === dispute.status);
+      if (!reference || !outcome) return none('not_handled');
+      return {
+        ...base,
+        owner: ownerOf(dispute.metadata),
+        customer: null,
+        fact: {
+          kind: 'dispute_closed',
+          reference,
+          disputeId: dispute.id,
+          amount: amountOf(dispute.amount, dispute.currency),
+          reason: dispute.reason,
+          outcome,
         },
         skipped: null,
       };

@@ -114,6 +114,8 @@ export type AccountCommand =
   | { type: 'VoidBill'; data: AccountScope & { billId: string; reason: string } }
   /** What the card processor told by webhook, recorded as far as the account lacks it. */
   | { type: 'ReconcileWithProcessor'; data: AccountScope & { notice: ProcessorNotice } }
+  /** The upkeep gave back at the processor `amount` of a charge no sale or booking recorded. */
+  | { type: 'RefundUnrecordedCharge'; data: AccountScope & { reference: string; amount: number } }
   | {
       type: 'LinkProcessorCustomer';
       data: AccountScope & { processor: 'stripe'; customerId: string };

@@ -26,6 +26,8 @@ import {
   PayLaterDisabled,
   PaymentExceedsBalance,
   PaymentFullyRefunded,
+  PaymentTakenBack,
+  ChargeGivenBack,
   ProductNotForSale,
   RefundExceedsPayment,
   ReservationNotSpendable,
@@ -39,7 +41,7 @@ import {
   type Membership,
 } from './account.state';
 import { addDays, addPeriod, daysBetween, isLocalDate, startOfDay } from './dates';
-import { reconcileWithProcessor } from './account.processor';
+import { reconcileWithProcessor, refundUnrecordedCharge } from './account.processor';
 
 const MAX_CREDITS = 1000;
 const DAY_MS = 86_400_000;
@@ -287,6 +289,9 @@ function payment(
   method: AccountEventOf<'PaymentRecorded'>['data']['method'],
   reference: string | null,
 ): AccountEvent[] {
+  if (reference !== null && (state.unrecordedCharges.get(reference)?.refunded ?? 0) > 0) {
+    throw new ChargeGivenBack(reference);
+  }
   let accountCreditAfter: Money | null = null;
   if (method === 'account_credit') {
     if (state.accountCredit < amount.amount) {
@@ -569,6 +574,7 @@ function refundPayment(state: AccountState, c: Command<'RefundPayment'>): Accoun
   const paid = state.payments.get(c.paymentId);
   if (!paid) throw new NotFound('payment', c.paymentId);
   if (state.refunds.has(c.refundId)) return [];
+  if (paid.failed || paid.chargedBack > 0) throw new PaymentTakenBack(c.paymentId);
   const refundable = paid.amount - paid.refunded;
   if (refundable === 0) throw new PaymentFullyRefunded(c.paymentId);
   const amount = money(c.amount ?? refundable, c.currency);
@@ -842,6 +848,8 @@ export const accountDecider: Decider<AccountCommand, AccountEvent, AccountState>
         return refundPayment(state, command.data);
       case 'ReconcileWithProcessor':
         return reconcileWithProcessor(state, command.data);
+      case 'RefundUnrecordedCharge':
+        return refundUnrecordedCharge(state, command.data);
       case 'VoidBill':
         return voidBill(state, command.data);
       case 'LinkProcessorCustomer':

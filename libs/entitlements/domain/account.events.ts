@@ -24,6 +24,9 @@ export type LocalDate = string;
 
 export type PaymentMethod = 'cash' | 'external' | 'card' | 'account_credit';
 
+/** How a bank closed a dispute, in Stripe's words. */
+export type DisputeOutcome = 'won' | 'lost' | 'warning_closed';
+
 export interface SaleLine {
   lineId: string;
   productId: string;
@@ -201,6 +204,35 @@ export type AccountEvent =
         disputeId: string;
         amount: Money;
         reason: string;
+      };
+    }
+  | {
+      /**
+       * The bank decided a dispute. `lost`: the money went back to the cardholder, so the bill
+       * owes it again; `won` or `warning_closed`: the studio keeps it.
+       */
+      type: 'PaymentDisputeClosed';
+      data: {
+        clientId: string;
+        paymentId: string;
+        billId: string;
+        disputeId: string;
+        amount: Money;
+        outcome: DisputeOutcome;
+      };
+    }
+  | {
+      /**
+       * A charge the processor took that the account never recorded (a crash between the two)
+       * was given back: by the upkeep once nothing could record it any more, or at the processor.
+       */
+      type: 'UnrecordedChargeRefunded';
+      data: {
+        clientId: string;
+        reference: string;
+        amount: Money;
+        refundReference: string | null;
+        by: 'upkeep' | 'processor';
       };
     }
   | {

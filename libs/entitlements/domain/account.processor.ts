@@ -1,5 +1,5 @@
 import { money, uuidFrom, type Money } from '@clientele/shared';
-import type { AccountEvent } from './account.events';
+import type { AccountEvent, DisputeOutcome } from './account.events';
 import type { AccountState, Payment } from './account.state';
 
 /**
@@ -21,6 +21,15 @@ export type ProcessorNotice =
   /** Refunded in total so far, as the processor counts it (refunds made in its dashboard). */
   | { kind: 'refunded'; reference: string; refundedTotal: Money; refundReference: string | null }
   | { kind: 'disputed'; reference: string; disputeId: string; amount: Money; reason: string }
+  /** The bank decided; told with the whole dispute, so it stands even before `disputed`. */
+  | {
+      kind: 'dispute_closed';
+      reference: string;
+      disputeId: string;
+      amount: Money;
+      reason: string;
+      outcome: DisputeOutcome;
+    }
   | { kind: 'method_saved'; paymentMethodId: string; setupIntentId: string }
   | { kind: 'method_removed'; paymentMethodId: string };
 
@@ -51,7 +60,7 @@ export function reconcileWithProcessor(state: AccountState, c: ReconcileCommand)
   switch (notice.kind) {
     case 'payment_succeeded': {
       if (paymentByReference(state, notice.reference)) return [];
-      if (state.processorConfirmed.has(notice.reference)) return [];
+      if (state.unrecordedCharges.has(notice.reference)) return [];
       return [
         {
           type: 'ProcessorPaymentConfirmed',
@@ -85,7 +94,8 @@ export function reconcileWithProcessor(state: AccountState, c: ReconcileCommand)
     }
     case 'refunded': {
       const found = paymentByReference(state, notice.reference);
-      if (!found || found.paid.failed) return [];
+      if (!found) return refundedUnrecorded(state, c, notice);
+      if (found.paid.failed) return [];
       const { paymentId, paid } = found;
       const missing = Math.min(notice.refundedTotal.amount, paid.amount) - paid.refunded;
       if (missing <= 0) return [];
@@ -109,20 +119,24 @@ export function reconcileWithProcessor(state: AccountState, c: ReconcileCommand)
         },
       ];
     }
-    case 'disputed': {
-      if (state.disputes.has(notice.disputeId)) return [];
+    case 'disputed':
+      return disputed(state, c, notice);
+    case 'dispute_closed': {
+      const opened = disputed(state, c, notice);
+      const dispute = state.disputes.get(notice.disputeId);
       const found = paymentByReference(state, notice.reference);
-      if (!found) return [];
+      if (!found || dispute?.outcome) return opened;
       return [
+        ...opened,
         {
-          type: 'PaymentDisputed',
+          type: 'PaymentDisputeClosed',
           data: {
             clientId,
             paymentId: found.paymentId,
             billId: found.paid.billId,
             disputeId: notice.disputeId,
             amount: notice.amount,
-            reason: notice.reason,
+            outcome: notice.outcome,
           },
         },
       ];
@@ -149,4 +163,83 @@ export function reconcileWithProcessor(state: AccountState, c: ReconcileCommand)
         },
       ];
   }
+}
+
+function disputed(
+  state: AccountState,
+  c: ReconcileCommand,
+  notice: { reference: string; disputeId: string; amount: Money; reason: string },
+): AccountEvent[] {
+  if (state.disputes.has(notice.disputeId)) return [];
+  const found = paymentByReference(state, notice.reference);
+  if (!found) return [];
+  return [
+    {
+      type: 'PaymentDisputed',
+      data: {
+        clientId: c.clientId,
+        paymentId: found.paymentId,
+        billId: found.paid.billId,
+        disputeId: notice.disputeId,
+        amount: notice.amount,
+        reason: notice.reason,
+      },
+    },
+  ];
+}
+
+/** A refund at the processor of a charge the account never recorded: counted against it. */
+function refundedUnrecorded(
+  state: AccountState,
+  c: ReconcileCommand,
+  notice: { reference: string; refundedTotal: Money; refundReference: string | null },
+): AccountEvent[] {
+  const charge = state.unrecordedCharges.get(notice.reference);
+  if (!charge) return [];
+  const missing = Math.min(notice.refundedTotal.amount, charge.amount) - charge.refunded;
+  if (missing <= 0) return [];
+  return [
+    {
+      type: 'UnrecordedChargeRefunded',
+      data: {
+        clientId: c.clientId,
+        reference: notice.reference,
+        amount: money(missing, c.currency),
+        refundReference: notice.refundReference,
+        by: 'processor',
+      },
+    },
+  ];
+}
+
+/**
+ * What is left to give back of a charge the processor took and the account never recorded, or
+ * null when there is nothing (it was recorded after all, or given back already).
+ */
+export function unrecordedChargeLeft(state: AccountState, reference: string): number | null {
+  if (paymentByReference(state, reference)) return null;
+  const charge = state.unrecordedCharges.get(reference);
+  if (!charge || charge.refunded >= charge.amount) return null;
+  return charge.amount - charge.refunded;
+}
+
+/** The upkeep gave back an unrecorded charge at the processor; recorded once. */
+export function refundUnrecordedCharge(
+  state: AccountState,
+  c: { clientId: string; currency: string; reference: string; amount: number },
+): AccountEvent[] {
+  const left = unrecordedChargeLeft(state, c.reference);
+  if (left === null) return [];
+  return [
+    {
+      type: 'UnrecordedChargeRefunded',
+      data: {
+        clientId: c.clientId,
+        reference: c.reference,
+        amount: money(Math.min(left, c.amount), c.currency),
+        refundReference: null,
+        by: 'upkeep',
+      },
+    },
+  ];
 }

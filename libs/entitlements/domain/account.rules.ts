@@ -105,6 +105,31 @@ export class BillVoided extends RuleViolation {
   }
 }
 
+/**
+ * A charge the upkeep gave back as never recorded (ADR 0012) cannot pay a bill after all: a retry
+ * that late must charge anew.
+ */
+export class ChargeGivenBack extends RuleViolation {
+  constructor(reference: string) {
+    super(
+      'charge_given_back',
+      `The card charge ${reference} was given back because no sale or booking recorded it; take the payment again.`,
+      { reference },
+    );
+  }
+}
+
+/** A bounced debit or a lost dispute: the money is no longer the studio's to give back. */
+export class PaymentTakenBack extends RuleViolation {
+  constructor(paymentId: string) {
+    super(
+      'payment_taken_back',
+      `Payment ${paymentId} failed or was lost to a dispute at the card processor: there is nothing left to refund.`,
+      { paymentId },
+    );
+  }
+}
+
 export class PaymentFullyRefunded extends RuleViolation {
   constructor(paymentId: string) {
     super('payment_fully_refunded', `Payment ${paymentId} was refunded in full already.`, {

@@ -3,6 +3,7 @@ import type {
   AccountEvent,
   BillingPeriod,
   CreditSource,
+  DisputeOutcome,
   LocalDate,
   PaymentMethod,
 } from './account.events';
@@ -44,6 +45,8 @@ export interface Payment {
   refunded: number;
   /** The processor said later that the money never came (a bounced debit). */
   failed: boolean;
+  /** Taken back by the cardholder's bank: disputes the studio lost. */
+  chargedBack: number;
 }
 
 export interface Membership {
@@ -62,6 +65,18 @@ export interface Membership {
   cancellation: { effectiveOn: LocalDate } | null;
 }
 
+export interface UnrecordedCharge {
+  amount: number;
+  refunded: number;
+}
+
+export interface Dispute {
+  paymentId: string;
+  billId: string;
+  amount: number;
+  outcome: DisputeOutcome | null;
+}
+
 export interface AccountState {
   currency: string | null;
   grants: ReadonlyMap<string, Grant>;
@@ -72,9 +87,12 @@ export interface AccountState {
   sales: ReadonlySet<string>;
   payments: ReadonlyMap<string, Payment>;
   refunds: ReadonlySet<string>;
-  /** Processor references of payments it confirmed that the account had no record of. */
-  processorConfirmed: ReadonlySet<string>;
-  disputes: ReadonlySet<string>;
+  /**
+   * Charges the processor confirmed that the account had no record of, by reference: how much,
+   * and how much of it was given back since.
+   */
+  unrecordedCharges: ReadonlyMap<string, UnrecordedCharge>;
+  disputes: ReadonlyMap<string, Dispute>;
   /** Saved payment methods told by the processor, and those removed since. */
   savedMethods: ReadonlyMap<string, 'saved' | 'removed'>;
   memberships: ReadonlyMap<string, Membership>;
@@ -94,8 +112,8 @@ export const initialAccountState: AccountState = {
   sales: new Set(),
   payments: new Map(),
   refunds: new Set(),
-  processorConfirmed: new Set(),
-  disputes: new Set(),
+  unrecordedCharges: new Map(),
+  disputes: new Map(),
   savedMethods: new Map(),
   memberships: new Map(),
   vodAccess: new Set(),
@@ -125,6 +143,14 @@ function withMembership(
     ...state,
     memberships: new Map(state.memberships).set(membershipId, change(membership)),
   };
+}
+
+/** Money the processor took back from a bill's payment: the bill owes it again. */
+function takenBack(bills: ReadonlyMap<string, Bill>, billId: string, amount: number) {
+  const bill = bills.get(billId);
+  if (!bill) return bills;
+  const paid = bill.paid - amount;
+  return new Map(bills).set(billId, { ...bill, paid, settled: bill.total.amount === paid });
 }
 
 export function evolveAccount(state: AccountState, event: AccountEvent): AccountState {
@@ -240,6 +266,7 @@ export function evolveAccount(state: AccountState, event: AccountEvent): Account
           reference,
           refunded: 0,
           failed: false,
+          chargedBack: 0,
         }),
         bills: bill
           ? new Map(state.bills).set(billId, { ...bill, paid: bill.paid + amount.amount })
@@ -280,28 +307,65 @@ export function evolveAccount(state: AccountState, event: AccountEvent): Account
     case 'ProcessorPaymentConfirmed':
       return {
         ...state,
-        processorConfirmed: new Set(state.processorConfirmed).add(event.data.reference),
+        unrecordedCharges: new Map(state.unrecordedCharges).set(event.data.reference, {
+          amount: event.data.amount.amount,
+          refunded: 0,
+        }),
       };
+    case 'UnrecordedChargeRefunded': {
+      const charge = state.unrecordedCharges.get(event.data.reference);
+      if (!charge) return state;
+      return {
+        ...state,
+        unrecordedCharges: new Map(state.unrecordedCharges).set(event.data.reference, {
+          ...charge,
+          refunded: charge.refunded + event.data.amount.amount,
+        }),
+      };
+    }
     case 'PaymentFailed': {
       const { paymentId, billId, amount } = event.data;
       const paid = state.payments.get(paymentId);
-      const bill = state.bills.get(billId);
       return {
         ...state,
         payments: paid
           ? new Map(state.payments).set(paymentId, { ...paid, failed: true })
           : state.payments,
-        bills: bill
-          ? new Map(state.bills).set(billId, {
-              ...bill,
-              paid: bill.paid - amount.amount,
-              settled: bill.total.amount === bill.paid - amount.amount,
-            })
-          : state.bills,
+        bills: takenBack(state.bills, billId, amount.amount),
       };
     }
-    case 'PaymentDisputed':
-      return { ...state, disputes: new Set(state.disputes).add(event.data.disputeId) };
+    case 'PaymentDisputed': {
+      const { disputeId, paymentId, billId, amount } = event.data;
+      return {
+        ...state,
+        disputes: new Map(state.disputes).set(disputeId, {
+          paymentId,
+          billId,
+          amount: amount.amount,
+          outcome: null,
+        }),
+      };
+    }
+    case 'PaymentDisputeClosed': {
+      const { disputeId, paymentId, billId, amount, outcome } = event.data;
+      const dispute = state.disputes.get(disputeId);
+      const paid = state.payments.get(paymentId);
+      return {
+        ...state,
+        payments:
+          paid && outcome === 'lost'
+            ? new Map(state.payments).set(paymentId, {
+                ...paid,
+                chargedBack: paid.chargedBack + amount.amount,
+              })
+            : state.payments,
+        disputes: dispute
+          ? new Map(state.disputes).set(disputeId, { ...dispute, outcome })
+          : state.disputes,
+        // A lost dispute took the money back: the bill owes it again.
+        bills: outcome === 'lost' ? takenBack(state.bills, billId, amount.amount) : state.bills,
+      };
+    }
     case 'PaymentMethodSaved':
       return {
         ...state,
