@@ -13,4 +13,19 @@ describe('loadConfig', () => {
     expect(config).not.toHaveProperty('stripeSecretKey');
     expect(config).not.toHaveProperty('stripeWebhookSecret');
   });
+
+  it('points Stripe at another API (stripe-mock) by STRIPE_API_URL, and refuses a bad one', () => {
+    expect(loadConfig({ STRIPE_API_URL: 'http://localhost:12111' }).stripeApi).toEqual({
+      host: 'localhost',
+      port: 12111,
+      protocol: 'http',
+    });
+    expect(loadConfig({ STRIPE_API_URL: 'https://stripe.internal' }).stripeApi).toEqual({
+      host: 'stripe.internal',
+      port: 443,
+      protocol: 'https',
+    });
+    expect(() => loadConfig({ STRIPE_API_URL: 'localhost:12111' })).toThrow(/STRIPE_API_URL/);
+    expect(() => loadConfig({ STRIPE_API_URL: 'ftp://stripe' })).toThrow(/http/);
+  });
 });

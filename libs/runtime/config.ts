@@ -17,6 +17,8 @@ export interface ClienteleConfig {
   stripeSecretKey?: string;
   /** Verifies the signatures of Stripe's webhooks. */
   stripeWebhookSecret?: string;
+  /** Another Stripe API than api.stripe.com (stripe-mock, a proxy); absent: Stripe's own. */
+  stripeApi?: { host: string; port: number; protocol: 'http' | 'https' };
 }
 
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): ClienteleConfig {
@@ -36,7 +38,23 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): ClienteleConfi
     readConsistencyTimeoutMs: Number(env.READ_CONSISTENCY_TIMEOUT_MS ?? 5000),
     ...(env.STRIPE_SECRET_KEY ? { stripeSecretKey: env.STRIPE_SECRET_KEY } : {}),
     ...(env.STRIPE_WEBHOOK_SECRET ? { stripeWebhookSecret: env.STRIPE_WEBHOOK_SECRET } : {}),
+    ...(env.STRIPE_API_URL ? { stripeApi: stripeApi(env.STRIPE_API_URL) } : {}),
   };
+}
+
+function stripeApi(value: string): NonNullable<ClienteleConfig['stripeApi']> {
+  let url: URL;
+  try {
+    url = new URL(value);
+  } catch {
+    throw new Error(`STRIPE_API_URL is not a URL: ${value}`);
+  }
+  if (url.protocol !== 'http:' && url.protocol !== 'https:') {
+    throw new Error(`STRIPE_API_URL must be http:// or https://, not ${url.protocol}`);
+  }
+  const protocol = url.protocol === 'http:' ? 'http' : 'https';
+  const port = url.port ? Number(url.port) : protocol === 'http' ? 80 : 443;
+  return { host: url.hostname, port, protocol };
 }
 
 /** The folder of Clientele's package.json, wherever the code runs from (src or dist). */

@@ -125,7 +125,7 @@ export async function openRuntime(
   const gateway: PaymentGateway =
     extra.gateway ??
     (config.stripeSecretKey
-      ? new StripePaymentGateway({ secretKey: config.stripeSecretKey })
+      ? new StripePaymentGateway({ secretKey: config.stripeSecretKey, ...config.stripeApi })
       : new OfflinePaymentGateway());
   const upkeep = new AccountUpkeep(
     eventStore,
