@@ -186,6 +186,22 @@ describe('changing a profile', () => {
     });
   });
 
+  it('keeps no Idempotency-Key for a request refused as invalid: the desk fixes it and sends it again', async () => {
+    const headers = { 'idempotency-key': 'typo-then-fixed' };
+    const body = person();
+    const typo = await t.call('POST', '/v1/clients', {
+      token,
+      body: { ...body, email: 'not an email' },
+      headers,
+    });
+    expect(typo.status).toBe(400);
+    const fixed = await t.call('POST', '/v1/clients', { token, body, headers });
+    expect(fixed.status).toBe(201);
+    const again = await t.call('POST', '/v1/clients', { token, body, headers });
+    expect(again.headers['idempotent-replayed']).toBe('true');
+    expect(again.body.id).toBe(fixed.body.id);
+  });
+
   it('clears an optional field with null', async () => {
     const created = await t.call('POST', '/v1/clients', {
       token,

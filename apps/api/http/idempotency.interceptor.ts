@@ -87,9 +87,14 @@ export class IdempotencyInterceptor implements NestInterceptor {
       return body;
     } catch (error) {
       const { problem } = toProblem(error);
-      // What a retry may cure is not remembered: the server failing, or a stream so contended
-      // that every attempt lost (version_conflict). The same key can then try again.
-      if (problem.status >= 500 || problem.code === 'version_conflict') {
+      // Not remembered: what a retry may cure (the server failing, or a stream so contended
+      // that every attempt lost: version_conflict), and a request refused as invalid before it
+      // ran (as Stripe does), so the desk can fix a typo and send it again with the same key.
+      if (
+        problem.status >= 500 ||
+        problem.code === 'version_conflict' ||
+        problem.code === 'invalid_input'
+      ) {
         await this.store.abandon(studioId, key);
       } else {
         await this.store.complete(studioId, key, {
