@@ -27,6 +27,17 @@ export class NoSavedCard extends RuleViolation {
   }
 }
 
+/** Several saved methods and none made the default: which one to charge is the client's call. */
+export class NoDefaultPaymentMethod extends RuleViolation {
+  constructor(count: number) {
+    super(
+      'no_default_payment_method',
+      `The client has ${count} saved payment methods and none is the default; make one the default first.`,
+      { count },
+    );
+  }
+}
+
 /** Stripe's own check of invariant 3: a refund above what is left on the payment. */
 export class RefundExceedsCharge extends RuleViolation {
   constructor(message: string) {

@@ -69,14 +69,34 @@ describe('StripePaymentGateway against a fake Stripe', () => {
       expect(fake.charges[0]!.paymentMethod).toBe('pm_card_mastercard');
     });
 
-    it('refuses with no_saved_card when there is no customer or no default method', async () => {
+    it('charges the only saved method when none was made the default, and lists it so', async () => {
+      await charge({ paymentMethodId: null });
+
+      expect(fake.charges[0]!.paymentMethod).toBe('pm_card_visa');
+      expect(await gateway.listPaymentMethods('cus_1')).toEqual([
+        expect.objectContaining({ id: 'pm_card_visa', default: true }),
+      ]);
+    });
+
+    it('refuses with no_saved_card without a customer or a method, and asks for a default among several', async () => {
       await expect(charge({ customerId: null })).rejects.toMatchObject({
         kind: 'rule_violated',
         code: 'no_saved_card',
       });
-      await expect(charge({ paymentMethodId: undefined })).rejects.toMatchObject({
+      await gateway.detachPaymentMethod('cus_1', 'pm_card_visa');
+      await expect(charge({ paymentMethodId: null })).rejects.toMatchObject({
         code: 'no_saved_card',
       });
+      fake.attach('cus_1', { id: 'pm_card_visa' });
+      fake.attach('cus_1', { id: 'pm_card_mastercard', brand: 'mastercard', last4: '4444' });
+      await expect(charge({ paymentMethodId: null })).rejects.toMatchObject({
+        code: 'no_default_payment_method',
+        extensions: { count: 2 },
+      });
+      expect((await gateway.listPaymentMethods('cus_1')).map((m) => m.default)).toEqual([
+        false,
+        false,
+      ]);
       expect(fake.charges).toHaveLength(0);
     });
 

@@ -9,6 +9,7 @@ import type {
 import {
   AuthenticationRequired,
   CardDeclined,
+  NoDefaultPaymentMethod,
   NoSavedCard,
   fromStripeError,
 } from './stripe-errors';
@@ -52,8 +53,7 @@ export class StripePaymentGateway implements PaymentGateway {
   async charge(charge: CardCharge): Promise<ChargeResult> {
     const customer = charge.customerId;
     if (!customer) throw new NoSavedCard();
-    const paymentMethod = charge.paymentMethodId ?? (await this.defaultPaymentMethodId(customer));
-    if (!paymentMethod) throw new NoSavedCard();
+    const paymentMethod = charge.paymentMethodId ?? (await this.methodToCharge(customer));
     const intent = await this.call(() =>
       this.stripe.paymentIntents.create(
         {
@@ -136,9 +136,10 @@ export class StripePaymentGateway implements PaymentGateway {
   async listPaymentMethods(customerId: string): Promise<SavedPaymentMethod[]> {
     const [defaultId, methods] = await Promise.all([
       this.defaultPaymentMethodId(customerId),
-      this.call(() => this.stripe.customers.listPaymentMethods(customerId, { limit: 100 })),
+      this.savedMethods(customerId),
     ]);
-    return methods.data.map((method) => describe(method, method.id === defaultId));
+    const charged = defaultId ?? soleMethod(methods);
+    return methods.map((method) => describe(method, method.id === charged));
   }
 
   async setDefaultPaymentMethod(customerId: string, paymentMethodId: string): Promise<void> {
@@ -153,6 +154,27 @@ export class StripePaymentGateway implements PaymentGateway {
   async detachPaymentMethod(customerId: string, paymentMethodId: string): Promise<void> {
     await this.ownMethod(customerId, paymentMethodId);
     await this.call(() => this.stripe.paymentMethods.detach(paymentMethodId));
+  }
+
+  /**
+   * The customer's default method; with none set, their only saved method (a SetupIntent does
+   * not make the card it saves the default, yet the desk expects that card to be charged).
+   */
+  private async methodToCharge(customerId: string): Promise<string> {
+    const defaultId = await this.defaultPaymentMethodId(customerId);
+    if (defaultId) return defaultId;
+    const methods = await this.savedMethods(customerId);
+    if (methods.length === 0) throw new NoSavedCard();
+    const sole = soleMethod(methods);
+    if (!sole) throw new NoDefaultPaymentMethod(methods.length);
+    return sole;
+  }
+
+  private async savedMethods(customerId: string): Promise<Stripe.PaymentMethod[]> {
+    const page = await this.call(() =>
+      this.stripe.customers.listPaymentMethods(customerId, { limit: 100 }),
+    );
+    return page.data;
   }
 
   private async defaultPaymentMethodId(customerId: string): Promise<string | null> {
@@ -206,3 +228,6 @@ function describe(method: Stripe.PaymentMethod, isDefault: boolean): SavedPaymen
     default: isDefault,
   };
 }
+
+const soleMethod = (methods: Stripe.PaymentMethod[]): string | null =>
+  methods.length === 1 ? methods[0]!.id : null;
