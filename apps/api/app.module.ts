@@ -41,6 +41,7 @@ import {
 import {
   GetClientHistoryHandler,
   RegisterClientHandler,
+  ChangeRelationshipHandler,
   UpdateClientProfileHandler,
 } from '@clientele/clients';
 import { DATABASE } from '@clientele/database';
@@ -89,6 +90,21 @@ import { ProblemDetailsFilter } from './http/problem-details.filter';
 import { ReadConsistencyInterceptor } from './http/read-consistency.interceptor';
 import { StaffController } from './staff/staff.controller';
 import { WebhooksController } from './payments/webhooks.controller';
+import { ClientWaiversController, WaiversController } from './waivers/waivers.controller';
+import { RelationshipsController } from './clients/relationships.controller';
+import {
+  CreateWaiverHandler,
+  PublishWaiverVersionHandler,
+  RequestSignatureHandler,
+  SignWaiverHandler,
+} from '@clientele/waivers';
+import {
+  GetClientWaiversHandler,
+  GetWaiverHandler,
+  ListClientSignaturesHandler,
+  ListWaiversHandler,
+} from '@projections/waivers';
+import { ListClientRelationshipsHandler } from '@projections/relationships';
 
 function fieldErrors(errors: ValidationError[], prefix = ''): FieldError[] {
   return errors.flatMap((error) => {
@@ -124,6 +140,9 @@ export class AppModule {
         HealthController,
         AdminController,
         WebhooksController,
+        WaiversController,
+        ClientWaiversController,
+        RelationshipsController,
       ],
       providers: [
         { provide: RUNTIME, useValue: runtime },
@@ -198,6 +217,16 @@ export class AppModule {
         { provide: PAYMENT_GATEWAY, useValue: runtime.gateway },
         { provide: SESSION_CALENDAR, useValue: sessionCalendar(runtime.db) },
         RegisterRecurringHandler,
+        CreateWaiverHandler,
+        PublishWaiverVersionHandler,
+        SignWaiverHandler,
+        RequestSignatureHandler,
+        ListWaiversHandler,
+        GetWaiverHandler,
+        GetClientWaiversHandler,
+        ListClientSignaturesHandler,
+        ChangeRelationshipHandler,
+        ListClientRelationshipsHandler,
         EndRecurringHandler,
         ListClientRecurringHandler,
       ],

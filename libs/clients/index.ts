@@ -4,3 +4,4 @@ export * from './application/email-claims';
 export * from './client-profile';
 export * from './domain';
 export * from './application/client-history';
+export * from './application/relationships';

@@ -33,6 +33,8 @@ import {
   sessionsToClose,
 } from '@projections/schedule';
 import { staffDirectoryMigrations, staffDirectoryProjection } from '@projections/staff-directory';
+import { relationshipsMigrations, relationshipsProjection } from '@projections/relationships';
+import { waiversMigrations, waiversProjection } from '@projections/waivers';
 import { idempotencyMigrations } from '@clientele/idempotency';
 import type { Migration } from 'kysely';
 import type { ClienteleConfig } from './config';
@@ -45,6 +47,8 @@ export const projections: Projection[] = [
   productsProjection,
   scheduleProjection,
   recurringProjection,
+  waiversProjection,
+  relationshipsProjection,
 ];
 
 export const migrations: Record<string, Migration>[] = [
@@ -56,6 +60,8 @@ export const migrations: Record<string, Migration>[] = [
   productsMigrations,
   clientAccountsMigrations,
   scheduleMigrations,
+  waiversMigrations,
+  relationshipsMigrations,
 ];
 
 /** The wired infrastructure one process runs on: database, event store, projection runner. */

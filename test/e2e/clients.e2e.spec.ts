@@ -56,6 +56,9 @@ describe('registering and reading a client', () => {
       recentSales: [],
       upcomingRegistrations: [],
       paymentMethods: [],
+      signedWaivers: [],
+      signatureRequests: [],
+      relationships: [],
     });
   });
 

@@ -1,3 +1,5 @@
+import { GetClientWaivers } from '@projections/waivers';
+import { ListClientRelationships } from '@projections/relationships';
 import { Body, Controller, Get, HttpCode, Param, Patch, Post, Query, Res } from '@nestjs/common';
 import { CommandBus, QueryBus } from '@nestjs/cqrs';
 import { ApiBearerAuth, ApiHeader, ApiOperation, ApiTags } from '@nestjs/swagger';
@@ -71,7 +73,7 @@ export class ClientsController {
   @RequirePermission('clients:read')
   @ApiOperation({
     summary:
-      'The client profile, with balances (credits per event type, account credit, outstanding), active items, open bills, recent sales and the next 5 registrations',
+      'The client profile, with balances (credits per event type, account credit, outstanding), active items, open bills, recent sales, the next 5 registrations, saved payment methods, signed waivers, signatures asked for and relationships',
   })
   async get(
     @Param('id', uuid) id: string,
@@ -87,6 +89,8 @@ export class ClientsController {
       recentSales,
       next,
       paymentMethods,
+      waivers,
+      relationships,
     ] = await Promise.all([
       this.queries.execute(new GetClientProfile(context.studioId, id)),
       this.queries.execute(new GetClientBalances(context.studioId, id, context.now)),
@@ -97,6 +101,8 @@ export class ClientsController {
         new ListClientRegistrations(context.studioId, id, 'upcoming', 5, undefined, context.now),
       ),
       this.savedMethods(id, context),
+      this.queries.execute(new GetClientWaivers(context.studioId, id)),
+      this.queries.execute(new ListClientRelationships(context.studioId, id)),
     ]);
     return {
       ...withEtag(reply, profile),
@@ -107,6 +113,9 @@ export class ClientsController {
       recentSales: recentSales.items,
       upcomingRegistrations: next.items,
       paymentMethods,
+      signedWaivers: waivers.signed,
+      signatureRequests: waivers.requested,
+      relationships,
     };
   }
 

@@ -2,3 +2,4 @@ export * from './client.commands';
 export * from './client.decider';
 export * from './client.events';
 export * from './client.rules';
+export * from './relationship';

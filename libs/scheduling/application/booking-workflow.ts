@@ -9,6 +9,7 @@ import {
 import { commandContext, handleCommand, type EventStore } from '@clientele/eventstore';
 import { ClienteleError, fold, RuleViolation, type RequestContext } from '@clientele/shared';
 import { readStudioSettings } from '@clientele/staff';
+import { assertWaiverSigned } from '@clientele/waivers';
 import {
   placeOf,
   sessionDecider,
@@ -94,6 +95,10 @@ export class BookingWorkflow {
     session: Session,
     request: PlaceRequest,
   ): Promise<EnrollmentOutcome> {
+    // A place on the waitlist too: promoted later, the client must be able to attend.
+    if (session.waiverId) {
+      await assertWaiverSigned(this.store, session.studioId, session.waiverId, request.clientId);
+    }
     const state = await this.decide(session.sessionId, context, {
       type: 'HoldSeat',
       data: {

@@ -8,6 +8,7 @@ import {
   type EventStore,
 } from '@clientele/eventstore';
 import { readStudioSettings } from '@clientele/staff';
+import { readWaiver } from '@clientele/waivers';
 import { assertSameCurrency, zero, type Money, type RequestContext } from '@clientele/shared';
 import { classTypeDecider, classTypeStream, type ClassTypeEvent } from '../domain/class-type';
 import { sessionDecider } from '../domain/session.decider';
@@ -94,6 +95,7 @@ export class ScheduleSessionHandler implements ICommandHandler<ScheduleSession> 
       const { currency } = await readStudioSettings(this.store, context.studioId);
       assertSameCurrency(zero(currency), input.dropInPrice);
     }
+    if (input.waiverId) await readWaiver(this.store, context.studioId, input.waiverId);
     const sessionId = idForRequest('session', context);
     const result = await handleCommand(
       this.store,

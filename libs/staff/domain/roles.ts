@@ -25,6 +25,7 @@ export const PERMISSIONS = [
   'enrollments:write',
   'enrollments:override',
   'attendance:write',
+  'waivers:manage',
 ] as const;
 
 export type Permission = (typeof PERMISSIONS)[number];

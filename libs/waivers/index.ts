@@ -1,0 +1,2 @@
+export * from './application/waivers';
+export * from './domain';

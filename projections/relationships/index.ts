@@ -1,0 +1,3 @@
+export * from './relationships.migrations';
+export * from './relationships.projection';
+export * from './relationships.queries';

@@ -1,0 +1,46 @@
+import { Inject } from '@nestjs/common';
+import { IQueryHandler, Query, QueryHandler } from '@nestjs/cqrs';
+import type { RelationshipRole } from '@clientele/clients';
+import { DATABASE, type Database } from '@clientele/database';
+
+export interface ClientRelationship {
+  clientId: string;
+  firstName: string;
+  lastName: string;
+  /** What this client is to the profile's client: their guardian, child, partner, family. */
+  role: RelationshipRole;
+  since: string;
+}
+
+export class ListClientRelationships extends Query<ClientRelationship[]> {
+  constructor(
+    readonly studioId: string,
+    readonly clientId: string,
+  ) {
+    super();
+  }
+}
+
+@QueryHandler(ListClientRelationships)
+export class ListClientRelationshipsHandler implements IQueryHandler<ListClientRelationships> {
+  constructor(@Inject(DATABASE) private readonly db: Database) {}
+
+  async execute({ studioId, clientId }: ListClientRelationships): Promise<ClientRelationship[]> {
+    const rows = await this.db.kysely
+      .selectFrom('client_relationships as r')
+      .innerJoin('client_profiles as p', 'p.client_id', 'r.other_client_id')
+      .select(['r.other_client_id', 'p.first_name', 'p.last_name', 'r.role', 'r.since'])
+      .where('r.client_id', '=', clientId)
+      .where('r.studio_id', '=', studioId)
+      .orderBy('p.last_name')
+      .orderBy('p.first_name')
+      .execute();
+    return rows.map((row) => ({
+      clientId: row.other_client_id as string,
+      firstName: row.first_name as string,
+      lastName: row.last_name as string,
+      role: row.role as RelationshipRole,
+      since: new Date(row.since as string).toISOString(),
+    }));
+  }
+}

@@ -1,0 +1,3 @@
+export * from './waivers.migrations';
+export * from './waivers.projection';
+export * from './waivers.queries';

@@ -1,0 +1,127 @@
+import type { SignatureEvent, WaiverEvent } from '@clientele/waivers';
+import type { RecordedEvent } from '@clientele/eventstore';
+import type { Projection } from '@clientele/projector';
+import { assertNever } from '@clientele/shared';
+import { sql, type Transaction } from 'kysely';
+
+// eslint-disable-next-line @typescript-eslint/no-explicit-any -- tables typed per query
+type Trx = Transaction<any>;
+
+const WAIVER_EVENTS = new Set<string>([
+  'WaiverCreated',
+  'WaiverVersionPublished',
+  'WaiverSigned',
+  'SignatureRequested',
+]);
+
+/** Waivers with their versions; who signed which version, when; signatures asked for. */
+export const waiversProjection: Projection = {
+  name: 'waivers',
+  eventTypes: WAIVER_EVENTS,
+
+  async apply(trx: Trx, events: RecordedEvent[]) {
+    for (const recorded of events) {
+      await applyEvent(trx, recorded as RecordedEvent & (WaiverEvent | SignatureEvent));
+    }
+  },
+
+  async reset(trx: Trx) {
+    await sql`TRUNCATE waivers, waiver_signatures, signature_requests`.execute(trx);
+  },
+};
+
+async function applyEvent(
+  trx: Trx,
+  event: RecordedEvent & (WaiverEvent | SignatureEvent),
+): Promise<void> {
+  switch (event.type) {
+    case 'WaiverCreated': {
+      const { waiverId, studioId, title, body } = event.data;
+      await trx
+        .insertInto('waivers')
+        .values({
+          waiver_id: waiverId,
+          studio_id: studioId,
+          title,
+          version: 1,
+          oldest_valid_version: 1,
+          versions: JSON.stringify([
+            { version: 1, title, body, requiresResigning: false, publishedAt: event.recordedAt },
+          ]),
+          created_at: event.recordedAt,
+          updated_at: event.recordedAt,
+          revision: event.revision,
+        })
+        .onConflict((oc) => oc.column('waiver_id').doNothing())
+        .execute();
+      return;
+    }
+    case 'WaiverVersionPublished': {
+      const { waiverId, version, title, body, requiresResigning } = event.data;
+      const published = { version, title, body, requiresResigning, publishedAt: event.recordedAt };
+      await trx
+        .updateTable('waivers')
+        .set({
+          title,
+          version,
+          ...(requiresResigning ? { oldest_valid_version: version } : {}),
+          versions: sql`versions || ${JSON.stringify([published])}::jsonb`,
+          updated_at: event.recordedAt,
+          revision: event.revision,
+        })
+        .where('waiver_id', '=', waiverId)
+        .where('revision', '<', event.revision)
+        .execute();
+      return;
+    }
+    case 'WaiverSigned': {
+      const d = event.data;
+      await trx
+        .insertInto('waiver_signatures')
+        .values({
+          client_id: d.clientId,
+          revision: event.revision,
+          studio_id: d.studioId,
+          waiver_id: d.waiverId,
+          version: d.version,
+          title: d.title,
+          signed_by: JSON.stringify(d.signedBy),
+          signed_at: d.signedAt,
+          personal: JSON.stringify(d.personal),
+        })
+        .onConflict((oc) => oc.columns(['client_id', 'revision']).doNothing())
+        .execute();
+      await trx
+        .deleteFrom('signature_requests')
+        .where('client_id', '=', d.clientId)
+        .where('waiver_id', '=', d.waiverId)
+        .where('version', '<=', d.version)
+        .execute();
+      return;
+    }
+    case 'SignatureRequested': {
+      const d = event.data;
+      await trx
+        .insertInto('signature_requests')
+        .values({
+          client_id: d.clientId,
+          waiver_id: d.waiverId,
+          studio_id: d.studioId,
+          version: d.version,
+          title: d.title,
+          requested_at: event.recordedAt,
+        })
+        .onConflict((oc) =>
+          oc.columns(['client_id', 'waiver_id']).doUpdateSet({
+            version: sql`excluded.version`,
+            title: sql`excluded.title`,
+            requested_at: sql`excluded.requested_at`,
+          }),
+        )
+        .execute();
+      return;
+    }
+    default:
+      assertNever(event);
+  }
+}
