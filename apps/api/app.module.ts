@@ -39,8 +39,11 @@ import {
   SellProductsHandler,
 } from '@clientele/entitlements';
 import {
+  AddMemoHandler,
+  EditMemoHandler,
   GetClientHistoryHandler,
   RegisterClientHandler,
+  RemoveMemoHandler,
   UpdateClientProfileHandler,
 } from '@clientele/clients';
 import { DATABASE } from '@clientele/database';
@@ -65,7 +68,12 @@ import {
   ListClientBillsHandler,
   ListClientSalesHandler,
 } from '@projections/client-accounts';
-import { GetClientProfileHandler, SearchClientsHandler } from '@projections/client-profiles';
+import {
+  GetClientMemoHandler,
+  GetClientProfileHandler,
+  ListClientMemosHandler,
+  SearchClientsHandler,
+} from '@projections/client-profiles';
 import {
   AuthenticateTokenHandler,
   GetStudioHandler,
@@ -80,6 +88,7 @@ import { RosterController } from './schedule/roster.controller';
 import { RecurringController } from './schedule/recurring.controller';
 import { ProductsController } from './catalog/products.controller';
 import { ClientsController } from './clients/clients.controller';
+import { MemosController } from './clients/memos.controller';
 import { HealthController } from './health/health.controller';
 import { ADMIN_SECRET, AdminController, RUNTIME } from './internal/admin.controller';
 import { AuthGuard } from './http/auth';
@@ -113,6 +122,7 @@ export class AppModule {
       imports: [CqrsModule.forRoot()],
       controllers: [
         ClientsController,
+        MemosController,
         AccountsController,
         SalesController,
         PaymentMethodsController,
@@ -150,6 +160,11 @@ export class AppModule {
         RegisterClientHandler,
         UpdateClientProfileHandler,
         GetClientHistoryHandler,
+        AddMemoHandler,
+        EditMemoHandler,
+        RemoveMemoHandler,
+        ListClientMemosHandler,
+        GetClientMemoHandler,
         CreateStudioHandler,
         SetBookingPolicyHandler,
         AddStaffMemberHandler,

@@ -56,6 +56,7 @@ describe('registering and reading a client', () => {
       recentSales: [],
       upcomingRegistrations: [],
       paymentMethods: [],
+      memos: [],
     });
   });
 

@@ -15,7 +15,7 @@ import {
   ListClientBills,
   ListClientSales,
 } from '@projections/client-accounts';
-import { GetClientProfile, SearchClients } from '@projections/client-profiles';
+import { GetClientProfile, ListClientMemos, SearchClients } from '@projections/client-profiles';
 import { ListClientRegistrations } from '@projections/schedule';
 import type { FastifyReply } from 'fastify';
 import { Ctx, RequirePermission, uuidParam } from '../http/auth';
@@ -71,7 +71,7 @@ export class ClientsController {
   @RequirePermission('clients:read')
   @ApiOperation({
     summary:
-      'The client profile, with balances (credits per event type, account credit, outstanding), active items, open bills, recent sales and the next 5 registrations',
+      'The client profile, with balances (credits per event type, account credit, outstanding), active items, open bills, recent sales, the next 5 registrations and internal memos',
   })
   async get(
     @Param('id', uuid) id: string,
@@ -87,6 +87,7 @@ export class ClientsController {
       recentSales,
       next,
       paymentMethods,
+      memos,
     ] = await Promise.all([
       this.queries.execute(new GetClientProfile(context.studioId, id)),
       this.queries.execute(new GetClientBalances(context.studioId, id, context.now)),
@@ -97,6 +98,7 @@ export class ClientsController {
         new ListClientRegistrations(context.studioId, id, 'upcoming', 5, undefined, context.now),
       ),
       this.savedMethods(id, context),
+      this.queries.execute(new ListClientMemos(context.studioId, id)),
     ]);
     return {
       ...withEtag(reply, profile),
@@ -107,6 +109,7 @@ export class ClientsController {
       recentSales: recentSales.items,
       upcomingRegistrations: next.items,
       paymentMethods,
+      memos: memos.items,
     };
   }
 
