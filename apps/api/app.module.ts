@@ -39,9 +39,12 @@ import {
   SellProductsHandler,
 } from '@clientele/entitlements';
 import {
+  AddMemoHandler,
+  EditMemoHandler,
   GetClientHistoryHandler,
   RegisterClientHandler,
   ChangeRelationshipHandler,
+  RemoveMemoHandler,
   UpdateClientProfileHandler,
 } from '@clientele/clients';
 import { DATABASE } from '@clientele/database';
@@ -66,7 +69,12 @@ import {
   ListClientBillsHandler,
   ListClientSalesHandler,
 } from '@projections/client-accounts';
-import { GetClientProfileHandler, SearchClientsHandler } from '@projections/client-profiles';
+import {
+  GetClientMemoHandler,
+  GetClientProfileHandler,
+  ListClientMemosHandler,
+  SearchClientsHandler,
+} from '@projections/client-profiles';
 import {
   AuthenticateTokenHandler,
   GetStudioHandler,
@@ -81,6 +89,7 @@ import { RosterController } from './schedule/roster.controller';
 import { RecurringController } from './schedule/recurring.controller';
 import { ProductsController } from './catalog/products.controller';
 import { ClientsController } from './clients/clients.controller';
+import { MemosController } from './clients/memos.controller';
 import { HealthController } from './health/health.controller';
 import { ADMIN_SECRET, AdminController, RUNTIME } from './internal/admin.controller';
 import { AuthGuard } from './http/auth';
@@ -129,6 +138,7 @@ export class AppModule {
       imports: [CqrsModule.forRoot()],
       controllers: [
         ClientsController,
+        MemosController,
         AccountsController,
         SalesController,
         PaymentMethodsController,
@@ -169,6 +179,11 @@ export class AppModule {
         RegisterClientHandler,
         UpdateClientProfileHandler,
         GetClientHistoryHandler,
+        AddMemoHandler,
+        EditMemoHandler,
+        RemoveMemoHandler,
+        ListClientMemosHandler,
+        GetClientMemoHandler,
         CreateStudioHandler,
         SetBookingPolicyHandler,
         AddStaffMemberHandler,

@@ -39,4 +39,29 @@ export const clientProfilesMigrations: Record<string, Migration> = {
       }
     },
   },
+  '2026-11-27T0900_client_memos': {
+    // eslint-disable-next-line @typescript-eslint/no-explicit-any -- migrations are frozen in time
+    async up(db: Kysely<any>) {
+      // Staff's internal memos about a client. A removed memo keeps its row (and its version, the
+      // guard against a replay) but not its words.
+      await db.schema
+        .createTable('client_memos')
+        .addColumn('memo_id', 'uuid', (c) => c.primaryKey())
+        .addColumn('client_id', 'uuid', (c) => c.notNull())
+        .addColumn('studio_id', 'uuid', (c) => c.notNull())
+        .addColumn('text', 'text')
+        .addColumn('starred', 'boolean', (c) => c.notNull())
+        .addColumn('removed', 'boolean', (c) => c.notNull().defaultTo(false))
+        .addColumn('created_at', 'timestamptz', (c) => c.notNull())
+        .addColumn('created_by', 'jsonb', (c) => c.notNull())
+        .addColumn('updated_at', 'timestamptz', (c) => c.notNull())
+        .addColumn('updated_by', 'jsonb', (c) => c.notNull())
+        .addColumn('version', 'integer', (c) => c.notNull())
+        .execute();
+      await sql`CREATE INDEX client_memos_by_client ON client_memos (client_id, starred DESC, created_at DESC) WHERE NOT removed`.execute(
+        db,
+      );
+      // Memo events begin with this table: no earlier event needs a replay.
+    },
+  },
 };

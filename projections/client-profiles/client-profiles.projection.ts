@@ -1,9 +1,20 @@
-import type { ClientEvent, PersonalDetails } from '@clientele/clients';
+import {
+  clientEventTypes,
+  isMemoEvent,
+  type ClientEvent,
+  type MemoAdded,
+  type MemoEvent,
+  type PersonalDetails,
+} from '@clientele/clients';
 import type { RecordedEvent } from '@clientele/eventstore';
 import type { Projection } from '@clientele/projector';
+import { assertNever } from '@clientele/shared';
 import { sql, type Transaction } from 'kysely';
 import type { NewClientProfileRow } from './client-profiles.table';
 import { foldForSearch } from './search-text';
+
+// eslint-disable-next-line @typescript-eslint/no-explicit-any -- tables typed per query
+type Trx = Transaction<any>;
 
 function searchColumns(personal: Pick<PersonalDetails, 'firstName' | 'lastName' | 'email'>) {
   const first = foldForSearch(personal.firstName);
@@ -18,14 +29,70 @@ function searchColumns(personal: Pick<PersonalDetails, 'firstName' | 'lastName' 
   };
 }
 
-/** The client profile: what the front desk sees of a client, kept current from the log. */
+/** The profile's version is its stream's revision: memos and lapsed claims move it too. */
+async function followRevision(trx: Trx, clientId: string, revision: number) {
+  await trx
+    .updateTable('client_profiles')
+    .set({ version: revision })
+    .where('client_id', '=', clientId)
+    .where('version', '<', revision)
+    .execute();
+}
+
+function memoChanges(event: Exclude<MemoEvent, MemoAdded>) {
+  switch (event.type) {
+    case 'MemoEdited':
+      return { text: event.data.personal.text };
+    case 'MemoStarred':
+    case 'MemoUnstarred':
+      return { starred: event.type === 'MemoStarred' };
+    case 'MemoRemoved':
+      // The words of a removed memo are not kept here: only the log still has them.
+      return { removed: true, text: null };
+    default:
+      return assertNever(event);
+  }
+}
+
+/** A memo's row, guarded by the revision last applied to it, so a replay changes nothing. */
+async function applyMemo(trx: Trx, event: MemoEvent, recorded: RecordedEvent) {
+  const { memoId } = event.data;
+  const at = recorded.recordedAt;
+  const by = JSON.stringify(recorded.metadata.actor);
+  if (event.type === 'MemoAdded') {
+    await trx
+      .insertInto('client_memos')
+      .values({
+        memo_id: memoId,
+        client_id: event.data.clientId,
+        studio_id: recorded.metadata.studioId,
+        text: event.data.personal.text,
+        starred: event.data.starred,
+        created_at: at,
+        created_by: by,
+        updated_at: at,
+        updated_by: by,
+        version: recorded.revision,
+      })
+      .onConflict((oc) => oc.column('memo_id').doNothing())
+      .execute();
+    return;
+  }
+  await trx
+    .updateTable('client_memos')
+    .set({ ...memoChanges(event), updated_at: at, updated_by: by, version: recorded.revision })
+    .where('memo_id', '=', memoId)
+    .where('version', '<', recorded.revision)
+    .execute();
+}
+
+/**
+ * The client profile: what the front desk sees of a client, kept current from the log, and the
+ * internal memos staff keep about them.
+ */
 export const clientProfilesProjection: Projection = {
   name: 'client_profiles',
-  eventTypes: new Set<ClientEvent['type']>([
-    'ClientRegistered',
-    'ClientProfileUpdated',
-    'EmailClaimLapsed',
-  ]),
+  eventTypes: clientEventTypes,
 
   // eslint-disable-next-line @typescript-eslint/no-explicit-any -- tables typed per query
   async apply(trx: Transaction<any>, events: RecordedEvent[]) {
@@ -61,14 +128,14 @@ export const clientProfilesProjection: Projection = {
         continue;
       }
       await flush();
+      if (isMemoEvent(event)) {
+        await applyMemo(trx, event, recorded);
+        await followRevision(trx, event.data.clientId, recorded.revision);
+        continue;
+      }
       if (event.type === 'EmailClaimLapsed') {
         // No field changes, but the stream moved: the profile's version (its ETag) follows.
-        await trx
-          .updateTable('client_profiles')
-          .set({ version: recorded.revision })
-          .where('client_id', '=', event.data.clientId)
-          .where('version', '<', recorded.revision)
-          .execute();
+        await followRevision(trx, event.data.clientId, recorded.revision);
         continue;
       }
       const current = await trx
@@ -109,6 +176,6 @@ export const clientProfilesProjection: Projection = {
 
   // eslint-disable-next-line @typescript-eslint/no-explicit-any
   async reset(trx: Transaction<any>) {
-    await sql`TRUNCATE client_profiles`.execute(trx);
+    await sql`TRUNCATE client_profiles, client_memos`.execute(trx);
   },
 };

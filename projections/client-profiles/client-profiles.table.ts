@@ -1,5 +1,6 @@
 import type { ColumnType, Insertable, Selectable } from 'kysely';
 import type { Address } from '@clientele/clients';
+import type { Actor } from '@clientele/shared';
 
 /** `client_profiles`: one row a client, with folded copies of the searchable text. */
 export interface ClientProfilesTable {
@@ -25,3 +26,23 @@ export interface ClientProfilesTable {
 
 export type ClientProfileRow = Selectable<ClientProfilesTable>;
 export type NewClientProfileRow = Insertable<ClientProfilesTable>;
+
+/** `client_memos`: one row a memo; a removed one keeps its row, without its text. */
+export interface ClientMemosTable {
+  memo_id: string;
+  client_id: string;
+  studio_id: string;
+  text: string | null;
+  starred: boolean;
+  removed: boolean;
+  created_at: Date;
+  /** jsonb, as `updated_by`: written as JSON text, read back as an object. */
+  created_by: ColumnType<Actor, string, string>;
+  updated_at: Date;
+  updated_by: ColumnType<Actor, string, string>;
+  /** The client stream's revision last applied to the memo. */
+  version: number;
+}
+
+export type ClientMemoRow = Selectable<ClientMemosTable>;
+export type NewClientMemoRow = Insertable<ClientMemosTable>;

@@ -37,6 +37,8 @@ export interface RosterPlace {
   product: string | null;
   bill: BillView | null;
   bookedAt: string;
+  /** What staff starred about the client for the instructor to know, newest first. */
+  starredMemos: { memoId: string; text: string }[];
 }
 
 export interface RosterInvitation {
@@ -226,8 +228,8 @@ export class GetRoster extends Query<Roster> {
 }
 
 /**
- * A session's roster: confirmed and held places in order of arrival, then the waitlist in order.
- * Waiver status and starred memos come with issue 6.
+ * A session's roster: confirmed and held places in order of arrival, then the waitlist in order,
+ * each with the client's starred memos. Waiver status comes with issue 6.
  */
 @QueryHandler(GetRoster)
 export class GetRosterHandler implements IQueryHandler<GetRoster> {
@@ -248,6 +250,7 @@ export class GetRosterHandler implements IQueryHandler<GetRoster> {
       ${PAYMENT_JOINS}
       WHERE p.session_id = ${sessionId} AND ${ACTIVE(now)}
       ORDER BY p.status = 'waitlisted', p.arrival`.execute(this.db.kysely);
+    const starred = await this.starredMemos(studioId, [...new Set(rows.map((r) => r.client_id))]);
     let position = 0;
     const places = rows.map((place): RosterPlace => ({
       enrollmentId: place.enrollment_id,
@@ -264,6 +267,7 @@ export class GetRosterHandler implements IQueryHandler<GetRoster> {
       product: productOf(place),
       bill: billOf(place),
       bookedAt: new Date(place.booked_at).toISOString(),
+      starredMemos: starred.get(place.client_id) ?? [],
     }));
     const { rows: invited } = await sql<{
       client_id: string;
@@ -300,6 +304,28 @@ export class GetRosterHandler implements IQueryHandler<GetRoster> {
       places,
       invitations,
     };
+  }
+
+  /** The starred memos of every client on the roster, in one query. */
+  private async starredMemos(studioId: string, clientIds: string[]) {
+    const byClient = new Map<string, RosterPlace['starredMemos']>();
+    if (clientIds.length === 0) return byClient;
+    const rows = (await this.db.kysely
+      .selectFrom('client_memos')
+      .select(['client_id', 'memo_id', 'text'])
+      .where('studio_id', '=', studioId)
+      .where('client_id', 'in', clientIds)
+      .where('starred', '=', true)
+      .where('removed', '=', false)
+      .orderBy('created_at', 'desc')
+      .orderBy('memo_id', 'desc')
+      .execute()) as { client_id: string; memo_id: string; text: string }[];
+    for (const row of rows) {
+      const memos = byClient.get(row.client_id) ?? [];
+      memos.push({ memoId: row.memo_id, text: row.text });
+      byClient.set(row.client_id, memos);
+    }
+    return byClient;
   }
 }
 

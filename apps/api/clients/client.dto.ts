@@ -60,7 +60,7 @@ export class RegisterClientRequest {
 
 /** Fields left out stay as they are; `null` clears an optional one. */
 /** Left out, the field stays; `null` is not a value for a required field (IsOptional allows it). */
-const Given = () => ValidateIf((_, v) => v !== undefined);
+export const Given = () => ValidateIf((_, v) => v !== undefined);
 
 export class UpdateClientRequest {
   @ApiPropertyOptional() @Given() @IsString() @IsNotEmpty() @MaxLength(100) firstName?: string;

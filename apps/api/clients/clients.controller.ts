@@ -17,7 +17,7 @@ import {
   ListClientBills,
   ListClientSales,
 } from '@projections/client-accounts';
-import { GetClientProfile, SearchClients } from '@projections/client-profiles';
+import { GetClientProfile, ListClientMemos, SearchClients } from '@projections/client-profiles';
 import { ListClientRegistrations } from '@projections/schedule';
 import type { FastifyReply } from 'fastify';
 import { Ctx, RequirePermission, uuidParam } from '../http/auth';
@@ -73,7 +73,7 @@ export class ClientsController {
   @RequirePermission('clients:read')
   @ApiOperation({
     summary:
-      'The client profile, with balances (credits per event type, account credit, outstanding), active items, open bills, recent sales, the next 5 registrations, saved payment methods, signed waivers, signatures asked for and relationships',
+      'The client profile, with balances (credits per event type, account credit, outstanding), active items, open bills, recent sales, the next 5 registrations, saved payment methods, signed waivers, signatures asked for, relationships and internal memos',
   })
   async get(
     @Param('id', uuid) id: string,
@@ -91,6 +91,7 @@ export class ClientsController {
       paymentMethods,
       waivers,
       relationships,
+      memos,
     ] = await Promise.all([
       this.queries.execute(new GetClientProfile(context.studioId, id)),
       this.queries.execute(new GetClientBalances(context.studioId, id, context.now)),
@@ -103,6 +104,7 @@ export class ClientsController {
       this.savedMethods(id, context),
       this.queries.execute(new GetClientWaivers(context.studioId, id)),
       this.queries.execute(new ListClientRelationships(context.studioId, id)),
+      this.queries.execute(new ListClientMemos(context.studioId, id)),
     ]);
     return {
       ...withEtag(reply, profile),
@@ -116,6 +118,7 @@ export class ClientsController {
       signedWaivers: waivers.signed,
       signatureRequests: waivers.requested,
       relationships,
+      memos: memos.items,
     };
   }
 

@@ -20,4 +20,25 @@ export type UpdateClientProfileCommand = {
   data: { clientId: string; studioId: string; changes: Partial<PersonalDetails> };
 };
 
-export type ClientCommand = RegisterClientCommand | UpdateClientProfileCommand;
+export type AddMemoCommand = {
+  type: 'AddMemo';
+  data: { clientId: string; studioId: string; memoId: string; text: string; starred: boolean };
+};
+
+/** Left out, the text or the star stays as it is. */
+export type EditMemoCommand = {
+  type: 'EditMemo';
+  data: { clientId: string; studioId: string; memoId: string; text?: string; starred?: boolean };
+};
+
+export type RemoveMemoCommand = {
+  type: 'RemoveMemo';
+  data: { clientId: string; studioId: string; memoId: string };
+};
+
+export type ClientCommand =
+  | RegisterClientCommand
+  | UpdateClientProfileCommand
+  | AddMemoCommand
+  | EditMemoCommand
+  | RemoveMemoCommand;

@@ -1,6 +1,12 @@
 import { InvalidInput, NotFound } from '@clientele/shared';
 import { deciderSpec } from '@clientele/shared/testing/decider-spec';
-import type { RegisterClientCommand } from './client.commands';
+import type {
+  AddMemoCommand,
+  ClientCommand,
+  EditMemoCommand,
+  RegisterClientCommand,
+  RemoveMemoCommand,
+} from './client.commands';
 import { clientDecider } from './client.decider';
 import type { ClientEvent, PersonalDetails } from './client.events';
 import { ClientMustNotBeRegisteredTwice, EmailMustBeUniqueInStudio } from './client.rules';
@@ -123,5 +129,136 @@ describe('updating a client profile', () => {
       .given([registered])
       .when(update({ email: 'nope' }))
       .thenThrows(InvalidInput);
+  });
+});
+
+describe('internal memos', () => {
+  const memoId = '6a2d9c1e-0000-4000-8000-000000000003';
+  const added = (text = 'Allergic to peanuts', starred = false): ClientEvent => ({
+    type: 'MemoAdded',
+    data: { clientId, memoId, starred, personal: { text } },
+  });
+  const add = (text: string, starred = false, inStudio = studioId): AddMemoCommand => ({
+    type: 'AddMemo',
+    data: { clientId, studioId: inStudio, memoId, text, starred },
+  });
+  const edit = (changes: { text?: string; starred?: boolean }): EditMemoCommand => ({
+    type: 'EditMemo',
+    data: { clientId, studioId, memoId, ...changes },
+  });
+  const remove: RemoveMemoCommand = { type: 'RemoveMemo', data: { clientId, studioId, memoId } };
+  const removed: ClientEvent = { type: 'MemoRemoved', data: { clientId, memoId } };
+
+  it('adds a memo, its words trimmed, starred when asked', () => {
+    spec
+      .given([registered])
+      .when(add('  Allergic to peanuts \n', true))
+      .then([added('Allergic to peanuts', true)]);
+  });
+
+  it('adds the same memo once: asked again, it records nothing', () => {
+    spec.given([registered, added()]).when(add('Allergic to peanuts')).then([]);
+  });
+
+  it.each([
+    ['empty', '', 'must not be empty'],
+    ['only blanks', ' \n\t ', 'must not be empty'],
+    ['2001 characters long', 'x'.repeat(2001), 'must be at most 2000 characters'],
+  ])('refuses a text that is %s', (_, text, message) => {
+    spec
+      .given([registered])
+      .when(add(text))
+      .thenThrows(InvalidInput, (error) =>
+        expect(error.errors).toEqual([{ field: 'text', message }]),
+      );
+  });
+
+  it('takes 2000 characters, counted after trimming', () => {
+    const text = 'x'.repeat(2000);
+    spec
+      .given([registered])
+      .when(add(` ${text} `))
+      .then([added(text)]);
+  });
+
+  it('does not know a client of another studio, nor one never registered', () => {
+    spec
+      .given([registered])
+      .when(add('Hip surgery', false, 'another-studio'))
+      .thenThrows(NotFound, (e) => expect(e.code).toBe('client_not_found'));
+    spec.given([]).when(add('Hip surgery')).thenThrows(NotFound);
+    spec
+      .given([registered, added()])
+      .when({ ...remove, data: { ...remove.data, studioId: 'another-studio' } })
+      .thenThrows(NotFound, (e) => expect(e.code).toBe('client_not_found'));
+  });
+
+  it('edits the text, and stars and unstars, each its own event', () => {
+    spec
+      .given([registered, added()])
+      .when(edit({ text: ' Allergic to peanuts and shellfish ', starred: true }))
+      .then([
+        {
+          type: 'MemoEdited',
+          data: { clientId, memoId, personal: { text: 'Allergic to peanuts and shellfish' } },
+        },
+        { type: 'MemoStarred', data: { clientId, memoId } },
+      ]);
+    spec
+      .given([registered, added('Allergic to peanuts', true)])
+      .when(edit({ starred: false }))
+      .then([{ type: 'MemoUnstarred', data: { clientId, memoId } }]);
+  });
+
+  it('records nothing when the text and the star are as they were', () => {
+    spec
+      .given([registered, added('Allergic to peanuts', true)])
+      .when(edit({ text: 'Allergic to peanuts ', starred: true }))
+      .then([]);
+    spec
+      .given([registered, added(), { type: 'MemoStarred', data: { clientId, memoId } }])
+      .when(edit({ starred: true }))
+      .then([]);
+    spec.given([registered, added()]).when(edit({})).then([]);
+  });
+
+  it('refuses an edit to an empty text', () => {
+    spec
+      .given([registered, added()])
+      .when(edit({ text: '   ', starred: true }))
+      .thenThrows(InvalidInput);
+  });
+
+  it('removes a memo', () => {
+    spec.given([registered, added()]).when(remove).then([removed]);
+  });
+
+  it.each<[string, ClientEvent[], ClientCommand]>([
+    ['editing an unknown memo', [registered], edit({ text: 'x' })],
+    ['starring an unknown memo', [registered], edit({ starred: true })],
+    ['removing an unknown memo', [registered], remove],
+    ['editing a removed memo', [registered, added(), removed], edit({ text: 'x' })],
+    ['starring a removed memo', [registered, added(), removed], edit({ starred: true })],
+    ['removing a removed memo', [registered, added(), removed], remove],
+  ])('does not know the memo: %s', (_, given, command) => {
+    spec
+      .given(given)
+      .when(command)
+      .thenThrows(NotFound, (e) => expect(e.code).toBe('memo_not_found'));
+  });
+
+  it('never takes the id of a removed memo again', () => {
+    spec.given([registered, added(), removed]).when(add('Allergic to peanuts')).then([]);
+  });
+
+  it('keeps memos through a profile change', () => {
+    spec
+      .given([
+        registered,
+        added(),
+        { type: 'ClientProfileUpdated', data: { clientId, personal: { phone: '1' } } },
+      ])
+      .when(edit({ starred: true }))
+      .then([{ type: 'MemoStarred', data: { clientId, memoId } }]);
   });
 });

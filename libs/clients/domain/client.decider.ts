@@ -6,12 +6,22 @@ import {
   type FieldError,
 } from '@clientele/shared';
 import type {
+  AddMemoCommand,
   ClientCommand,
+  EditMemoCommand,
   RegisterClientCommand,
+  RemoveMemoCommand,
   UpdateClientProfileCommand,
 } from './client.commands';
-import type { ClientEvent, PersonalDetails } from './client.events';
+import type { ClientEvent, MemoEvent, PersonalDetails } from './client.events';
 import { ClientMustNotBeRegisteredTwice, EmailMustBeUniqueInStudio } from './client.rules';
+
+/** A removed memo stays known, so its id is never taken again. */
+export interface MemoState {
+  text: string;
+  starred: boolean;
+  removed: boolean;
+}
 
 export type ClientState =
   | { status: 'unregistered' }
@@ -23,6 +33,7 @@ export type ClientState =
       studioId: string;
       registeredAt: string;
       personal: PersonalDetails;
+      memos: ReadonlyMap<string, MemoState>;
     };
 
 const EMAIL = /^[^\s@]+@[^\s@]+\.[^\s@]+$/;
@@ -116,6 +127,91 @@ function update(command: UpdateClientProfileCommand, state: ClientState, now: Da
   ];
 }
 
+type RegisteredClient = Extract<ClientState, { status: 'registered' }>;
+type MemoCommand = AddMemoCommand | EditMemoCommand | RemoveMemoCommand;
+
+const MEMO_MAX_LENGTH = 2000;
+
+function clientOfStudio(state: ClientState, command: MemoCommand): RegisteredClient {
+  if (state.status !== 'registered' || state.studioId !== command.data.studioId) {
+    throw new NotFound('client', command.data.clientId);
+  }
+  return state;
+}
+
+function memoOf(client: RegisteredClient, memoId: string): MemoState {
+  const memo = client.memos.get(memoId);
+  if (!memo || memo.removed) throw new NotFound('memo', memoId);
+  return memo;
+}
+
+function memoText(text: string): string {
+  const trimmed = text.trim();
+  const invalid = (message: string) =>
+    new InvalidInput('The memo is not valid.', [{ field: 'text', message }]);
+  if (trimmed.length === 0) throw invalid('must not be empty');
+  if (trimmed.length > MEMO_MAX_LENGTH) {
+    throw invalid(`must be at most ${MEMO_MAX_LENGTH} characters`);
+  }
+  return trimmed;
+}
+
+function addMemo(command: AddMemoCommand, state: ClientState): ClientEvent[] {
+  const client = clientOfStudio(state, command);
+  const { clientId, memoId, starred } = command.data;
+  const text = memoText(command.data.text);
+  // The same memo asked again (a retried request) is the one already added.
+  if (client.memos.has(memoId)) return [];
+  return [{ type: 'MemoAdded', data: { clientId, memoId, starred, personal: { text } } }];
+}
+
+function editMemo(command: EditMemoCommand, state: ClientState): ClientEvent[] {
+  const { clientId, memoId, starred } = command.data;
+  const memo = memoOf(clientOfStudio(state, command), memoId);
+  const events: ClientEvent[] = [];
+  if (command.data.text !== undefined) {
+    const text = memoText(command.data.text);
+    if (text !== memo.text) {
+      events.push({ type: 'MemoEdited', data: { clientId, memoId, personal: { text } } });
+    }
+  }
+  if (starred !== undefined && starred !== memo.starred) {
+    events.push({ type: starred ? 'MemoStarred' : 'MemoUnstarred', data: { clientId, memoId } });
+  }
+  return events;
+}
+
+function removeMemo(command: RemoveMemoCommand, state: ClientState): ClientEvent[] {
+  const { clientId, memoId } = command.data;
+  memoOf(clientOfStudio(state, command), memoId);
+  return [{ type: 'MemoRemoved', data: { clientId, memoId } }];
+}
+
+function evolveMemos(
+  memos: ReadonlyMap<string, MemoState>,
+  event: MemoEvent,
+): ReadonlyMap<string, MemoState> {
+  const { memoId } = event.data;
+  if (event.type === 'MemoAdded') {
+    const { starred, personal } = event.data;
+    return new Map(memos).set(memoId, { text: personal.text, starred, removed: false });
+  }
+  const memo = memos.get(memoId);
+  // Only a memo added before is ever changed: decide refuses the others.
+  if (!memo) return memos;
+  switch (event.type) {
+    case 'MemoEdited':
+      return new Map(memos).set(memoId, { ...memo, text: event.data.personal.text });
+    case 'MemoStarred':
+    case 'MemoUnstarred':
+      return new Map(memos).set(memoId, { ...memo, starred: event.type === 'MemoStarred' });
+    case 'MemoRemoved':
+      return new Map(memos).set(memoId, { ...memo, removed: true });
+    default:
+      return assertNever(event);
+  }
+}
+
 export const clientDecider: Decider<ClientCommand, ClientEvent, ClientState> = {
   initialState: { status: 'unregistered' },
   evolve(state, event) {
@@ -127,6 +223,7 @@ export const clientDecider: Decider<ClientCommand, ClientEvent, ClientState> = {
           studioId: event.data.studioId,
           registeredAt: event.data.registeredAt,
           personal: event.data.personal,
+          memos: new Map(),
         };
       case 'ClientProfileUpdated':
         if (state.status !== 'registered') return state;
@@ -136,6 +233,13 @@ export const clientDecider: Decider<ClientCommand, ClientEvent, ClientState> = {
         return state.status === 'unregistered'
           ? { status: 'lapsed', takenBy: event.data.takenBy }
           : state;
+      case 'MemoAdded':
+      case 'MemoEdited':
+      case 'MemoStarred':
+      case 'MemoUnstarred':
+      case 'MemoRemoved':
+        if (state.status !== 'registered') return state;
+        return { ...state, memos: evolveMemos(state.memos, event) };
       default:
         return assertNever(event);
     }
@@ -146,6 +250,12 @@ export const clientDecider: Decider<ClientCommand, ClientEvent, ClientState> = {
         return register(command, state, now);
       case 'UpdateClientProfile':
         return update(command, state, now);
+      case 'AddMemo':
+        return addMemo(command, state);
+      case 'EditMemo':
+        return editMemo(command, state);
+      case 'RemoveMemo':
+        return removeMemo(command, state);
       default:
         return assertNever(command);
     }

@@ -41,12 +41,48 @@ export type EmailClaimLapsed = {
   data: { clientId: string; takenBy: string };
 };
 
-export type ClientEvent = ClientRegistered | ClientProfileUpdated | EmailClaimLapsed;
+/**
+ * An internal memo of staff about the client ("allergic to peanuts", "hip surgery: modify"):
+ * never shown to the client; a starred one is shown on every roster that holds the client. Its
+ * words are often about health, so they travel in `personal` and are erased with the client's
+ * key like their name (issue 6, item 6). Who wrote or changed it is the event's actor.
+ */
+export type MemoAdded = {
+  type: 'MemoAdded';
+  data: { clientId: string; memoId: string; starred: boolean; personal: { text: string } };
+};
+
+export type MemoEdited = {
+  type: 'MemoEdited';
+  data: { clientId: string; memoId: string; personal: { text: string } };
+};
+
+export type MemoStarred = { type: 'MemoStarred'; data: { clientId: string; memoId: string } };
+
+export type MemoUnstarred = { type: 'MemoUnstarred'; data: { clientId: string; memoId: string } };
+
+export type MemoRemoved = { type: 'MemoRemoved'; data: { clientId: string; memoId: string } };
+
+export type MemoEvent = MemoAdded | MemoEdited | MemoStarred | MemoUnstarred | MemoRemoved;
+
+export type ClientEvent = ClientRegistered | ClientProfileUpdated | EmailClaimLapsed | MemoEvent;
+
+const memoEventTypes = new Set<MemoEvent['type']>([
+  'MemoAdded',
+  'MemoEdited',
+  'MemoStarred',
+  'MemoUnstarred',
+  'MemoRemoved',
+]);
+
+export const isMemoEvent = (event: ClientEvent): event is MemoEvent =>
+  memoEventTypes.has(event.type as MemoEvent['type']);
 
 export const clientEventTypes: ReadonlySet<ClientEvent['type']> = new Set([
   'ClientRegistered',
   'ClientProfileUpdated',
   'EmailClaimLapsed',
+  ...memoEventTypes,
 ]);
 
 export const clientStream = (clientId: string) => `client-${clientId}`;
