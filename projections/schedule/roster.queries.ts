@@ -39,6 +39,8 @@ export interface RosterPlace {
   bookedAt: string;
   /** What staff starred about the client for the instructor to know, newest first. */
   starredMemos: { memoId: string; text: string }[];
+  /** The session's waiver: signed (a signature that counts) or not; null when none is required. */
+  waiver: 'signed' | 'unsigned' | null;
 }
 
 export interface RosterInvitation {
@@ -67,7 +69,7 @@ export interface Registration {
   status: 'confirmed' | 'held' | 'waitlisted';
   attendance: 'checked_in' | 'no_show' | null;
   /** What the client still has to do: `payment` for a held bill not yet paid. */
-  requires: 'payment'[];
+  requires: ('payment' | 'waiver')[];
 }
 
 export interface Booking {
@@ -138,6 +140,17 @@ const PAYMENT_JOINS = sql`
 const PAYMENT_COLUMNS = sql`credit.source AS credit_source, m.name AS membership_name,
   b.bill_id, b.total AS bill_total, b.paid AS bill_paid, b.currency AS bill_currency,
   b.status AS bill_status`;
+
+/**
+ * Whether a place's client still lacks a signature that counts of the waiver its session
+ * requires (`s` is the session): false when the session requires none.
+ */
+const WAIVER_UNSIGNED = sql<boolean>`(s.waiver_id IS NOT NULL AND coalesce((
+    SELECT max(ws.version) FROM waiver_signatures ws
+    WHERE ws.client_id = p.client_id AND ws.waiver_id = s.waiver_id
+  ), 0) < coalesce((
+    SELECT w.oldest_valid_version FROM waivers w WHERE w.waiver_id = s.waiver_id
+  ), 1))`;
 
 /** Places that hold or wait for a seat now: a hold that lapsed unpaid holds nothing. */
 const ACTIVE = (now: Date) =>
@@ -229,7 +242,8 @@ export class GetRoster extends Query<Roster> {
 
 /**
  * A session's roster: confirmed and held places in order of arrival, then the waitlist in order,
- * each with the client's starred memos. Waiver status comes with issue 6.
+ * each with the client's starred memos and, when the session requires a waiver, whether it is
+ * signed (a new version that needs signing again makes a booked client's signature lapse).
  */
 @QueryHandler(GetRoster)
 export class GetRosterHandler implements IQueryHandler<GetRoster> {
@@ -243,9 +257,13 @@ export class GetRosterHandler implements IQueryHandler<GetRoster> {
       .where('studio_id', '=', studioId)
       .executeTakeFirst();
     if (!row) throw new NotFound('session', sessionId);
-    const { rows } = await sql<PlaceRow & { first_name: string | null; last_name: string | null }>`
-      SELECT p.*, c.first_name, c.last_name, ${PAYMENT_COLUMNS}
+    const { rows } = await sql<
+      PlaceRow & { first_name: string | null; last_name: string | null; waiver_unsigned: boolean }
+    >`
+      SELECT p.*, c.first_name, c.last_name, ${PAYMENT_COLUMNS},
+             ${WAIVER_UNSIGNED} AS waiver_unsigned
       FROM session_places p
+      JOIN sessions s ON s.session_id = p.session_id
       LEFT JOIN client_profiles c ON c.client_id = p.client_id
       ${PAYMENT_JOINS}
       WHERE p.session_id = ${sessionId} AND ${ACTIVE(now)}
@@ -268,6 +286,7 @@ export class GetRosterHandler implements IQueryHandler<GetRoster> {
       bill: billOf(place),
       bookedAt: new Date(place.booked_at).toISOString(),
       starredMemos: starred.get(place.client_id) ?? [],
+      waiver: row.waiver_id ? (place.waiver_unsigned ? 'unsigned' : 'signed') : null,
     }));
     const { rows: invited } = await sql<{
       client_id: string;
@@ -372,9 +391,11 @@ export class ListClientRegistrationsHandler implements IQueryHandler<ListClientR
       starts_at: Date;
       ends_at: Date;
       bill_status: string | null;
+      waiver_unsigned: boolean;
     }>`
       SELECT p.enrollment_id, p.session_id, p.status, p.attendance, p.payment, p.refunded,
-             s.title, s.starts_at, s.ends_at, b.status AS bill_status
+             s.title, s.starts_at, s.ends_at, b.status AS bill_status,
+             ${WAIVER_UNSIGNED} AS waiver_unsigned
       FROM session_places p
       JOIN sessions s ON s.session_id = p.session_id
       LEFT JOIN bills b ON b.bill_id = (p.payment->>'billId')::uuid
@@ -391,10 +412,12 @@ export class ListClientRegistrationsHandler implements IQueryHandler<ListClientR
       endsAt: new Date(row.ends_at).toISOString(),
       status: row.status,
       attendance: row.attendance,
-      requires:
-        row.payment?.kind === 'hold' && !row.refunded && row.bill_status !== 'paid'
-          ? ['payment']
-          : [],
+      requires: [
+        ...(row.payment?.kind === 'hold' && !row.refunded && row.bill_status !== 'paid'
+          ? (['payment'] as const)
+          : []),
+        ...(row.waiver_unsigned ? (['waiver'] as const) : []),
+      ],
     }));
   }
 }

@@ -170,6 +170,35 @@ describe('waivers', () => {
     expect((await enroll(await sessionRequiring(waiverId), clientId)).status).toBe(201);
   });
 
+  it('shows on the roster and the registrations whose signature lapsed with a new version', async () => {
+    const waiverId = await waiver('Roster waiver');
+    const sessionId = await sessionRequiring(waiverId);
+    const clientId = await client();
+    await sign(clientId, { waiverId, signature: 'Wai Ver' });
+    await enroll(sessionId, clientId);
+    const state = async () => {
+      const roster = await t.call('GET', `/v1/sessions/${sessionId}/roster`, { token });
+      const upcoming = await t.call('GET', `/v1/clients/${clientId}/registrations`, { token });
+      return {
+        waiver: roster.body.places[0].waiver,
+        requires: upcoming.body.items[0].requires,
+      };
+    };
+    expect(await state()).toEqual({ waiver: 'signed', requires: [] });
+    await t.call('POST', `/v1/waivers/${waiverId}/versions`, {
+      token,
+      body: { body: 'Harness rules changed.', requiresResigning: true },
+    });
+    expect(await state()).toEqual({ waiver: 'unsigned', requires: ['waiver'] });
+    expect((await profile(clientId)).upcomingRegistrations[0].requires).toEqual(['waiver']);
+    await sign(clientId, { waiverId, signature: 'Wai Ver' });
+    expect(await state()).toEqual({ waiver: 'signed', requires: [] });
+    const plain = await sessionRequiring(null);
+    await enroll(plain, clientId);
+    const roster = await t.call('GET', `/v1/sessions/${plain}/roster`, { token });
+    expect(roster.body.places[0].waiver).toBeNull();
+  });
+
   it('a guardian signs for a minor through their relationship, and only a guardian', async () => {
     const waiverId = await waiver('Kids waiver');
     const child = await client({ birthday: '2016-05-01' });
