@@ -44,6 +44,8 @@ import {
   GetClientHistoryHandler,
   RegisterClientHandler,
   ChangeRelationshipHandler,
+  ChangeClientDetailsHandler,
+  DefineClientFieldsHandler,
   RemoveMemoHandler,
   UpdateClientProfileHandler,
 } from '@clientele/clients';
@@ -101,6 +103,7 @@ import { StaffController } from './staff/staff.controller';
 import { WebhooksController } from './payments/webhooks.controller';
 import { ClientWaiversController, WaiversController } from './waivers/waivers.controller';
 import { RelationshipsController } from './clients/relationships.controller';
+import { ClientDetailsController } from './clients/client-details.controller';
 import {
   CreateWaiverHandler,
   PublishWaiverVersionHandler,
@@ -153,6 +156,7 @@ export class AppModule {
         WaiversController,
         ClientWaiversController,
         RelationshipsController,
+        ClientDetailsController,
       ],
       providers: [
         { provide: RUNTIME, useValue: runtime },
@@ -242,6 +246,8 @@ export class AppModule {
         ListClientSignaturesHandler,
         ChangeRelationshipHandler,
         ListClientRelationshipsHandler,
+        DefineClientFieldsHandler,
+        ChangeClientDetailsHandler,
         EndRecurringHandler,
         ListClientRecurringHandler,
       ],

@@ -1,7 +1,10 @@
+import type { ClientDetails, Consent } from './domain/client-details';
 import type { PersonalDetails } from './domain/client.events';
 
 /** A client as the API shows it: the profile read model, or the write side right after a change. */
-export interface ClientProfile extends PersonalDetails {
+export interface ClientProfile extends PersonalDetails, ClientDetails {
+  /** Consents in force by name (`data_protection`): which version, and when. */
+  consents: Record<string, Consent>;
   id: string;
   studioId: string;
   registeredAt: string;

@@ -7,3 +7,4 @@ export * from './client-profile';
 export * from './domain';
 export * from './application/client-history';
 export * from './application/relationships';
+export * from './application/client-details';

@@ -20,6 +20,11 @@ const COLUMNS = [
   'updated_at',
   'version',
   'sort_key',
+  'customer_group',
+  'newsletter',
+  'sync',
+  'custom_fields',
+  'consents',
 ] as const;
 
 function toProfile(row: Pick<ClientProfileRow, (typeof COLUMNS)[number]>): ClientProfile {
@@ -33,6 +38,11 @@ function toProfile(row: Pick<ClientProfileRow, (typeof COLUMNS)[number]>): Clien
     birthday: row.birthday,
     address: row.address,
     username: row.username,
+    customerGroup: row.customer_group,
+    newsletter: row.newsletter,
+    sync: row.sync,
+    customFields: row.custom_fields,
+    consents: row.consents,
     registeredAt: new Date(row.registered_at).toISOString(),
     updatedAt: new Date(row.updated_at).toISOString(),
     version: Number(row.version),

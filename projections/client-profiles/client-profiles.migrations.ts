@@ -64,4 +64,19 @@ export const clientProfilesMigrations: Record<string, Migration> = {
       // Memo events begin with this table: no earlier event needs a replay.
     },
   },
+  '2026-11-27T1000_client_details': {
+    // eslint-disable-next-line @typescript-eslint/no-explicit-any -- migrations are frozen in time
+    async up(db: Kysely<any>) {
+      // Group, newsletter, sync toggles, custom fields and consents. Their events begin with
+      // these columns: no earlier event needs a replay.
+      await db.schema
+        .alterTable('client_profiles')
+        .addColumn('customer_group', 'text')
+        .addColumn('newsletter', 'boolean', (c) => c.notNull().defaultTo(false))
+        .addColumn('sync', 'jsonb', (c) => c.notNull().defaultTo(sql`'{}'::jsonb`))
+        .addColumn('custom_fields', 'jsonb', (c) => c.notNull().defaultTo(sql`'{}'::jsonb`))
+        .addColumn('consents', 'jsonb', (c) => c.notNull().defaultTo(sql`'{}'::jsonb`))
+        .execute();
+    },
+  },
 };

@@ -1,5 +1,8 @@
 import {
   clientEventTypes,
+  type ClientDetailsChanged,
+  type ConsentGiven,
+  type ConsentWithdrawn,
   isMemoEvent,
   type ClientEvent,
   type MemoAdded,
@@ -37,6 +40,52 @@ async function followRevision(trx: Trx, clientId: string, revision: number) {
     .where('client_id', '=', clientId)
     .where('version', '<', revision)
     .execute();
+}
+
+/**
+ * Details merge by key in SQL (`||` on jsonb), consents by name; a custom field set to null is
+ * cleared. Guarded by revision like every change to the row.
+ */
+async function applyDetails(
+  trx: Trx,
+  event: ClientDetailsChanged | ConsentGiven | ConsentWithdrawn,
+  revision: number,
+) {
+  const update = trx
+    .updateTable('client_profiles')
+    .where('client_id', '=', event.data.clientId)
+    .where('version', '<', revision);
+  switch (event.type) {
+    case 'ClientDetailsChanged': {
+      const { customerGroup, newsletter, sync } = event.data.details;
+      const { customFields } = event.data.personal;
+      await update
+        .set({
+          version: revision,
+          ...(customerGroup !== undefined ? { customer_group: customerGroup } : {}),
+          ...(newsletter !== undefined ? { newsletter } : {}),
+          ...(sync ? { sync: sql`sync || ${JSON.stringify(sync)}::jsonb` } : {}),
+          ...(customFields
+            ? {
+                custom_fields: sql`jsonb_strip_nulls(custom_fields || ${JSON.stringify(customFields)}::jsonb)`,
+              }
+            : {}),
+        })
+        .execute();
+      return;
+    }
+    case 'ConsentGiven': {
+      const { consent, version, givenAt } = event.data;
+      const given = JSON.stringify({ [consent]: { version, givenAt } });
+      await update.set({ version: revision, consents: sql`consents || ${given}::jsonb` }).execute();
+      return;
+    }
+    case 'ConsentWithdrawn':
+      await update
+        .set({ version: revision, consents: sql`consents - ${event.data.consent}::text` })
+        .execute();
+      return;
+  }
 }
 
 function memoChanges(event: Exclude<MemoEvent, MemoAdded>) {
@@ -131,6 +180,14 @@ export const clientProfilesProjection: Projection = {
       if (isMemoEvent(event)) {
         await applyMemo(trx, event, recorded);
         await followRevision(trx, event.data.clientId, recorded.revision);
+        continue;
+      }
+      if (
+        event.type === 'ClientDetailsChanged' ||
+        event.type === 'ConsentGiven' ||
+        event.type === 'ConsentWithdrawn'
+      ) {
+        await applyDetails(trx, event, recorded.revision);
         continue;
       }
       if (event.type === 'EmailClaimLapsed') {

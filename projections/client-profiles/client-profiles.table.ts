@@ -22,6 +22,16 @@ export interface ClientProfilesTable {
   email_folded: string;
   search_text: string;
   sort_key: string;
+  customer_group: ColumnType<string | null, string | null | undefined, string | null>;
+  newsletter: ColumnType<boolean, boolean | undefined, boolean>;
+  /** jsonb objects, written as JSON text or merged in SQL. */
+  sync: ColumnType<Record<string, boolean>, string | undefined, never>;
+  custom_fields: ColumnType<Record<string, string | number | boolean>, string | undefined, never>;
+  consents: ColumnType<
+    Record<string, { version: string; givenAt: string }>,
+    string | undefined,
+    never
+  >;
 }
 
 export type ClientProfileRow = Selectable<ClientProfilesTable>;

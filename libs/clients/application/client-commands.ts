@@ -47,6 +47,8 @@ export function toProfile(state: ClientState, version: number, updatedAt: Date):
     id: state.clientId,
     studioId: state.studioId,
     ...state.personal,
+    ...state.details,
+    consents: Object.fromEntries(state.consents),
     registeredAt: state.registeredAt,
     updatedAt: updatedAt.toISOString(),
     version,

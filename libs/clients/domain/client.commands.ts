@@ -1,3 +1,4 @@
+import type { ClientDetails, ClientFieldDefinitions } from './client-details';
 import type { PersonalDetails } from './client.events';
 
 export type RegisterClientCommand = {
@@ -36,7 +37,31 @@ export type RemoveMemoCommand = {
   data: { clientId: string; studioId: string; memoId: string };
 };
 
+export type ChangeClientDetailsCommand = {
+  type: 'ChangeClientDetails';
+  data: {
+    clientId: string;
+    studioId: string;
+    changes: Partial<ClientDetails>;
+    /** The studio's definitions, read by the handler. */
+    definitions: ClientFieldDefinitions;
+  };
+};
+
+export type GiveConsentCommand = {
+  type: 'GiveConsent';
+  data: { clientId: string; studioId: string; consent: string; version: string };
+};
+
+export type WithdrawConsentCommand = {
+  type: 'WithdrawConsent';
+  data: { clientId: string; studioId: string; consent: string };
+};
+
 export type ClientCommand =
+  | ChangeClientDetailsCommand
+  | GiveConsentCommand
+  | WithdrawConsentCommand
   | RegisterClientCommand
   | UpdateClientProfileCommand
   | AddMemoCommand

@@ -5,10 +5,21 @@ import {
   type Decider,
   type FieldError,
 } from '@clientele/shared';
+import {
+  checkConsent,
+  DEFAULT_DETAILS,
+  detailsChanges,
+  withDetails,
+  type ClientDetails,
+  type Consent,
+} from './client-details';
 import type {
   AddMemoCommand,
+  ChangeClientDetailsCommand,
   ClientCommand,
   EditMemoCommand,
+  GiveConsentCommand,
+  WithdrawConsentCommand,
   RegisterClientCommand,
   RemoveMemoCommand,
   UpdateClientProfileCommand,
@@ -34,6 +45,9 @@ export type ClientState =
       registeredAt: string;
       personal: PersonalDetails;
       memos: ReadonlyMap<string, MemoState>;
+      details: ClientDetails;
+      /** Consents in force, by name. */
+      consents: ReadonlyMap<string, Consent>;
     };
 
 const EMAIL = /^[^\s@]+@[^\s@]+\.[^\s@]+$/;
@@ -129,10 +143,13 @@ function update(command: UpdateClientProfileCommand, state: ClientState, now: Da
 
 type RegisteredClient = Extract<ClientState, { status: 'registered' }>;
 type MemoCommand = AddMemoCommand | EditMemoCommand | RemoveMemoCommand;
+/** Commands about a client that must be the studio's. */
+type ClientOfStudioCommand =
+  MemoCommand | ChangeClientDetailsCommand | GiveConsentCommand | WithdrawConsentCommand;
 
 const MEMO_MAX_LENGTH = 2000;
 
-function clientOfStudio(state: ClientState, command: MemoCommand): RegisteredClient {
+function clientOfStudio(state: ClientState, command: ClientOfStudioCommand): RegisteredClient {
   if (state.status !== 'registered' || state.studioId !== command.data.studioId) {
     throw new NotFound('client', command.data.clientId);
   }
@@ -212,6 +229,55 @@ function evolveMemos(
   }
 }
 
+function changeDetails(command: ChangeClientDetailsCommand, state: ClientState): ClientEvent[] {
+  const client = clientOfStudio(state, command);
+  const { customFields, ...details } = detailsChanges(
+    client.details,
+    command.data.changes,
+    command.data.definitions,
+  );
+  if (!customFields && Object.keys(details).length === 0) return [];
+  return [
+    {
+      type: 'ClientDetailsChanged',
+      data: {
+        clientId: command.data.clientId,
+        details,
+        personal: customFields ? { customFields } : {},
+      },
+    },
+  ];
+}
+
+function consent(
+  command: GiveConsentCommand | WithdrawConsentCommand,
+  state: ClientState,
+  now: Date,
+): ClientEvent[] {
+  const client = clientOfStudio(state, command);
+  const { clientId, consent: name } = command.data;
+  const current = client.consents.get(name);
+  if (command.type === 'WithdrawConsent') {
+    checkConsent(name, null);
+    if (!current) return [];
+    return [
+      {
+        type: 'ConsentWithdrawn',
+        data: { clientId, consent: name, withdrawnAt: now.toISOString() },
+      },
+    ];
+  }
+  const version = command.data.version.trim();
+  checkConsent(name, version);
+  if (current?.version === version) return [];
+  return [
+    {
+      type: 'ConsentGiven',
+      data: { clientId, consent: name, version, givenAt: now.toISOString() },
+    },
+  ];
+}
+
 export const clientDecider: Decider<ClientCommand, ClientEvent, ClientState> = {
   initialState: { status: 'unregistered' },
   evolve(state, event) {
@@ -224,6 +290,8 @@ export const clientDecider: Decider<ClientCommand, ClientEvent, ClientState> = {
           registeredAt: event.data.registeredAt,
           personal: event.data.personal,
           memos: new Map(),
+          details: DEFAULT_DETAILS,
+          consents: new Map(),
         };
       case 'ClientProfileUpdated':
         if (state.status !== 'registered') return state;
@@ -240,6 +308,23 @@ export const clientDecider: Decider<ClientCommand, ClientEvent, ClientState> = {
       case 'MemoRemoved':
         if (state.status !== 'registered') return state;
         return { ...state, memos: evolveMemos(state.memos, event) };
+      case 'ClientDetailsChanged':
+        if (state.status !== 'registered') return state;
+        return {
+          ...state,
+          details: withDetails(state.details, { ...event.data.details, ...event.data.personal }),
+        };
+      case 'ConsentGiven': {
+        if (state.status !== 'registered') return state;
+        const { consent, version, givenAt } = event.data;
+        return { ...state, consents: new Map(state.consents).set(consent, { version, givenAt }) };
+      }
+      case 'ConsentWithdrawn': {
+        if (state.status !== 'registered') return state;
+        const consents = new Map(state.consents);
+        consents.delete(event.data.consent);
+        return { ...state, consents };
+      }
       default:
         return assertNever(event);
     }
@@ -256,6 +341,11 @@ export const clientDecider: Decider<ClientCommand, ClientEvent, ClientState> = {
         return editMemo(command, state);
       case 'RemoveMemo':
         return removeMemo(command, state);
+      case 'ChangeClientDetails':
+        return changeDetails(command, state);
+      case 'GiveConsent':
+      case 'WithdrawConsent':
+        return consent(command, state, now);
       default:
         return assertNever(command);
     }

@@ -1,3 +1,4 @@
+import type { ClientDetails } from './client-details';
 /**
  * The client's own stream: `client-<uuid>`. Personal data travels in `personal` only, so one
  * codec (libs/eventstore PersonalDataCodec) can encrypt it per client later without a rewrite.
@@ -65,7 +66,38 @@ export type MemoRemoved = { type: 'MemoRemoved'; data: { clientId: string; memoI
 
 export type MemoEvent = MemoAdded | MemoEdited | MemoStarred | MemoUnstarred | MemoRemoved;
 
-export type ClientEvent = ClientRegistered | ClientProfileUpdated | EmailClaimLapsed | MemoEvent;
+/**
+ * Group, newsletter and sync preferences as changed (only what changed); custom field values are
+ * what the studio chose to record about the client, so they travel in `personal`.
+ */
+export type ClientDetailsChanged = {
+  type: 'ClientDetailsChanged';
+  data: {
+    clientId: string;
+    details: Partial<Pick<ClientDetails, 'customerGroup' | 'newsletter' | 'sync'>>;
+    personal: Partial<Pick<ClientDetails, 'customFields'>>;
+  };
+};
+
+/** The client accepted a version of a text, e.g. the studio's data-protection notice. */
+export type ConsentGiven = {
+  type: 'ConsentGiven';
+  data: { clientId: string; consent: string; version: string; givenAt: string };
+};
+
+export type ConsentWithdrawn = {
+  type: 'ConsentWithdrawn';
+  data: { clientId: string; consent: string; withdrawnAt: string };
+};
+
+export type ClientEvent =
+  | ClientRegistered
+  | ClientProfileUpdated
+  | EmailClaimLapsed
+  | MemoEvent
+  | ClientDetailsChanged
+  | ConsentGiven
+  | ConsentWithdrawn;
 
 const memoEventTypes = new Set<MemoEvent['type']>([
   'MemoAdded',
@@ -83,6 +115,9 @@ export const clientEventTypes: ReadonlySet<ClientEvent['type']> = new Set([
   'ClientProfileUpdated',
   'EmailClaimLapsed',
   ...memoEventTypes,
+  'ClientDetailsChanged',
+  'ConsentGiven',
+  'ConsentWithdrawn',
 ]);
 
 export const clientStream = (clientId: string) => `client-${clientId}`;

@@ -3,3 +3,4 @@ export * from './client.decider';
 export * from './client.events';
 export * from './client.rules';
 export * from './relationship';
+export * from './client-details';
