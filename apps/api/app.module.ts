@@ -45,6 +45,7 @@ import {
   RegisterClientHandler,
   ChangeRelationshipHandler,
   ChangeClientDetailsHandler,
+  ChangeClientFilesHandler,
   DefineClientFieldsHandler,
   RemoveMemoHandler,
   UpdateClientProfileHandler,
@@ -74,6 +75,7 @@ import {
 import {
   GetClientMemoHandler,
   GetClientProfileHandler,
+  ListClientDocumentsHandler,
   ListClientMemosHandler,
   SearchClientsHandler,
 } from '@projections/client-profiles';
@@ -104,6 +106,8 @@ import { WebhooksController } from './payments/webhooks.controller';
 import { ClientWaiversController, WaiversController } from './waivers/waivers.controller';
 import { RelationshipsController } from './clients/relationships.controller';
 import { ClientDetailsController } from './clients/client-details.controller';
+import { ClientFilesController } from './clients/client-files.controller';
+import { FILE_STORE, FileStore } from '@clientele/files';
 import {
   CreateWaiverHandler,
   PublishWaiverVersionHandler,
@@ -157,6 +161,7 @@ export class AppModule {
         ClientWaiversController,
         RelationshipsController,
         ClientDetailsController,
+        ClientFilesController,
       ],
       providers: [
         { provide: RUNTIME, useValue: runtime },
@@ -248,6 +253,9 @@ export class AppModule {
         ListClientRelationshipsHandler,
         DefineClientFieldsHandler,
         ChangeClientDetailsHandler,
+        ChangeClientFilesHandler,
+        ListClientDocumentsHandler,
+        { provide: FILE_STORE, useValue: new FileStore(runtime.db) },
         EndRecurringHandler,
         ListClientRecurringHandler,
       ],

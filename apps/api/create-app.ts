@@ -1,6 +1,12 @@
 import { NestFactory } from '@nestjs/core';
 import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
 import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
+import {
+  DOCUMENT_MAX_BYTES,
+  DOCUMENT_TYPES,
+  IMAGE_MAX_BYTES,
+  IMAGE_TYPES,
+} from '@clientele/clients';
 import type { Runtime } from '@clientele/runtime';
 import { InvalidInput, type FieldError } from '@clientele/shared';
 import { randomUUID } from 'node:crypto';
@@ -39,6 +45,11 @@ export async function createApp(
       done(error as Error, undefined);
     }
   });
+  // Files are sent as themselves (the body is the PDF or the image), each type with its limit;
+  // what they are is checked from their bytes (libs/clients/domain/client-files.ts).
+  for (const [type, limit] of FILE_BODIES) {
+    app.useBodyParser(type, { bodyLimit: limit }, (_request, body, done) => done(null, body));
+  }
   const fastify = app.getHttpAdapter().getInstance();
   fastify.addHook('onSend', async (request, reply) => {
     const given = request.headers['x-correlation-id'];
@@ -60,6 +71,11 @@ export async function createApp(
   await app.init();
   return app;
 }
+
+const FILE_BODIES: [string, number][] = [
+  ...IMAGE_TYPES.map((type): [string, number] => [type, IMAGE_MAX_BYTES]),
+  ...DOCUMENT_TYPES.map((type): [string, number] => [type, DOCUMENT_MAX_BYTES]),
+];
 
 const UTF8 = new TextDecoder('utf-8', { fatal: true });
 /** Keys that reach for an object's prototype: never a field of this API. */

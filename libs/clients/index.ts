@@ -8,3 +8,4 @@ export * from './domain';
 export * from './application/client-history';
 export * from './application/relationships';
 export * from './application/client-details';
+export * from './application/client-files';

@@ -113,9 +113,13 @@ export class IdempotencyStore {
   }
 
   static hash(method: string, path: string, body: unknown): string {
-    return createHash('sha256')
-      .update(`${method} ${path}\n${canonicalJson(body)}`)
-      .digest('hex');
+    return (
+      createHash('sha256')
+        // A file upload is hashed as its bytes: the same file again is the same request.
+        .update(`${method} ${path}\n`)
+        .update(Buffer.isBuffer(body) ? body : canonicalJson(body))
+        .digest('hex')
+    );
   }
 
   async claim(studioId: string, key: string, requestHash: string): Promise<Claim> {

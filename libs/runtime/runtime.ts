@@ -35,6 +35,7 @@ import {
 import { staffDirectoryMigrations, staffDirectoryProjection } from '@projections/staff-directory';
 import { relationshipsMigrations, relationshipsProjection } from '@projections/relationships';
 import { waiversMigrations, waiversProjection } from '@projections/waivers';
+import { filesMigrations } from '@clientele/files';
 import { idempotencyMigrations } from '@clientele/idempotency';
 import type { Migration } from 'kysely';
 import type { ClienteleConfig } from './config';
@@ -62,6 +63,7 @@ export const migrations: Record<string, Migration>[] = [
   scheduleMigrations,
   waiversMigrations,
   relationshipsMigrations,
+  filesMigrations,
 ];
 
 /** The wired infrastructure one process runs on: database, event store, projection runner. */

@@ -25,6 +25,7 @@ const COLUMNS = [
   'sync',
   'custom_fields',
   'consents',
+  'image',
 ] as const;
 
 function toProfile(row: Pick<ClientProfileRow, (typeof COLUMNS)[number]>): ClientProfile {
@@ -43,6 +44,7 @@ function toProfile(row: Pick<ClientProfileRow, (typeof COLUMNS)[number]>): Clien
     sync: row.sync,
     customFields: row.custom_fields,
     consents: row.consents,
+    image: row.image,
     registeredAt: new Date(row.registered_at).toISOString(),
     updatedAt: new Date(row.updated_at).toISOString(),
     version: Number(row.version),

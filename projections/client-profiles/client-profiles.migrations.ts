@@ -79,4 +79,27 @@ export const clientProfilesMigrations: Record<string, Migration> = {
         .execute();
     },
   },
+  '2026-11-27T1200_client_files': {
+    // eslint-disable-next-line @typescript-eslint/no-explicit-any -- migrations are frozen in time
+    async up(db: Kysely<any>) {
+      // The profile image's facts (the bytes are in client_files), and documents a row each.
+      await db.schema.alterTable('client_profiles').addColumn('image', 'jsonb').execute();
+      await db.schema
+        .createTable('client_documents')
+        .addColumn('document_id', 'uuid', (c) => c.primaryKey())
+        .addColumn('client_id', 'uuid', (c) => c.notNull())
+        .addColumn('studio_id', 'uuid', (c) => c.notNull())
+        .addColumn('name', 'text', (c) => c.notNull())
+        .addColumn('media_type', 'text', (c) => c.notNull())
+        .addColumn('size', 'integer', (c) => c.notNull())
+        .addColumn('sha256', 'text', (c) => c.notNull())
+        .addColumn('uploaded_at', 'timestamptz', (c) => c.notNull())
+        .addColumn('uploaded_by', 'jsonb', (c) => c.notNull())
+        .execute();
+      await sql`CREATE INDEX client_documents_by_client ON client_documents (client_id, uploaded_at DESC)`.execute(
+        db,
+      );
+      // File events begin with these tables: no earlier event needs a replay.
+    },
+  },
 };

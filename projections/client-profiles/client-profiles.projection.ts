@@ -1,6 +1,9 @@
 import {
   clientEventTypes,
   type ClientDetailsChanged,
+  type DocumentAttached,
+  type DocumentRemoved,
+  type ProfileImageChanged,
   type ConsentGiven,
   type ConsentWithdrawn,
   isMemoEvent,
@@ -86,6 +89,54 @@ async function applyDetails(
         .execute();
       return;
   }
+}
+
+/** The image on the profile row; documents a row each, gone when removed. */
+async function applyFile(
+  trx: Trx,
+  event: ProfileImageChanged | DocumentAttached | DocumentRemoved,
+  recorded: RecordedEvent,
+) {
+  const { clientId } = event.data;
+  switch (event.type) {
+    case 'ProfileImageChanged':
+      await trx
+        .updateTable('client_profiles')
+        .set({
+          version: recorded.revision,
+          image: event.data.image ? JSON.stringify(event.data.image) : null,
+        })
+        .where('client_id', '=', clientId)
+        .where('version', '<', recorded.revision)
+        .execute();
+      return;
+    case 'DocumentAttached': {
+      const { document, personal } = event.data;
+      await trx
+        .insertInto('client_documents')
+        .values({
+          document_id: document.fileId,
+          client_id: clientId,
+          studio_id: recorded.metadata.studioId,
+          name: personal.name,
+          media_type: document.mediaType,
+          size: document.size,
+          sha256: document.sha256,
+          uploaded_at: recorded.recordedAt,
+          uploaded_by: JSON.stringify(recorded.metadata.actor),
+        })
+        .onConflict((oc) => oc.column('document_id').doNothing())
+        .execute();
+      break;
+    }
+    case 'DocumentRemoved':
+      await trx
+        .deleteFrom('client_documents')
+        .where('document_id', '=', event.data.documentId)
+        .execute();
+      break;
+  }
+  await followRevision(trx, clientId, recorded.revision);
 }
 
 function memoChanges(event: Exclude<MemoEvent, MemoAdded>) {
@@ -183,6 +234,14 @@ export const clientProfilesProjection: Projection = {
         continue;
       }
       if (
+        event.type === 'ProfileImageChanged' ||
+        event.type === 'DocumentAttached' ||
+        event.type === 'DocumentRemoved'
+      ) {
+        await applyFile(trx, event, recorded);
+        continue;
+      }
+      if (
         event.type === 'ClientDetailsChanged' ||
         event.type === 'ConsentGiven' ||
         event.type === 'ConsentWithdrawn'
@@ -233,6 +292,6 @@ export const clientProfilesProjection: Projection = {
 
   // eslint-disable-next-line @typescript-eslint/no-explicit-any
   async reset(trx: Transaction<any>) {
-    await sql`TRUNCATE client_profiles, client_memos`.execute(trx);
+    await sql`TRUNCATE client_profiles, client_memos, client_documents`.execute(trx);
   },
 };

@@ -27,6 +27,11 @@ export interface ClientProfilesTable {
   /** jsonb objects, written as JSON text or merged in SQL. */
   sync: ColumnType<Record<string, boolean>, string | undefined, never>;
   custom_fields: ColumnType<Record<string, string | number | boolean>, string | undefined, never>;
+  image: ColumnType<
+    { fileId: string; mediaType: string; size: number; sha256: string } | null,
+    string | null | undefined,
+    string | null
+  >;
   consents: ColumnType<
     Record<string, { version: string; givenAt: string }>,
     string | undefined,

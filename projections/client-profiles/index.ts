@@ -2,3 +2,4 @@ export * from './client-memo.queries';
 export * from './client-profile.queries';
 export * from './client-profiles.migrations';
 export * from './client-profiles.projection';
+export * from './client-document.queries';

@@ -59,6 +59,7 @@ describe('registering and reading a client', () => {
       signedWaivers: [],
       signatureRequests: [],
       relationships: [],
+      documents: [],
       memos: [],
     });
   });

@@ -272,6 +272,7 @@ describe('bodies that are too big, of the wrong type, or not UTF-8', () => {
       headers: response.headers,
       body: JSON.parse(response.body),
       text: response.body,
+      bytes: response.rawPayload,
     };
     expectProblem(reply, [400]);
     await expectNothingWritten();

@@ -10,6 +10,8 @@ export interface Reply {
   headers: Record<string, string | string[] | number | undefined>;
   body: any; // eslint-disable-line @typescript-eslint/no-explicit-any -- tests read what they assert
   text: string;
+  /** The body as sent: a file's bytes. */
+  bytes: Buffer;
 }
 
 export interface TestApp {
@@ -18,7 +20,12 @@ export interface TestApp {
   call(
     method: 'GET' | 'POST' | 'PATCH' | 'PUT' | 'DELETE',
     url: string,
-    options?: { token?: string; body?: unknown; raw?: string; headers?: Record<string, string> },
+    options?: {
+      token?: string;
+      body?: unknown;
+      raw?: string | Buffer;
+      headers?: Record<string, string>;
+    },
   ): Promise<Reply>;
   createStudio(name?: string): Promise<{ studioId: string; token: string }>;
   close(): Promise<void>;
@@ -44,7 +51,7 @@ export async function startTestApp(
     async call(method, url, options = {}) {
       const headers: Record<string, string> = { ...(options.headers ?? {}) };
       if (options.token) headers.authorization = `Bearer ${options.token}`;
-      let payload: string | undefined;
+      let payload: string | Buffer | undefined;
       if (options.raw !== undefined) payload = options.raw;
       else if (options.body !== undefined) payload = JSON.stringify(options.body);
       if (payload !== undefined && !headers['content-type'])
@@ -61,7 +68,13 @@ export async function startTestApp(
       } catch {
         body = undefined;
       }
-      return { status: response.statusCode, headers: response.headers, body, text: response.body };
+      return {
+        status: response.statusCode,
+        headers: response.headers,
+        body,
+        text: response.body,
+        bytes: response.rawPayload,
+      };
     },
     async createStudio(name = `Studio ${++studios}`) {
       const result = await adminActions['studio.create'](runtime, {

@@ -17,7 +17,12 @@ import {
   ListClientBills,
   ListClientSales,
 } from '@projections/client-accounts';
-import { GetClientProfile, ListClientMemos, SearchClients } from '@projections/client-profiles';
+import {
+  GetClientProfile,
+  ListClientDocuments,
+  ListClientMemos,
+  SearchClients,
+} from '@projections/client-profiles';
 import { ListClientRegistrations } from '@projections/schedule';
 import type { FastifyReply } from 'fastify';
 import { Ctx, RequirePermission, uuidParam } from '../http/auth';
@@ -73,7 +78,7 @@ export class ClientsController {
   @RequirePermission('clients:read')
   @ApiOperation({
     summary:
-      'The client profile, with balances (credits per event type, account credit, outstanding), active items, open bills, recent sales, the next 5 registrations, saved payment methods, signed waivers, signatures asked for, relationships and internal memos',
+      'The client profile, with balances (credits per event type, account credit, outstanding), active items, open bills, recent sales, the next 5 registrations, saved payment methods, signed waivers, signatures asked for, relationships, internal memos and documents',
   })
   async get(
     @Param('id', uuid) id: string,
@@ -92,6 +97,7 @@ export class ClientsController {
       waivers,
       relationships,
       memos,
+      documents,
     ] = await Promise.all([
       this.queries.execute(new GetClientProfile(context.studioId, id)),
       this.queries.execute(new GetClientBalances(context.studioId, id, context.now)),
@@ -105,6 +111,7 @@ export class ClientsController {
       this.queries.execute(new GetClientWaivers(context.studioId, id)),
       this.queries.execute(new ListClientRelationships(context.studioId, id)),
       this.queries.execute(new ListClientMemos(context.studioId, id)),
+      this.queries.execute(new ListClientDocuments(context.studioId, id)),
     ]);
     return {
       ...withEtag(reply, profile),
@@ -119,6 +126,7 @@ export class ClientsController {
       signatureRequests: waivers.requested,
       relationships,
       memos: memos.items,
+      documents,
     };
   }
 

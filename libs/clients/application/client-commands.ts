@@ -49,6 +49,7 @@ export function toProfile(state: ClientState, version: number, updatedAt: Date):
     ...state.personal,
     ...state.details,
     consents: Object.fromEntries(state.consents),
+    image: state.image,
     registeredAt: state.registeredAt,
     updatedAt: updatedAt.toISOString(),
     version,

@@ -1,3 +1,4 @@
+import type { FileFacts } from './client-files';
 import type { ClientDetails, ClientFieldDefinitions } from './client-details';
 import type { PersonalDetails } from './client.events';
 
@@ -58,7 +59,20 @@ export type WithdrawConsentCommand = {
   data: { clientId: string; studioId: string; consent: string };
 };
 
+/** Files already checked and stored by the handler: the decision is whether to record them. */
+export type ClientFileCommand =
+  | {
+      type: 'SetProfileImage';
+      data: { clientId: string; studioId: string; image: FileFacts | null };
+    }
+  | {
+      type: 'AttachDocument';
+      data: { clientId: string; studioId: string; document: FileFacts; name: string };
+    }
+  | { type: 'RemoveDocument'; data: { clientId: string; studioId: string; documentId: string } };
+
 export type ClientCommand =
+  | ClientFileCommand
   | ChangeClientDetailsCommand
   | GiveConsentCommand
   | WithdrawConsentCommand

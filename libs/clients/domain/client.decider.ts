@@ -13,9 +13,11 @@ import {
   type ClientDetails,
   type Consent,
 } from './client-details';
+import { checkDocumentName, knownDocument, type FileFacts } from './client-files';
 import type {
   AddMemoCommand,
   ChangeClientDetailsCommand,
+  ClientFileCommand,
   ClientCommand,
   EditMemoCommand,
   GiveConsentCommand,
@@ -48,6 +50,9 @@ export type ClientState =
       details: ClientDetails;
       /** Consents in force, by name. */
       consents: ReadonlyMap<string, Consent>;
+      image: FileFacts | null;
+      /** Documents on the profile, by id, with their names. */
+      documents: ReadonlyMap<string, string>;
     };
 
 const EMAIL = /^[^\s@]+@[^\s@]+\.[^\s@]+$/;
@@ -142,14 +147,14 @@ function update(command: UpdateClientProfileCommand, state: ClientState, now: Da
 }
 
 type RegisteredClient = Extract<ClientState, { status: 'registered' }>;
-type MemoCommand = AddMemoCommand | EditMemoCommand | RemoveMemoCommand;
-/** Commands about a client that must be the studio's. */
-type ClientOfStudioCommand =
-  MemoCommand | ChangeClientDetailsCommand | GiveConsentCommand | WithdrawConsentCommand;
 
 const MEMO_MAX_LENGTH = 2000;
 
-function clientOfStudio(state: ClientState, command: ClientOfStudioCommand): RegisteredClient {
+/** The client a command is about, which must be the studio's. */
+function clientOfStudio(
+  state: ClientState,
+  command: { data: { clientId: string; studioId: string } },
+): RegisteredClient {
   if (state.status !== 'registered' || state.studioId !== command.data.studioId) {
     throw new NotFound('client', command.data.clientId);
   }
@@ -278,6 +283,33 @@ function consent(
   ];
 }
 
+function files(command: ClientFileCommand, state: ClientState): ClientEvent[] {
+  const client = clientOfStudio(state, command);
+  const { clientId } = command.data;
+  switch (command.type) {
+    case 'SetProfileImage': {
+      const { image } = command.data;
+      if ((client.image?.fileId ?? null) === (image?.fileId ?? null)) return [];
+      return [{ type: 'ProfileImageChanged', data: { clientId, image } }];
+    }
+    case 'AttachDocument': {
+      const name = checkDocumentName(command.data.name);
+      if (client.documents.has(command.data.document.fileId)) return [];
+      return [
+        {
+          type: 'DocumentAttached',
+          data: { clientId, document: command.data.document, personal: { name } },
+        },
+      ];
+    }
+    case 'RemoveDocument':
+      knownDocument(client.documents, command.data.documentId);
+      return [{ type: 'DocumentRemoved', data: { clientId, documentId: command.data.documentId } }];
+    default:
+      return assertNever(command);
+  }
+}
+
 export const clientDecider: Decider<ClientCommand, ClientEvent, ClientState> = {
   initialState: { status: 'unregistered' },
   evolve(state, event) {
@@ -292,6 +324,8 @@ export const clientDecider: Decider<ClientCommand, ClientEvent, ClientState> = {
           memos: new Map(),
           details: DEFAULT_DETAILS,
           consents: new Map(),
+          image: null,
+          documents: new Map(),
         };
       case 'ClientProfileUpdated':
         if (state.status !== 'registered') return state;
@@ -318,6 +352,23 @@ export const clientDecider: Decider<ClientCommand, ClientEvent, ClientState> = {
         if (state.status !== 'registered') return state;
         const { consent, version, givenAt } = event.data;
         return { ...state, consents: new Map(state.consents).set(consent, { version, givenAt }) };
+      }
+      case 'ProfileImageChanged':
+        if (state.status !== 'registered') return state;
+        return { ...state, image: event.data.image };
+      case 'DocumentAttached': {
+        if (state.status !== 'registered') return state;
+        const { document, personal } = event.data;
+        return {
+          ...state,
+          documents: new Map(state.documents).set(document.fileId, personal.name),
+        };
+      }
+      case 'DocumentRemoved': {
+        if (state.status !== 'registered') return state;
+        const documents = new Map(state.documents);
+        documents.delete(event.data.documentId);
+        return { ...state, documents };
       }
       case 'ConsentWithdrawn': {
         if (state.status !== 'registered') return state;
@@ -346,6 +397,10 @@ export const clientDecider: Decider<ClientCommand, ClientEvent, ClientState> = {
       case 'GiveConsent':
       case 'WithdrawConsent':
         return consent(command, state, now);
+      case 'SetProfileImage':
+      case 'AttachDocument':
+      case 'RemoveDocument':
+        return files(command, state);
       default:
         return assertNever(command);
     }

@@ -1,3 +1,4 @@
+import type { FileFacts } from './client-files';
 import type { ClientDetails } from './client-details';
 /**
  * The client's own stream: `client-<uuid>`. Personal data travels in `personal` only, so one
@@ -90,7 +91,27 @@ export type ConsentWithdrawn = {
   data: { clientId: string; consent: string; withdrawnAt: string };
 };
 
+/** The profile image, replaced or (null) removed. */
+export type ProfileImageChanged = {
+  type: 'ProfileImageChanged';
+  data: { clientId: string; image: FileFacts | null };
+};
+
+/** A PDF kept on the profile; its name may say who it is about, so it travels in `personal`. */
+export type DocumentAttached = {
+  type: 'DocumentAttached';
+  data: { clientId: string; document: FileFacts; personal: { name: string } };
+};
+
+export type DocumentRemoved = {
+  type: 'DocumentRemoved';
+  data: { clientId: string; documentId: string };
+};
+
 export type ClientEvent =
+  | ProfileImageChanged
+  | DocumentAttached
+  | DocumentRemoved
   | ClientRegistered
   | ClientProfileUpdated
   | EmailClaimLapsed
@@ -118,6 +139,9 @@ export const clientEventTypes: ReadonlySet<ClientEvent['type']> = new Set([
   'ClientDetailsChanged',
   'ConsentGiven',
   'ConsentWithdrawn',
+  'ProfileImageChanged',
+  'DocumentAttached',
+  'DocumentRemoved',
 ]);
 
 export const clientStream = (clientId: string) => `client-${clientId}`;

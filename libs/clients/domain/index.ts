@@ -4,3 +4,4 @@ export * from './client.events';
 export * from './client.rules';
 export * from './relationship';
 export * from './client-details';
+export * from './client-files';

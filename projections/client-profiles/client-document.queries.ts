@@ -1,0 +1,49 @@
+import { Inject } from '@nestjs/common';
+import { IQueryHandler, Query, QueryHandler } from '@nestjs/cqrs';
+import { DATABASE, type Database } from '@clientele/database';
+import type { Actor } from '@clientele/shared';
+
+export interface ClientDocument {
+  documentId: string;
+  name: string;
+  mediaType: string;
+  size: number;
+  sha256: string;
+  uploadedAt: string;
+  uploadedBy: Actor;
+}
+
+export class ListClientDocuments extends Query<ClientDocument[]> {
+  constructor(
+    readonly studioId: string,
+    readonly clientId: string,
+  ) {
+    super();
+  }
+}
+
+/** A client's documents, newest first. */
+@QueryHandler(ListClientDocuments)
+export class ListClientDocumentsHandler implements IQueryHandler<ListClientDocuments> {
+  constructor(@Inject(DATABASE) private readonly db: Database) {}
+
+  async execute({ studioId, clientId }: ListClientDocuments): Promise<ClientDocument[]> {
+    const rows = await this.db.kysely
+      .selectFrom('client_documents')
+      .selectAll()
+      .where('client_id', '=', clientId)
+      .where('studio_id', '=', studioId)
+      .orderBy('uploaded_at', 'desc')
+      .orderBy('document_id')
+      .execute();
+    return rows.map((row) => ({
+      documentId: row.document_id as string,
+      name: row.name as string,
+      mediaType: row.media_type as string,
+      size: Number(row.size),
+      sha256: row.sha256 as string,
+      uploadedAt: new Date(row.uploaded_at as string).toISOString(),
+      uploadedBy: row.uploaded_by as Actor,
+    }));
+  }
+}
