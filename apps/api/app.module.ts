@@ -107,6 +107,7 @@ import { ClientWaiversController, WaiversController } from './waivers/waivers.co
 import { RelationshipsController } from './clients/relationships.controller';
 import { ClientDetailsController } from './clients/client-details.controller';
 import { ClientFilesController } from './clients/client-files.controller';
+import { ClientExportController } from './clients/export.controller';
 import { FILE_STORE, FileStore } from '@clientele/files';
 import {
   CreateWaiverHandler,
@@ -162,6 +163,7 @@ export class AppModule {
         RelationshipsController,
         ClientDetailsController,
         ClientFilesController,
+        ClientExportController,
       ],
       providers: [
         { provide: RUNTIME, useValue: runtime },

@@ -1,0 +1,137 @@
+import { Controller, Get, Inject, Param } from '@nestjs/common';
+import { QueryBus } from '@nestjs/cqrs';
+import { ApiBearerAuth, ApiOperation, ApiTags } from '@nestjs/swagger';
+import { clientStream, relationshipId, relationshipStream } from '@clientele/clients';
+import { accountStream } from '@clientele/entitlements';
+import { EVENT_STORE, type EventStore } from '@clientele/eventstore';
+import type { RequestContext } from '@clientele/shared';
+import { signaturesStream } from '@clientele/waivers';
+import {
+  GetActiveItems,
+  GetClientBalances,
+  GetClientCredits,
+  ListClientBills,
+  ListClientSales,
+} from '@projections/client-accounts';
+import {
+  GetClientProfile,
+  ListClientDocuments,
+  ListClientMemos,
+} from '@projections/client-profiles';
+import { ListClientRelationships } from '@projections/relationships';
+import {
+  ListClientBookings,
+  ListClientRecurring,
+  type Booking,
+  type Page,
+} from '@projections/schedule';
+import { GetClientWaivers, ListClientSignatures } from '@projections/waivers';
+import { Ctx, RequirePermission, uuidParam } from '../http/auth';
+
+const uuid = uuidParam('id');
+const ALL = 100_000;
+
+/**
+ * The right of access (GDPR art. 15): everything held on a client, as one JSON document. The
+ * read models give what the desk sees; the client's own streams give every change, with who
+ * made it, so nothing folded away is missing.
+ */
+@ApiTags('clients')
+@ApiBearerAuth()
+@Controller('v1/clients/:id/export')
+export class ClientExportController {
+  constructor(
+    private readonly queries: QueryBus,
+    @Inject(EVENT_STORE) private readonly store: EventStore,
+  ) {}
+
+  @Get()
+  @RequirePermission('clients:audit')
+  @ApiOperation({
+    summary:
+      'Everything held on the client as one JSON document: profile, account, bookings, waivers, relationships, memos, documents, and every event of their streams',
+  })
+  async export(@Param('id', uuid) id: string, @Ctx() context: RequestContext) {
+    const { studioId, now } = context;
+    // The profile first: another studio's client, or none, is a 404 before anything is read.
+    const profile = await this.queries.execute(new GetClientProfile(studioId, id));
+    const [
+      balances,
+      credits,
+      activeItems,
+      bills,
+      sales,
+      bookings,
+      recurring,
+      waivers,
+      signatures,
+      relationships,
+      memos,
+      documents,
+    ] = await Promise.all([
+      this.queries.execute(new GetClientBalances(studioId, id, now)),
+      this.queries.execute(new GetClientCredits(studioId, id, now)),
+      this.queries.execute(new GetActiveItems(studioId, id, now)),
+      this.queries.execute(new ListClientBills(studioId, id)),
+      this.queries.execute(new ListClientSales(studioId, id, ALL)),
+      this.allBookings(studioId, id, now),
+      this.queries.execute(new ListClientRecurring(studioId, id)),
+      this.queries.execute(new GetClientWaivers(studioId, id)),
+      this.queries.execute(new ListClientSignatures(studioId, id)),
+      this.queries.execute(new ListClientRelationships(studioId, id)),
+      this.queries.execute(new ListClientMemos(studioId, id)),
+      this.queries.execute(new ListClientDocuments(studioId, id)),
+    ]);
+    const streams = [
+      clientStream(id),
+      accountStream(id),
+      signaturesStream(id),
+      ...relationships.map((r) => relationshipStream(relationshipId(id, r.clientId))),
+    ];
+    const events = (await Promise.all(streams.map((s) => this.store.readStream(s))))
+      .flat()
+      .sort((a, b) => a.recordedAt.getTime() - b.recordedAt.getTime())
+      .map((event) => ({
+        stream: event.streamName,
+        revision: event.revision,
+        type: event.type,
+        recordedAt: event.recordedAt.toISOString(),
+        actor: event.metadata.actor,
+        correlationId: event.metadata.correlationId,
+        data: event.data,
+      }));
+    return {
+      exportedAt: now.toISOString(),
+      exportedBy: context.actor,
+      profile,
+      account: {
+        ...balances,
+        grants: credits.grants,
+        activeItems,
+        bills: bills.items,
+        sales: sales.items,
+      },
+      bookings,
+      recurringRegistrations: recurring.items,
+      waivers: { ...waivers, signatures },
+      relationships,
+      // Internal memos are data about the client too: the right of access includes them.
+      memos: memos.items,
+      documents,
+      events,
+    };
+  }
+
+  private async allBookings(studioId: string, clientId: string, now: Date): Promise<Booking[]> {
+    const all: Booking[] = [];
+    let cursor: string | undefined;
+    do {
+      const page: Page<Booking> = await this.queries.execute(
+        new ListClientBookings(studioId, clientId, 500, cursor, now),
+      );
+      all.push(...page.items);
+      cursor = page.nextCursor ?? undefined;
+    } while (cursor);
+    return all;
+  }
+}
