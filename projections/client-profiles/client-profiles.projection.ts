@@ -111,6 +111,15 @@ async function applyFile(
         .execute();
       return;
     case 'DocumentAttached': {
+      // An older batch delivered again must not bring back a document removed since: the
+      // profile's version says whether this event was applied.
+      const applied = await trx
+        .selectFrom('client_profiles')
+        .select('version')
+        .where('client_id', '=', clientId)
+        .where('version', '>=', recorded.revision)
+        .executeTakeFirst();
+      if (applied) return;
       const { document, personal } = event.data;
       await trx
         .insertInto('client_documents')

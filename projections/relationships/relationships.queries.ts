@@ -31,6 +31,7 @@ export class ListClientRelationshipsHandler implements IQueryHandler<ListClientR
       .innerJoin('client_profiles as p', 'p.client_id', 'r.other_client_id')
       .select(['r.other_client_id', 'p.first_name', 'p.last_name', 'r.role', 'r.since'])
       .where('r.client_id', '=', clientId)
+      .where('r.ended', '=', false)
       .where('r.studio_id', '=', studioId)
       .orderBy('p.last_name')
       .orderBy('p.first_name')

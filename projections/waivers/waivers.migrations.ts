@@ -48,4 +48,20 @@ export const waiversMigrations: Record<string, Migration> = {
         .execute();
     },
   },
+  '2026-11-27T1300_signature_request_revisions': {
+    // eslint-disable-next-line @typescript-eslint/no-explicit-any -- migrations are frozen in time
+    async up(db: Kysely<any>) {
+      // A request fulfilled keeps its row, with the signatures stream's revision: an older
+      // batch delivered again cannot open it again.
+      await db.schema
+        .alterTable('signature_requests')
+        .addColumn('revision', 'integer', (c) => c.notNull().defaultTo(-1))
+        .addColumn('open', 'boolean', (c) => c.notNull().defaultTo(true))
+        .execute();
+      await sql`TRUNCATE waivers, waiver_signatures, signature_requests`.execute(db);
+      await sql`UPDATE projection_checkpoints SET checkpoint = NULL, events_applied = 0 WHERE name = 'waivers'`.execute(
+        db,
+      );
+    },
+  },
 };

@@ -92,10 +92,12 @@ async function applyEvent(
         .onConflict((oc) => oc.columns(['client_id', 'revision']).doNothing())
         .execute();
       await trx
-        .deleteFrom('signature_requests')
+        .updateTable('signature_requests')
+        .set({ open: false, revision: event.revision })
         .where('client_id', '=', d.clientId)
         .where('waiver_id', '=', d.waiverId)
         .where('version', '<=', d.version)
+        .where('revision', '<', event.revision)
         .execute();
       return;
     }
@@ -110,13 +112,20 @@ async function applyEvent(
           version: d.version,
           title: d.title,
           requested_at: event.recordedAt,
+          revision: event.revision,
+          open: true,
         })
         .onConflict((oc) =>
-          oc.columns(['client_id', 'waiver_id']).doUpdateSet({
-            version: sql`excluded.version`,
-            title: sql`excluded.title`,
-            requested_at: sql`excluded.requested_at`,
-          }),
+          oc
+            .columns(['client_id', 'waiver_id'])
+            .doUpdateSet({
+              version: sql`excluded.version`,
+              title: sql`excluded.title`,
+              requested_at: sql`excluded.requested_at`,
+              revision: sql`excluded.revision`,
+              open: true,
+            })
+            .where('signature_requests.revision', '<', event.revision),
         )
         .execute();
       return;

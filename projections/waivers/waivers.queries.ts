@@ -156,6 +156,7 @@ export class GetClientWaiversHandler implements IQueryHandler<GetClientWaivers> 
         .selectFrom('signature_requests')
         .select(['waiver_id', 'title', 'version', 'requested_at'])
         .where('client_id', '=', clientId)
+        .where('open', '=', true)
         .where('studio_id', '=', studioId)
         .orderBy('requested_at', 'desc')
         .execute(),
