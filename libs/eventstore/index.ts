@@ -6,3 +6,4 @@ export * from './postgres/eventstore.migrations';
 export * from './handle-command';
 export * from './personal-data';
 export * from './eventstoredb';
+export * from './outbox';

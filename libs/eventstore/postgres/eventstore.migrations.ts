@@ -125,4 +125,47 @@ export const eventStoreMigrations: Record<string, Migration> = Object.freeze({
       await sql`DROP FUNCTION clientele_events_are_immutable`.execute(db);
     },
   },
+  '2026-11-28T0900_eventstore_outbox': {
+    // The outbox (ADR 0014): messages written by the append of the events that cause them. Its
+    // consumer keeps its delivery state here too: when a row is next due (also its claim's
+    // lease), how often it was tried, what last went wrong.
+    async up(db: Kysely<any>) {
+      await db.schema
+        .createTable('outbox')
+        .addColumn('message_id', 'uuid', (column) => column.primaryKey())
+        .addColumn('event_id', 'uuid', (column) => column.notNull())
+        .addColumn('kind', 'text', (column) => column.notNull())
+        .addColumn('studio_id', 'text', (column) => column.notNull())
+        .addColumn('subject_id', 'text', (column) => column.notNull())
+        .addColumn('payload', 'jsonb')
+        .addColumn('status', 'text', (column) =>
+          column
+            .notNull()
+            .defaultTo('pending')
+            .check(sql`status IN ('pending', 'sent', 'failed')`),
+        )
+        .addColumn('attempts', 'integer', (column) => column.notNull().defaultTo(0))
+        .addColumn('next_attempt_at', 'timestamptz', (column) =>
+          column.notNull().defaultTo(sql`now()`),
+        )
+        .addColumn('sent_at', 'timestamptz')
+        .addColumn('last_error', 'text')
+        .addColumn('created_at', 'timestamptz', (column) => column.notNull().defaultTo(sql`now()`))
+        .execute();
+      await db.schema
+        .createIndex('outbox_due_idx')
+        .on('outbox')
+        .column('next_attempt_at')
+        .where(sql.ref('status'), '=', 'pending')
+        .execute();
+      await db.schema
+        .createIndex('outbox_subject_idx')
+        .on('outbox')
+        .columns(['studio_id', 'subject_id', 'created_at'])
+        .execute();
+    },
+    async down(db: Kysely<any>) {
+      await db.schema.dropTable('outbox').execute();
+    },
+  },
 });

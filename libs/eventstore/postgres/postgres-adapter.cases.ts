@@ -1,6 +1,9 @@
 import { randomUUID } from 'node:crypto';
 import { migrateToLatest, type Database } from '@clientele/database';
+import { claimDecider, uuidFrom } from '@clientele/shared';
 import type { NewEvent } from '../event-store.port';
+import { handleCommand } from '../handle-command';
+import type { OutboxMapper } from '../outbox';
 import { WrongExpectedVersion } from '../wrong-expected-version.error';
 import { eventStoreMigrations } from './eventstore.migrations';
 import { PostgresEventStore } from './postgres-event-store';
@@ -79,6 +82,109 @@ export function postgresAdapterCases(kind: 'postgres' | 'pglite', open: Open): v
       expect(withDuplicate[0]!.status).toBe('rejected');
       expect(withDuplicate.slice(1).map(outcomeOf)).toEqual([0, 1]);
       expect(await combining.readStream(streams[4]!)).toEqual([]);
+    });
+
+    describe('with an outbox', () => {
+      // Each `Notify` event causes one message; every other event none.
+      const notify: OutboxMapper = (e) =>
+        e.type === 'Notify'
+          ? [
+              {
+                id: uuidFrom(`note:${e.id}`),
+                kind: 'note',
+                studioId: e.metadata.studioId,
+                subjectId: e.streamName,
+                payload: e.data,
+              },
+            ]
+          : [];
+      const outbox = async (stream: string) =>
+        db.sql.query<{ message_id: string; event_id: string; kind: string; payload: unknown }>(
+          `SELECT message_id, event_id, kind, payload FROM outbox WHERE subject_id = $1
+           ORDER BY created_at, payload->>'n'`,
+          [stream],
+        );
+
+      it('writes the messages of an append with its events, and none when it fails', async () => {
+        const writer = new PostgresEventStore(db.sql, { name: kind, outbox: notify });
+        const stream = `edge-${randomUUID()}`;
+        const first = event({ n: 1 }, 'Notify');
+        await writer.append(stream, [first, event({ n: 0 }, 'Quiet')], {
+          expectedRevision: 'no_stream',
+        });
+        expect(await outbox(stream)).toEqual([
+          {
+            message_id: uuidFrom(`note:${first.id}`),
+            event_id: first.id,
+            kind: 'note',
+            payload: { n: 1 },
+          },
+        ]);
+        // A conflict appends nothing, so it writes no message.
+        await expect(
+          writer.append(stream, [event({ n: 2 }, 'Notify')], { expectedRevision: 0 }),
+        ).rejects.toThrow(WrongExpectedVersion);
+        // A failing statement (a duplicate event id) writes no message, not even the others'.
+        await expect(
+          writer.append(stream, [event({ n: 3 }, 'Notify'), { ...first }], {
+            expectedRevision: 1,
+          }),
+        ).rejects.toThrow();
+        // The same event appended again is refused: still one message.
+        await expect(writer.append(stream, [first], { expectedRevision: 'any' })).rejects.toThrow();
+        expect((await outbox(stream)).map((row) => row.payload)).toEqual([{ n: 1 }]);
+        expect(await writer.readStream(stream)).toHaveLength(2);
+      });
+
+      it('writes each combined append’s messages only if that append went in', async () => {
+        const writer = new PostgresEventStore(db.sql, {
+          name: kind,
+          outbox: notify,
+          maxAppendsInFlight: 1,
+        });
+        const taken = `edge-${randomUUID()}`;
+        await writer.append(taken, [event({ n: 0 }, 'Notify')], { expectedRevision: 'no_stream' });
+        const streams = Array.from({ length: 3 }, () => `edge-${randomUUID()}`);
+        const blocker = writer.append(streams[2]!, [event({ n: 9 }, 'Notify')], {
+          expectedRevision: 'any',
+        });
+        // Queued behind the blocker, these leave as one statement: one of them conflicts.
+        const outcomes = await Promise.allSettled([
+          writer.append(taken, [event({ n: 1 }, 'Notify')], { expectedRevision: 'no_stream' }),
+          writer.append(streams[0]!, [event({ n: 1 }, 'Notify'), event({ n: 2 }, 'Notify')], {
+            expectedRevision: 'no_stream',
+          }),
+          writer.append(streams[1]!, [event({ n: 1 }, 'Quiet')], { expectedRevision: 'any' }),
+          blocker,
+        ]);
+        expect(outcomes.map((o) => o.status)).toEqual([
+          'rejected',
+          'fulfilled',
+          'fulfilled',
+          'fulfilled',
+        ]);
+        expect((await outbox(taken)).map((row) => row.payload)).toEqual([{ n: 0 }]);
+        expect((await outbox(streams[0]!)).map((row) => row.payload)).toEqual([{ n: 1 }, { n: 2 }]);
+        expect(await outbox(streams[1]!)).toEqual([]);
+        expect((await outbox(streams[2]!)).map((row) => row.payload)).toEqual([{ n: 9 }]);
+      });
+
+      it('writes one message for a command retried with the same Idempotency-Key', async () => {
+        const writer = new PostgresEventStore(db.sql, {
+          name: kind,
+          outbox: (e) => notify({ ...e, type: 'Notify' }),
+        });
+        const stream = `edge-${randomUUID()}`;
+        const context = {
+          metadata: { ...event().metadata, idempotencyKey: 'retried-key' },
+          now: new Date(),
+        };
+        const command = { type: 'ClaimValue' as const, data: { scope: 'edge', holderId: 'h' } };
+        const first = await handleCommand(writer, stream, claimDecider, command, context);
+        const again = await handleCommand(writer, stream, claimDecider, command, context);
+        expect([first.replayed, again.replayed]).toEqual([false, true]);
+        expect(await outbox(stream)).toHaveLength(1);
+      });
     });
 
     it('refuses to change or delete an appended event, even by hand (invariant 5)', async () => {

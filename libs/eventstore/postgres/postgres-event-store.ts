@@ -13,6 +13,13 @@ import type {
   RecordedEvent,
   SubscribeOptions,
 } from '../event-store.port';
+import {
+  INSERT_OUTBOX,
+  outboxRowSource,
+  outboxRowsOf,
+  type OutboxMapper,
+  type OutboxRow,
+} from '../outbox';
 import { WrongExpectedVersion } from '../wrong-expected-version.error';
 
 export interface PostgresEventStoreOptions {
@@ -25,6 +32,8 @@ export interface PostgresEventStoreOptions {
   onClose?: () => Promise<void>;
   /** Append statements out at once before further appends are combined (write-combining). */
   maxAppendsInFlight?: number;
+  /** The messages each event causes, written to the outbox by the append itself (ADR 0014). */
+  outbox?: OutboxMapper;
 }
 
 interface PendingAppend {
@@ -35,6 +44,7 @@ interface PendingAppend {
   types: string[];
   data: string[];
   metadata: string[];
+  outbox: OutboxRow[];
 }
 
 /** Appends combined into one statement at most (each in the same transaction). */
@@ -61,12 +71,13 @@ const COLUMNS =
 /*
  * An append is one statement: the first CTE moves the stream's row to its new revision (or finds
  * it at the wrong one and returns nothing), the second inserts the events numbered from there.
- * No row from the first CTE means no events and a NULL result: a conflict.
- * $1 stream, $2 number of events, $3..$6 the events' columns, $7 the expected revision.
+ * No row from the first CTE means no events, no outbox rows and a NULL result: a conflict.
+ * $1 stream, $2 number of events, $3..$6 the events' columns, $7 the outbox rows (JSON), $8 the
+ * expected revision.
  */
 const STREAM_WRITES = {
   exact: `UPDATE streams SET revision = revision + $2::bigint
-      WHERE stream_name = $1 AND revision = $7::bigint RETURNING revision`,
+      WHERE stream_name = $1 AND revision = $8::bigint RETURNING revision`,
   no_stream: `INSERT INTO streams (stream_name, revision) VALUES ($1, $2::bigint - 1)
       ON CONFLICT (stream_name) DO NOTHING RETURNING revision`,
   stream_exists: `UPDATE streams SET revision = revision + $2::bigint
@@ -84,7 +95,8 @@ const appendStatement = (streamWrite: string) => `
       unnest($3::uuid[], $4::text[], $5::jsonb[], $6::jsonb[])
         WITH ORDINALITY AS e(id, type, data, metadata, ordinality)
     RETURNING revision, global_position
-  )
+  ),
+  outboxed AS (${INSERT_OUTBOX} FROM stream, ${outboxRowSource('$7')})
   SELECT max(revision) AS revision, max(global_position) AS global_position FROM appended`;
 
 const APPEND = {
@@ -94,8 +106,17 @@ const APPEND = {
   any: appendStatement(STREAM_WRITES.any),
 } as const;
 
-const APPEND_MANY = `SELECT out_revision, out_position FROM clientele_append_many(
-  $1::text[], $2::text[], $3::bigint[], $4::int[], $5::uuid[], $6::text[], $7::jsonb[], $8::jsonb[])`;
+// Each append's outbox rows ($9, numbered by append) go in only if that append went in.
+const APPEND_MANY = `
+  WITH appends AS (
+    SELECT * FROM clientele_append_many(
+      $1::text[], $2::text[], $3::bigint[], $4::int[], $5::uuid[], $6::text[], $7::jsonb[], $8::jsonb[])
+      WITH ORDINALITY AS a(out_revision, out_position, append)
+  ),
+  outboxed AS (${INSERT_OUTBOX}
+    FROM appends JOIN ${outboxRowSource('$9')} ON m.append = appends.append
+    WHERE appends.out_revision IS NOT NULL)
+  SELECT out_revision, out_position FROM appends ORDER BY append`;
 
 /*
  * The read rule (DESIGN.md, ADR 0002): order by (transaction_id, global_position) and stop below
@@ -178,14 +199,20 @@ export class PostgresEventStore implements EventStore {
     const expected = options.expectedRevision;
     const kind = expectationKind(expected);
     if (events.length === 0) return this.appendNothing(stream, expected);
+    const identified = events.map((event) => ({
+      ...event,
+      id: event.id ?? randomUUID(),
+      streamName: stream,
+    }));
     const request: PendingAppend = {
       stream,
       expected,
       kind,
-      ids: events.map((event) => event.id ?? randomUUID()),
+      ids: identified.map((event) => event.id),
       types: events.map((event) => event.type),
       data: events.map((event) => JSON.stringify(event.data ?? null)),
       metadata: events.map((event) => JSON.stringify(event.metadata)),
+      outbox: this.options.outbox ? outboxRowsOf(this.options.outbox, identified) : [],
     };
     return this.appends.submit(request);
   }
@@ -205,6 +232,9 @@ export class PostgresEventStore implements EventStore {
           batch.flatMap((r) => r.types),
           batch.flatMap((r) => r.data),
           batch.flatMap((r) => r.metadata),
+          JSON.stringify(
+            batch.flatMap((r, i) => r.outbox.map((row) => ({ ...row, append: i + 1 }))),
+          ),
         ],
         { name: 'clientele_es_append_many' },
       );
@@ -241,6 +271,7 @@ export class PostgresEventStore implements EventStore {
       request.types,
       request.data,
       request.metadata,
+      JSON.stringify(request.outbox),
     ];
     if (request.kind === 'exact') params.push(request.expected);
     const [row] = await this.sql.query<{ revision: string | null; global_position: string | null }>(
