@@ -9,3 +9,4 @@ export * from './application/client-history';
 export * from './application/relationships';
 export * from './application/client-details';
 export * from './application/client-files';
+export * from './application/client-messages';

@@ -258,7 +258,11 @@ export const clientProfilesProjection: Projection = {
         await applyDetails(trx, event, recorded.revision);
         continue;
       }
-      if (event.type === 'EmailClaimLapsed') {
+      if (
+        event.type === 'EmailClaimLapsed' ||
+        event.type === 'PasswordResetRequested' ||
+        event.type === 'WelcomeMessageRequested'
+      ) {
         // No field changes, but the stream moved: the profile's version (its ETag) follows.
         await followRevision(trx, event.data.clientId, recorded.revision);
         continue;

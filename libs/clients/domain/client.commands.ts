@@ -71,6 +71,17 @@ export type ClientFileCommand =
     }
   | { type: 'RemoveDocument'; data: { clientId: string; studioId: string; documentId: string } };
 
+/** Staff ask for a message to the client: a password reset, or the welcome sent again. */
+export type RequestPasswordResetCommand = {
+  type: 'RequestPasswordReset';
+  data: { clientId: string; studioId: string };
+};
+
+export type ResendWelcomeCommand = {
+  type: 'ResendWelcome';
+  data: { clientId: string; studioId: string };
+};
+
 export type ClientCommand =
   | ClientFileCommand
   | ChangeClientDetailsCommand
@@ -80,4 +91,6 @@ export type ClientCommand =
   | UpdateClientProfileCommand
   | AddMemoCommand
   | EditMemoCommand
-  | RemoveMemoCommand;
+  | RemoveMemoCommand
+  | RequestPasswordResetCommand
+  | ResendWelcomeCommand;

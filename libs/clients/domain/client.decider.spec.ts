@@ -262,3 +262,39 @@ describe('internal memos', () => {
       .then([{ type: 'MemoStarred', data: { clientId, memoId } }]);
   });
 });
+
+describe('asking for a message to the client', () => {
+  const reset = (inStudio = studioId): ClientCommand => ({
+    type: 'RequestPasswordReset',
+    data: { clientId, studioId: inStudio },
+  });
+  const welcome: ClientCommand = { type: 'ResendWelcome', data: { clientId, studioId } };
+
+  it('records a password reset request, as often as staff ask', () => {
+    const requested: ClientEvent = { type: 'PasswordResetRequested', data: { clientId } };
+    spec.given([registered]).when(reset()).then([requested]);
+    spec.given([registered, requested]).when(reset()).then([requested]);
+  });
+
+  it('records a request for the welcome message again', () => {
+    spec
+      .given([registered])
+      .when(welcome)
+      .then([{ type: 'WelcomeMessageRequested', data: { clientId } }]);
+  });
+
+  it('asks nothing for a client of another studio, nor one never registered', () => {
+    spec
+      .given([registered])
+      .when(reset('another-studio'))
+      .thenThrows(NotFound, (e) => expect(e.code).toBe('client_not_found'));
+    spec.given([]).when(welcome).thenThrows(NotFound);
+  });
+
+  it('leaves the profile as it was', () => {
+    spec
+      .given([registered, { type: 'PasswordResetRequested', data: { clientId } }])
+      .when({ type: 'UpdateClientProfile', data: { clientId, studioId, changes: { phone: '1' } } })
+      .then([{ type: 'ClientProfileUpdated', data: { clientId, personal: { phone: '1' } } }]);
+  });
+});

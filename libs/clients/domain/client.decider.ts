@@ -376,6 +376,9 @@ export const clientDecider: Decider<ClientCommand, ClientEvent, ClientState> = {
         consents.delete(event.data.consent);
         return { ...state, consents };
       }
+      case 'PasswordResetRequested':
+      case 'WelcomeMessageRequested':
+        return state;
       default:
         return assertNever(event);
     }
@@ -401,6 +404,12 @@ export const clientDecider: Decider<ClientCommand, ClientEvent, ClientState> = {
       case 'AttachDocument':
       case 'RemoveDocument':
         return files(command, state);
+      case 'RequestPasswordReset':
+        clientOfStudio(state, command);
+        return [{ type: 'PasswordResetRequested', data: { clientId: command.data.clientId } }];
+      case 'ResendWelcome':
+        clientOfStudio(state, command);
+        return [{ type: 'WelcomeMessageRequested', data: { clientId: command.data.clientId } }];
       default:
         return assertNever(command);
     }

@@ -108,6 +108,22 @@ export type DocumentRemoved = {
   data: { clientId: string; documentId: string };
 };
 
+/**
+ * Staff asked that the client be told how to set a new password for the studio's app.
+ * Clientele holds no password: the message it causes (libs/notifications) names this request,
+ * and the studio's app, which owns the login, acts on it (ADR 0014).
+ */
+export type PasswordResetRequested = {
+  type: 'PasswordResetRequested';
+  data: { clientId: string };
+};
+
+/** Staff asked for the welcome message to be sent again (a client who never logged in). */
+export type WelcomeMessageRequested = {
+  type: 'WelcomeMessageRequested';
+  data: { clientId: string };
+};
+
 export type ClientEvent =
   | ProfileImageChanged
   | DocumentAttached
@@ -118,7 +134,9 @@ export type ClientEvent =
   | MemoEvent
   | ClientDetailsChanged
   | ConsentGiven
-  | ConsentWithdrawn;
+  | ConsentWithdrawn
+  | PasswordResetRequested
+  | WelcomeMessageRequested;
 
 const memoEventTypes = new Set<MemoEvent['type']>([
   'MemoAdded',
@@ -142,6 +160,8 @@ export const clientEventTypes: ReadonlySet<ClientEvent['type']> = new Set([
   'ProfileImageChanged',
   'DocumentAttached',
   'DocumentRemoved',
+  'PasswordResetRequested',
+  'WelcomeMessageRequested',
 ]);
 
 export const clientStream = (clientId: string) => `client-${clientId}`;
