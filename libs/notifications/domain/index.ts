@@ -1,0 +1,3 @@
+export * from './message';
+export * from './notification';
+export * from './retry';
