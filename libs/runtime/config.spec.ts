@@ -28,4 +28,21 @@ describe('loadConfig', () => {
     expect(() => loadConfig({ STRIPE_API_URL: 'localhost:12111' })).toThrow(/STRIPE_API_URL/);
     expect(() => loadConfig({ STRIPE_API_URL: 'ftp://stripe' })).toThrow(/http/);
   });
+
+  it('mails notifications through SMTP_URL from MAIL_FROM, and refuses what is not one', () => {
+    expect(loadConfig({})).not.toHaveProperty('smtpUrl');
+    expect(loadConfig({}).mailFrom).toBe('Clientele <no-reply@localhost>');
+    const config = loadConfig({
+      SMTP_URL: 'smtps://desk:secret@mail.example:465',
+      MAIL_FROM: ' Sunrise Yoga <desk@sunrise.example> ',
+    });
+    expect(config).toMatchObject({
+      smtpUrl: 'smtps://desk:secret@mail.example:465',
+      mailFrom: 'Sunrise Yoga <desk@sunrise.example>',
+    });
+    expect(loadConfig({ MAIL_FROM: 'desk@sunrise.example' }).mailFrom).toBe('desk@sunrise.example');
+    expect(() => loadConfig({ SMTP_URL: 'localhost' })).toThrow(/SMTP_URL is not a URL/);
+    expect(() => loadConfig({ SMTP_URL: 'http://mail.example' })).toThrow(/smtp:\/\//);
+    expect(() => loadConfig({ MAIL_FROM: 'Sunrise Yoga' })).toThrow(/MAIL_FROM/);
+  });
 });

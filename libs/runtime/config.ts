@@ -19,7 +19,13 @@ export interface ClienteleConfig {
   stripeWebhookSecret?: string;
   /** Another Stripe API than api.stripe.com (stripe-mock, a proxy); absent: Stripe's own. */
   stripeApi?: { host: string; port: number; protocol: 'http' | 'https' };
+  /** Set: notifications are mailed through this SMTP server; absent: written to the log. */
+  smtpUrl?: string;
+  /** The sender of notifications; its domain ends their Message-IDs. */
+  mailFrom: string;
 }
+
+export const DEFAULT_MAIL_FROM = 'Clientele <no-reply@localhost>';
 
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): ClienteleConfig {
   const port = Number(env.PORT ?? 3000);
@@ -39,7 +45,29 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): ClienteleConfi
     ...(env.STRIPE_SECRET_KEY ? { stripeSecretKey: env.STRIPE_SECRET_KEY } : {}),
     ...(env.STRIPE_WEBHOOK_SECRET ? { stripeWebhookSecret: env.STRIPE_WEBHOOK_SECRET } : {}),
     ...(env.STRIPE_API_URL ? { stripeApi: stripeApi(env.STRIPE_API_URL) } : {}),
+    ...(env.SMTP_URL ? { smtpUrl: smtpUrl(env.SMTP_URL) } : {}),
+    mailFrom: mailFrom(env.MAIL_FROM || DEFAULT_MAIL_FROM),
   };
+}
+
+function smtpUrl(value: string): string {
+  let protocol: string;
+  try {
+    protocol = new URL(value).protocol;
+  } catch {
+    throw new Error('SMTP_URL is not a URL.');
+  }
+  if (protocol !== 'smtp:' && protocol !== 'smtps:') {
+    throw new Error(`SMTP_URL must be smtp:// or smtps://, not ${protocol}`);
+  }
+  return value;
+}
+
+function mailFrom(value: string): string {
+  if (!/^([^<>]*<)?[^\s@<>]+@[^\s@<>]+>?$/.test(value.trim())) {
+    throw new Error(`MAIL_FROM must be an address, e.g. "Sunrise Yoga <desk@sunrise.example>"`);
+  }
+  return value.trim();
 }
 
 function stripeApi(value: string): NonNullable<ClienteleConfig['stripeApi']> {

@@ -37,6 +37,14 @@ import { relationshipsMigrations, relationshipsProjection } from '@projections/r
 import { waiversMigrations, waiversProjection } from '@projections/waivers';
 import { filesMigrations } from '@clientele/files';
 import { idempotencyMigrations } from '@clientele/idempotency';
+import {
+  eventStoreDirectory,
+  logTransport,
+  NotificationDispatcher,
+  notificationOutbox,
+  notificationOutboxProjection,
+  smtpTransport,
+} from '@clientele/notifications';
 import type { Migration } from 'kysely';
 import type { ClienteleConfig } from './config';
 import { openEmbedded } from './embedded';
@@ -78,8 +86,13 @@ export interface Runtime {
   upkeep: AccountUpkeep;
   /** Settling bookings a crash left half done, and marking no-shows (BookingUpkeep). */
   bookingUpkeep: BookingUpkeep;
-  /** Runs both upkeeps now and then every `everyMs`, until `close()`. */
-  startUpkeep(everyMs?: number): void;
+  /** Sends what the outbox holds: by SMTP with SMTP_URL, to the log otherwise (ADR 0014). */
+  notifications: NotificationDispatcher;
+  /**
+   * Runs both upkeeps now and then every `everyMs`, and sends notifications every
+   * `notifyEveryMs`, until `close()`.
+   */
+  startUpkeep(everyMs?: number, notifyEveryMs?: number): void;
   close(): Promise<void>;
 }
 
@@ -120,13 +133,15 @@ export async function openRuntime(
     await closeDatabase();
     throw error;
   }
+  // On PostgreSQL the append writes the outbox; EventStoreDB's events reach it by a projection.
   const inner = config.eventStoreUrl
     ? EventStoreDbEventStore.fromConnectionString(config.eventStoreUrl)
-    : new PostgresEventStore(db.sql, { name: db.kind });
+    : new PostgresEventStore(db.sql, { name: db.kind, outbox: notificationOutbox });
   const eventStore = withRunnerWakeUp(new PersonalDataEventStore(inner, plainPersonalData), () =>
     runner.notify(),
   );
-  const runner = new ProjectionRunner(db, eventStore, projections, {
+  const fed = config.eventStoreUrl ? [...projections, notificationOutboxProjection] : projections;
+  const runner = new ProjectionRunner(db, eventStore, fed, {
     onError: (name, error) => console.error(`projection ${name} failed; retrying`, error),
   });
   // Stripe when it has a key; otherwise cards are taken on the studio's own terminal.
@@ -147,8 +162,16 @@ export async function openRuntime(
     recurring: (now, limit) => recurringToBook(db, now, limit),
     calendar: sessionCalendar(db),
   });
+  const notifications = new NotificationDispatcher(
+    db.sql,
+    config.smtpUrl ? smtpTransport(config.smtpUrl) : logTransport(),
+    eventStoreDirectory(eventStore),
+    { from: config.mailFrom },
+  );
   let upkeepTimer: NodeJS.Timeout | undefined;
   let upkeepRun: Promise<void> = Promise.resolve();
+  let notifyTimer: NodeJS.Timeout | undefined;
+  let notifyRun: Promise<void> = Promise.resolve();
   let closed = false;
   return {
     config,
@@ -158,7 +181,8 @@ export async function openRuntime(
     gateway,
     upkeep,
     bookingUpkeep,
-    startUpkeep(everyMs = 60_000) {
+    notifications,
+    startUpkeep(everyMs = 60_000, notifyEveryMs = 2_000) {
       const tick = () => {
         const now = new Date();
         upkeepRun = upkeep
@@ -183,11 +207,28 @@ export async function openRuntime(
           });
       };
       upkeepTimer = setTimeout(tick, 1_000);
+      const send = () => {
+        notifyRun = notifications
+          .runOnce()
+          .then(({ retrying, failed }) => {
+            if (retrying + failed === 0) return;
+            console.error(
+              `notifications: ${retrying} to try again, ${failed} given up (their lastError says why)`,
+            );
+          })
+          .catch((error: unknown) => console.error('sending notifications failed; retrying', error))
+          .finally(() => {
+            if (!closed) notifyTimer = setTimeout(send, notifyEveryMs);
+          });
+      };
+      notifyTimer = setTimeout(send, 1_000);
     },
     async close() {
       closed = true;
       clearTimeout(upkeepTimer);
-      await upkeepRun;
+      clearTimeout(notifyTimer);
+      await Promise.all([upkeepRun, notifyRun]);
+      notifications.transport.close();
       await runner.stop();
       await inner.close();
       await closeDatabase();

@@ -159,6 +159,12 @@ export const eventStoreMigrations: Record<string, Migration> = Object.freeze({
         .where(sql.ref('status'), '=', 'pending')
         .execute();
       await db.schema
+        .createIndex('outbox_failed_idx')
+        .on('outbox')
+        .column('created_at')
+        .where(sql.ref('status'), '=', 'failed')
+        .execute();
+      await db.schema
         .createIndex('outbox_subject_idx')
         .on('outbox')
         .columns(['studio_id', 'subject_id', 'created_at'])

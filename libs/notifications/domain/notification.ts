@@ -74,6 +74,17 @@ type Read =
       };
     };
 
+const NOTIFYING: Record<Read['type'], true> = {
+  ClientRegistered: true,
+  WelcomeMessageRequested: true,
+  PasswordResetRequested: true,
+  SignatureRequested: true,
+  CreditsGranted: true,
+};
+
+/** The types of the events that may cause a notification; no other one does. */
+export const NOTIFYING_EVENT_TYPES: ReadonlySet<string> = new Set(Object.keys(NOTIFYING));
+
 /** The notifications an event causes: none for most. */
 export function notificationsFor(event: SourceEvent): Notification[] {
   const read = event as unknown as Read;
