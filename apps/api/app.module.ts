@@ -43,6 +43,7 @@ import {
   EditMemoHandler,
   GetClientHistoryHandler,
   RegisterClientHandler,
+  RequestClientMessageHandler,
   ChangeRelationshipHandler,
   ChangeClientDetailsHandler,
   ChangeClientFilesHandler,
@@ -122,6 +123,8 @@ import {
   ListWaiversHandler,
 } from '@projections/waivers';
 import { ListClientRelationshipsHandler } from '@projections/relationships';
+import { ListClientNotificationsHandler } from '@clientele/notifications';
+import { NotificationsController } from './clients/notifications.controller';
 
 function fieldErrors(errors: ValidationError[], prefix = ''): FieldError[] {
   return errors.flatMap((error) => {
@@ -164,6 +167,7 @@ export class AppModule {
         ClientDetailsController,
         ClientFilesController,
         ClientExportController,
+        NotificationsController,
       ],
       providers: [
         { provide: RUNTIME, useValue: runtime },
@@ -260,6 +264,8 @@ export class AppModule {
         { provide: FILE_STORE, useValue: new FileStore(runtime.db) },
         EndRecurringHandler,
         ListClientRecurringHandler,
+        RequestClientMessageHandler,
+        ListClientNotificationsHandler,
       ],
     };
   }

@@ -3,7 +3,8 @@ import { randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { projections } from '@clientele/runtime';
+import { RegisterClient, RegisterClientHandler } from '@clientele/clients';
+import { loadConfig, openRuntime, projections } from '@clientele/runtime';
 import { Pool } from 'pg';
 import { run } from './main';
 
@@ -152,6 +153,35 @@ describe(`CLI (${serverUrl ? 'PostgreSQL' : 'embedded PGlite'})`, () => {
         expect.stringMatching(new RegExp(`^${name}: \\d+ events applied, checkpoint \\d+:\\d+`)),
       ),
     );
+  });
+
+  it('notifications send mails what is due (to the log without SMTP_URL), once', async () => {
+    expect(await run([...studio(), '--json'])).toBe(0);
+    const { studioId } = JSON.parse(stdout.pop()!) as { studioId: string };
+    const runtime = await openRuntime(loadConfig(), 'client');
+    try {
+      await new RegisterClientHandler(runtime.store).execute(
+        new RegisterClient(
+          { firstName: 'Ada', lastName: 'Lovelace', email: 'ada@lotus.example' },
+          {
+            studioId,
+            actor: { type: 'system', id: 'cli-spec' },
+            correlationId: 'c',
+            now: new Date(),
+          },
+        ),
+      );
+    } finally {
+      await runtime.close();
+    }
+    const logged: string[] = [];
+    jest.spyOn(console, 'warn').mockImplementation((line: string) => logged.push(line));
+    expect(await run(['notifications', 'send', '--json'])).toBe(0);
+    expect(JSON.parse(stdout[0]!)).toEqual({ sent: 1, retrying: 0, failed: 0 });
+    expect(logged.join('\n')).toContain('To: "Ada Lovelace" <ada@lotus.example>');
+    expect(await run(['notifications', 'send'])).toBe(0);
+    expect(stdout[1]).toMatch(/^0 notifications sent, 0 to try again later, 0 given up/);
+    expect(logged).toHaveLength(1);
   });
 
   it('projections rebuild of an unknown projection: exit code 2, naming the known ones', async () => {

@@ -143,6 +143,29 @@ export function buildProgram(): Command {
       }
     });
 
+  const notifications = program.command('notifications').description('Mail to clients');
+  notifications
+    .command('send')
+    .description(
+      'Send the notifications due now through SMTP_URL (to the log without it); failures wait and are tried again (safe to repeat)',
+    )
+    .option('--as-of <time>', 'ISO 8601 time to run as of (default: now)')
+    .option('--json', 'print {"sent", "retrying", "failed"} as JSON')
+    .action(async (options: { asOf?: string; json?: boolean }) => {
+      const result = await runAdminAction(
+        loadConfig(),
+        'notifications.send',
+        options.asOf === undefined ? {} : { asOf: options.asOf },
+      );
+      if (options.json) {
+        console.log(JSON.stringify(result));
+        return;
+      }
+      console.log(
+        `${result.sent} notifications sent, ${result.retrying} to try again later, ${result.failed} given up (GET /v1/clients/{id}/notifications says why)`,
+      );
+    });
+
   return program;
 }
 

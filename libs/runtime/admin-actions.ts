@@ -84,6 +84,15 @@ export const adminActions = {
     return runtime.bookingUpkeep.runOnce(asOf);
   },
 
+  /**
+   * Sends the notifications due now, or as of `asOf` (an ISO time: due by then), through
+   * SMTP_URL or to the log. The API and the worker also send every 2 seconds; running it
+   * again sends nothing twice.
+   */
+  async 'notifications.send'(runtime: Runtime, args: Record<string, unknown>) {
+    return runtime.notifications.runOnce(asOfArgument(args));
+  },
+
   /** Each projection's checkpoint and events applied, as its runner sees them. */
   async 'projections.status'(runtime: Runtime) {
     return runtime.runner.status();

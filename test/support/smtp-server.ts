@@ -6,8 +6,10 @@ export interface ReceivedMail {
   to: string[];
   from: string;
   raw: string;
-  /** A header of the message, unfolded; undefined when absent. */
+  /** A header of the message, unfolded and decoded; undefined when absent. */
   header(name: string): string | undefined;
+  /** The body, its transfer encoding undone. */
+  text: string;
 }
 
 export interface TestSmtpServer {
@@ -52,11 +54,13 @@ export async function startTestSmtpServer(
           return;
         }
         const raw = Buffer.concat(chunks).toString('utf8');
+        const header = (name: string) => headerOf(raw, name);
         received.push({
           to: session.envelope.rcptTo.map((rcpt) => rcpt.address),
           from: session.envelope.mailFrom ? session.envelope.mailFrom.address : '',
           raw,
-          header: (name) => headerOf(raw, name),
+          header,
+          text: bodyOf(raw, header('content-transfer-encoding')),
         });
         callback();
       });
@@ -77,5 +81,33 @@ function headerOf(raw: string, name: string): string | undefined {
   const line = head
     .split(/\r?\n/)
     .find((l) => l.toLowerCase().startsWith(`${name.toLowerCase()}:`));
-  return line?.slice(name.length + 1).trim();
+  // RFC 2047 encoded words (=?UTF-8?Q?…?=), as nodemailer writes a subject with quotes in it.
+  return line
+    ?.slice(name.length + 1)
+    .trim()
+    .replace(/\?=\s+=\?/g, '?==?')
+    .replace(/=\?([^?]+)\?([QqBb])\?([^?]*)\?=/g, (_, _charset, encoding: string, text: string) =>
+      encoding.toUpperCase() === 'B'
+        ? Buffer.from(text, 'base64').toString('utf8')
+        : quotedPrintable(text.replace(/_/g, ' ')),
+    );
+}
+
+/** The body with plain `\n` line ends, as it was written. */
+function bodyOf(raw: string, encoding: string | undefined): string {
+  const body = raw.slice(raw.search(/\r?\n\r?\n/)).trim();
+  const decoded =
+    encoding === 'base64'
+      ? Buffer.from(body, 'base64').toString('utf8')
+      : encoding === 'quoted-printable'
+        ? quotedPrintable(body.replace(/=\r?\n/g, ''))
+        : body;
+  return decoded.replace(/\r\n/g, '\n');
+}
+
+function quotedPrintable(text: string): string {
+  return Buffer.from(
+    text.replace(/=([0-9A-F]{2})/gi, (_, hex: string) => String.fromCharCode(parseInt(hex, 16))),
+    'latin1',
+  ).toString('utf8');
 }

@@ -1,7 +1,7 @@
 import 'reflect-metadata';
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import type { PaymentGateway } from '@clientele/billing';
-import { adminActions, type Runtime } from '@clientele/runtime';
+import { adminActions, type ClienteleConfig, type Runtime } from '@clientele/runtime';
 import { createApp } from '../../apps/api/create-app';
 import { openTestRuntime } from './test-runtime';
 
@@ -38,9 +38,15 @@ export async function startTestApp(
     runProjections?: boolean;
     /** Cards through this gateway (a Stripe one pointed at a fake Stripe) instead of offline. */
     gateway?: PaymentGateway;
+    /** Settings on top of the defaults (SMTP_URL pointed at a test SMTP server). */
+    config?: Partial<ClienteleConfig>;
   } = {},
 ): Promise<TestApp> {
-  const opened = await openTestRuntime(options.readConsistencyTimeoutMs ?? 10_000, options.gateway);
+  const opened = await openTestRuntime(
+    options.readConsistencyTimeoutMs ?? 10_000,
+    options.gateway,
+    options.config,
+  );
   const { runtime } = opened;
   if (options.runProjections ?? true) runtime.runner.start();
   const app = await createApp(runtime, { logger: false });

@@ -1,5 +1,11 @@
 import type { PaymentGateway } from '@clientele/billing';
-import { adminActions, loadConfig, openRuntime, type Runtime } from '@clientele/runtime';
+import {
+  adminActions,
+  loadConfig,
+  openRuntime,
+  type ClienteleConfig,
+  type Runtime,
+} from '@clientele/runtime';
 import { openTestDatabase } from './test-database';
 
 export interface TestRuntime {
@@ -8,13 +14,15 @@ export interface TestRuntime {
   close(): Promise<void>;
 }
 
-/** A server runtime over a fresh test database, projections not started. */
+/** A server runtime over a fresh test database, projections not started; `config` on top. */
 export async function openTestRuntime(
   readConsistencyTimeoutMs = 5000,
   gateway?: PaymentGateway,
+  config: Partial<ClienteleConfig> = {},
 ): Promise<TestRuntime> {
   const database = await openTestDatabase();
-  const runtime = await openRuntime({ ...loadConfig({}), readConsistencyTimeoutMs }, 'server', {
+  const settings = { ...loadConfig({}), readConsistencyTimeoutMs, ...config };
+  const runtime = await openRuntime(settings, 'server', {
     database,
     ...(gateway ? { gateway } : {}),
   });

@@ -9,6 +9,7 @@ import {
   type EventStore,
 } from '@clientele/eventstore';
 import { PAYMENT_GATEWAY, type PaymentGateway } from '@clientele/billing';
+import { outboxBacklog } from '@clientele/notifications';
 import { ProjectionRunner } from '@clientele/projector';
 import type { Runtime } from '@clientele/runtime';
 import type { FastifyReply } from 'fastify';
@@ -36,7 +37,10 @@ export class HealthController {
       this.checkDatabase(),
       this.checkEventStore(),
     ]);
-    const projections = database.ok && eventStore.ok ? await this.projections(eventStore.head) : [];
+    const [projections, notifications] =
+      database.ok && eventStore.ok
+        ? await Promise.all([this.projections(eventStore.head), this.notifications()])
+        : [[], null];
     const ok = database.ok && eventStore.ok && projections.every((p) => p.lastError === null);
     void reply.status(ok ? 200 : 503);
     return {
@@ -55,6 +59,19 @@ export class HealthController {
         adapter: this.gateway.name,
         webhooksConfigured: Boolean(this.runtime.config.stripeWebhookSecret),
       },
+      notifications,
+    };
+  }
+
+  /**
+   * How notifications go (`smtp` with SMTP_URL, `log` otherwise) and the outbox's backlog: a
+   * growing one, or an old oldest, says the dispatcher or the SMTP server is stuck. It does
+   * not make the API unavailable.
+   */
+  private async notifications() {
+    return {
+      transport: this.runtime.notifications.transport.name,
+      ...(await outboxBacklog(this.db)),
     };
   }
 
