@@ -24,6 +24,7 @@ import {
   ValidateIf,
   ValidateNested,
 } from 'class-validator';
+import { PageQuery } from '../http/page-query';
 
 /** A whole number in a range, or null where null means something: one message either way. */
 function WholeFrom(min: number, max: number, nullMeans?: string) {
@@ -195,7 +196,7 @@ export class UpdateProductRequest {
   archived?: true;
 }
 
-export class ListProductsQuery {
+export class ListProductsQuery extends PageQuery {
   @ApiPropertyOptional({ enum: PRODUCT_KINDS })
   @IsOptional()
   @IsIn(PRODUCT_KINDS as unknown as string[])
@@ -206,16 +207,4 @@ export class ListProductsQuery {
   @Transform(({ value }) => (value === 'true' ? true : value === 'false' ? false : value))
   @IsBoolean({ message: 'includeArchived must be true or false' })
   includeArchived?: boolean;
-  @ApiPropertyOptional({ minimum: 1, maximum: 100, default: 25 })
-  @IsOptional()
-  @Type(() => Number)
-  @IsInt()
-  @Min(1)
-  @Max(100)
-  limit?: number;
-  @ApiPropertyOptional({ description: 'nextCursor of the previous page' })
-  @IsOptional()
-  @IsString()
-  @MaxLength(1000)
-  cursor?: string;
 }

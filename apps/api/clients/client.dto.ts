@@ -2,19 +2,17 @@ import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { Transform, Type } from 'class-transformer';
 import {
   IsEmail,
-  IsInt,
   IsISO8601,
   IsNotEmpty,
   IsObject,
   IsOptional,
   IsString,
   Matches,
-  Max,
   MaxLength,
-  Min,
   ValidateIf,
   ValidateNested,
 } from 'class-validator';
+import { PageQuery } from '../http/page-query';
 
 export class AddressDto {
   @ApiPropertyOptional() @IsOptional() @IsString() @MaxLength(200) line1?: string;
@@ -88,7 +86,7 @@ export class UpdateClientRequest {
   username?: string | null;
 }
 
-export class SearchClientsQuery {
+export class SearchClientsQuery extends PageQuery {
   @ApiPropertyOptional({
     description: 'Part of a first name, last name or email; any case, any accents.',
   })
@@ -97,18 +95,6 @@ export class SearchClientsQuery {
   @MaxLength(200)
   @Matches(/^[^\0]*$/, { message: 'search must not contain NUL characters' })
   search?: string;
-  @ApiPropertyOptional({ minimum: 1, maximum: 100, default: 25 })
-  @IsOptional()
-  @Type(() => Number)
-  @IsInt()
-  @Min(1)
-  @Max(100)
-  limit?: number;
-  @ApiPropertyOptional({ description: 'nextCursor of the previous page' })
-  @IsOptional()
-  @IsString()
-  @MaxLength(1000)
-  cursor?: string;
 }
 
 export class HistoryQuery {

@@ -1,34 +1,12 @@
 import { Controller, Get, HttpCode, Param, Post, Query } from '@nestjs/common';
 import { CommandBus, QueryBus } from '@nestjs/cqrs';
-import {
-  ApiBearerAuth,
-  ApiHeader,
-  ApiOperation,
-  ApiPropertyOptional,
-  ApiTags,
-} from '@nestjs/swagger';
+import { ApiBearerAuth, ApiHeader, ApiOperation, ApiTags } from '@nestjs/swagger';
 import { RequestClientMessage } from '@clientele/clients';
 import { ListClientNotifications } from '@clientele/notifications';
 import type { RequestContext } from '@clientele/shared';
 import { GetClientProfile } from '@projections/client-profiles';
-import { Type } from 'class-transformer';
-import { IsInt, IsOptional, IsString, Max, MaxLength, Min } from 'class-validator';
 import { Ctx, RequirePermission, uuidParam } from '../http/auth';
-
-export class NotificationsQuery {
-  @ApiPropertyOptional({ minimum: 1, maximum: 100, default: 25 })
-  @IsOptional()
-  @Type(() => Number)
-  @IsInt()
-  @Min(1)
-  @Max(100)
-  limit?: number;
-  @ApiPropertyOptional({ description: 'nextCursor of the previous page' })
-  @IsOptional()
-  @IsString()
-  @MaxLength(1000)
-  cursor?: string;
-}
+import { PageQuery } from '../http/page-query';
 
 const uuid = uuidParam('id');
 
@@ -76,7 +54,7 @@ export class NotificationsController {
   })
   async list(
     @Param('id', uuid) clientId: string,
-    @Query() query: NotificationsQuery,
+    @Query() query: PageQuery,
     @Ctx() context: RequestContext,
   ) {
     // Another studio's client, or none: 404 (invariant 6), not an empty list.
