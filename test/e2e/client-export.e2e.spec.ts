@@ -86,6 +86,9 @@ describe('GET /v1/clients/{id}/export', () => {
         'ConsentGiven',
       ]),
     );
+    expect(doc.notifications.map((m: { kind: string }) => m.kind)).toEqual(
+      expect.arrayContaining(['welcome', 'credits_issued']),
+    );
     expect(doc.events[0]).toMatchObject({ stream: `client-${id}`, actor: expect.any(Object) });
   });
 

@@ -19,12 +19,8 @@ import {
   ListClientMemos,
 } from '@projections/client-profiles';
 import { ListClientRelationships } from '@projections/relationships';
-import {
-  ListClientBookings,
-  ListClientRecurring,
-  type Booking,
-  type Page,
-} from '@projections/schedule';
+import { ListClientBookings, ListClientRecurring } from '@projections/schedule';
+import { ListClientNotifications } from '@clientele/notifications';
 import { GetClientWaivers, ListClientSignatures } from '@projections/waivers';
 import { Ctx, RequirePermission, uuidParam } from '../http/auth';
 
@@ -68,19 +64,25 @@ export class ClientExportController {
       relationships,
       memos,
       documents,
+      notifications,
     ] = await Promise.all([
       this.queries.execute(new GetClientBalances(studioId, id, now)),
       this.queries.execute(new GetClientCredits(studioId, id, now)),
       this.queries.execute(new GetActiveItems(studioId, id, now)),
       this.queries.execute(new ListClientBills(studioId, id)),
       this.queries.execute(new ListClientSales(studioId, id, ALL)),
-      this.allBookings(studioId, id, now),
+      this.allPages((cursor) =>
+        this.queries.execute(new ListClientBookings(studioId, id, 100, cursor, now)),
+      ),
       this.queries.execute(new ListClientRecurring(studioId, id)),
       this.queries.execute(new GetClientWaivers(studioId, id)),
       this.queries.execute(new ListClientSignatures(studioId, id)),
       this.queries.execute(new ListClientRelationships(studioId, id)),
       this.queries.execute(new ListClientMemos(studioId, id)),
       this.queries.execute(new ListClientDocuments(studioId, id)),
+      this.allPages((cursor) =>
+        this.queries.execute(new ListClientNotifications(studioId, id, 100, cursor)),
+      ),
     ]);
     const streams = [
       clientStream(id),
@@ -118,19 +120,21 @@ export class ClientExportController {
       // Internal memos are data about the client too: the right of access includes them.
       memos: memos.items,
       documents,
+      notifications,
       events,
     };
   }
 
-  private async allBookings(studioId: string, clientId: string, now: Date): Promise<Booking[]> {
-    const all: Booking[] = [];
+  /** Every item of a paged list. */
+  private async allPages<T>(
+    page: (cursor: string | undefined) => Promise<{ items: T[]; nextCursor: string | null }>,
+  ): Promise<T[]> {
+    const all: T[] = [];
     let cursor: string | undefined;
     do {
-      const page: Page<Booking> = await this.queries.execute(
-        new ListClientBookings(studioId, clientId, 500, cursor, now),
-      );
-      all.push(...page.items);
-      cursor = page.nextCursor ?? undefined;
+      const next = await page(cursor);
+      all.push(...next.items);
+      cursor = next.nextCursor ?? undefined;
     } while (cursor);
     return all;
   }
