@@ -43,6 +43,15 @@ async function main() {
   });
   let announced = false;
   const pick = <T>(items: T[]) => items[Math.floor(Math.random() * items.length)]!;
+  const cancelPlace = (sessionId: string, clientId: string) =>
+    cancel.execute(
+      new CancelEnrollment(
+        sessionId,
+        clientId,
+        { outcome: 'cancel_and_refund', override: false, reason: 'crash test' },
+        context(),
+      ),
+    );
   await Promise.all(
     plan.clientIds.map(async (clientId) => {
       for (;;) {
@@ -55,23 +64,26 @@ async function main() {
               context(),
             ),
           );
-          if (!announced) {
-            announced = true;
-            process.stdout.write('running\n');
-          }
           if (booked.status === 'confirmed' && Math.random() < 0.6) {
-            await cancel.execute(
-              new CancelEnrollment(
-                sessionId,
-                clientId,
-                { outcome: 'cancel_and_refund', override: false, reason: 'crash test' },
-                context(),
-              ),
-            );
+            await cancelPlace(sessionId, clientId);
           }
         } catch (error) {
           // Full, no credit left, already booked, too much contention: refusals are expected.
           if (!(error instanceof ClienteleError)) throw error;
+          // A place the last run left is given up now and then, so seats keep changing hands
+          // in every run, not only the first.
+          if (error.code === 'already_enrolled' && Math.random() < 0.6) {
+            await cancelPlace(sessionId, clientId).catch((refused: unknown) => {
+              if (!(refused instanceof ClienteleError)) throw refused;
+            });
+          }
+        } finally {
+          // Running once a first attempt is over, whatever its answer: a later run may find
+          // every seat taken by the last one, and must still be killed.
+          if (!announced) {
+            announced = true;
+            process.stdout.write('running\n');
+          }
         }
       }
     }),
