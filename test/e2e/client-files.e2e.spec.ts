@@ -66,7 +66,9 @@ describe('the profile image', () => {
     const id = await client();
     const lying = await upload('PUT', `/v1/clients/${id}/image`, pdf, 'image/png');
     expect(lying.status).toBe(400);
-    expect(lying.body.errors).toEqual([{ field: 'body', message: 'is not a image/png file' }]);
+    expect(lying.body.errors).toEqual([
+      { field: 'body', message: 'is not a file of type image/png' },
+    ]);
     const gif = await upload('PUT', `/v1/clients/${id}/image`, Buffer.from('GIF89a'), 'image/gif');
     expect(gif.status).toBe(415);
     expect(gif.headers['content-type']).toMatch(/problem\+json/);

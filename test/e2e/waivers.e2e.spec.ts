@@ -228,7 +228,7 @@ describe('waivers', () => {
     const bad = await sign(clientId, { waiverId, signature: `data:image/png;base64,${fake}` });
     expect(bad.status).toBe(400);
     expect(bad.body.errors).toEqual([
-      { field: 'signature.data', message: 'is not a image/png image' },
+      { field: 'signature.data', message: 'is not a file of type image/png' },
     ]);
     const drawn = await sign(clientId, { waiverId, signature: `data:image/png;base64,${png}` });
     expect(drawn.status).toBe(201);

@@ -36,7 +36,7 @@ export function checkFile(kind: 'image' | 'document', mediaType: string, bytes: 
   } else if (bytes.length === 0 || bytes.length > max) {
     errors.push({ field: 'body', message: `must be 1 byte to ${max / 1024 / 1024} MB` });
   } else if (!SIGNATURES[mediaType]!(bytes.subarray(0, 16))) {
-    errors.push({ field: 'body', message: `is not a ${mediaType} file` });
+    errors.push({ field: 'body', message: `is not a file of type ${mediaType}` });
   }
   if (errors.length > 0) throw new InvalidInput(`The ${kind} is not valid.`, errors);
 }

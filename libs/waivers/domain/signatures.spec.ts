@@ -115,7 +115,10 @@ describe('signing waivers', () => {
         .when(withSignature(signature))
         .thenThrows(InvalidInput, (e) => expect(e.errors[0]!.message).toMatch(message));
     refused({ kind: 'typed', name: '  ' }, /1–200/);
-    refused({ kind: 'image', mediaType: 'image/jpeg', data: png }, /not a image\/jpeg/);
+    refused(
+      { kind: 'image', mediaType: 'image/jpeg', data: png },
+      /not a file of type image\/jpeg/,
+    );
     refused({ kind: 'image', mediaType: 'image/png', data: 'not base64!' }, /base64/);
     const huge = Buffer.alloc(SIGNATURE_IMAGE_MAX_BYTES + 1, 0x89);
     huge.set([0x89, 0x50, 0x4e, 0x47]);

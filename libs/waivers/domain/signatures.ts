@@ -149,7 +149,10 @@ function checkSignature(signature: Signature): void {
         message: `must be at most ${SIGNATURE_IMAGE_MAX_BYTES} bytes`,
       });
     } else if (!MAGIC[signature.mediaType]!.every((byte, i) => bytes[i] === byte)) {
-      errors.push({ field: 'signature.data', message: `is not a ${signature.mediaType} image` });
+      errors.push({
+        field: 'signature.data',
+        message: `is not a file of type ${signature.mediaType}`,
+      });
     }
   }
   if (errors.length > 0) throw new InvalidInput('The signature is not valid.', errors);
