@@ -6,3 +6,4 @@ export * from './unique-claim';
 export * from './money';
 export * from './ids';
 export * from './event-type';
+export * from './file-type';

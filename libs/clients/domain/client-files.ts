@@ -1,4 +1,4 @@
-import { InvalidInput, NotFound, type FieldError } from '@clientele/shared';
+import { InvalidInput, isFileOfType, NotFound, type FieldError } from '@clientele/shared';
 
 /**
  * A client's profile image and PDF documents (seeds 001, 002). The events record what was
@@ -16,16 +16,6 @@ export const IMAGE_MAX_BYTES = 2 * 1024 * 1024;
 export const DOCUMENT_TYPES = ['application/pdf'] as const;
 export const DOCUMENT_MAX_BYTES = 10 * 1024 * 1024;
 
-/** What a file of each type begins with: a file is what it says it is, not what it is named. */
-const SIGNATURES: Record<string, (head: Uint8Array) => boolean> = {
-  'image/png': (h) => [0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a].every((b, i) => h[i] === b),
-  'image/jpeg': (h) => h[0] === 0xff && h[1] === 0xd8 && h[2] === 0xff,
-  'image/webp': (h) =>
-    String.fromCharCode(...h.subarray(0, 4)) === 'RIFF' &&
-    String.fromCharCode(...h.subarray(8, 12)) === 'WEBP',
-  'application/pdf': (h) => String.fromCharCode(...h.subarray(0, 5)) === '%PDF-',
-};
-
 /** Checks a file's type and size from its first bytes and length, before anything is stored. */
 export function checkFile(kind: 'image' | 'document', mediaType: string, bytes: Uint8Array): void {
   const types: readonly string[] = kind === 'image' ? IMAGE_TYPES : DOCUMENT_TYPES;
@@ -35,7 +25,7 @@ export function checkFile(kind: 'image' | 'document', mediaType: string, bytes: 
     errors.push({ field: 'Content-Type', message: `must be ${types.join(' or ')}` });
   } else if (bytes.length === 0 || bytes.length > max) {
     errors.push({ field: 'body', message: `must be 1 byte to ${max / 1024 / 1024} MB` });
-  } else if (!SIGNATURES[mediaType]!(bytes.subarray(0, 16))) {
+  } else if (!isFileOfType(mediaType, bytes)) {
     errors.push({ field: 'body', message: `is not a file of type ${mediaType}` });
   }
   if (errors.length > 0) throw new InvalidInput(`The ${kind} is not valid.`, errors);

@@ -93,7 +93,7 @@ describe('signing waivers', () => {
   it('takes a typed name or a PNG or JPEG image, and refuses anything else', () => {
     const withSignature = (signature: Signature) =>
       sign(terms(1), { personal: { ...personal, signature } });
-    const png = Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a]).toString('base64');
+    const png = Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]).toString('base64');
     spec
       .given([])
       .when(withSignature({ kind: 'image', mediaType: 'image/png', data: png }))

@@ -1,6 +1,7 @@
 import {
   assertNever,
   InvalidInput,
+  isFileOfType,
   RuleViolation,
   type Decider,
   type FieldError,
@@ -125,10 +126,6 @@ export class NotTheGuardian extends RuleViolation {
 /** A typed name, or a drawn signature of at most this many bytes. */
 const NAME_MAX = 200;
 export const SIGNATURE_IMAGE_MAX_BYTES = 256 * 1024;
-const MAGIC: Record<string, number[]> = {
-  'image/png': [0x89, 0x50, 0x4e, 0x47],
-  'image/jpeg': [0xff, 0xd8, 0xff],
-};
 
 function checkSignature(signature: Signature): void {
   const errors: FieldError[] = [];
@@ -148,7 +145,7 @@ function checkSignature(signature: Signature): void {
         field: 'signature.data',
         message: `must be at most ${SIGNATURE_IMAGE_MAX_BYTES} bytes`,
       });
-    } else if (!MAGIC[signature.mediaType]!.every((byte, i) => bytes[i] === byte)) {
+    } else if (!isFileOfType(signature.mediaType, bytes)) {
       errors.push({
         field: 'signature.data',
         message: `is not a file of type ${signature.mediaType}`,
