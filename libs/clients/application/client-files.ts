@@ -8,12 +8,12 @@ import {
   type EventStore,
 } from '@clientele/eventstore';
 import { FILE_STORE, sha256Of, type FileStore } from '@clientele/files';
-import { fold, type RequestContext } from '@clientele/shared';
+import type { RequestContext } from '@clientele/shared';
 import type { ClientProfile } from '../client-profile';
 import { checkFile, type FileFacts } from '../domain/client-files';
 import type { ClientFileCommand } from '../domain/client.commands';
 import { clientDecider } from '../domain/client.decider';
-import { clientStream, type ClientEvent } from '../domain/client.events';
+import { clientStream } from '../domain/client.events';
 import { assertClientOfStudio } from './client-lookup';
 import { toProfile } from './client-commands';
 
@@ -71,8 +71,6 @@ export class ChangeClientFilesHandler implements ICommandHandler<ChangeClientFil
     } else {
       command = { type: 'RemoveDocument', data: { ...scope, documentId: request.documentId } };
     }
-    const replacesImage = request.kind === 'image' || request.kind === 'remove_image';
-    const previous = replacesImage ? await this.currentImage(clientId) : null;
     const result = await handleCommand(
       this.store,
       clientStream(clientId),
@@ -80,18 +78,16 @@ export class ChangeClientFilesHandler implements ICommandHandler<ChangeClientFil
       command,
       commandContext(context),
     );
-    const gone = request.kind === 'remove_document' ? request.documentId : previous;
-    if (gone && result.appended.length > 0 && gone !== stored?.fileId)
-      await this.files.delete(gone);
+    // The file the decision let go of: the image replaced, as decided on the state it saw.
+    for (const event of result.appended) {
+      if (event.type === 'ProfileImageChanged' && event.data.replaced) {
+        await this.files.delete(event.data.replaced);
+      }
+      if (event.type === 'DocumentRemoved') await this.files.delete(event.data.documentId);
+    }
     return {
       profile: toProfile(result.state, result.revision, context.now),
       file: stored,
     };
-  }
-
-  private async currentImage(clientId: string): Promise<string | null> {
-    const history = await this.store.readStream(clientStream(clientId));
-    const state = fold(clientDecider, history as unknown as ClientEvent[]);
-    return state.status === 'registered' ? (state.image?.fileId ?? null) : null;
   }
 }

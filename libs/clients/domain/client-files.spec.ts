@@ -51,10 +51,27 @@ describe('files on the profile', () => {
       type: 'SetProfileImage' as const,
       data: { ...scope, image: to },
     });
-    const changed: ClientEvent = { type: 'ProfileImageChanged', data: { clientId: 'c1', image } };
+    const changed: ClientEvent = {
+      type: 'ProfileImageChanged',
+      data: { clientId: 'c1', image, replaced: null },
+    };
     spec.given([registered]).when(set(image)).then([changed]);
     spec.given([registered, changed]).when(set(image)).then([]);
     spec.given([registered]).when(set(null)).then([]);
+    // Another image, or none, names the one it replaces: its bytes are the ones to delete.
+    const other: FileFacts = { ...image, fileId: 'i2' };
+    spec
+      .given([registered, changed])
+      .when(set(other))
+      .then([
+        { type: 'ProfileImageChanged', data: { clientId: 'c1', image: other, replaced: 'i1' } },
+      ]);
+    spec
+      .given([registered, changed])
+      .when(set(null))
+      .then([
+        { type: 'ProfileImageChanged', data: { clientId: 'c1', image: null, replaced: 'i1' } },
+      ]);
   });
 
   it('knows a file by its first bytes, not its name, and by its size', () => {

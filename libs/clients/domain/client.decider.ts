@@ -289,8 +289,9 @@ function files(command: ClientFileCommand, state: ClientState): ClientEvent[] {
   switch (command.type) {
     case 'SetProfileImage': {
       const { image } = command.data;
-      if ((client.image?.fileId ?? null) === (image?.fileId ?? null)) return [];
-      return [{ type: 'ProfileImageChanged', data: { clientId, image } }];
+      const replaced = client.image?.fileId ?? null;
+      if (replaced === (image?.fileId ?? null)) return [];
+      return [{ type: 'ProfileImageChanged', data: { clientId, image, replaced } }];
     }
     case 'AttachDocument': {
       const name = checkDocumentName(command.data.name);

@@ -91,10 +91,10 @@ export type ConsentWithdrawn = {
   data: { clientId: string; consent: string; withdrawnAt: string };
 };
 
-/** The profile image, replaced or (null) removed. */
+/** The profile image, replaced or (null) removed; `replaced` names the file it took over from. */
 export type ProfileImageChanged = {
   type: 'ProfileImageChanged';
-  data: { clientId: string; image: FileFacts | null };
+  data: { clientId: string; image: FileFacts | null; replaced: string | null };
 };
 
 /** A PDF kept on the profile; its name may say who it is about, so it travels in `personal`. */
