@@ -3,26 +3,14 @@ import { QueryBus } from '@nestjs/cqrs';
 import { ApiBearerAuth, ApiOperation, ApiPropertyOptional, ApiTags } from '@nestjs/swagger';
 import type { RequestContext } from '@clientele/shared';
 import { GetRoster, ListClientBookings, ListClientRegistrations } from '@projections/schedule';
-import { Type } from 'class-transformer';
-import { IsIn, IsInt, IsOptional, IsString, Max, MaxLength, Min } from 'class-validator';
+import { IsIn, IsOptional } from 'class-validator';
 import { Ctx, RequirePermission, uuidParam } from '../http/auth';
+import { pageQueryOf } from '../http/page-query';
 
 const DEFAULT_LIMIT = 50;
 
-export class BookingsQuery {
-  @ApiPropertyOptional({ minimum: 1, maximum: 100, default: DEFAULT_LIMIT })
-  @IsOptional()
-  @Type(() => Number)
-  @IsInt()
-  @Min(1)
-  @Max(100)
-  limit?: number;
-  @ApiPropertyOptional({ description: 'nextCursor of the previous page' })
-  @IsOptional()
-  @IsString()
-  @MaxLength(1000)
-  cursor?: string;
-}
+/** Bookings and registrations page by 50 unless asked. */
+export class BookingsQuery extends pageQueryOf(DEFAULT_LIMIT) {}
 
 export class RegistrationsQuery extends BookingsQuery {
   @ApiPropertyOptional({ enum: ['upcoming', 'past'], default: 'upcoming' })
