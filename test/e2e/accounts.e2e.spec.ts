@@ -8,13 +8,7 @@ let frontDesk: string;
 beforeAll(async () => {
   t = await startTestApp();
   ({ token } = await t.createStudio('Credit Studio'));
-  const desk = await t.call('POST', '/v1/staff', {
-    token,
-    body: { name: 'Fran Desk', email: 'fran@credit.example', role: 'front_desk' },
-  });
-  frontDesk = (
-    await t.call('POST', `/v1/staff/${desk.body.id}/tokens`, { token, body: { label: 'desk' } })
-  ).body.token;
+  frontDesk = await t.hire(token, 'front_desk');
 });
 afterAll(() => t.close());
 

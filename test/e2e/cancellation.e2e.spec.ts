@@ -18,13 +18,7 @@ beforeAll(async () => {
     eventType: 'spin',
     dropInPrice: { amount: 2500, currency: 'USD' },
   });
-  const staff = await t.call('POST', '/v1/staff', {
-    token,
-    body: { name: 'Fran Desk', email: 'fran@cancel.example', role: 'front_desk' },
-  });
-  desk = (
-    await t.call('POST', `/v1/staff/${staff.body.id}/tokens`, { token, body: { label: 'desk' } })
-  ).body.token;
+  desk = await t.hire(token, 'front_desk');
 });
 afterAll(() => t.close());
 

@@ -7,13 +7,7 @@ let instructor: string;
 beforeAll(async () => {
   t = await startTestApp();
   ({ token } = await t.createStudio('Details Studio'));
-  const staff = await t.call('POST', '/v1/staff', {
-    token,
-    body: { name: 'Ivy Teach', email: 'ivy@details.example', role: 'instructor' },
-  });
-  instructor = (
-    await t.call('POST', `/v1/staff/${staff.body.id}/tokens`, { token, body: { label: 'ivy' } })
-  ).body.token;
+  instructor = await t.hire(token, 'instructor');
   const defined = await t.call('PUT', '/v1/studio/client-fields', {
     token,
     body: {

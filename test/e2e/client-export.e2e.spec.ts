@@ -7,13 +7,7 @@ let desk: string;
 beforeAll(async () => {
   t = await startTestApp();
   ({ token } = await t.createStudio('Export Studio'));
-  const staff = await t.call('POST', '/v1/staff', {
-    token,
-    body: { name: 'Dee Desk', email: 'dee@export.example', role: 'front_desk' },
-  });
-  desk = (
-    await t.call('POST', `/v1/staff/${staff.body.id}/tokens`, { token, body: { label: 'desk' } })
-  ).body.token;
+  desk = await t.hire(token, 'front_desk');
 });
 afterAll(() => t.close());
 

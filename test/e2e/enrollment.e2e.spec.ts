@@ -178,13 +178,7 @@ describe('checking in', () => {
     const sessionId = await session(5);
     const clientId = await clientWithCredits(1);
     await enroll(sessionId, clientId);
-    const staff = await t.call('POST', '/v1/staff', {
-      token,
-      body: { name: 'Ivy Instructor', email: 'ivy@enroll.example', role: 'instructor' },
-    });
-    const instructor = (
-      await t.call('POST', `/v1/staff/${staff.body.id}/tokens`, { token, body: { label: 'ivy' } })
-    ).body.token;
+    const instructor = await t.hire(token, 'instructor');
     const url = `/v1/sessions/${sessionId}/enrollments/${clientId}/check-in`;
     // Sent as JSON with no body, as many HTTP clients do: nothing to parse, nothing refused.
     const first = await t.call('POST', url, {

@@ -12,13 +12,7 @@ beforeAll(async () => {
     config: { smtpUrl: smtp.url, mailFrom: 'Sunrise Yoga <desk@sunrise.example>' },
   });
   ({ token } = await t.createStudio('Sunrise Yoga'));
-  const staff = await t.call('POST', '/v1/staff', {
-    token,
-    body: { name: 'Ira Instructor', email: 'ira@sunrise.example', role: 'instructor' },
-  });
-  instructor = (
-    await t.call('POST', `/v1/staff/${staff.body.id}/tokens`, { token, body: { label: 'ira' } })
-  ).body.token;
+  instructor = await t.hire(token, 'instructor');
 });
 afterAll(async () => {
   await t.close();

@@ -20,13 +20,7 @@ beforeAll(async () => {
       },
     })
   ).body.id;
-  const staff = await t.call('POST', '/v1/staff', {
-    token,
-    body: { name: 'Fran Desk', email: 'fran@refund.example', role: 'front_desk' },
-  });
-  desk = (
-    await t.call('POST', `/v1/staff/${staff.body.id}/tokens`, { token, body: { label: 'desk' } })
-  ).body.token;
+  desk = await t.hire(token, 'front_desk');
 });
 afterAll(() => t.close());
 

@@ -8,13 +8,7 @@ let flow: string;
 beforeAll(async () => {
   t = await startTestApp();
   ({ token } = await t.createStudio('Waiver Studio'));
-  const desk = await t.call('POST', '/v1/staff', {
-    token,
-    body: { name: 'Wes Desk', email: 'wes@waiver.example', role: 'front_desk' },
-  });
-  frontDesk = (
-    await t.call('POST', `/v1/staff/${desk.body.id}/tokens`, { token, body: { label: 'desk' } })
-  ).body.token;
+  frontDesk = await t.hire(token, 'front_desk');
   flow = (
     await t.call('POST', '/v1/class-types', {
       token,

@@ -28,6 +28,8 @@ export interface TestApp {
     },
   ): Promise<Reply>;
   createStudio(name?: string): Promise<{ studioId: string; token: string }>;
+  /** A member of staff with this role, hired by the owner's token: their own token. */
+  hire(ownerToken: string, role: 'manager' | 'front_desk' | 'instructor'): Promise<string>;
   close(): Promise<void>;
 }
 
@@ -51,7 +53,8 @@ export async function startTestApp(
   if (options.runProjections ?? true) runtime.runner.start();
   const app = await createApp(runtime, { logger: false });
   let studios = 0;
-  return {
+  let staff = 0;
+  const testApp: TestApp = {
     app,
     runtime,
     async call(method, url, options = {}) {
@@ -91,9 +94,22 @@ export async function startTestApp(
       });
       return { studioId: result.studioId, token: result.token };
     },
+    async hire(ownerToken, role) {
+      const hired = ++staff;
+      const member = await testApp.call('POST', '/v1/staff', {
+        token: ownerToken,
+        body: { name: `Staff ${hired}`, email: `staff${hired}@example.com`, role },
+      });
+      const issued = await testApp.call('POST', `/v1/staff/${member.body.id}/tokens`, {
+        token: ownerToken,
+        body: { label: role },
+      });
+      return issued.body.token as string;
+    },
     async close() {
       await app.close();
       await opened.close();
     },
   };
+  return testApp;
 }
