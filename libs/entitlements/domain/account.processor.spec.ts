@@ -59,6 +59,17 @@ const paidAgain: AccountEvent[] = [
   },
   { type: 'BillPaid', data: { clientId: 'client-1', billId } },
 ];
+const disputed: AccountEvent = {
+  type: 'PaymentDisputed',
+  data: {
+    clientId: 'client-1',
+    paymentId,
+    billId,
+    disputeId: 'dp_1',
+    amount: usd(5000),
+    reason: 'fraudulent',
+  },
+};
 const told = (notice: ProcessorNotice): AccountCommand => ({
   type: 'ReconcileWithProcessor',
   data: { ...scope, notice },
@@ -151,17 +162,6 @@ describe('what the card processor tells the account', () => {
       amount: usd(5000),
       reason: 'fraudulent',
     });
-    const disputed: AccountEvent = {
-      type: 'PaymentDisputed',
-      data: {
-        clientId: 'client-1',
-        paymentId,
-        billId,
-        disputeId: 'dp_1',
-        amount: usd(5000),
-        reason: 'fraudulent',
-      },
-    };
     spec.given(paid).when(dispute).then([disputed]);
     spec
       .given([...paid, disputed])
@@ -170,17 +170,6 @@ describe('what the card processor tells the account', () => {
   });
 
   describe('a dispute closed', () => {
-    const disputed: AccountEvent = {
-      type: 'PaymentDisputed',
-      data: {
-        clientId: 'client-1',
-        paymentId,
-        billId,
-        disputeId: 'dp_1',
-        amount: usd(5000),
-        reason: 'fraudulent',
-      },
-    };
     const closed = (outcome: 'won' | 'lost' | 'warning_closed') =>
       told({
         kind: 'dispute_closed',
