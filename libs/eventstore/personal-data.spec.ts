@@ -1,6 +1,7 @@
 import { migrateToLatest, type Database } from '@clientele/database';
 import { openTestDatabase } from '../../test/support/test-database';
-import type { EventMetadata } from './event-store.port';
+import { until } from '../shared/testing/until';
+import type { EventMetadata, RecordedEvent } from './event-store.port';
 import { PersonalDataEventStore, type PersonalDataCodec } from './personal-data';
 import { eventStoreMigrations } from './postgres/eventstore.migrations';
 import { PostgresEventStore } from './postgres/postgres-event-store';
@@ -49,7 +50,12 @@ describe('personal data passes through one codec', () => {
 
     const read = await store.readStream(stream);
     expect(read.map((e) => e.data)).toEqual([{ clientId: 'c1', personal }, { amount: 5 }]);
-    const all = await store.readAll({ from: null, limit: 100 });
-    expect(all.find((e) => e.streamName === stream)!.data).toEqual({ clientId: 'c1', personal });
+    let found: RecordedEvent | undefined;
+    await until(async () => {
+      const all = await store.readAll({ from: null, limit: 100 });
+      found = all.find((e) => e.streamName === stream);
+      return found !== undefined;
+    });
+    expect(found!.data).toEqual({ clientId: 'c1', personal });
   });
 });

@@ -12,6 +12,7 @@ import {
 } from '@clientele/eventstore';
 import { Unavailable } from '@clientele/shared';
 import { sql, type Transaction } from 'kysely';
+import { delay, until } from '../shared/testing/until';
 import { onPostgres, openTestDatabase } from '../../test/support/test-database';
 import type { Projection } from './projection';
 import { ProjectionRunner } from './projection-runner';
@@ -131,18 +132,6 @@ async function wholeLog(store: EventStore): Promise<RecordedEvent[]> {
   }
 }
 
-function delay(ms: number): Promise<void> {
-  return new Promise((resolve) => setTimeout(resolve, ms));
-}
-
-async function until(condition: () => Promise<boolean>, timeoutMs = 20_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await condition())) {
-    if (Date.now() > deadline) throw new Error('Timed out waiting for a condition.');
-    await delay(10);
-  }
-}
-
 describe(`ProjectionRunner (${onPostgres ? 'PostgreSQL' : 'PGlite'})`, () => {
   let db: Database;
   let store: EventStore;
@@ -185,8 +174,6 @@ describe(`ProjectionRunner (${onPostgres ? 'PostgreSQL' : 'PGlite'})`, () => {
 
     beforeAll(async () => {
       await appendTicks(store, 50);
-      // The log is read below the oldest open transaction (ADR 0002): on a server shared with
-      // other suites, the last appends show once those transactions end.
       await until(async () => (log = await wholeLog(store)).length >= 50);
       ticks = log.filter((event) => event.type === 'Tick');
       expect(log).toHaveLength(50);
