@@ -1,3 +1,4 @@
+import { relationshipId } from '@clientele/clients';
 import { startTestApp, type TestApp } from '../support/test-app';
 
 let t: TestApp;
@@ -143,6 +144,17 @@ describe('waivers', () => {
     // A session without a waiver asks for none.
     const other = await client();
     expect((await enroll(await sessionRequiring(null), other)).status).toBe(201);
+  });
+
+  it('records one signature when the same version is signed several times at once', async () => {
+    const waiverId = await waiver('Signed at once');
+    const clientId = await client();
+    const replies = await Promise.all(
+      [1, 2, 3, 4].map(() => sign(clientId, { waiverId, signature: 'Wai Ver' })),
+    );
+    expect(replies.map((r) => r.status)).toEqual([201, 201, 201, 201]);
+    const signatures = await t.runtime.store.readStream(`signatures-${clientId}`);
+    expect(signatures.map((e) => e.type)).toEqual(['WaiverSigned']);
   });
 
   it('a version that needs signing again refuses the old signature; one that does not keeps it', async () => {
@@ -308,6 +320,29 @@ describe('relationships', () => {
     expect(ended.status).toBe(204);
     expect((await profile(ana)).relationships).toEqual([]);
     expect((await profile(bo)).relationships).toEqual([]);
+  });
+
+  it('records one relationship when both sides are related at the same instant', async () => {
+    const ana = await client();
+    const bo = await client();
+    const replies = await Promise.all([
+      t.call('POST', `/v1/clients/${ana}/relationships`, {
+        token,
+        body: { clientId: bo, role: 'partner' },
+      }),
+      t.call('POST', `/v1/clients/${bo}/relationships`, {
+        token,
+        body: { clientId: ana, role: 'child' },
+      }),
+      t.call('POST', `/v1/clients/${ana}/relationships`, {
+        token,
+        body: { clientId: bo, role: 'family' },
+      }),
+    ]);
+    expect(replies.filter((r) => r.status === 201)).toHaveLength(1);
+    expect(replies.filter((r) => r.body.code === 'relationship_exists')).toHaveLength(2);
+    const pair = await t.runtime.store.readStream(`relationship-${relationshipId(ana, bo)}`);
+    expect(pair.map((e) => e.type)).toEqual(['RelationshipAdded']);
   });
 
   it('shows a guardian as guardian to the child and the child as child to the guardian', async () => {

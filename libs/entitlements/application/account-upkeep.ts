@@ -135,7 +135,9 @@ export class AccountUpkeep {
         if (giveBack?.type !== 'UnrecordedChargeRefunded') continue;
         const { amount } = giveBack.data;
         await this.gateway.refund(charge.reference, amount, `unrecorded:${charge.reference}`);
-        await decideOnAccount(this.store, context, charge.clientId, command);
+        const recorded = await decideOnAccount(this.store, context, charge.clientId, command);
+        // Another worker may have recorded it first: the report says what this run did.
+        if (recorded.appended.length === 0) continue;
         report.givenBack.push({ clientId: charge.clientId, reference: charge.reference, amount });
       } catch (error) {
         report.failed.push({
