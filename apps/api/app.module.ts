@@ -37,6 +37,7 @@ import {
   RefundPaymentHandler,
   ManagePaymentMethodsHandler,
   SellProductsHandler,
+  AccountMergeStep,
 } from '@clientele/entitlements';
 import {
   AddMemoHandler,
@@ -45,6 +46,9 @@ import {
   RegisterClientHandler,
   RequestClientMessageHandler,
   ChangeRelationshipHandler,
+  MERGE_STEPS,
+  MergeClientsHandler,
+  UnmergeClientsHandler,
   ChangeClientDetailsHandler,
   ChangeClientFilesHandler,
   DefineClientFieldsHandler,
@@ -79,6 +83,7 @@ import {
   ListClientDocumentsHandler,
   ListClientMemosHandler,
   SearchClientsHandler,
+  ListMergedClientsHandler,
 } from '@projections/client-profiles';
 import {
   AuthenticateTokenHandler,
@@ -99,6 +104,7 @@ import { HealthController } from './health/health.controller';
 import { ADMIN_SECRET, AdminController, RUNTIME } from './internal/admin.controller';
 import { AuthGuard } from './http/auth';
 import { IdempotencyInterceptor } from './http/idempotency.interceptor';
+import { MergedClientGuard } from './http/merged-client.guard';
 import { IdempotencyStore } from '@clientele/idempotency';
 import { ProblemDetailsFilter } from './http/problem-details.filter';
 import { ReadConsistencyInterceptor } from './http/read-consistency.interceptor';
@@ -106,6 +112,7 @@ import { StaffController } from './staff/staff.controller';
 import { WebhooksController } from './payments/webhooks.controller';
 import { ClientWaiversController, WaiversController } from './waivers/waivers.controller';
 import { RelationshipsController } from './clients/relationships.controller';
+import { MergesController } from './clients/merges.controller';
 import { ClientDetailsController } from './clients/client-details.controller';
 import { ClientFilesController } from './clients/client-files.controller';
 import { ClientExportController } from './clients/export.controller';
@@ -164,6 +171,7 @@ export class AppModule {
         WaiversController,
         ClientWaiversController,
         RelationshipsController,
+        MergesController,
         ClientDetailsController,
         ClientFilesController,
         ClientExportController,
@@ -174,6 +182,7 @@ export class AppModule {
         { provide: ADMIN_SECRET, useValue: adminSecret },
         { provide: DATABASE, useValue: runtime.db },
         { provide: EVENT_STORE, useValue: runtime.store },
+        { provide: MERGE_STEPS, useValue: [new AccountMergeStep(runtime.store)] },
         { provide: ProjectionRunner, useValue: runtime.runner },
         {
           provide: ReadConsistency,
@@ -189,6 +198,7 @@ export class AppModule {
         { provide: APP_PIPE, useValue: validationPipe },
         { provide: APP_FILTER, useClass: ProblemDetailsFilter },
         { provide: APP_GUARD, useClass: AuthGuard },
+        { provide: APP_GUARD, useClass: MergedClientGuard },
         { provide: APP_INTERCEPTOR, useClass: ReadConsistencyInterceptor },
         { provide: APP_INTERCEPTOR, useClass: IdempotencyInterceptor },
         RegisterClientHandler,
@@ -256,6 +266,9 @@ export class AppModule {
         GetClientWaiversHandler,
         ListClientSignaturesHandler,
         ChangeRelationshipHandler,
+        MergeClientsHandler,
+        UnmergeClientsHandler,
+        ListMergedClientsHandler,
         ListClientRelationshipsHandler,
         DefineClientFieldsHandler,
         ChangeClientDetailsHandler,

@@ -14,4 +14,7 @@ export interface ClientProfile extends PersonalDetails, ClientDetails {
   updatedAt: string;
   /** The stream revision: the ETag, and what `If-Match` names. */
   version: number;
+  /** The client this one was merged into, while the merge stands (ADR 0016). */
+  mergedInto: string | null;
+  mergedAt: string | null;
 }

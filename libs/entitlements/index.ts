@@ -7,3 +7,4 @@ export * from './domain';
 export * from './application/sales';
 export * from './application/memberships';
 export * from './application/account-upkeep';
+export * from './application/account-merge';

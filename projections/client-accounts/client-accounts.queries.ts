@@ -3,10 +3,16 @@ import { IQueryHandler, Query, QueryHandler } from '@nestjs/cqrs';
 import { DATABASE, type Database } from '@clientele/database';
 import { localDate } from '@clientele/entitlements';
 import { money, NotFound, type Money } from '@clientele/shared';
+import { answeredFor } from '@projections/client-profiles';
 import { sql } from 'kysely';
 
+/**
+ * Lists of a client include what the clients merged into it hold (ADR 0016): each item names
+ * `clientId`, the client whose account holds it, so it remembers where it came from.
+ */
 export interface GrantView {
   grantId: string;
+  clientId: string;
   eventTypes: string[];
   /** Usable now: granted and adjusted, less reserved, spent and expired; 0 once expired. */
   available: number;
@@ -34,6 +40,7 @@ export interface PaymentSettings {
 
 interface GrantRow {
   grant_id: string;
+  client_id: string;
   event_types: string[];
   count: number;
   reserved: number;
@@ -50,6 +57,7 @@ function toGrant(row: GrantRow): GrantView {
   const left = row.count - row.reserved - row.spent - row.expired;
   return {
     grantId: row.grant_id,
+    clientId: row.client_id,
     eventTypes: row.event_types,
     available: row.live ? left : 0,
     count: row.count,
@@ -83,7 +91,10 @@ function creditsByEventType(grants: GrantView[]): Balances['credits'] {
     }));
 }
 
-/** The account's money and settings, and the studio's currency for an account with nothing yet. */
+/**
+ * The account's money and settings, and the studio's currency for an account with nothing yet.
+ * What is owed includes the bills of clients merged into this one: it pays them now.
+ */
 async function accountRow(db: Database, studioId: string, clientId: string) {
   const row = await db.kysely
     .selectFrom('client_profiles as p')
@@ -93,7 +104,9 @@ async function accountRow(db: Database, studioId: string, clientId: string) {
       's.currency as studio_currency',
       's.timezone as studio_timezone',
       'b.account_credit',
-      'b.outstanding',
+      sql<string>`(SELECT sum(outstanding) FROM account_balances WHERE client_id IN ${answeredFor(clientId)})`.as(
+        'outstanding',
+      ),
       'b.pay_later',
       'b.use_account_credit_for_recurring',
     ])
@@ -116,6 +129,7 @@ async function grantsOf(db: Database, clientId: string, now: Date): Promise<Gran
     .selectFrom('credit_grants')
     .select([
       'grant_id',
+      'client_id',
       'event_types',
       'count',
       'reserved',
@@ -127,7 +141,7 @@ async function grantsOf(db: Database, clientId: string, now: Date): Promise<Gran
       'granted_at',
       sql<boolean>`(expires_at IS NULL OR expires_at > ${now})`.as('live'),
     ])
-    .where('client_id', '=', clientId)
+    .where('client_id', 'in', answeredFor(clientId))
     .orderBy('granted_at')
     .orderBy('grant_id')
     .execute()) as GrantRow[];
@@ -196,7 +210,8 @@ export class GetClientCreditsHandler implements IQueryHandler<GetClientCredits> 
     const lines = (await this.db.kysely
       .selectFrom('credit_ledger')
       .select(['grant_id', 'kind', 'change', 'reason', 'reservation_id', 'actor', 'recorded_at'])
-      .where('client_id', '=', clientId)
+      .where('client_id', 'in', answeredFor(clientId))
+      .orderBy('recorded_at')
       .orderBy('revision')
       .execute()) as {
       grant_id: string;
@@ -285,7 +300,7 @@ async function billsWhere(
     .where('studio_id', '=', where.studioId)
     .orderBy('issued_at', 'desc')
     .orderBy('bill_id');
-  if (where.clientId) query = query.where('client_id', '=', where.clientId);
+  if (where.clientId) query = query.where('client_id', 'in', answeredFor(where.clientId));
   if (where.billId) query = query.where('bill_id', '=', where.billId);
   if (where.status) query = query.where('status', '=', where.status);
   const bills = (await query.execute()) as BillRow[];
@@ -445,6 +460,7 @@ export class ListClientBillsHandler implements IQueryHandler<ListClientBills> {
 
 export interface SaleView {
   saleId: string;
+  clientId: string;
   billId: string;
   lines: unknown;
   total: Money;
@@ -472,12 +488,13 @@ export class ListClientSalesHandler implements IQueryHandler<ListClientSales> {
     const rows = (await this.db.kysely
       .selectFrom('sales')
       .selectAll()
-      .where('client_id', '=', clientId)
+      .where('client_id', 'in', answeredFor(clientId))
       .orderBy('sold_at', 'desc')
       .orderBy('sale_id')
       .limit(limit)
       .execute()) as {
       sale_id: string;
+      client_id: string;
       bill_id: string;
       lines: unknown;
       total: string;
@@ -489,6 +506,7 @@ export class ListClientSalesHandler implements IQueryHandler<ListClientSales> {
     return {
       items: rows.map((row) => ({
         saleId: row.sale_id,
+        clientId: row.client_id,
         billId: row.bill_id,
         lines: row.lines,
         total: money(Number(row.total), row.currency),
@@ -502,6 +520,7 @@ export class ListClientSalesHandler implements IQueryHandler<ListClientSales> {
 
 export interface MembershipView {
   membershipId: string;
+  clientId: string;
   productId: string;
   name: string;
   price: Money;
@@ -519,7 +538,14 @@ export interface MembershipView {
 export interface ActiveItems {
   memberships: MembershipView[];
   packs: (GrantView & { productName: string })[];
-  vod: { accessId: string; productId: string; name: string; from: string; until: string }[];
+  vod: {
+    accessId: string;
+    clientId: string;
+    productId: string;
+    name: string;
+    from: string;
+    until: string;
+  }[];
 }
 
 export class GetActiveItems extends Query<ActiveItems> {
@@ -544,7 +570,7 @@ export class GetActiveItemsHandler implements IQueryHandler<GetActiveItems> {
     const memberships = (await this.db.kysely
       .selectFrom('memberships')
       .selectAll()
-      .where('client_id', '=', clientId)
+      .where('client_id', 'in', answeredFor(clientId))
       .where((eb) => eb.or([eb('cancelled_on', 'is', null), eb('cancelled_on', '>', today)]))
       .orderBy('starts_on')
       .execute()) as Record<string, unknown>[];
@@ -554,11 +580,12 @@ export class GetActiveItemsHandler implements IQueryHandler<GetActiveItems> {
     const vod = (await this.db.kysely
       .selectFrom('vod_access')
       .selectAll()
-      .where('client_id', '=', clientId)
+      .where('client_id', 'in', answeredFor(clientId))
       .where('valid_until', '>', now)
       .orderBy('valid_until')
       .execute()) as {
       access_id: string;
+      client_id: string;
       product_id: string;
       name: string;
       valid_from: Date;
@@ -572,6 +599,7 @@ export class GetActiveItemsHandler implements IQueryHandler<GetActiveItems> {
       })),
       vod: vod.map((v) => ({
         accessId: v.access_id,
+        clientId: v.client_id,
         productId: v.product_id,
         name: v.name,
         from: new Date(v.valid_from).toISOString(),
@@ -590,6 +618,7 @@ function toMembership(m: Record<string, unknown>, today: string): MembershipView
     frozenFrom !== null && frozenUntil !== null && frozenFrom <= today && today < frozenUntil;
   return {
     membershipId: m.membership_id as string,
+    clientId: m.client_id as string,
     productId: m.product_id as string,
     name: m.name as string,
     price: money(Number(m.price), m.currency as string),

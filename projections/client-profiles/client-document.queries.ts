@@ -2,9 +2,12 @@ import { Inject } from '@nestjs/common';
 import { IQueryHandler, Query, QueryHandler } from '@nestjs/cqrs';
 import { DATABASE, type Database } from '@clientele/database';
 import type { Actor } from '@clientele/shared';
+import { answeredFor } from './client-merge.queries';
 
 export interface ClientDocument {
   documentId: string;
+  /** The client it was attached to: a client merged into this one, or this one. */
+  clientId: string;
   name: string;
   mediaType: string;
   size: number;
@@ -31,13 +34,14 @@ export class ListClientDocumentsHandler implements IQueryHandler<ListClientDocum
     const rows = await this.db.kysely
       .selectFrom('client_documents')
       .selectAll()
-      .where('client_id', '=', clientId)
+      .where('client_id', 'in', answeredFor(clientId))
       .where('studio_id', '=', studioId)
       .orderBy('uploaded_at', 'desc')
       .orderBy('document_id')
       .execute();
     return rows.map((row) => ({
       documentId: row.document_id as string,
+      clientId: row.client_id as string,
       name: row.name as string,
       mediaType: row.media_type as string,
       size: Number(row.size),

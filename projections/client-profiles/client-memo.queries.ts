@@ -3,6 +3,7 @@ import { IQueryHandler, Query, QueryHandler } from '@nestjs/cqrs';
 import type { ClientMemo } from '@clientele/clients';
 import { DATABASE, type Database } from '@clientele/database';
 import { NotFound } from '@clientele/shared';
+import { answeredFor } from './client-merge.queries';
 import type { ClientMemoRow } from './client-profiles.table';
 
 /**
@@ -18,11 +19,13 @@ async function memosOf(
   const rows = (await db.kysely
     .selectFrom('client_profiles as c')
     .leftJoin('client_memos as m', (join) => {
-      const mine = join.onRef('m.client_id', '=', 'c.client_id').on('m.removed', '=', false);
+      // With the memos of clients merged into this one (ADR 0016).
+      const mine = join.on('m.client_id', 'in', answeredFor(clientId)).on('m.removed', '=', false);
       return memoId === undefined ? mine : mine.on('m.memo_id', '=', memoId);
     })
     .select([
       'm.memo_id',
+      'm.client_id',
       'm.text',
       'm.starred',
       'm.created_at',
@@ -41,7 +44,7 @@ async function memosOf(
     .filter((row): row is ClientMemoRow => row.memo_id !== null)
     .map((row) => ({
       id: row.memo_id,
-      clientId,
+      clientId: row.client_id,
       // Only a removed memo has no text, and the join leaves those out.
       text: row.text!,
       starred: row.starred,

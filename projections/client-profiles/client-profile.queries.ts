@@ -26,6 +26,8 @@ const COLUMNS = [
   'custom_fields',
   'consents',
   'image',
+  'merged_into',
+  'merged_at',
 ] as const;
 
 function toProfile(row: Pick<ClientProfileRow, (typeof COLUMNS)[number]>): ClientProfile {
@@ -48,6 +50,8 @@ function toProfile(row: Pick<ClientProfileRow, (typeof COLUMNS)[number]>): Clien
     registeredAt: new Date(row.registered_at).toISOString(),
     updatedAt: new Date(row.updated_at).toISOString(),
     version: Number(row.version),
+    mergedInto: row.merged_into,
+    mergedAt: row.merged_at ? new Date(row.merged_at).toISOString() : null,
   };
 }
 
@@ -108,7 +112,9 @@ export class SearchClientsHandler implements IQueryHandler<SearchClients> {
     let query = this.db.kysely
       .selectFrom('client_profiles')
       .select(COLUMNS)
-      .where('studio_id', '=', studioId);
+      .where('studio_id', '=', studioId)
+      // A merged duplicate is found as the client it was merged into.
+      .where('merged_into', 'is', null);
     const tokens = foldForSearch(search ?? '')
       .split(/\s+/)
       .filter((token) => token.length > 0)

@@ -102,4 +102,33 @@ export const clientProfilesMigrations: Record<string, Migration> = {
       // File events begin with these tables: no earlier event needs a replay.
     },
   },
+  '2026-12-02T0400_client_merges': {
+    // eslint-disable-next-line @typescript-eslint/no-explicit-any -- migrations are frozen in time
+    async up(db: Kysely<any>) {
+      await db.schema
+        .alterTable('client_profiles')
+        .addColumn('merged_into', 'uuid')
+        .addColumn('merged_at', 'timestamptz')
+        .execute();
+      await db.schema
+        .createTable('client_merges')
+        .addColumn('merge_id', 'uuid', (c) => c.primaryKey())
+        .addColumn('studio_id', 'uuid', (c) => c.notNull())
+        .addColumn('survivor_id', 'uuid', (c) => c.notNull())
+        .addColumn('duplicate_id', 'uuid', (c) => c.notNull())
+        .addColumn('merged_at', 'timestamptz', (c) => c.notNull())
+        .addColumn('merged_by', 'jsonb', (c) => c.notNull())
+        .addColumn('unmerged_at', 'timestamptz')
+        .addColumn('unmerged_by', 'jsonb')
+        .execute();
+      // A profile reads the duplicates merged into it now; a duplicate, where it went.
+      await sql`CREATE INDEX client_merges_in_force ON client_merges (survivor_id) WHERE unmerged_at IS NULL`.execute(
+        db,
+      );
+      await sql`CREATE INDEX client_merges_by_duplicate ON client_merges (duplicate_id, merged_at)`.execute(
+        db,
+      );
+      // Merge events begin with these columns: no earlier event needs a replay.
+    },
+  },
 };

@@ -10,6 +10,7 @@ import {
   type ClientEvent,
   type MemoAdded,
   type MemoEvent,
+  type MergeEvent,
   type PersonalDetails,
 } from '@clientele/clients';
 import type { RecordedEvent } from '@clientele/eventstore';
@@ -43,6 +44,60 @@ async function followRevision(trx: Trx, clientId: string, revision: number) {
     .where('client_id', '=', clientId)
     .where('version', '<', revision)
     .execute();
+}
+
+/**
+ * The duplicate's stream says where it went: its profile points at the survivor while the merge
+ * stands. The survivor's says what it answers for: a row per merge, kept after an unmerge. Each
+ * side follows its own stream, as the commands do, so a merge a crash cut short shows as such.
+ */
+async function applyMerge(trx: Trx, event: MergeEvent, recorded: RecordedEvent) {
+  const actor = JSON.stringify(recorded.metadata.actor);
+  const profile = (set: { merged_into: string | null; merged_at: Date | null }) =>
+    trx
+      .updateTable('client_profiles')
+      .set({ ...set, version: recorded.revision })
+      .where('client_id', '=', event.data.clientId)
+      .where('version', '<', recorded.revision)
+      .execute();
+  switch (event.type) {
+    case 'ClientMergedInto':
+      await profile({
+        merged_into: event.data.survivorId,
+        merged_at: new Date(event.data.mergedAt),
+      });
+      return;
+    case 'ClientUnmerged':
+      await profile({ merged_into: null, merged_at: null });
+      return;
+    case 'DuplicateMerged': {
+      const { clientId, duplicateId, mergeId, mergedAt } = event.data;
+      await trx
+        .insertInto('client_merges')
+        .values({
+          merge_id: mergeId,
+          studio_id: recorded.metadata.studioId,
+          survivor_id: clientId,
+          duplicate_id: duplicateId,
+          merged_at: new Date(mergedAt),
+          merged_by: actor,
+        })
+        .onConflict((oc) => oc.column('merge_id').doNothing())
+        .execute();
+      await followRevision(trx, clientId, recorded.revision);
+      return;
+    }
+    case 'DuplicateUnmerged':
+      await trx
+        .updateTable('client_merges')
+        .set({ unmerged_at: new Date(event.data.unmergedAt), unmerged_by: actor })
+        .where('merge_id', '=', event.data.mergeId)
+        .execute();
+      await followRevision(trx, event.data.clientId, recorded.revision);
+      return;
+    default:
+      return assertNever(event);
+  }
 }
 
 /**
@@ -259,6 +314,15 @@ export const clientProfilesProjection: Projection = {
         continue;
       }
       if (
+        event.type === 'ClientMergedInto' ||
+        event.type === 'ClientUnmerged' ||
+        event.type === 'DuplicateMerged' ||
+        event.type === 'DuplicateUnmerged'
+      ) {
+        await applyMerge(trx, event, recorded);
+        continue;
+      }
+      if (
         event.type === 'EmailClaimLapsed' ||
         event.type === 'PasswordResetRequested' ||
         event.type === 'WelcomeMessageRequested'
@@ -305,6 +369,6 @@ export const clientProfilesProjection: Projection = {
 
   // eslint-disable-next-line @typescript-eslint/no-explicit-any
   async reset(trx: Transaction<any>) {
-    await sql`TRUNCATE client_profiles, client_memos, client_documents`.execute(trx);
+    await sql`TRUNCATE client_profiles, client_memos, client_documents, client_merges`.execute(trx);
   },
 };

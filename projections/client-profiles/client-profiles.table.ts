@@ -37,6 +37,9 @@ export interface ClientProfilesTable {
     string | undefined,
     never
   >;
+  /** The survivor this client was merged into, while the merge stands. */
+  merged_into: ColumnType<string | null, string | null | undefined, string | null>;
+  merged_at: ColumnType<Date | null, Date | null | undefined, Date | null>;
 }
 
 export type ClientProfileRow = Selectable<ClientProfilesTable>;
@@ -61,3 +64,15 @@ export interface ClientMemosTable {
 
 export type ClientMemoRow = Selectable<ClientMemosTable>;
 export type NewClientMemoRow = Insertable<ClientMemosTable>;
+
+/** `client_merges`: one row a merge, kept after an unmerge (`unmerged_at`). */
+export interface ClientMergesTable {
+  merge_id: string;
+  studio_id: string;
+  survivor_id: string;
+  duplicate_id: string;
+  merged_at: Date;
+  merged_by: ColumnType<Actor, string, string>;
+  unmerged_at: Date | null;
+  unmerged_by: ColumnType<Actor | null, string | null, string | null>;
+}

@@ -3,3 +3,4 @@ export * from './client-profile.queries';
 export * from './client-profiles.migrations';
 export * from './client-profiles.projection';
 export * from './client-document.queries';
+export * from './client-merge.queries';

@@ -2,6 +2,7 @@ import { Inject } from '@nestjs/common';
 import { IQueryHandler, Query, QueryHandler } from '@nestjs/cqrs';
 import type { RelationshipRole } from '@clientele/clients';
 import { DATABASE, type Database } from '@clientele/database';
+import { answeredFor } from '@projections/client-profiles';
 
 export interface ClientRelationship {
   clientId: string;
@@ -30,7 +31,9 @@ export class ListClientRelationshipsHandler implements IQueryHandler<ListClientR
       .selectFrom('client_relationships as r')
       .innerJoin('client_profiles as p', 'p.client_id', 'r.other_client_id')
       .select(['r.other_client_id', 'p.first_name', 'p.last_name', 'r.role', 'r.since'])
-      .where('r.client_id', '=', clientId)
+      // A duplicate's family is the survivor's now; ties between the two are not shown.
+      .where('r.client_id', 'in', answeredFor(clientId))
+      .where('r.other_client_id', 'not in', answeredFor(clientId))
       .where('r.ended', '=', false)
       .where('r.studio_id', '=', studioId)
       .orderBy('p.last_name')

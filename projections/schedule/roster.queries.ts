@@ -3,6 +3,7 @@ import { IQueryHandler, Query, QueryHandler } from '@nestjs/cqrs';
 import { DATABASE, decodePageCursor, encodePageCursor, type Database } from '@clientele/database';
 import type { Channel, PayWith, PlacePayment } from '@clientele/scheduling';
 import { InvalidInput, money, NotFound, type Money } from '@clientele/shared';
+import { answeredFor, survivorOf } from '@projections/client-profiles';
 import { sql } from 'kysely';
 import { toSessionDetails, type SessionDetails } from './schedule.queries';
 
@@ -21,7 +22,9 @@ export interface BillView {
 
 export interface RosterPlace {
   enrollmentId: string;
+  /** Who booked the place; `mergedInto` the client who answers for them since, if any. */
   clientId: string;
+  mergedInto: string | null;
   firstName: string | null;
   lastName: string | null;
   status: 'confirmed' | 'held' | 'waitlisted';
@@ -129,7 +132,8 @@ interface PlaceRow {
 const PAYMENT_JOINS = sql`
   LEFT JOIN LATERAL (
     SELECT g.source FROM credit_ledger l JOIN credit_grants g ON g.grant_id = l.grant_id
-    WHERE l.client_id = p.client_id AND l.kind = 'reserved'
+    WHERE l.client_id = coalesce((p.payment->>'accountId')::uuid, p.client_id)
+      AND l.kind = 'reserved'
       AND l.reservation_id = p.payment->>'reservationId'
     ORDER BY l.revision DESC LIMIT 1
   ) credit ON true
@@ -147,7 +151,7 @@ const PAYMENT_COLUMNS = sql`credit.source AS credit_source, m.name AS membership
  */
 const WAIVER_UNSIGNED = sql<boolean>`(s.waiver_id IS NOT NULL AND coalesce((
     SELECT max(ws.version) FROM waiver_signatures ws
-    WHERE ws.client_id = p.client_id AND ws.waiver_id = s.waiver_id
+    WHERE ws.client_id IN ${answeredFor(sql.ref('p.client_id'))} AND ws.waiver_id = s.waiver_id
   ), 0) < coalesce((
     SELECT w.oldest_valid_version FROM waivers w WHERE w.waiver_id = s.waiver_id
   ), 1))`;
@@ -258,21 +262,30 @@ export class GetRosterHandler implements IQueryHandler<GetRoster> {
       .executeTakeFirst();
     if (!row) throw new NotFound('session', sessionId);
     const { rows } = await sql<
-      PlaceRow & { first_name: string | null; last_name: string | null; waiver_unsigned: boolean }
+      PlaceRow & {
+        first_name: string | null;
+        last_name: string | null;
+        waiver_unsigned: boolean;
+        merged_into: string | null;
+      }
     >`
       SELECT p.*, c.first_name, c.last_name, ${PAYMENT_COLUMNS},
-             ${WAIVER_UNSIGNED} AS waiver_unsigned
+             ${WAIVER_UNSIGNED} AS waiver_unsigned, d.merged_into
       FROM session_places p
       JOIN sessions s ON s.session_id = p.session_id
-      LEFT JOIN client_profiles c ON c.client_id = p.client_id
+      LEFT JOIN client_profiles d ON d.client_id = p.client_id
+      LEFT JOIN client_profiles c ON c.client_id = coalesce(d.merged_into, p.client_id)
       ${PAYMENT_JOINS}
       WHERE p.session_id = ${sessionId} AND ${ACTIVE(now)}
       ORDER BY p.status = 'waitlisted', p.arrival`.execute(this.db.kysely);
-    const starred = await this.starredMemos(studioId, [...new Set(rows.map((r) => r.client_id))]);
+    const shown = (place: { client_id: string; merged_into: string | null }) =>
+      place.merged_into ?? place.client_id;
+    const starred = await this.starredMemos(studioId, [...new Set(rows.map(shown))]);
     let position = 0;
     const places = rows.map((place): RosterPlace => ({
       enrollmentId: place.enrollment_id,
       clientId: place.client_id,
+      mergedInto: place.merged_into,
       firstName: place.first_name,
       lastName: place.last_name,
       status: place.status as RosterPlace['status'],
@@ -285,7 +298,7 @@ export class GetRosterHandler implements IQueryHandler<GetRoster> {
       product: productOf(place),
       bill: billOf(place),
       bookedAt: new Date(place.booked_at).toISOString(),
-      starredMemos: starred.get(place.client_id) ?? [],
+      starredMemos: starred.get(shown(place)) ?? [],
       waiver: row.waiver_id ? (place.waiver_unsigned ? 'unsigned' : 'signed') : null,
     }));
     const { rows: invited } = await sql<{
@@ -325,15 +338,31 @@ export class GetRosterHandler implements IQueryHandler<GetRoster> {
     };
   }
 
-  /** The starred memos of every client on the roster, in one query. */
+  /**
+   * The starred memos of every client on the roster, with those of clients merged into them, in
+   * one query.
+   */
   private async starredMemos(studioId: string, clientIds: string[]) {
     const byClient = new Map<string, RosterPlace['starredMemos']>();
     if (clientIds.length === 0) return byClient;
     const rows = (await this.db.kysely
       .selectFrom('client_memos')
-      .select(['client_id', 'memo_id', 'text'])
+      .select([survivorOf('client_id').as('client_id'), 'memo_id', 'text'])
       .where('studio_id', '=', studioId)
-      .where('client_id', 'in', clientIds)
+      .where((eb) =>
+        eb.or([
+          eb('client_id', 'in', clientIds),
+          eb(
+            'client_id',
+            'in',
+            eb
+              .selectFrom('client_merges')
+              .select('duplicate_id')
+              .where('survivor_id', 'in', clientIds)
+              .where('unmerged_at', 'is', null),
+          ),
+        ]),
+      )
       .where('starred', '=', true)
       .where('removed', '=', false)
       .orderBy('created_at', 'desc')
@@ -399,7 +428,8 @@ export class ListClientRegistrationsHandler implements IQueryHandler<ListClientR
       FROM session_places p
       JOIN sessions s ON s.session_id = p.session_id
       LEFT JOIN bills b ON b.bill_id = (p.payment->>'billId')::uuid
-      WHERE p.client_id = ${clientId} AND p.studio_id = ${studioId} AND ${ACTIVE(now)}
+      WHERE p.client_id IN ${answeredFor(clientId)} AND p.studio_id = ${studioId}
+        AND ${ACTIVE(now)}
         AND ${upcoming ? sql`s.ends_at > ${now}` : sql`s.ends_at <= ${now}`}
         AND ${keyset}
       ORDER BY s.starts_at ${order}, p.enrollment_id ${order}
@@ -458,7 +488,7 @@ export class ListClientBookingsHandler implements IQueryHandler<ListClientBookin
       JOIN sessions s ON s.session_id = p.session_id
       LEFT JOIN class_types ct ON ct.class_type_id = s.class_type_id
       ${PAYMENT_JOINS}
-      WHERE p.client_id = ${clientId} AND p.studio_id = ${studioId}
+      WHERE p.client_id IN ${answeredFor(clientId)} AND p.studio_id = ${studioId}
         AND (p.status <> 'released' OR p.waitlisted_at IS NOT NULL)
         AND NOT (p.status = 'held' AND p.held_until <= ${now})
         AND ${keyset}

@@ -2,6 +2,7 @@ import { Inject } from '@nestjs/common';
 import { IQueryHandler, Query, QueryHandler } from '@nestjs/cqrs';
 import { DATABASE, type Database } from '@clientele/database';
 import { NotFound } from '@clientele/shared';
+import { answeredFor } from '@projections/client-profiles';
 
 export interface WaiverSummary {
   waiverId: string;
@@ -147,7 +148,8 @@ export class GetClientWaiversHandler implements IQueryHandler<GetClientWaivers> 
           's.signed_by',
           'w.oldest_valid_version',
         ])
-        .where('s.client_id', '=', clientId)
+        // Signatures a client merged into this one brought count here too (ADR 0016).
+        .where('s.client_id', 'in', answeredFor(clientId))
         .where('s.studio_id', '=', studioId)
         .orderBy('s.waiver_id')
         .orderBy('s.version', 'desc')
@@ -155,7 +157,7 @@ export class GetClientWaiversHandler implements IQueryHandler<GetClientWaivers> 
       this.db.kysely
         .selectFrom('signature_requests')
         .select(['waiver_id', 'title', 'version', 'requested_at'])
-        .where('client_id', '=', clientId)
+        .where('client_id', 'in', answeredFor(clientId))
         .where('open', '=', true)
         .where('studio_id', '=', studioId)
         .orderBy('requested_at', 'desc')
@@ -190,8 +192,9 @@ export class ListClientSignaturesHandler implements IQueryHandler<ListClientSign
     const rows = await this.db.kysely
       .selectFrom('waiver_signatures')
       .select(['waiver_id', 'title', 'version', 'signed_at', 'signed_by', 'personal'])
-      .where('client_id', '=', clientId)
+      .where('client_id', 'in', answeredFor(clientId))
       .where('studio_id', '=', studioId)
+      .orderBy('signed_at', 'desc')
       .orderBy('revision', 'desc')
       .execute();
     return rows.map((row) => ({

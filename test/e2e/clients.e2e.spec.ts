@@ -61,6 +61,7 @@ describe('registering and reading a client', () => {
       relationships: [],
       documents: [],
       memos: [],
+      merged: [],
     });
   });
 

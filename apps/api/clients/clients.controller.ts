@@ -21,6 +21,7 @@ import {
   GetClientProfile,
   ListClientDocuments,
   ListClientMemos,
+  ListMergedClients,
   SearchClients,
 } from '@projections/client-profiles';
 import { ListClientRegistrations } from '@projections/schedule';
@@ -78,7 +79,7 @@ export class ClientsController {
   @RequirePermission('clients:read')
   @ApiOperation({
     summary:
-      'The client profile, with balances (credits per event type, account credit, outstanding), active items, open bills, recent sales, the next 5 registrations, saved payment methods, signed waivers, signatures asked for, relationships, internal memos and documents',
+      'The client profile, with balances (credits per event type, account credit, outstanding), active items, open bills, recent sales, the next 5 registrations, saved payment methods, signed waivers, signatures asked for, relationships, internal memos, documents and the clients merged into it. A client merged into another answers 307 with the survivor in Location and mergedInto',
   })
   async get(
     @Param('id', uuid) id: string,
@@ -98,6 +99,7 @@ export class ClientsController {
       relationships,
       memos,
       documents,
+      merged,
     ] = await Promise.all([
       this.queries.execute(new GetClientProfile(context.studioId, id)),
       this.queries.execute(new GetClientBalances(context.studioId, id, context.now)),
@@ -112,7 +114,13 @@ export class ClientsController {
       this.queries.execute(new ListClientRelationships(context.studioId, id)),
       this.queries.execute(new ListClientMemos(context.studioId, id)),
       this.queries.execute(new ListClientDocuments(context.studioId, id)),
+      this.queries.execute(new ListMergedClients(context.studioId, id)),
     ]);
+    if (profile.mergedInto) {
+      // Where it went; its own history stays readable at /history.
+      void reply.status(307).header('location', `/v1/clients/${profile.mergedInto}`);
+      return { id, mergedInto: profile.mergedInto, mergedAt: profile.mergedAt };
+    }
     return {
       ...withEtag(reply, profile),
       balances,
@@ -127,6 +135,7 @@ export class ClientsController {
       relationships,
       memos: memos.items,
       documents,
+      merged,
     };
   }
 

@@ -53,6 +53,8 @@ export function toProfile(state: ClientState, version: number, updatedAt: Date):
     registeredAt: state.registeredAt,
     updatedAt: updatedAt.toISOString(),
     version,
+    mergedInto: state.mergedInto?.survivorId ?? null,
+    mergedAt: state.mergedInto?.mergedAt ?? null,
   };
 }
 

@@ -1,6 +1,8 @@
 import type { EventStore } from '@clientele/eventstore';
-import { NotFound } from '@clientele/shared';
+import { fold, NotFound } from '@clientele/shared';
+import { clientDecider, type ClientState } from '../domain/client.decider';
 import { clientStream, type ClientEvent } from '../domain/client.events';
+import { ClientWasMerged } from '../domain/client.rules';
 
 // A client's studio is fixed at registration and never changes: once read, it stays true.
 const studioOfClient = new Map<string, string>();
@@ -8,7 +10,9 @@ const REMEMBERED = 100_000;
 
 /**
  * Refuses a command about a client that is not registered in the studio (unknown, or another
- * studio's: invariant 6), from the write side. Reads only the client's first event, once.
+ * studio's: invariant 6), from the write side. Reads only the client's first event, once. A
+ * merged duplicate passes: the flows that keep its items (renewals, refunds, a booking it made)
+ * go on; what staff address to it is refused by `assertClientAddressable`.
  */
 export async function assertClientOfStudio(
   store: EventStore,
@@ -25,4 +29,36 @@ export async function assertClientOfStudio(
     studioOfClient.set(clientId, known);
   }
   if (known !== studioId) throw new NotFound('client', clientId);
+}
+
+/** The client as its stream says now. */
+export async function readClient(store: EventStore, clientId: string): Promise<ClientState> {
+  return fold(
+    clientDecider,
+    (await store.readStream(clientStream(clientId))) as unknown as ClientEvent[],
+  );
+}
+
+/**
+ * A client staff may address a new command to: the studio's, and not merged into another (a
+ * merged duplicate answers 422 `client_merged`, naming the survivor). Returns the clients whose
+ * items the command may reach: this one first, then those merged into it, oldest merge first.
+ */
+export async function assertClientAddressable(
+  store: EventStore,
+  studioId: string,
+  clientId: string,
+): Promise<string[]> {
+  const client = await readClient(store, clientId);
+  if (client.status !== 'registered' || client.studioId !== studioId) {
+    throw new NotFound('client', clientId);
+  }
+  if (client.mergedInto) throw new ClientWasMerged(clientId, client.mergedInto.survivorId);
+  return [clientId, ...client.duplicates.keys()];
+}
+
+/** The clients merged into this one now (none for an unknown client), oldest merge first. */
+export async function duplicatesOf(store: EventStore, clientId: string): Promise<string[]> {
+  const client = await readClient(store, clientId);
+  return client.status === 'registered' ? [...client.duplicates.keys()] : [];
 }

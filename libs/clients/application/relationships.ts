@@ -10,7 +10,7 @@ import {
   type RelationshipEvent,
   type RelationshipRole,
 } from '../domain/relationship';
-import { assertClientOfStudio } from './client-lookup';
+import { assertClientAddressable } from './client-lookup';
 
 export interface RelationshipView {
   clientId: string;
@@ -37,8 +37,8 @@ export class ChangeRelationshipHandler implements ICommandHandler<ChangeRelation
   constructor(@Inject(EVENT_STORE) private readonly store: EventStore) {}
 
   async execute({ clientId, otherClientId, role, context }: ChangeRelationship) {
-    await assertClientOfStudio(this.store, context.studioId, clientId);
-    await assertClientOfStudio(this.store, context.studioId, otherClientId);
+    await assertClientAddressable(this.store, context.studioId, clientId);
+    await assertClientAddressable(this.store, context.studioId, otherClientId);
     const studioId = context.studioId;
     const result = await handleCommand(
       this.store,

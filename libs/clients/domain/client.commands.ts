@@ -82,7 +82,46 @@ export type ResendWelcomeCommand = {
   data: { clientId: string; studioId: string };
 };
 
+/** What the duplicate's decision needs to know of the survivor, read by the handler. */
+export interface SurvivorFacts {
+  clientId: string;
+  /** The client it was merged into, if the survivor is itself a merged duplicate. */
+  mergedInto: string | null;
+}
+
+/** On the duplicate's stream: it becomes part of the survivor. */
+export type MergeIntoCommand = {
+  type: 'MergeInto';
+  data: { clientId: string; studioId: string; survivor: SurvivorFacts; mergeId: string };
+};
+
+/** On the duplicate's stream: it stands alone again. */
+export type UnmergeFromCommand = {
+  type: 'UnmergeFrom';
+  data: {
+    clientId: string;
+    studioId: string;
+    survivorId: string;
+    /** The merge the survivor still lists for this duplicate, if any: an unmerge to finish. */
+    listedMergeId: string | null;
+  };
+};
+
+/** On the survivor's stream: records (or forgets) a duplicate the duplicate's stream decided on. */
+export type SurvivorMergeCommand =
+  | {
+      type: 'RecordDuplicate';
+      data: { clientId: string; duplicateId: string; mergeId: string; mergedAt: string };
+    }
+  | {
+      type: 'ReleaseDuplicate';
+      data: { clientId: string; duplicateId: string; mergeId: string; unmergedAt: string };
+    };
+
+export type MergeCommand = MergeIntoCommand | UnmergeFromCommand | SurvivorMergeCommand;
+
 export type ClientCommand =
+  | MergeCommand
   | ClientFileCommand
   | ChangeClientDetailsCommand
   | GiveConsentCommand

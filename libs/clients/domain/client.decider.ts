@@ -27,7 +27,12 @@ import type {
   UpdateClientProfileCommand,
 } from './client.commands';
 import type { ClientEvent, MemoEvent, PersonalDetails } from './client.events';
-import { ClientMustNotBeRegisteredTwice, EmailMustBeUniqueInStudio } from './client.rules';
+import { decideMerge, evolveMerges, NO_MERGES, type MergeState } from './client-merge';
+import {
+  ClientMustNotBeRegisteredTwice,
+  ClientWasMerged,
+  EmailMustBeUniqueInStudio,
+} from './client.rules';
 
 /** A removed memo stays known, so its id is never taken again. */
 export interface MemoState {
@@ -40,7 +45,7 @@ export type ClientState =
   | { status: 'unregistered' }
   /** Its registration's email was taken by another client before the registration landed. */
   | { status: 'lapsed'; takenBy: string }
-  | {
+  | ({
       status: 'registered';
       clientId: string;
       studioId: string;
@@ -53,7 +58,7 @@ export type ClientState =
       image: FileFacts | null;
       /** Documents on the profile, by id, with their names. */
       documents: ReadonlyMap<string, string>;
-    };
+    } & MergeState);
 
 const EMAIL = /^[^\s@]+@[^\s@]+\.[^\s@]+$/;
 const DAY = /^(\d{4})-(\d{2})-(\d{2})$/;
@@ -126,9 +131,8 @@ function register(command: RegisterClientCommand, state: ClientState, now: Date)
 }
 
 function update(command: UpdateClientProfileCommand, state: ClientState, now: Date): ClientEvent[] {
-  if (state.status !== 'registered' || state.studioId !== command.data.studioId) {
-    throw new NotFound('client', command.data.clientId);
-  }
+  clientOfStudio(state, command);
+  if (state.status !== 'registered') return [];
   const changes = tidy(command.data.changes);
   const errors = validate(changes, now);
   if (errors.length > 0) throw new InvalidInput('The client details are not valid.', errors);
@@ -150,7 +154,7 @@ type RegisteredClient = Extract<ClientState, { status: 'registered' }>;
 
 const MEMO_MAX_LENGTH = 2000;
 
-/** The client a command is about, which must be the studio's. */
+/** The client a command is about, which must be the studio's and not merged into another. */
 function clientOfStudio(
   state: ClientState,
   command: { data: { clientId: string; studioId: string } },
@@ -158,6 +162,7 @@ function clientOfStudio(
   if (state.status !== 'registered' || state.studioId !== command.data.studioId) {
     throw new NotFound('client', command.data.clientId);
   }
+  if (state.mergedInto) throw new ClientWasMerged(state.clientId, state.mergedInto.survivorId);
   return state;
 }
 
@@ -327,6 +332,7 @@ export const clientDecider: Decider<ClientCommand, ClientEvent, ClientState> = {
           consents: new Map(),
           image: null,
           documents: new Map(),
+          ...NO_MERGES,
         };
       case 'ClientProfileUpdated':
         if (state.status !== 'registered') return state;
@@ -380,6 +386,12 @@ export const clientDecider: Decider<ClientCommand, ClientEvent, ClientState> = {
       case 'PasswordResetRequested':
       case 'WelcomeMessageRequested':
         return state;
+      case 'ClientMergedInto':
+      case 'ClientUnmerged':
+      case 'DuplicateMerged':
+      case 'DuplicateUnmerged':
+        if (state.status !== 'registered') return state;
+        return { ...state, ...evolveMerges(state, event) };
       default:
         return assertNever(event);
     }
@@ -411,6 +423,11 @@ export const clientDecider: Decider<ClientCommand, ClientEvent, ClientState> = {
       case 'ResendWelcome':
         clientOfStudio(state, command);
         return [{ type: 'WelcomeMessageRequested', data: { clientId: command.data.clientId } }];
+      case 'MergeInto':
+      case 'UnmergeFrom':
+      case 'RecordDuplicate':
+      case 'ReleaseDuplicate':
+        return decideMerge(command, state.status === 'registered' ? state : null, now);
       default:
         return assertNever(command);
     }

@@ -124,7 +124,37 @@ export type WelcomeMessageRequested = {
   data: { clientId: string };
 };
 
+/**
+ * A merge is a link, not a move (ADR 0016): the duplicate's events stay in its streams, so
+ * its history stays readable and an unmerge is exact. The duplicate's stream holds the decision
+ * (`ClientMergedInto`, `ClientUnmerged`); the survivor's records that it answers for the
+ * duplicate (`DuplicateMerged`, `DuplicateUnmerged`), which is what a command about the
+ * survivor consults to find the duplicate's credits, items and signatures.
+ */
+export type ClientMergedInto = {
+  type: 'ClientMergedInto';
+  data: { clientId: string; survivorId: string; mergeId: string; mergedAt: string };
+};
+
+export type ClientUnmerged = {
+  type: 'ClientUnmerged';
+  data: { clientId: string; survivorId: string; mergeId: string; unmergedAt: string };
+};
+
+export type DuplicateMerged = {
+  type: 'DuplicateMerged';
+  data: { clientId: string; duplicateId: string; mergeId: string; mergedAt: string };
+};
+
+export type DuplicateUnmerged = {
+  type: 'DuplicateUnmerged';
+  data: { clientId: string; duplicateId: string; mergeId: string; unmergedAt: string };
+};
+
+export type MergeEvent = ClientMergedInto | ClientUnmerged | DuplicateMerged | DuplicateUnmerged;
+
 export type ClientEvent =
+  | MergeEvent
   | ProfileImageChanged
   | DocumentAttached
   | DocumentRemoved
@@ -162,6 +192,10 @@ export const clientEventTypes: ReadonlySet<ClientEvent['type']> = new Set([
   'DocumentRemoved',
   'PasswordResetRequested',
   'WelcomeMessageRequested',
+  'ClientMergedInto',
+  'ClientUnmerged',
+  'DuplicateMerged',
+  'DuplicateUnmerged',
 ]);
 
 export const clientStream = (clientId: string) => `client-${clientId}`;

@@ -5,3 +5,4 @@ export * from './client.rules';
 export * from './relationship';
 export * from './client-details';
 export * from './client-files';
+export * from './client-merge';

@@ -1,6 +1,6 @@
 import { Inject } from '@nestjs/common';
 import { Command, CommandHandler, type ICommandHandler } from '@nestjs/cqrs';
-import { assertClientOfStudio } from '@clientele/clients';
+import { assertClientAddressable, assertClientOfStudio, duplicatesOf } from '@clientele/clients';
 import {
   commandContext,
   EVENT_STORE,
@@ -9,7 +9,7 @@ import {
   type EventStore,
 } from '@clientele/eventstore';
 import { readStudioSettings } from '@clientele/staff';
-import { fold, type RequestContext } from '@clientele/shared';
+import { fold, NotFound, type RequestContext } from '@clientele/shared';
 import type { AccountCommand, AccountScope } from '../domain/account.commands';
 import { accountDecider } from '../domain/account.decider';
 import { accountStream, type AccountEvent } from '../domain/account.events';
@@ -27,7 +27,9 @@ export interface AccountOutcome {
 /**
  * Runs one command on a client's account: the client must be the studio's; the studio's currency
  * and today in its time zone come with the command; read, decide, append at the revision read,
- * retried on a concurrent change (handleCommand).
+ * retried on a concurrent change (handleCommand). A command about an item (a bill, a grant, a
+ * membership) the account does not hold goes to the accounts of clients merged into this one,
+ * which hold their own items still (ADR 0016).
  */
 export async function decideOnAccount(
   store: EventStore,
@@ -37,19 +39,42 @@ export async function decideOnAccount(
   options: { replayByKey?: boolean } = {},
 ): Promise<AccountOutcome> {
   const scope = await scopeOf(store, context, clientId);
-  const result = await handleCommand(
-    store,
-    accountStream(clientId),
-    accountDecider,
-    build(scope),
-    commandContext(context, options),
-  );
-  return {
-    state: result.state,
-    appended: result.appended,
-    revision: result.revision,
-    currency: scope.currency,
-  };
+  return onHolder(store, scope, async (holder) => {
+    const result = await handleCommand(
+      store,
+      accountStream(holder.clientId),
+      accountDecider,
+      build(holder),
+      commandContext(context, options),
+    );
+    return {
+      state: result.state,
+      appended: result.appended,
+      revision: result.revision,
+      currency: holder.currency,
+    };
+  });
+}
+
+/** Tries the client's own account, then those merged into it, while the item is not found. */
+async function onHolder<T>(
+  store: EventStore,
+  scope: AccountScope,
+  attempt: (holder: AccountScope) => Promise<T>,
+): Promise<T> {
+  try {
+    return await attempt(scope);
+  } catch (error) {
+    if (!(error instanceof NotFound)) throw error;
+    for (const duplicateId of await duplicatesOf(store, scope.clientId)) {
+      try {
+        return await attempt({ ...scope, clientId: duplicateId });
+      } catch (inner) {
+        if (!(inner instanceof NotFound)) throw inner;
+      }
+    }
+    throw error;
+  }
 }
 
 /**
@@ -63,9 +88,11 @@ export async function previewOnAccount(
   build: (scope: AccountScope) => AccountCommand,
 ): Promise<AccountEvent[]> {
   const scope = await scopeOf(store, context, clientId);
-  const history = await store.readStream(accountStream(clientId));
-  const state = fold(accountDecider, history as unknown as AccountEvent[]);
-  return accountDecider.decide(build(scope), state, context.now);
+  return onHolder(store, scope, async (holder) => {
+    const history = await store.readStream(accountStream(holder.clientId));
+    const state = fold(accountDecider, history as unknown as AccountEvent[]);
+    return accountDecider.decide(build(holder), state, context.now);
+  });
 }
 
 async function scopeOf(
@@ -105,6 +132,8 @@ export class IssueCreditsHandler implements ICommandHandler<IssueCredits> {
   constructor(@Inject(EVENT_STORE) private readonly store: EventStore) {}
 
   async execute({ clientId, input, context }: IssueCredits) {
+    // New credits go to the client staff see: never to a duplicate merged into another.
+    await assertClientAddressable(this.store, context.studioId, clientId);
     // A bulk request carries one key for many clients: the grant id includes the client.
     const grantId = idForRequest(`credit-grant:${clientId}`, context);
     const outcome = await decideOnAccount(this.store, context, clientId, (scope) => ({

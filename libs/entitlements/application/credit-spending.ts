@@ -1,5 +1,10 @@
+import { duplicatesOf } from '@clientele/clients';
 import type { EventStore } from '@clientele/eventstore';
-import type { RequestContext } from '@clientele/shared';
+import { fold, type RequestContext } from '@clientele/shared';
+import { accountDecider } from '../domain/account.decider';
+import { accountStream, type AccountEvent } from '../domain/account.events';
+import { NoCreditAvailable } from '../domain/account.rules';
+import type { Reservation } from '../domain/account.state';
 import { decideOnAccount, type AccountOutcome } from './account-commands';
 
 const ONCE_PER_RESERVATION = { replayByKey: false };
@@ -15,24 +20,63 @@ const ONCE_PER_RESERVATION = { replayByKey: false };
 export class CreditSpending {
   constructor(private readonly store: EventStore) {}
 
-  reserve(
+  /**
+   * Reserves from the client's own credits first, then from those of clients merged into it
+   * (ADR 0016). Answers whose account holds the reservation: confirm and release go there.
+   */
+  async reserve(
     context: RequestContext,
     clientId: string,
     reservationId: string,
     eventType: string,
     reason: string,
     count = 1,
-  ): Promise<AccountOutcome> {
-    return decideOnAccount(
-      this.store,
-      context,
-      clientId,
-      (scope) => ({
-        type: 'ReserveCredit',
-        data: { ...scope, reservationId, eventType, count, reason },
-      }),
-      ONCE_PER_RESERVATION,
-    );
+  ): Promise<AccountOutcome & { accountId: string }> {
+    const reserveOn = async (accountId: string) => ({
+      accountId,
+      ...(await decideOnAccount(
+        this.store,
+        context,
+        accountId,
+        (scope) => ({
+          type: 'ReserveCredit',
+          data: { ...scope, reservationId, eventType, count, reason },
+        }),
+        ONCE_PER_RESERVATION,
+      )),
+    });
+    try {
+      return await reserveOn(clientId);
+    } catch (error) {
+      if (!(error instanceof NoCreditAvailable)) throw error;
+      for (const duplicateId of await duplicatesOf(this.store, clientId)) {
+        try {
+          return await reserveOn(duplicateId);
+        } catch (inner) {
+          if (!(inner instanceof NoCreditAvailable)) throw inner;
+        }
+      }
+      throw error;
+    }
+  }
+
+  /**
+   * A reservation and the account holding it: the client's own, or that of a client merged into
+   * it. Null when none holds it (the booking crashed before reserving).
+   */
+  async reservation(
+    clientId: string,
+    reservationId: string,
+  ): Promise<{ accountId: string; reservation: Reservation } | null> {
+    for (const accountId of [clientId, ...(await duplicatesOf(this.store, clientId))]) {
+      const state = fold(
+        accountDecider,
+        (await this.store.readStream(accountStream(accountId))) as unknown as AccountEvent[],
+      );
+      const reservation = state.reservations.get(reservationId);
+      if (reservation) return { accountId, reservation };
+    }
+    return null;
   }
 
   confirm(context: RequestContext, clientId: string, reservationId: string, reason: string) {

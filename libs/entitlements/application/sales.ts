@@ -2,7 +2,7 @@ import { Inject } from '@nestjs/common';
 import { Command, CommandHandler, type ICommandHandler } from '@nestjs/cqrs';
 import { PAYMENT_GATEWAY, type PaymentGateway } from '@clientele/billing';
 import { readProduct, type Product } from '@clientele/catalog';
-import { assertClientOfStudio } from '@clientele/clients';
+import { assertClientAddressable } from '@clientele/clients';
 import { EVENT_STORE, idForRequest, type EventStore } from '@clientele/eventstore';
 import { assertNever, NotFound, type RequestContext } from '@clientele/shared';
 import type { AccountCommand, ProductOnSale } from '../domain/account.commands';
@@ -98,7 +98,7 @@ export class SellProductsHandler implements ICommandHandler<SellProducts> {
 
   private async sell({ input, context }: SellProducts, saleId: string): Promise<AccountOutcome> {
     // Another studio's client is a 404 before anything is said about the products.
-    await assertClientOfStudio(this.store, context.studioId, input.clientId);
+    await assertClientAddressable(this.store, context.studioId, input.clientId);
     const products = await Promise.all(
       input.items.map(async ({ productId }) => {
         try {

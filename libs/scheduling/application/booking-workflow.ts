@@ -1,4 +1,5 @@
 import type { PaymentGateway } from '@clientele/billing';
+import { duplicatesOf } from '@clientele/clients';
 import {
   BookingPayments,
   CreditSpending,
@@ -171,7 +172,12 @@ export class BookingWorkflow {
       throw error;
     }
     if (payment.kind === 'credit') {
-      await this.credits.confirm(context, clientId, enrollmentId, describe(session));
+      await this.credits.confirm(
+        context,
+        holderOf(clientId, payment),
+        enrollmentId,
+        describe(session),
+      );
     }
     return payment;
   }
@@ -186,7 +192,7 @@ export class BookingWorkflow {
   ): Promise<void> {
     switch (payment?.kind) {
       case 'credit':
-        await this.credits.release(context, clientId, enrollmentId, reason);
+        await this.credits.release(context, holderOf(clientId, payment), enrollmentId, reason);
         return;
       case 'card':
       case 'hold':
@@ -249,16 +255,22 @@ export class BookingWorkflow {
     }
     const { clientId } = place;
     const reason = describe(session);
-    const reserved = (await this.payments.account(clientId)).reservations.get(enrollmentId);
+    const reserved = await this.credits.reservation(clientId, enrollmentId);
+    const status = reserved?.reservation.status;
     if (place.status === 'released') {
-      if (reserved && reserved.status !== 'returned') {
-        await this.credits.release(context, clientId, enrollmentId, `${reason}: place lost`);
+      if (reserved && status !== 'returned') {
+        await this.credits.release(
+          context,
+          reserved.accountId,
+          enrollmentId,
+          `${reason}: place lost`,
+        );
       }
       await this.payments.giveBack(context, clientId, enrollmentId, `${reason}: place lost`);
       return;
     }
-    if (place.status === 'confirmed' && reserved?.status === 'reserved') {
-      await this.credits.confirm(context, clientId, enrollmentId, reason);
+    if (place.status === 'confirmed' && reserved && status === 'reserved') {
+      await this.credits.confirm(context, reserved.accountId, enrollmentId, reason);
     }
     await this.giveBackOwed(context, place, reason);
   }
@@ -277,23 +289,22 @@ export class BookingWorkflow {
   ): Promise<PlacePayment> {
     const { enrollmentId, clientId, payWith } = place;
     switch (payWith) {
-      case 'credit':
-        await this.credits.reserve(
+      case 'credit': {
+        const { accountId } = await this.credits.reserve(
           context,
           clientId,
           enrollmentId,
           session.eventType,
           describe(session),
         );
-        return { kind: 'credit', reservationId: enrollmentId };
+        return accountId === clientId
+          ? { kind: 'credit', reservationId: enrollmentId }
+          : { kind: 'credit', reservationId: enrollmentId, accountId };
+      }
       case 'membership': {
         const studio = await readStudioSettings(this.store, context.studioId);
         const day = localDate(new Date(session.startsAt), studio.timezone);
-        const membership = membershipCovering(
-          await this.payments.account(clientId),
-          session.eventType,
-          day,
-        );
+        const membership = await this.membershipCovering(clientId, session.eventType, day);
         if (!membership) {
           throw new NoWayToPay(
             'membership',
@@ -310,6 +321,15 @@ export class BookingWorkflow {
           : this.payments.hold(context, booking);
       }
     }
+  }
+
+  /** The client's own membership first, then one a client merged into it brought. */
+  private async membershipCovering(clientId: string, eventType: string, day: string) {
+    for (const holder of [clientId, ...(await duplicatesOf(this.store, clientId))]) {
+      const membership = membershipCovering(await this.payments.account(holder), eventType, day);
+      if (membership) return membership;
+    }
+    return null;
   }
 
   private async booking(
@@ -334,6 +354,10 @@ export class BookingWorkflow {
     };
   }
 }
+
+/** The client whose account holds what paid for a place: a merged duplicate's, or the client's. */
+const holderOf = (clientId: string, payment: PlacePayment) =>
+  (payment.kind === 'credit' && payment.accountId) || clientId;
 
 function placeOfClient(state: SessionState, clientId: string): Place | undefined {
   return state.status === 'scheduled' ? state.places.get(clientId) : undefined;

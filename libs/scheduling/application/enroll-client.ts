@@ -1,7 +1,7 @@
 import { Inject } from '@nestjs/common';
 import { Command, CommandHandler, type ICommandHandler } from '@nestjs/cqrs';
 import { PAYMENT_GATEWAY, type PaymentGateway } from '@clientele/billing';
-import { assertClientOfStudio } from '@clientele/clients';
+import { assertClientAddressable } from '@clientele/clients';
 import { EVENT_STORE, idForRequest, type EventStore } from '@clientele/eventstore';
 import type { RequestContext } from '@clientele/shared';
 import type { Channel, PayWith } from '../domain/session.events';
@@ -40,7 +40,7 @@ export class EnrollClientHandler implements ICommandHandler<EnrollClient> {
   }
 
   async execute({ sessionId, input, context }: EnrollClient): Promise<EnrollmentOutcome> {
-    await assertClientOfStudio(this.store, context.studioId, input.clientId);
+    await assertClientAddressable(this.store, context.studioId, input.clientId);
     const { session } = await readSession(this.store, sessionId, context.studioId);
     return this.workflow.enroll(context, session, {
       enrollmentId: idForRequest(`enrollment:${sessionId}:${input.clientId}`, context),

@@ -1,7 +1,7 @@
 import { Inject } from '@nestjs/common';
 import { Command, CommandHandler, type ICommandHandler } from '@nestjs/cqrs';
 import { PAYMENT_GATEWAY, type PaymentGateway } from '@clientele/billing';
-import { assertClientOfStudio } from '@clientele/clients';
+import { assertClientAddressable } from '@clientele/clients';
 import { EVENT_STORE, idForRequest, type EventStore } from '@clientele/eventstore';
 import type { RequestContext } from '@clientele/shared';
 import { NoInvitation } from '../domain/session.decider';
@@ -32,7 +32,7 @@ export class InviteClientHandler implements ICommandHandler<InviteClient> {
   }
 
   async execute({ sessionId, clientId, context }: InviteClient) {
-    await assertClientOfStudio(this.store, context.studioId, clientId);
+    await assertClientAddressable(this.store, context.studioId, clientId);
     await readSession(this.store, sessionId, context.studioId);
     const state = await this.workflow.decide(sessionId, context, {
       type: 'InviteClient',

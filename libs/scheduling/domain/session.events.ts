@@ -16,7 +16,8 @@ export type PayWith = 'credit' | 'membership' | 'card' | 'hold';
 
 /** How a confirmed place was paid: what a cancellation gives back. */
 export type PlacePayment =
-  | { kind: 'credit'; reservationId: string }
+  /** `accountId`: whose account holds the credit, when a client merged into the booked one's. */
+  | { kind: 'credit'; reservationId: string; accountId?: string }
   | { kind: 'membership'; membershipId: string }
   | { kind: 'card'; billId: string; paymentId: string; reference: string }
   /** Held with the payment pending: the bill stays open on the client's account. */

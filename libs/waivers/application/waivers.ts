@@ -1,9 +1,11 @@
 import { Inject } from '@nestjs/common';
 import { Command, CommandHandler, type ICommandHandler } from '@nestjs/cqrs';
 import {
+  assertClientAddressable,
   assertClientOfStudio,
   clientDecider,
   clientStream,
+  duplicatesOf,
   relationshipBetween,
   type ClientEvent,
 } from '@clientele/clients';
@@ -87,9 +89,13 @@ export async function assertWaiverSigned(
   clientId: string,
 ): Promise<void> {
   const waiver = await readWaiver(store, studioId, waiverId);
-  const history = await store.readStream(signaturesStream(clientId));
-  const state = fold(signaturesDecider, history as unknown as SignatureEvent[]);
-  if (!hasSigned(state, termsOf(waiver))) throw new WaiverUnsigned(waiver, clientId);
+  // A signature a duplicate brought counts for the client it was merged into (ADR 0016).
+  for (const signer of [clientId, ...(await duplicatesOf(store, clientId))]) {
+    const history = await store.readStream(signaturesStream(signer));
+    const state = fold(signaturesDecider, history as unknown as SignatureEvent[]);
+    if (hasSigned(state, termsOf(waiver))) return;
+  }
+  throw new WaiverUnsigned(waiver, clientId);
 }
 
 export class CreateWaiver extends Command<WaiverView> {
@@ -212,7 +218,7 @@ export class SignWaiverHandler implements ICommandHandler<SignWaiver> {
     const { studioId } = context;
     await assertClientOfStudio(this.store, studioId, clientId);
     const guardianId = input.guardianId ?? null;
-    if (guardianId) await assertClientOfStudio(this.store, studioId, guardianId);
+    if (guardianId) await assertClientAddressable(this.store, studioId, guardianId);
     const waiver = await readWaiver(this.store, studioId, input.waiverId);
     const signedBy = guardianId
       ? { clientId: guardianId, as: 'guardian' as const }

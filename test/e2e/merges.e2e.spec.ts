@@ -1,0 +1,419 @@
+import { clientDecider, clientStream } from '@clientele/clients';
+import { commandContext, handleCommand } from '@clientele/eventstore';
+import { adminActions, projections } from '@clientele/runtime';
+import { startTestApp, type TestApp } from '../support/test-app';
+
+let t: TestApp;
+let token: string;
+let studioId: string;
+let otherToken: string;
+let flow: string;
+let pack: string;
+let waiverId: string;
+
+beforeAll(async () => {
+  t = await startTestApp();
+  ({ token, studioId } = await t.createStudio('Merge Studio'));
+  ({ token: otherToken } = await t.createStudio('Other Studio'));
+  flow = (
+    await t.call('POST', '/v1/class-types', {
+      token,
+      body: { name: 'Flow', format: 'in_person', eventType: 'yoga' },
+    })
+  ).body.id;
+  pack = (
+    await t.call('POST', '/v1/products', {
+      token,
+      body: {
+        kind: 'class_pack',
+        name: '10 classes',
+        price: { amount: 12000, currency: 'USD' },
+        credits: { count: 10, eventTypes: ['yoga'] },
+        validityDays: 90,
+      },
+    })
+  ).body.id;
+  waiverId = (
+    await t.call('POST', '/v1/waivers', {
+      token,
+      body: { title: 'House rules', body: 'I take part at my own risk.' },
+    })
+  ).body.waiverId;
+});
+afterAll(() => t.close());
+
+let n = 0;
+async function client(firstName: string, as = token): Promise<string> {
+  const created = await t.call('POST', '/v1/clients', {
+    token: as,
+    body: { firstName, lastName: 'Merge', email: `${firstName.toLowerCase()}${++n}@merge.example` },
+  });
+  expect(created.status).toBe(201);
+  return created.body.id;
+}
+
+async function session(inDays: number, requiresWaiver = false): Promise<string> {
+  const created = await t.call('POST', '/v1/sessions', {
+    token,
+    body: {
+      classTypeId: flow,
+      startsAt: new Date(Date.now() + inDays * 86_400_000).toISOString(),
+      durationMinutes: 60,
+      capacity: 10,
+      ...(requiresWaiver ? { waiverId } : {}),
+    },
+  });
+  expect(created.status).toBe(201);
+  return created.body.id;
+}
+
+const enroll = (sessionId: string, clientId: string) =>
+  t.call('POST', `/v1/sessions/${sessionId}/enrollments`, {
+    token,
+    body: { clientId, payWith: 'credit', channel: 'studio' },
+  });
+const merge = (survivorId: string, duplicateId: string, as = token) =>
+  t.call('POST', `/v1/clients/${survivorId}/merge`, { token: as, body: { duplicateId } });
+const unmerge = (survivorId: string, duplicateId: string) =>
+  t.call('POST', `/v1/clients/${survivorId}/unmerge`, { token, body: { duplicateId } });
+const profile = async (clientId: string) => t.call('GET', `/v1/clients/${clientId}`, { token });
+const yogaCredits = (body: { balances: { credits: { eventType: string; available: number }[] } }) =>
+  body.balances.credits.find((c) => c.eventType === 'yoga')?.available ?? 0;
+
+/** Every row of the read models a merge touches, to compare with a rebuild. */
+const TABLES: Record<string, string[]> = {
+  client_profiles: ['client_profiles', 'client_memos', 'client_documents', 'client_merges'],
+  client_accounts: [
+    'account_balances',
+    'account_ledger',
+    'credit_grants',
+    'credit_ledger',
+    'sales',
+    'bills',
+    'payments',
+  ],
+  schedule: ['sessions', 'session_places'],
+  waivers: ['waivers', 'waiver_signatures', 'signature_requests'],
+  client_relationships: ['client_relationships'],
+};
+async function readModels() {
+  const all: Record<string, string[]> = {};
+  for (const tables of Object.values(TABLES)) {
+    for (const table of tables) {
+      all[table] = (await t.runtime.db.kysely.selectFrom(table).selectAll().execute())
+        .map((row) => JSON.stringify(row))
+        .sort();
+    }
+  }
+  return all;
+}
+async function expectReadModelsEqualARebuild() {
+  for (const name of Object.keys(TABLES)) await t.runtime.runner.catchUp(name);
+  const live = await readModels();
+  for (const name of Object.keys(TABLES)) {
+    expect(projections.some((p) => p.name === name)).toBe(true);
+    await adminActions['projections.rebuild'](t.runtime, { name });
+  }
+  expect(await readModels()).toEqual(live);
+}
+
+describe('merging a duplicate and undoing it', () => {
+  let survivor: string;
+  let duplicate: string;
+  let partner: string;
+  let ownSession: string;
+  let waiverSession: string;
+
+  beforeAll(async () => {
+    survivor = await client('Jane');
+    duplicate = await client('Janet');
+    partner = await client('Sam');
+    // The duplicate bought a pack, booked a class with it, signed the waiver, has a partner, a
+    // starred memo and an unpaid bill.
+    const sold = await t.call('POST', '/v1/sales', {
+      token,
+      body: { clientId: duplicate, items: [{ productId: pack }], payment: { method: 'cash' } },
+    });
+    expect(sold.status).toBe(201);
+    ownSession = await session(2);
+    expect((await enroll(ownSession, duplicate)).status).toBe(201);
+    await t.call('POST', `/v1/clients/${duplicate}/signatures`, {
+      token,
+      body: { waiverId, signature: 'Janet Merge' },
+    });
+    await t.call('POST', `/v1/clients/${duplicate}/relationships`, {
+      token,
+      body: { clientId: partner, role: 'partner' },
+    });
+    await t.call('POST', `/v1/clients/${duplicate}/memos`, {
+      token,
+      body: { text: 'Knee surgery: no deep lunges', starred: true },
+    });
+    const owed = await t.call('POST', '/v1/sales', {
+      token,
+      body: { clientId: duplicate, items: [{ productId: pack }], payment: { method: 'pay_later' } },
+    });
+    expect(owed.status).toBe(201);
+    for (const [clientId, amount] of [
+      [duplicate, 5000],
+      [survivor, 1000],
+    ] as const) {
+      const added = await t.call('POST', `/v1/clients/${clientId}/account-credit`, {
+        token,
+        body: { amount, reason: 'gift card' },
+      });
+      expect(added.status).toBe(200);
+    }
+    waiverSession = await session(4, true);
+    // Before the merge the survivor can neither book the waiver's class nor pay for any.
+    const refused = await enroll(waiverSession, survivor);
+    expect(refused.status).toBe(422);
+    expect(refused.body.code).toBe('waiver_unsigned');
+  });
+
+  it('answers for the duplicate’s items on the survivor, and points the duplicate at it', async () => {
+    const merged = await merge(survivor, duplicate);
+    expect(merged.status).toBe(200);
+    expect(merged.body).toMatchObject({
+      survivorId: survivor,
+      duplicateId: duplicate,
+      accountCreditMoved: { amount: 5000, currency: 'USD' },
+    });
+
+    const gone = await profile(duplicate);
+    expect(gone.status).toBe(307);
+    expect(gone.headers.location).toBe(`/v1/clients/${survivor}`);
+    expect(gone.body).toMatchObject({ id: duplicate, mergedInto: survivor });
+
+    const { status, body } = await profile(survivor);
+    expect(status).toBe(200);
+    expect(yogaCredits(body)).toBe(19);
+    expect(body.balances.outstanding.amount).toBe(12000);
+    expect(body.balances.accountCredit.amount).toBe(6000);
+    expect(body.activeItems.packs.map((p: { clientId: string }) => p.clientId)).toEqual([
+      duplicate,
+      duplicate,
+    ]);
+    expect(body.openBills).toHaveLength(1);
+    expect(body.openBills[0].clientId).toBe(duplicate);
+    expect(body.recentSales).toHaveLength(2);
+    expect(body.upcomingRegistrations.map((r: { sessionId: string }) => r.sessionId)).toEqual([
+      ownSession,
+    ]);
+    expect(body.signedWaivers.map((w: { title: string }) => w.title)).toEqual(['House rules']);
+    expect(body.relationships).toEqual([
+      expect.objectContaining({ clientId: partner, role: 'partner' }),
+    ]);
+    expect(body.memos).toEqual([
+      expect.objectContaining({ clientId: duplicate, text: 'Knee surgery: no deep lunges' }),
+    ]);
+    expect(body.merged).toEqual([
+      expect.objectContaining({
+        clientId: duplicate,
+        firstName: 'Janet',
+        mergeId: merged.body.mergeId,
+      }),
+    ]);
+
+    // The history of both stays readable.
+    expect((await t.call('GET', `/v1/clients/${duplicate}/history`, { token })).status).toBe(200);
+    // The front desk finds one client, not two.
+    const found = await t.call('GET', '/v1/clients?search=Janet', { token });
+    expect(found.body.items).toEqual([]);
+  });
+
+  it('books the survivor with the duplicate’s credit and signature; the roster shows its memo', async () => {
+    const booked = await enroll(waiverSession, survivor);
+    expect(booked.status).toBe(201);
+    expect(booked.body.status).toBe('confirmed');
+    const roster = await t.call('GET', `/v1/sessions/${waiverSession}/roster`, { token });
+    const place = roster.body.places.find((p: { clientId: string }) => p.clientId === survivor);
+    expect(place).toMatchObject({ waiver: 'signed', product: '10 classes' });
+    expect(place.starredMemos.map((m: { text: string }) => m.text)).toEqual([
+      'Knee surgery: no deep lunges',
+    ]);
+    const duplicates = await t.call('GET', `/v1/sessions/${ownSession}/roster`, { token });
+    expect(duplicates.body.places[0]).toMatchObject({
+      clientId: duplicate,
+      mergedInto: survivor,
+      firstName: 'Jane',
+    });
+    // The survivor pays the duplicate's bill, and spends most of the account credit it holds.
+    const [bill] = (await profile(survivor)).body.openBills;
+    const paid = await t.call('POST', `/v1/bills/${bill.billId}/payments`, {
+      token,
+      body: { amount: 12000, method: 'cash' },
+    });
+    expect(paid.status).toBe(201);
+    const spent = await t.call('POST', `/v1/clients/${survivor}/account-credit`, {
+      token,
+      body: { amount: -5500, reason: 'shop' },
+    });
+    expect(spent.status).toBe(200);
+    const after = (await profile(survivor)).body.balances;
+    expect([after.outstanding.amount, after.accountCredit.amount]).toEqual([0, 500]);
+  });
+
+  it('refuses what is addressed to the duplicate, naming the survivor', async () => {
+    const attempts = [
+      t.call('POST', `/v1/clients/${duplicate}/memos`, { token, body: { text: 'x' } }),
+      t.call('PATCH', `/v1/clients/${duplicate}`, { token, body: { firstName: 'J' } }),
+      t.call('POST', `/v1/clients/${duplicate}/credits`, {
+        token,
+        body: { eventTypes: ['yoga'], count: 1, reason: 'gift' },
+      }),
+      t.call('POST', '/v1/sales', {
+        token,
+        body: { clientId: duplicate, items: [{ productId: pack }], payment: { method: 'cash' } },
+      }),
+      enroll(await session(6), duplicate),
+      t.call('POST', `/v1/clients/${partner}/relationships`, {
+        token,
+        body: { clientId: duplicate, role: 'family' },
+      }),
+    ];
+    for (const reply of await Promise.all(attempts)) {
+      expect(reply.status).toBe(422);
+      expect(reply.headers['content-type']).toMatch(/application\/problem\+json/);
+      expect(reply.body).toMatchObject({ code: 'client_merged', survivorId: survivor });
+    }
+  });
+
+  it('refuses merges into itself, across studios, into a merged client, and of a merged one', async () => {
+    const other = await client('Olga');
+    const elsewhere = await client('Eve', otherToken);
+    const cases: [Promise<{ status: number; body: { code: string } }>, number, string][] = [
+      [merge(survivor, survivor), 422, 'merge_into_itself'],
+      [merge(survivor, elsewhere), 422, 'duplicate_not_found'],
+      [merge(duplicate, other), 422, 'client_merged'],
+      [merge(other, duplicate), 422, 'already_merged'],
+      [merge(other, survivor), 422, 'has_duplicates'],
+      [merge(survivor, other, otherToken), 404, 'client_not_found'],
+      [unmerge(survivor, other), 422, 'not_merged'],
+    ];
+    for (const [reply, status, code] of cases) {
+      const { status: got, body } = await reply;
+      expect([got, body.code]).toEqual([status, code]);
+    }
+    const unvalidated = await t.call('POST', `/v1/clients/${survivor}/merge`, {
+      token,
+      body: { duplicateId: 'not-a-uuid' },
+    });
+    expect(unvalidated.status).toBe(400);
+  });
+
+  it('keeps every read model equal to a rebuild after the merge', async () => {
+    await expectReadModelsEqualARebuild();
+  });
+
+  it('gives the duplicate back what it brought; what was used stays used and is listed', async () => {
+    const undone = await unmerge(survivor, duplicate);
+    expect(undone.status).toBe(200);
+    expect(undone.body).toMatchObject({ survivorId: survivor, duplicateId: duplicate });
+    expect(undone.body.unmergedAt).toEqual(expect.any(String));
+    expect(undone.body.usedWhileMerged.credits).toEqual([
+      expect.objectContaining({ count: 1, status: 'spent' }),
+    ]);
+    expect(undone.body.usedWhileMerged.payments).toEqual([
+      expect.objectContaining({ amount: { amount: 12000, currency: 'USD' }, method: 'cash' }),
+    ]);
+    // It brought 5,000; the survivor has 500 left, so 500 goes back and 4,500 stays spent.
+    expect(undone.body.usedWhileMerged.accountCredit).toEqual({
+      brought: { amount: 5000, currency: 'USD' },
+      returned: { amount: 500, currency: 'USD' },
+      spent: { amount: 4500, currency: 'USD' },
+    });
+
+    const back = await profile(duplicate);
+    expect(back.status).toBe(200);
+    expect(back.body.mergedInto).toBeNull();
+    expect(back.body.balances.accountCredit.amount).toBe(500);
+    // 20 bought, 1 booked by the duplicate, 1 by the survivor while merged.
+    expect(yogaCredits(back.body)).toBe(18);
+    expect(back.body.memos).toHaveLength(1);
+    expect(back.body.signedWaivers).toHaveLength(1);
+    expect(back.body.relationships).toEqual([expect.objectContaining({ clientId: partner })]);
+
+    const alone = await profile(survivor);
+    expect(yogaCredits(alone.body)).toBe(0);
+    expect(alone.body.balances.accountCredit.amount).toBe(0);
+    expect(alone.body.merged).toEqual([]);
+    expect(alone.body.memos).toEqual([]);
+    expect(alone.body.signedWaivers).toEqual([]);
+    // Its booking stands, paid by the credit it used.
+    expect(alone.body.upcomingRegistrations.map((r: { sessionId: string }) => r.sessionId)).toEqual(
+      [waiverSession],
+    );
+    expect((await t.call('GET', '/v1/clients?search=Janet', { token })).body.items).toHaveLength(1);
+  });
+
+  it('returns a cancelled booking’s credit to the grant it came from', async () => {
+    const cancelled = await t.call(
+      'POST',
+      `/v1/sessions/${waiverSession}/enrollments/${survivor}/cancel`,
+      { token, body: { outcome: 'cancel_and_refund' } },
+    );
+    expect(cancelled.status).toBe(200);
+    expect(yogaCredits((await profile(duplicate)).body)).toBe(19);
+  });
+
+  it('keeps every read model equal to a rebuild after the unmerge', async () => {
+    expect((await unmerge(survivor, duplicate)).body.code).toBe('not_merged');
+    await expectReadModelsEqualARebuild();
+  });
+});
+
+describe('two merges of one duplicate at once', () => {
+  it('lets exactly one of them through', async () => {
+    const [first, second, duplicate] = await Promise.all([
+      client('Pat'),
+      client('Patricia'),
+      client('Patty'),
+    ]);
+    const replies = await Promise.all([merge(first, duplicate), merge(second, duplicate)]);
+    expect(replies.map((r) => r.status).sort()).toEqual([200, 422]);
+    expect(replies.find((r) => r.status === 422)!.body.code).toBe('already_merged');
+    const winner = replies.find((r) => r.status === 200)!.body.survivorId;
+    expect((await profile(duplicate)).headers.location).toBe(`/v1/clients/${winner}`);
+  });
+});
+
+describe('a merge cut short by a crash', () => {
+  it('is finished by the same request again', async () => {
+    const survivor = await client('Kim');
+    const duplicate = await client('Kimberly');
+    // The crash: the duplicate's stream decided, the survivor's never heard of it.
+    await handleCommand(
+      t.runtime.store,
+      clientStream(duplicate),
+      clientDecider,
+      {
+        type: 'MergeInto',
+        data: {
+          clientId: duplicate,
+          studioId,
+          survivor: { clientId: survivor, mergedInto: null },
+          mergeId: crypto.randomUUID(),
+        },
+      },
+      commandContext({
+        studioId,
+        actor: { type: 'system', id: 'test' },
+        correlationId: 'crash',
+        now: new Date(),
+      }),
+    );
+    const sold = await t.call('POST', '/v1/clients/' + duplicate + '/credits', {
+      token,
+      body: { eventTypes: ['yoga'], count: 1, reason: 'gift' },
+    });
+    expect(sold.body.code).toBe('client_merged');
+    expect((await profile(survivor)).body.merged).toEqual([]);
+
+    const again = await merge(survivor, duplicate);
+    expect(again.status).toBe(200);
+    expect((await profile(survivor)).body.merged).toEqual([
+      expect.objectContaining({ clientId: duplicate, mergeId: again.body.mergeId }),
+    ]);
+  });
+});
