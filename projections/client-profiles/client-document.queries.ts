@@ -5,7 +5,8 @@ import type { Actor } from '@clientele/shared';
 
 export interface ClientDocument {
   documentId: string;
-  name: string;
+  /** Null once the client was erased (the file's bytes are gone too). */
+  name: string | null;
   mediaType: string;
   size: number;
   sha256: string;
@@ -38,7 +39,7 @@ export class ListClientDocumentsHandler implements IQueryHandler<ListClientDocum
       .execute();
     return rows.map((row) => ({
       documentId: row.document_id as string,
-      name: row.name as string,
+      name: row.name as string | null,
       mediaType: row.media_type as string,
       size: Number(row.size),
       sha256: row.sha256 as string,

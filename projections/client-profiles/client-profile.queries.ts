@@ -26,6 +26,7 @@ const COLUMNS = [
   'custom_fields',
   'consents',
   'image',
+  'erased_at',
 ] as const;
 
 function toProfile(row: Pick<ClientProfileRow, (typeof COLUMNS)[number]>): ClientProfile {
@@ -48,6 +49,8 @@ function toProfile(row: Pick<ClientProfileRow, (typeof COLUMNS)[number]>): Clien
     registeredAt: new Date(row.registered_at).toISOString(),
     updatedAt: new Date(row.updated_at).toISOString(),
     version: Number(row.version),
+    erased: row.erased_at !== null,
+    erasedAt: row.erased_at ? new Date(row.erased_at).toISOString() : null,
   };
 }
 
@@ -108,7 +111,9 @@ export class SearchClientsHandler implements IQueryHandler<SearchClients> {
     let query = this.db.kysely
       .selectFrom('client_profiles')
       .select(COLUMNS)
-      .where('studio_id', '=', studioId);
+      .where('studio_id', '=', studioId)
+      // An erased client has no name or email to be found or listed by; their id still opens them.
+      .where('erased_at', 'is', null);
     const tokens = foldForSearch(search ?? '')
       .split(/\s+/)
       .filter((token) => token.length > 0)

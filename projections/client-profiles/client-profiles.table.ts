@@ -6,9 +6,10 @@ import type { Actor } from '@clientele/shared';
 export interface ClientProfilesTable {
   client_id: string;
   studio_id: string;
-  first_name: string;
-  last_name: string;
-  email: string;
+  /** Null once the client was erased, as every personal column. */
+  first_name: string | null;
+  last_name: string | null;
+  email: string | null;
   phone: string | null;
   birthday: string | null;
   /** jsonb: written as JSON text, read back as an object. */
@@ -37,6 +38,7 @@ export interface ClientProfilesTable {
     string | undefined,
     never
   >;
+  erased_at: ColumnType<Date | null, Date | null | undefined, Date | null>;
 }
 
 export type ClientProfileRow = Selectable<ClientProfilesTable>;

@@ -5,14 +5,8 @@ import {
   WrongExpectedVersion,
   type EventStore,
 } from '@clientele/eventstore';
-import {
-  claimDecider,
-  claimStream,
-  fold,
-  ValueAlreadyClaimed,
-  type RequestContext,
-} from '@clientele/shared';
-import { clientDecider, normaliseEmail } from '../domain/client.decider';
+import { claimDecider, fold, ValueAlreadyClaimed, type RequestContext } from '@clientele/shared';
+import { clientDecider, emailClaimStream, normaliseEmail } from '../domain/client.decider';
 import { clientStream, type ClientEvent } from '../domain/client.events';
 import { EmailMustBeUniqueInStudio } from '../domain/client.rules';
 
@@ -22,11 +16,6 @@ import { EmailMustBeUniqueInStudio } from '../domain/client.rules';
  */
 const ABANDONED_AFTER_MS = 60_000;
 const SCOPE = 'client-email';
-
-/** The stream that holds one email of one studio. */
-export function emailClaimStream(studioId: string, email: string): string {
-  return claimStream('clientEmail', studioId, normaliseEmail(email));
-}
 
 /** Claims `email` for `clientId` in the studio, or says which client already has it. */
 export async function claimEmail(
@@ -126,6 +115,7 @@ async function abandonedAt(
   const holder = fold(clientDecider, history as unknown as ClientEvent[]);
   const carries =
     holder.status === 'registered' &&
+    holder.personal !== null &&
     normaliseEmail(holder.personal.email) === normaliseEmail(email);
   if (carries) return null;
   return lastRevision(history);

@@ -82,7 +82,14 @@ export type ResendWelcomeCommand = {
   data: { clientId: string; studioId: string };
 };
 
+/** Erase the client (GDPR art. 17): their personal data becomes unreadable for good. */
+export type EraseClientCommand = {
+  type: 'EraseClient';
+  data: { clientId: string; studioId: string };
+};
+
 export type ClientCommand =
+  | EraseClientCommand
   | ClientFileCommand
   | ChangeClientDetailsCommand
   | GiveConsentCommand

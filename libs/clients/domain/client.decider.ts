@@ -1,5 +1,6 @@
 import {
   assertNever,
+  claimStream,
   InvalidInput,
   NotFound,
   type Decider,
@@ -20,18 +21,25 @@ import type {
   ClientFileCommand,
   ClientCommand,
   EditMemoCommand,
+  EraseClientCommand,
   GiveConsentCommand,
   WithdrawConsentCommand,
   RegisterClientCommand,
   RemoveMemoCommand,
   UpdateClientProfileCommand,
 } from './client.commands';
-import type { ClientEvent, MemoEvent, PersonalDetails } from './client.events';
-import { ClientMustNotBeRegisteredTwice, EmailMustBeUniqueInStudio } from './client.rules';
+import type { ClientEvent, MemoEvent, PersonalDetails, Shredded } from './client.events';
+import {
+  ClientMustNotBeErasedTwice,
+  ClientMustNotBeRegisteredTwice,
+  EmailMustBeUniqueInStudio,
+  ErasedClientMustStayErased,
+} from './client.rules';
 
 /** A removed memo stays known, so its id is never taken again. */
 export interface MemoState {
-  text: string;
+  /** Null once the client was erased. */
+  text: string | null;
   starred: boolean;
   removed: boolean;
 }
@@ -45,14 +53,17 @@ export type ClientState =
       clientId: string;
       studioId: string;
       registeredAt: string;
-      personal: PersonalDetails;
+      /** Null once the client was erased (their key is gone). */
+      personal: Shredded<PersonalDetails>;
       memos: ReadonlyMap<string, MemoState>;
       details: ClientDetails;
       /** Consents in force, by name. */
       consents: ReadonlyMap<string, Consent>;
       image: FileFacts | null;
-      /** Documents on the profile, by id, with their names. */
-      documents: ReadonlyMap<string, string>;
+      /** Documents on the profile, by id, with their names (null: unreadable, erased). */
+      documents: ReadonlyMap<string, string | null>;
+      /** When the client was erased; null while they are not. */
+      erasedAt: string | null;
     };
 
 const EMAIL = /^[^\s@]+@[^\s@]+\.[^\s@]+$/;
@@ -60,6 +71,11 @@ const DAY = /^(\d{4})-(\d{2})-(\d{2})$/;
 
 export function normaliseEmail(email: string): string {
   return email.trim().toLowerCase();
+}
+
+/** The stream that holds one email of one studio (ADR 0004): its name is a hash, not the email. */
+export function emailClaimStream(studioId: string, email: string): string {
+  return claimStream('clientEmail', studioId, normaliseEmail(email));
 }
 
 function validate(personal: Partial<PersonalDetails>, now: Date): FieldError[] {
@@ -126,9 +142,7 @@ function register(command: RegisterClientCommand, state: ClientState, now: Date)
 }
 
 function update(command: UpdateClientProfileCommand, state: ClientState, now: Date): ClientEvent[] {
-  if (state.status !== 'registered' || state.studioId !== command.data.studioId) {
-    throw new NotFound('client', command.data.clientId);
-  }
+  const client = clientOfStudio(state, command);
   const changes = tidy(command.data.changes);
   const errors = validate(changes, now);
   if (errors.length > 0) throw new InvalidInput('The client details are not valid.', errors);
@@ -136,7 +150,7 @@ function update(command: UpdateClientProfileCommand, state: ClientState, now: Da
   const changed: Partial<PersonalDetails> = {};
   for (const [key, value] of Object.entries(changes) as [keyof PersonalDetails, unknown][]) {
     if (value === undefined) continue;
-    if (JSON.stringify(state.personal[key]) !== JSON.stringify(value)) {
+    if (JSON.stringify(client.personal?.[key]) !== JSON.stringify(value)) {
       (changed as Record<string, unknown>)[key] = value;
     }
   }
@@ -151,7 +165,7 @@ type RegisteredClient = Extract<ClientState, { status: 'registered' }>;
 const MEMO_MAX_LENGTH = 2000;
 
 /** The client a command is about, which must be the studio's. */
-function clientOfStudio(
+function registeredInStudio(
   state: ClientState,
   command: { data: { clientId: string; studioId: string } },
 ): RegisteredClient {
@@ -159,6 +173,59 @@ function clientOfStudio(
     throw new NotFound('client', command.data.clientId);
   }
   return state;
+}
+
+/** The same, not erased: nothing is recorded on an erased client's profile any more. */
+function clientOfStudio(
+  state: ClientState,
+  command: { data: { clientId: string; studioId: string } },
+): RegisteredClient {
+  const client = registeredInStudio(state, command);
+  if (client.erasedAt !== null) throw new ErasedClientMustStayErased(client.clientId);
+  return client;
+}
+
+/**
+ * The clients whose keys erasing this one destroys: itself, and the clients merged into it once
+ * merging records them (their events then belong to this account; their keys must go too).
+ */
+export function erasureCovers(client: RegisteredClient): string[] {
+  return [client.clientId];
+}
+
+function erase(command: EraseClientCommand, state: ClientState, now: Date): ClientEvent[] {
+  const client = registeredInStudio(state, command);
+  if (client.erasedAt !== null) {
+    throw new ClientMustNotBeErasedTwice(client.clientId, client.erasedAt);
+  }
+  const { clientId, studioId } = command.data;
+  return [
+    {
+      type: 'ClientErased',
+      data: {
+        clientId,
+        studioId,
+        erasedAt: now.toISOString(),
+        covers: erasureCovers(client),
+        emailClaims: client.personal ? [emailClaimStream(studioId, client.personal.email)] : [],
+      },
+    },
+  ];
+}
+
+/** What is left of the client once erased: the facts, none of the personal data. */
+function erased(client: RegisteredClient, erasedAt: string): RegisteredClient {
+  const memos = new Map<string, MemoState>();
+  for (const [id, memo] of client.memos) memos.set(id, { ...memo, text: null });
+  return {
+    ...client,
+    personal: null,
+    memos,
+    details: { ...client.details, customFields: {} },
+    image: null,
+    documents: new Map(),
+    erasedAt,
+  };
 }
 
 function memoOf(client: RegisteredClient, memoId: string): MemoState {
@@ -216,14 +283,14 @@ function evolveMemos(
   const { memoId } = event.data;
   if (event.type === 'MemoAdded') {
     const { starred, personal } = event.data;
-    return new Map(memos).set(memoId, { text: personal.text, starred, removed: false });
+    return new Map(memos).set(memoId, { text: personal?.text ?? null, starred, removed: false });
   }
   const memo = memos.get(memoId);
   // Only a memo added before is ever changed: decide refuses the others.
   if (!memo) return memos;
   switch (event.type) {
     case 'MemoEdited':
-      return new Map(memos).set(memoId, { ...memo, text: event.data.personal.text });
+      return new Map(memos).set(memoId, { ...memo, text: event.data.personal?.text ?? null });
     case 'MemoStarred':
     case 'MemoUnstarred':
       return new Map(memos).set(memoId, { ...memo, starred: event.type === 'MemoStarred' });
@@ -327,10 +394,19 @@ export const clientDecider: Decider<ClientCommand, ClientEvent, ClientState> = {
           consents: new Map(),
           image: null,
           documents: new Map(),
+          erasedAt: null,
         };
       case 'ClientProfileUpdated':
         if (state.status !== 'registered') return state;
-        return { ...state, personal: { ...state.personal, ...event.data.personal } };
+        return {
+          ...state,
+          personal:
+            state.personal && event.data.personal
+              ? { ...state.personal, ...event.data.personal }
+              : null,
+        };
+      case 'ClientErased':
+        return state.status === 'registered' ? erased(state, event.data.erasedAt) : state;
       case 'EmailClaimLapsed':
         // A registered client keeps its profile: only an in-flight change was overtaken.
         return state.status === 'unregistered'
@@ -362,7 +438,7 @@ export const clientDecider: Decider<ClientCommand, ClientEvent, ClientState> = {
         const { document, personal } = event.data;
         return {
           ...state,
-          documents: new Map(state.documents).set(document.fileId, personal.name),
+          documents: new Map(state.documents).set(document.fileId, personal?.name ?? null),
         };
       }
       case 'DocumentRemoved': {
@@ -388,6 +464,8 @@ export const clientDecider: Decider<ClientCommand, ClientEvent, ClientState> = {
     switch (command.type) {
       case 'RegisterClient':
         return register(command, state, now);
+      case 'EraseClient':
+        return erase(command, state, now);
       case 'UpdateClientProfile':
         return update(command, state, now);
       case 'AddMemo':
