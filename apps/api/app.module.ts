@@ -48,11 +48,14 @@ import {
   ChangeClientDetailsHandler,
   ChangeClientFilesHandler,
   DefineClientFieldsHandler,
+  EraseClientHandler,
+  Erasures,
+  GetErasureReportHandler,
   RemoveMemoHandler,
   UpdateClientProfileHandler,
 } from '@clientele/clients';
 import { DATABASE } from '@clientele/database';
-import { EVENT_STORE } from '@clientele/eventstore';
+import { EVENT_STORE, PERSONAL_DATA_KEYS } from '@clientele/eventstore';
 import { ProjectionRunner, ReadConsistency } from '@clientele/projector';
 import type { Runtime } from '@clientele/runtime';
 import { InvalidInput, type FieldError } from '@clientele/shared';
@@ -109,6 +112,7 @@ import { RelationshipsController } from './clients/relationships.controller';
 import { ClientDetailsController } from './clients/client-details.controller';
 import { ClientFilesController } from './clients/client-files.controller';
 import { ClientExportController } from './clients/export.controller';
+import { ErasureController } from './clients/erasure.controller';
 import { FILE_STORE, FileStore } from '@clientele/files';
 import {
   CreateWaiverHandler,
@@ -167,6 +171,7 @@ export class AppModule {
         ClientDetailsController,
         ClientFilesController,
         ClientExportController,
+        ErasureController,
         NotificationsController,
       ],
       providers: [
@@ -174,6 +179,7 @@ export class AppModule {
         { provide: ADMIN_SECRET, useValue: adminSecret },
         { provide: DATABASE, useValue: runtime.db },
         { provide: EVENT_STORE, useValue: runtime.store },
+        { provide: PERSONAL_DATA_KEYS, useValue: runtime.keys },
         { provide: ProjectionRunner, useValue: runtime.runner },
         {
           provide: ReadConsistency,
@@ -266,6 +272,9 @@ export class AppModule {
         ListClientRecurringHandler,
         RequestClientMessageHandler,
         ListClientNotificationsHandler,
+        Erasures,
+        EraseClientHandler,
+        GetErasureReportHandler,
       ],
     };
   }

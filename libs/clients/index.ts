@@ -10,3 +10,4 @@ export * from './application/relationships';
 export * from './application/client-details';
 export * from './application/client-files';
 export * from './application/client-messages';
+export * from './application/erasure';

@@ -23,6 +23,9 @@ export const personalDataKeysMigrations: Record<string, Migration> = {
   },
 };
 
+/** Nest's token for the runtime's PersonalDataKeys. */
+export const PERSONAL_DATA_KEYS = Symbol('PersonalDataKeys');
+
 /** A client's key as far as sealing and opening care: usable, or destroyed by erasure. */
 export type KeyState = { key: Buffer; erasedAt: null } | { key: null; erasedAt: Date };
 

@@ -5,7 +5,13 @@ import {
   WrongExpectedVersion,
   type EventStore,
 } from '@clientele/eventstore';
-import { claimDecider, fold, ValueAlreadyClaimed, type RequestContext } from '@clientele/shared';
+import {
+  claimDecider,
+  fold,
+  ValueAlreadyClaimed,
+  type ClaimEvent,
+  type RequestContext,
+} from '@clientele/shared';
 import { clientDecider, emailClaimStream, normaliseEmail } from '../domain/client.decider';
 import { clientStream, type ClientEvent } from '../domain/client.events';
 import { EmailMustBeUniqueInStudio } from '../domain/client.rules';
@@ -119,4 +125,31 @@ async function abandonedAt(
     normaliseEmail(holder.personal.email) === normaliseEmail(email);
   if (carries) return null;
   return lastRevision(history);
+}
+
+/**
+ * Frees the claim held in `stream` (a hashed name) by an erased client, whatever the email was:
+ * the key that opened it is gone. Nothing happens when the client no longer holds it. Answers
+ * whether this call released it.
+ */
+export async function releaseClaimOf(
+  store: EventStore,
+  context: RequestContext,
+  stream: string,
+  clientId: string,
+): Promise<boolean> {
+  const result = await handleCommand(
+    store,
+    stream,
+    claimDecider,
+    { type: 'ReleaseValue', data: { scope: SCOPE, holderId: clientId } },
+    commandContext(context, { replayByKey: false }),
+  );
+  return result.appended.length > 0;
+}
+
+/** Who holds the claim in `stream` now (null: nobody). */
+export async function claimHolder(store: EventStore, stream: string): Promise<string | null> {
+  const claims = await store.readStream(stream);
+  return fold(claimDecider, claims as unknown as ClaimEvent[]).holderId;
 }
