@@ -52,11 +52,14 @@ import {
   ChangeClientDetailsHandler,
   ChangeClientFilesHandler,
   DefineClientFieldsHandler,
+  EraseClientHandler,
+  Erasures,
+  GetErasureReportHandler,
   RemoveMemoHandler,
   UpdateClientProfileHandler,
 } from '@clientele/clients';
 import { DATABASE } from '@clientele/database';
-import { EVENT_STORE } from '@clientele/eventstore';
+import { EVENT_STORE, PERSONAL_DATA_KEYS } from '@clientele/eventstore';
 import { ProjectionRunner, ReadConsistency } from '@clientele/projector';
 import type { Runtime } from '@clientele/runtime';
 import { InvalidInput, type FieldError } from '@clientele/shared';
@@ -116,6 +119,7 @@ import { MergesController } from './clients/merges.controller';
 import { ClientDetailsController } from './clients/client-details.controller';
 import { ClientFilesController } from './clients/client-files.controller';
 import { ClientExportController } from './clients/export.controller';
+import { ErasureController } from './clients/erasure.controller';
 import { FILE_STORE, FileStore } from '@clientele/files';
 import {
   CreateWaiverHandler,
@@ -175,6 +179,7 @@ export class AppModule {
         ClientDetailsController,
         ClientFilesController,
         ClientExportController,
+        ErasureController,
         NotificationsController,
       ],
       providers: [
@@ -183,6 +188,7 @@ export class AppModule {
         { provide: DATABASE, useValue: runtime.db },
         { provide: EVENT_STORE, useValue: runtime.store },
         { provide: MERGE_STEPS, useValue: [new AccountMergeStep(runtime.store)] },
+        { provide: PERSONAL_DATA_KEYS, useValue: runtime.keys },
         { provide: ProjectionRunner, useValue: runtime.runner },
         {
           provide: ReadConsistency,
@@ -279,6 +285,9 @@ export class AppModule {
         ListClientRecurringHandler,
         RequestClientMessageHandler,
         ListClientNotificationsHandler,
+        Erasures,
+        EraseClientHandler,
+        GetErasureReportHandler,
       ],
     };
   }

@@ -4,7 +4,8 @@ import type { Actor } from '@clientele/shared';
 export interface ClientMemo {
   id: string;
   clientId: string;
-  text: string;
+  /** Null once the client was erased: who wrote it and when stay, the words do not. */
+  text: string | null;
   /** A starred memo is shown on every roster that holds the client. */
   starred: boolean;
   createdAt: string;

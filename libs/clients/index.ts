@@ -11,3 +11,4 @@ export * from './application/client-details';
 export * from './application/client-files';
 export * from './application/client-messages';
 export * from './application/client-merges';
+export * from './application/erasure';

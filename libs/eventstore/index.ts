@@ -7,3 +7,4 @@ export * from './handle-command';
 export * from './personal-data';
 export * from './eventstoredb';
 export * from './outbox';
+export * from './personal-data-keys';

@@ -1,3 +1,4 @@
+import type { SqlExecutor } from '@clientele/database';
 import type { RecordedEvent } from './event-store.port';
 
 /**
@@ -54,3 +55,31 @@ export const outboxRowSource = (param: string) => `jsonb_to_recordset(${param}::
 /** Inserts the rows of source `m` (add a FROM/WHERE that decides which). */
 export const INSERT_OUTBOX = `INSERT INTO outbox (message_id, event_id, kind, studio_id, subject_id, payload)
   SELECT m.id, m.event_id, m.kind, m.studio_id, m.subject_id, m.payload`;
+
+const CANCEL_OUTBOX = `UPDATE outbox SET status = 'cancelled', payload = NULL, last_error = $2
+  WHERE subject_id = ANY($1::text[]) AND status = 'pending' RETURNING message_id`;
+
+/**
+ * Cancels what is still to be sent about these clients (they were erased): the words go, kind,
+ * client and `last_error` (why) stay. A row a dispatcher holds at this instant is sent or fails
+ * by itself (no address is left to send to once the key is destroyed). Answers how many.
+ */
+export async function cancelOutboxOf(
+  sql: SqlExecutor,
+  subjectIds: readonly string[],
+  reason: string,
+): Promise<number> {
+  return (await sql.query(CANCEL_OUTBOX, [subjectIds, reason])).length;
+}
+
+/** How many messages about these clients were cancelled. */
+export async function cancelledOutboxOf(
+  sql: SqlExecutor,
+  subjectIds: readonly string[],
+): Promise<number> {
+  const [row] = await sql.query<{ n: string | number }>(
+    `SELECT count(*) AS n FROM outbox WHERE subject_id = ANY($1::text[]) AND status = 'cancelled'`,
+    [subjectIds],
+  );
+  return Number(row?.n ?? 0);
+}

@@ -25,9 +25,14 @@ const metadata: EventMetadata = {
 
 /** A reversible stand-in for encryption: what is stored must not be what was given. */
 const reversing: PersonalDataCodec = {
-  seal: async (personal) => ({ sealed: JSON.stringify(personal).split('').reverse().join('') }),
-  open: async (sealed) =>
-    JSON.parse((sealed as { sealed: string }).sealed.split('').reverse().join('')),
+  seal: async (items) =>
+    items.map(({ personal }) => ({
+      sealed: JSON.stringify(personal).split('').reverse().join(''),
+    })),
+  open: async (items) =>
+    items.map(({ personal }) =>
+      JSON.parse((personal as { sealed: string }).sealed.split('').reverse().join('')),
+    ),
 };
 
 describe('personal data passes through one codec', () => {
@@ -57,5 +62,16 @@ describe('personal data passes through one codec', () => {
       return found !== undefined;
     });
     expect(found!.data).toEqual({ clientId: 'c1', personal });
+  });
+
+  it('refuses personal data that names no client: nobody could ever erase it', async () => {
+    const store = new PersonalDataEventStore(raw, reversing);
+    await expect(
+      store.append(
+        `x-${crypto.randomUUID()}`,
+        [{ type: 'Orphan', data: { personal: { name: 'Zoë' } }, metadata }],
+        { expectedRevision: 'no_stream' },
+      ),
+    ).rejects.toThrow(/no data.clientId/);
   });
 });

@@ -9,27 +9,76 @@ import type {
   SubscribeOptions,
 } from './event-store.port';
 
-/**
- * Personal data (names, email, phone, birthday, address) travels in an event's `data.personal`
- * and nowhere else. Every event passes through one codec on its way into and out of the store,
- * so encrypting `personal` with a key per client, and erasing a client by forgetting that key,
- * can come without rewriting a single event (DESIGN.md, invariant 5).
- */
-export interface PersonalDataCodec {
-  seal(personal: unknown, event: NewEvent): Promise<unknown>;
-  open(sealed: unknown, event: RecordedEvent): Promise<unknown>;
+/** One event's personal data, with the event it travels in (whose `data.clientId` it is about). */
+export interface PersonalOf<Event> {
+  personal: unknown;
+  event: Event;
+  /** The client the personal data is about: the event's `data.clientId`. */
+  subject: string;
 }
 
-/** Stores personal data as it is: the codec of today, until per-client keys arrive. */
+/**
+ * Personal data (names, email, phone, birthday, address, a memo's words, a signature) travels in
+ * an event's `data.personal` and nowhere else. Every event passes through one codec on its way
+ * into and out of the store, so encrypting `personal` with a key per client, and erasing a client
+ * by forgetting that key, needs no rewriting of events (DESIGN.md, invariant 5). Both directions
+ * take a batch, so a codec that looks keys up does so once per batch, not once per event.
+ * `open` answers null for personal data that can no longer be read (the client was erased).
+ */
+export interface PersonalDataCodec {
+  seal(items: readonly PersonalOf<NewEvent>[]): Promise<unknown[]>;
+  open(items: readonly PersonalOf<RecordedEvent>[]): Promise<unknown[]>;
+}
+
+/** Stores personal data as it is (tests of other things, and tools reading raw rows). */
 export const plainPersonalData: PersonalDataCodec = {
-  seal: async (personal) => personal,
-  open: async (sealed) => sealed,
+  seal: async (items) => items.map((item) => item.personal),
+  open: async (items) => items.map((item) => item.personal),
 };
 
 function personalOf(data: unknown): unknown {
   return typeof data === 'object' && data !== null && 'personal' in data
     ? (data as { personal: unknown }).personal
     : undefined;
+}
+
+/**
+ * Whom an event's personal data is about. Every event that carries `personal` names its client
+ * in `data.clientId`; one that does not is a programming error, refused before anything is
+ * written rather than stored where no key, and so no erasure, could reach it.
+ */
+function subjectOf(event: NewEvent | RecordedEvent): string {
+  const clientId = (event.data as { clientId?: unknown }).clientId;
+  if (typeof clientId !== 'string' || clientId.length === 0) {
+    throw new Error(
+      `Event ${event.type} carries personal data but no data.clientId: its personal data would belong to nobody and could never be erased.`,
+    );
+  }
+  return clientId;
+}
+
+/** The events that carry personal data, with their index in `events`. */
+function withPersonal<Event extends NewEvent | RecordedEvent>(events: readonly Event[]) {
+  const found: (PersonalOf<Event> & { index: number })[] = [];
+  events.forEach((event, index) => {
+    const personal = personalOf(event.data);
+    if (personal !== undefined) found.push({ personal, event, subject: subjectOf(event), index });
+  });
+  return found;
+}
+
+async function transform<Event extends NewEvent | RecordedEvent>(
+  events: Event[],
+  codec: (items: PersonalOf<Event>[]) => Promise<unknown[]>,
+): Promise<Event[]> {
+  const found = withPersonal(events);
+  if (found.length === 0) return events;
+  const results = await codec(found);
+  const out = [...events];
+  found.forEach(({ event, index }, i) => {
+    out[index] = { ...event, data: { ...(event.data as object), personal: results[i] } };
+  });
+  return out;
 }
 
 /** The event store as every context sees it: personal data sealed on append, opened on read. */
@@ -44,17 +93,7 @@ export class PersonalDataEventStore implements EventStore {
   }
 
   async append(stream: string, events: NewEvent[], options: AppendOptions): Promise<AppendResult> {
-    const sealed = await Promise.all(
-      events.map(async (event) => {
-        const personal = personalOf(event.data);
-        if (personal === undefined) return event;
-        const data = {
-          ...(event.data as object),
-          personal: await this.codec.seal(personal, event),
-        };
-        return { ...event, data };
-      }),
-    );
+    const sealed = await transform(events, (items) => this.codec.seal(items));
     return this.inner.append(stream, sealed, options);
   }
 
@@ -67,7 +106,10 @@ export class PersonalDataEventStore implements EventStore {
   }
 
   async *subscribe(options: SubscribeOptions): AsyncIterable<RecordedEvent> {
-    for await (const event of this.inner.subscribe(options)) yield this.openOne(event);
+    for await (const event of this.inner.subscribe(options)) {
+      const [opened] = await this.openAll([event]);
+      yield opened!;
+    }
   }
 
   head() {
@@ -79,13 +121,6 @@ export class PersonalDataEventStore implements EventStore {
   }
 
   private openAll(events: RecordedEvent[]): Promise<RecordedEvent[]> {
-    return Promise.all(events.map((event) => this.openOne(event)));
-  }
-
-  private async openOne(event: RecordedEvent): Promise<RecordedEvent> {
-    const personal = personalOf(event.data);
-    if (personal === undefined) return event;
-    const data = { ...(event.data as object), personal: await this.codec.open(personal, event) };
-    return { ...event, data };
+    return transform(events, (items) => this.codec.open(items));
   }
 }

@@ -35,7 +35,48 @@ export const filesMigrations: Record<string, Migration> = {
       await sql`CREATE INDEX client_files_by_client ON client_files (client_id)`.execute(db);
     },
   },
+  '2026-11-29T0904_client_file_erasures': {
+    // eslint-disable-next-line @typescript-eslint/no-explicit-any -- migrations are frozen in time
+    async up(db: Kysely<any>) {
+      // What erasing a client deleted, counted by the statement that deletes it (ADR 0015).
+      await db.schema
+        .createTable('client_file_erasures')
+        .addColumn('client_id', 'uuid', (c) => c.primaryKey())
+        .addColumn('files', 'integer', (c) => c.notNull())
+        .addColumn('bytes', 'bigint', (c) => c.notNull())
+        .execute();
+    },
+  },
 };
+
+/** Files deleted by erasing clients: how many, how many bytes. */
+export interface ErasedFiles {
+  files: number;
+  bytes: number;
+}
+
+/*
+ * One statement deletes the bytes and adds what it deleted to the clients' counts: a crash
+ * cannot delete without counting, and running it again deletes and adds nothing.
+ */
+const ERASE_FILES = `WITH gone AS (
+    DELETE FROM client_files WHERE client_id = ANY($1::uuid[]) RETURNING client_id, size),
+  counted AS (
+    SELECT c AS client_id, count(gone.size)::int AS files, coalesce(sum(gone.size), 0)::bigint AS bytes
+    FROM unnest($1::uuid[]) AS t(c) LEFT JOIN gone ON gone.client_id = t.c GROUP BY c),
+  saved AS (
+    INSERT INTO client_file_erasures (client_id, files, bytes) SELECT * FROM counted
+    ON CONFLICT (client_id) DO UPDATE SET files = client_file_erasures.files + excluded.files,
+      bytes = client_file_erasures.bytes + excluded.bytes)
+  SELECT files, bytes FROM counted`;
+
+const ERASED_FILES = `SELECT coalesce(sum(files), 0)::int AS files, coalesce(sum(bytes), 0)::bigint AS bytes
+  FROM client_file_erasures WHERE client_id = ANY($1::uuid[])`;
+
+const toCounts = (rows: { files: number | string; bytes: number | string }[]): ErasedFiles => ({
+  files: rows.reduce((sum, row) => sum + Number(row.files), 0),
+  bytes: rows.reduce((sum, row) => sum + Number(row.bytes), 0),
+});
 
 export const sha256Of = (bytes: Buffer) => createHash('sha256').update(bytes).digest('hex');
 
@@ -80,5 +121,15 @@ export class FileStore {
 
   async delete(fileId: string): Promise<void> {
     await this.db.kysely.deleteFrom('client_files').where('file_id', '=', fileId).execute();
+  }
+
+  /** Deletes every file of these (erased) clients: what this call deleted. */
+  async eraseClients(clientIds: readonly string[]): Promise<ErasedFiles> {
+    return toCounts(await this.db.sql.query(ERASE_FILES, [clientIds]));
+  }
+
+  /** What erasing these clients deleted, over every attempt. */
+  async erasedOf(clientIds: readonly string[]): Promise<ErasedFiles> {
+    return toCounts(await this.db.sql.query(ERASED_FILES, [clientIds]));
   }
 }

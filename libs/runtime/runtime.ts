@@ -1,8 +1,10 @@
 import { migrateToLatest, openDatabase, type Database } from '@clientele/database';
 import {
+  encryptedPersonalData,
   EventStoreDbEventStore,
   PersonalDataEventStore,
-  plainPersonalData,
+  PersonalDataKeys,
+  personalDataKeysMigrations,
   PostgresEventStore,
   eventStoreMigrations,
   type EventStore,
@@ -62,6 +64,7 @@ export const projections: Projection[] = [
 
 export const migrations: Record<string, Migration>[] = [
   eventStoreMigrations,
+  personalDataKeysMigrations,
   projectorMigrations,
   clientProfilesMigrations,
   staffDirectoryMigrations,
@@ -79,6 +82,8 @@ export interface Runtime {
   config: ClienteleConfig;
   db: Database;
   store: EventStore;
+  /** The clients' data keys that seal their personal data; erasure destroys them (ADR 0015). */
+  keys: PersonalDataKeys;
   runner: ProjectionRunner;
   /** How cards are charged and refunded (the offline adapter until issue 5's Stripe one). */
   gateway: PaymentGateway;
@@ -137,8 +142,11 @@ export async function openRuntime(
   const inner = config.eventStoreUrl
     ? EventStoreDbEventStore.fromConnectionString(config.eventStoreUrl)
     : new PostgresEventStore(db.sql, { name: db.kind, outbox: notificationOutbox });
-  const eventStore = withRunnerWakeUp(new PersonalDataEventStore(inner, plainPersonalData), () =>
-    runner.notify(),
+  // Keys live in this database also when the events are on EventStoreDB.
+  const keys = new PersonalDataKeys(db.sql);
+  const eventStore = withRunnerWakeUp(
+    new PersonalDataEventStore(inner, encryptedPersonalData(keys)),
+    () => runner.notify(),
   );
   const fed = config.eventStoreUrl ? [...projections, notificationOutboxProjection] : projections;
   const runner = new ProjectionRunner(db, eventStore, fed, {
@@ -177,6 +185,7 @@ export async function openRuntime(
     config,
     db,
     store: eventStore,
+    keys,
     runner,
     gateway,
     upkeep,

@@ -8,7 +8,8 @@ export interface ClientDocument {
   documentId: string;
   /** The client it was attached to: a client merged into this one, or this one. */
   clientId: string;
-  name: string;
+  /** Null once the client was erased (the file's bytes are gone too). */
+  name: string | null;
   mediaType: string;
   size: number;
   sha256: string;
@@ -42,7 +43,7 @@ export class ListClientDocumentsHandler implements IQueryHandler<ListClientDocum
     return rows.map((row) => ({
       documentId: row.document_id as string,
       clientId: row.client_id as string,
-      name: row.name as string,
+      name: row.name as string | null,
       mediaType: row.media_type as string,
       size: Number(row.size),
       sha256: row.sha256 as string,

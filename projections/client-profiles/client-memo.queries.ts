@@ -45,8 +45,8 @@ async function memosOf(
     .map((row) => ({
       id: row.memo_id,
       clientId: row.client_id,
-      // Only a removed memo has no text, and the join leaves those out.
-      text: row.text!,
+      // Null once the client was erased.
+      text: row.text,
       starred: row.starred,
       createdAt: new Date(row.created_at).toISOString(),
       createdBy: row.created_by,

@@ -28,6 +28,7 @@ const COLUMNS = [
   'image',
   'merged_into',
   'merged_at',
+  'erased_at',
 ] as const;
 
 function toProfile(row: Pick<ClientProfileRow, (typeof COLUMNS)[number]>): ClientProfile {
@@ -52,6 +53,8 @@ function toProfile(row: Pick<ClientProfileRow, (typeof COLUMNS)[number]>): Clien
     version: Number(row.version),
     mergedInto: row.merged_into,
     mergedAt: row.merged_at ? new Date(row.merged_at).toISOString() : null,
+    erased: row.erased_at !== null,
+    erasedAt: row.erased_at ? new Date(row.erased_at).toISOString() : null,
   };
 }
 
@@ -113,8 +116,10 @@ export class SearchClientsHandler implements IQueryHandler<SearchClients> {
       .selectFrom('client_profiles')
       .select(COLUMNS)
       .where('studio_id', '=', studioId)
-      // A merged duplicate is found as the client it was merged into.
-      .where('merged_into', 'is', null);
+      // A merged duplicate is found as the client it was merged into; an erased client has no
+      // name or email to be found or listed by (their id still opens them).
+      .where('merged_into', 'is', null)
+      .where('erased_at', 'is', null);
     const tokens = foldForSearch(search ?? '')
       .split(/\s+/)
       .filter((token) => token.length > 0)

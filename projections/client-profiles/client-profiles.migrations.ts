@@ -102,6 +102,21 @@ export const clientProfilesMigrations: Record<string, Migration> = {
       // File events begin with these tables: no earlier event needs a replay.
     },
   },
+  '2026-11-29T0902_client_profiles_erasure': {
+    // eslint-disable-next-line @typescript-eslint/no-explicit-any -- migrations are frozen in time
+    async up(db: Kysely<any>) {
+      // An erased client's names, email and documents' names are null (ADR 0015): null says
+      // "erased", where an empty string would pass for a value someone typed. The folded search
+      // columns stay NOT NULL and hold '' (never shown, and nothing matches them).
+      await sql`ALTER TABLE client_profiles
+        ALTER COLUMN first_name DROP NOT NULL,
+        ALTER COLUMN last_name DROP NOT NULL,
+        ALTER COLUMN email DROP NOT NULL,
+        ADD COLUMN erased_at timestamptz`.execute(db);
+      await sql`ALTER TABLE client_documents ALTER COLUMN name DROP NOT NULL`.execute(db);
+      // No client was erased before this column: nothing to replay.
+    },
+  },
   '2026-12-02T0400_client_merges': {
     // eslint-disable-next-line @typescript-eslint/no-explicit-any -- migrations are frozen in time
     async up(db: Kysely<any>) {

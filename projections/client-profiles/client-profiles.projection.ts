@@ -1,11 +1,13 @@
 import {
   clientEventTypes,
   type ClientDetailsChanged,
+  type ClientErased,
   type DocumentAttached,
   type DocumentRemoved,
   type ProfileImageChanged,
   type ConsentGiven,
   type ConsentWithdrawn,
+  ERASED_PERSONAL_DETAILS,
   isMemoEvent,
   type ClientEvent,
   type MemoAdded,
@@ -23,10 +25,13 @@ import { foldForSearch } from './search-text';
 // eslint-disable-next-line @typescript-eslint/no-explicit-any -- tables typed per query
 type Trx = Transaction<any>;
 
-function searchColumns(personal: Pick<PersonalDetails, 'firstName' | 'lastName' | 'email'>) {
-  const first = foldForSearch(personal.firstName);
-  const last = foldForSearch(personal.lastName);
-  const email = foldForSearch(personal.email);
+type Searchable = Pick<PersonalDetails, 'firstName' | 'lastName' | 'email'>;
+
+/** Erased (or unreadable) names search as nothing: the folded columns hold '' (never shown). */
+function searchColumns(personal: { [K in keyof Searchable]: string | null }) {
+  const first = foldForSearch(personal.firstName ?? '');
+  const last = foldForSearch(personal.lastName ?? '');
+  const email = foldForSearch(personal.email ?? '');
   return {
     first_folded: first,
     last_folded: last,
@@ -116,7 +121,7 @@ async function applyDetails(
   switch (event.type) {
     case 'ClientDetailsChanged': {
       const { customerGroup, newsletter, sync } = event.data.details;
-      const { customFields } = event.data.personal;
+      const customFields = event.data.personal?.customFields;
       await update
         .set({
           version: revision,
@@ -182,7 +187,7 @@ async function applyFile(
           document_id: document.fileId,
           client_id: clientId,
           studio_id: recorded.metadata.studioId,
-          name: personal.name,
+          name: personal?.name ?? null,
           media_type: document.mediaType,
           size: document.size,
           sha256: document.sha256,
@@ -206,7 +211,7 @@ async function applyFile(
 function memoChanges(event: Exclude<MemoEvent, MemoAdded>) {
   switch (event.type) {
     case 'MemoEdited':
-      return { text: event.data.personal.text };
+      return { text: event.data.personal?.text ?? null };
     case 'MemoStarred':
     case 'MemoUnstarred':
       return { starred: event.type === 'MemoStarred' };
@@ -230,7 +235,7 @@ async function applyMemo(trx: Trx, event: MemoEvent, recorded: RecordedEvent) {
         memo_id: memoId,
         client_id: event.data.clientId,
         studio_id: recorded.metadata.studioId,
-        text: event.data.personal.text,
+        text: event.data.personal?.text ?? null,
         starred: event.data.starred,
         created_at: at,
         created_by: by,
@@ -247,6 +252,48 @@ async function applyMemo(trx: Trx, event: MemoEvent, recorded: RecordedEvent) {
     .set({ ...memoChanges(event), updated_at: at, updated_by: by, version: recorded.revision })
     .where('memo_id', '=', memoId)
     .where('version', '<', recorded.revision)
+    .execute();
+}
+
+/**
+ * An erased client keeps their row, their facts (consents, group, version) and their memos' and
+ * documents' rows; every personal column is emptied — the same as a rebuild gives from events
+ * whose `personal` reads as null, and whatever a stale key in another process may still open.
+ */
+async function applyErasure(trx: Trx, event: ClientErased, recorded: RecordedEvent) {
+  const { covers, erasedAt } = event.data;
+  await trx
+    .updateTable('client_profiles')
+    .set({
+      first_name: null,
+      last_name: null,
+      email: null,
+      phone: null,
+      birthday: null,
+      address: null,
+      username: null,
+      ...searchColumns({ firstName: null, lastName: null, email: null }),
+      custom_fields: sql`'{}'::jsonb`,
+      image: null,
+      erased_at: new Date(erasedAt),
+    })
+    .where('client_id', 'in', covers)
+    .execute();
+  await trx
+    .updateTable('client_profiles')
+    .set({ updated_at: recorded.recordedAt, version: recorded.revision })
+    .where('client_id', '=', event.data.clientId)
+    .where('version', '<', recorded.revision)
+    .execute();
+  await trx
+    .updateTable('client_memos')
+    .set({ text: null })
+    .where('client_id', 'in', covers)
+    .execute();
+  await trx
+    .updateTable('client_documents')
+    .set({ name: null })
+    .where('client_id', 'in', covers)
     .execute();
 }
 
@@ -273,7 +320,7 @@ export const clientProfilesProjection: Projection = {
     for (const recorded of events) {
       const event = recorded as unknown as ClientEvent & RecordedEvent;
       if (event.type === 'ClientRegistered') {
-        const { personal } = event.data;
+        const personal = event.data.personal ?? ERASED_PERSONAL_DETAILS;
         registrations.push({
           client_id: event.data.clientId,
           studio_id: event.data.studioId,
@@ -331,6 +378,10 @@ export const clientProfilesProjection: Projection = {
         await followRevision(trx, event.data.clientId, recorded.revision);
         continue;
       }
+      if (event.type === 'ClientErased') {
+        await applyErasure(trx, event, recorded);
+        continue;
+      }
       const current = await trx
         .selectFrom('client_profiles')
         .select(['first_name', 'last_name', 'email', 'version'])
@@ -338,7 +389,8 @@ export const clientProfilesProjection: Projection = {
         .executeTakeFirst();
       // Guarded by revision, so applying an old event again changes nothing.
       if (!current || current.version >= recorded.revision) continue;
-      const changes = event.data.personal;
+      // Unreadable (the client was erased later): the stream moved, nothing else is known.
+      const changes = event.data.personal ?? {};
       const merged = {
         firstName: changes.firstName ?? current.first_name,
         lastName: changes.lastName ?? current.last_name,

@@ -6,9 +6,10 @@ import type { Actor } from '@clientele/shared';
 export interface ClientProfilesTable {
   client_id: string;
   studio_id: string;
-  first_name: string;
-  last_name: string;
-  email: string;
+  /** Null once the client was erased, as every personal column. */
+  first_name: string | null;
+  last_name: string | null;
+  email: string | null;
   phone: string | null;
   birthday: string | null;
   /** jsonb: written as JSON text, read back as an object. */
@@ -40,6 +41,7 @@ export interface ClientProfilesTable {
   /** The survivor this client was merged into, while the merge stands. */
   merged_into: ColumnType<string | null, string | null | undefined, string | null>;
   merged_at: ColumnType<Date | null, Date | null | undefined, Date | null>;
+  erased_at: ColumnType<Date | null, Date | null | undefined, Date | null>;
 }
 
 export type ClientProfileRow = Selectable<ClientProfilesTable>;

@@ -6,8 +6,9 @@ import { answeredFor } from '@projections/client-profiles';
 
 export interface ClientRelationship {
   clientId: string;
-  firstName: string;
-  lastName: string;
+  /** Null when the other client was erased. */
+  firstName: string | null;
+  lastName: string | null;
   /** What this client is to the profile's client: their guardian, child, partner, family. */
   role: RelationshipRole;
   since: string;
@@ -41,8 +42,8 @@ export class ListClientRelationshipsHandler implements IQueryHandler<ListClientR
       .execute();
     return rows.map((row) => ({
       clientId: row.other_client_id as string,
-      firstName: row.first_name as string,
-      lastName: row.last_name as string,
+      firstName: row.first_name as string | null,
+      lastName: row.last_name as string | null,
       role: row.role as RelationshipRole,
       since: new Date(row.since as string).toISOString(),
     }));

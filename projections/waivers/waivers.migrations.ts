@@ -64,4 +64,15 @@ export const waiversMigrations: Record<string, Migration> = {
       );
     },
   },
+  '2026-11-29T0903_waiver_erased_clients': {
+    // eslint-disable-next-line @typescript-eslint/no-explicit-any -- migrations are frozen in time
+    async up(db: Kysely<any>) {
+      // Erased clients, so a signature that arrives after its client's erasure keeps nothing
+      // personal here (ADR 0015). No client was erased before: nothing to replay.
+      await db.schema
+        .createTable('waiver_erased_clients')
+        .addColumn('client_id', 'uuid', (c) => c.primaryKey())
+        .execute();
+    },
+  },
 };

@@ -1,3 +1,4 @@
+import type { ClientEvent } from '@clientele/clients';
 import type { SignatureEvent, WaiverEvent } from '@clientele/waivers';
 import type { RecordedEvent } from '@clientele/eventstore';
 import type { Projection } from '@clientele/projector';
@@ -12,7 +13,10 @@ const WAIVER_EVENTS = new Set<string>([
   'WaiverVersionPublished',
   'WaiverSigned',
   'SignatureRequested',
+  'ClientErased',
 ]);
+
+type ErasureEvent = Extract<ClientEvent, { type: 'ClientErased' }>;
 
 /** Waivers with their versions; who signed which version, when; signatures asked for. */
 export const waiversProjection: Projection = {
@@ -21,20 +25,52 @@ export const waiversProjection: Projection = {
 
   async apply(trx: Trx, events: RecordedEvent[]) {
     for (const recorded of events) {
-      await applyEvent(trx, recorded as RecordedEvent & (WaiverEvent | SignatureEvent));
+      await applyEvent(
+        trx,
+        recorded as RecordedEvent & (WaiverEvent | SignatureEvent | ErasureEvent),
+      );
     }
   },
 
   async reset(trx: Trx) {
-    await sql`TRUNCATE waivers, waiver_signatures, signature_requests`.execute(trx);
+    await sql`TRUNCATE waivers, waiver_signatures, signature_requests, waiver_erased_clients`.execute(
+      trx,
+    );
   },
 };
 
+/**
+ * Whether a signature's personal data may be kept: not once its client was erased, even if a
+ * process whose cached key outlived the erasure still opened it (ADR 0015).
+ */
+async function keepsPersonal(trx: Trx, clientId: string): Promise<boolean> {
+  const erased = await trx
+    .selectFrom('waiver_erased_clients')
+    .select('client_id')
+    .where('client_id', '=', clientId)
+    .executeTakeFirst();
+  return !erased;
+}
+
 async function applyEvent(
   trx: Trx,
-  event: RecordedEvent & (WaiverEvent | SignatureEvent),
+  event: RecordedEvent & (WaiverEvent | SignatureEvent | ErasureEvent),
 ): Promise<void> {
   switch (event.type) {
+    case 'ClientErased': {
+      const { covers } = event.data;
+      await trx
+        .insertInto('waiver_erased_clients')
+        .values(covers.map((clientId) => ({ client_id: clientId })))
+        .onConflict((oc) => oc.column('client_id').doNothing())
+        .execute();
+      await trx
+        .updateTable('waiver_signatures')
+        .set({ personal: null })
+        .where('client_id', 'in', covers)
+        .execute();
+      return;
+    }
     case 'WaiverCreated': {
       const { waiverId, studioId, title, body } = event.data;
       await trx
@@ -87,7 +123,10 @@ async function applyEvent(
           title: d.title,
           signed_by: JSON.stringify(d.signedBy),
           signed_at: d.signedAt,
-          personal: JSON.stringify(d.personal),
+          personal:
+            d.personal && (await keepsPersonal(trx, d.clientId))
+              ? JSON.stringify(d.personal)
+              : null,
         })
         .onConflict((oc) => oc.columns(['client_id', 'revision']).doNothing())
         .execute();

@@ -417,3 +417,40 @@ describe('a merge cut short by a crash', () => {
     ]);
   });
 });
+
+describe('erasing a survivor', () => {
+  it('erases the clients merged into it too, and frees both emails', async () => {
+    const survivor = await client('Rita');
+    const duplicate = await client('Ritaa');
+    const email = (await profile(duplicate)).body.email as string;
+    await t.call('POST', `/v1/clients/${duplicate}/memos`, {
+      token,
+      body: { text: 'Asthma: keep the inhaler near', starred: true },
+    });
+    expect((await merge(survivor, duplicate)).status).toBe(200);
+    expect((await t.call('POST', `/v1/clients/${duplicate}/erase`, { token })).body.code).toBe(
+      'client_merged',
+    );
+
+    const erased = await t.call('POST', `/v1/clients/${survivor}/erase`, { token });
+    expect(erased.status).toBe(200);
+    expect(erased.body.covers.sort()).toEqual([survivor, duplicate].sort());
+    expect(erased.body.keys.every((k: { destroyed: boolean }) => k.destroyed)).toBe(true);
+    expect(erased.body.emailClaims).toHaveLength(2);
+    expect(erased.body.emailClaims.every((c: { released: boolean }) => c.released)).toBe(true);
+
+    const after = (await profile(survivor)).body;
+    expect(after.erased).toBe(true);
+    expect(after.memos.map((m: { text: string | null }) => m.text)).toEqual([null]);
+    const history = await t.call('GET', `/v1/clients/${duplicate}/history`, { token });
+    expect(JSON.stringify(history.body)).not.toContain('Asthma');
+    expect(JSON.stringify(history.body)).not.toContain('Ritaa');
+    // The duplicate's email can register again.
+    const again = await t.call('POST', '/v1/clients', {
+      token,
+      body: { firstName: 'Rita', lastName: 'New', email },
+    });
+    expect(again.status).toBe(201);
+    await expectReadModelsEqualARebuild();
+  });
+});

@@ -1,7 +1,12 @@
 import { Controller, Get, Inject, Param } from '@nestjs/common';
 import { QueryBus } from '@nestjs/cqrs';
 import { ApiBearerAuth, ApiOperation, ApiTags } from '@nestjs/swagger';
-import { clientStream, relationshipId, relationshipStream } from '@clientele/clients';
+import {
+  clientStream,
+  GetErasureReport,
+  relationshipId,
+  relationshipStream,
+} from '@clientele/clients';
 import { accountStream } from '@clientele/entitlements';
 import { EVENT_STORE, type EventStore } from '@clientele/eventstore';
 import type { RequestContext } from '@clientele/shared';
@@ -30,7 +35,9 @@ const ALL = 100_000;
 /**
  * The right of access (GDPR art. 15): everything held on a client, as one JSON document. The
  * read models give what the desk sees; the client's own streams give every change, with who
- * made it, so nothing folded away is missing.
+ * made it, so nothing folded away is missing. An erased client's export holds what is left (money,
+ * attendance, the facts of their events, with every `personal` null) and says when and how they
+ * were erased.
  */
 @ApiTags('clients')
 @ApiBearerAuth()
@@ -102,9 +109,14 @@ export class ClientExportController {
         correlationId: event.metadata.correlationId,
         data: event.data,
       }));
+    const erasure = profile.erased
+      ? await this.queries.execute(new GetErasureReport(studioId, id))
+      : null;
     return {
       exportedAt: now.toISOString(),
       exportedBy: context.actor,
+      erased: profile.erased,
+      erasure,
       profile,
       account: {
         ...balances,

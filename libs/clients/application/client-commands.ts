@@ -11,7 +11,7 @@ import {
   type EventStore,
 } from '@clientele/eventstore';
 import { fold, NotFound, PreconditionFailed, type RequestContext } from '@clientele/shared';
-import type { ClientProfile } from '../client-profile';
+import { ERASED_PERSONAL_DETAILS, type ClientProfile } from '../client-profile';
 import type { RegisterClientCommand } from '../domain/client.commands';
 import { clientDecider, normaliseEmail, type ClientState } from '../domain/client.decider';
 import { clientStream, type ClientEvent, type PersonalDetails } from '../domain/client.events';
@@ -46,7 +46,7 @@ export function toProfile(state: ClientState, version: number, updatedAt: Date):
   return {
     id: state.clientId,
     studioId: state.studioId,
-    ...state.personal,
+    ...(state.personal ?? ERASED_PERSONAL_DETAILS),
     ...state.details,
     consents: Object.fromEntries(state.consents),
     image: state.image,
@@ -55,6 +55,8 @@ export function toProfile(state: ClientState, version: number, updatedAt: Date):
     version,
     mergedInto: state.mergedInto?.survivorId ?? null,
     mergedAt: state.mergedInto?.mergedAt ?? null,
+    erased: state.erasedAt !== null,
+    erasedAt: state.erasedAt,
   };
 }
 
@@ -134,7 +136,7 @@ export class UpdateClientProfileHandler implements ICommandHandler<UpdateClientP
     }
     // Validates, and tells whether the email really changes, before anything is claimed.
     const decided = clientDecider.decide(command, current, context.now);
-    const oldEmail = current.status === 'registered' ? current.personal.email : '';
+    const oldEmail = current.personal?.email ?? '';
     const newEmail = changes.email;
     const emailChanges =
       decided.length > 0 &&

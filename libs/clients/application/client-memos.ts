@@ -63,7 +63,7 @@ export function memoFromHistory(
         return {
           id: memoId,
           clientId: event.data.clientId,
-          text: event.data.personal.text,
+          text: event.data.personal?.text ?? null,
           starred: event.data.starred,
           createdAt: updatedAt,
           createdBy: updatedBy,
@@ -71,7 +71,7 @@ export function memoFromHistory(
           updatedBy,
         };
       case 'MemoEdited':
-        return memo && { ...memo, text: event.data.personal.text, updatedAt, updatedBy };
+        return memo && { ...memo, text: event.data.personal?.text ?? null, updatedAt, updatedBy };
       case 'MemoStarred':
       case 'MemoUnstarred':
         return memo && { ...memo, starred: event.type === 'MemoStarred', updatedAt, updatedBy };

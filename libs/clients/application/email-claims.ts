@@ -7,12 +7,12 @@ import {
 } from '@clientele/eventstore';
 import {
   claimDecider,
-  claimStream,
   fold,
   ValueAlreadyClaimed,
+  type ClaimEvent,
   type RequestContext,
 } from '@clientele/shared';
-import { clientDecider, normaliseEmail } from '../domain/client.decider';
+import { clientDecider, emailClaimStream, normaliseEmail } from '../domain/client.decider';
 import { clientStream, type ClientEvent } from '../domain/client.events';
 import { EmailMustBeUniqueInStudio } from '../domain/client.rules';
 
@@ -22,11 +22,6 @@ import { EmailMustBeUniqueInStudio } from '../domain/client.rules';
  */
 const ABANDONED_AFTER_MS = 60_000;
 const SCOPE = 'client-email';
-
-/** The stream that holds one email of one studio. */
-export function emailClaimStream(studioId: string, email: string): string {
-  return claimStream('clientEmail', studioId, normaliseEmail(email));
-}
 
 /** Claims `email` for `clientId` in the studio, or says which client already has it. */
 export async function claimEmail(
@@ -126,7 +121,35 @@ async function abandonedAt(
   const holder = fold(clientDecider, history as unknown as ClientEvent[]);
   const carries =
     holder.status === 'registered' &&
+    holder.personal !== null &&
     normaliseEmail(holder.personal.email) === normaliseEmail(email);
   if (carries) return null;
   return lastRevision(history);
+}
+
+/**
+ * Frees the claim held in `stream` (a hashed name) by an erased client, whatever the email was:
+ * the key that opened it is gone. Nothing happens when the client no longer holds it. Answers
+ * whether this call released it.
+ */
+export async function releaseClaimOf(
+  store: EventStore,
+  context: RequestContext,
+  stream: string,
+  clientId: string,
+): Promise<boolean> {
+  const result = await handleCommand(
+    store,
+    stream,
+    claimDecider,
+    { type: 'ReleaseValue', data: { scope: SCOPE, holderId: clientId } },
+    commandContext(context, { replayByKey: false }),
+  );
+  return result.appended.length > 0;
+}
+
+/** Who holds the claim in `stream` now (null: nobody). */
+export async function claimHolder(store: EventStore, stream: string): Promise<string | null> {
+  const claims = await store.readStream(stream);
+  return fold(claimDecider, claims as unknown as ClaimEvent[]).holderId;
 }

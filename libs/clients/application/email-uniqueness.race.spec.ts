@@ -11,7 +11,8 @@ import {
   UpdateClientProfile,
   UpdateClientProfileHandler,
 } from './client-commands';
-import { claimEmail, emailClaimStream } from './email-claims';
+import { emailClaimStream } from '../domain/client.decider';
+import { claimEmail } from './email-claims';
 
 /**
  * Invariant 8 under the interleavings a review found: one request is held at a chosen read of

@@ -120,8 +120,20 @@ export type SurvivorMergeCommand =
 
 export type MergeCommand = MergeIntoCommand | UnmergeFromCommand | SurvivorMergeCommand;
 
+/** Erase the client (GDPR art. 17): their personal data becomes unreadable for good. */
+export type EraseClientCommand = {
+  type: 'EraseClient';
+  data: {
+    clientId: string;
+    studioId: string;
+    /** The emails of the clients merged into this one, read by the handler: their claims go too. */
+    duplicateEmails?: string[];
+  };
+};
+
 export type ClientCommand =
   | MergeCommand
+  | EraseClientCommand
   | ClientFileCommand
   | ChangeClientDetailsCommand
   | GiveConsentCommand

@@ -1,4 +1,4 @@
-import { InvalidInput, NotFound } from '@clientele/shared';
+import { fold, InvalidInput, NotFound } from '@clientele/shared';
 import { deciderSpec } from '@clientele/shared/testing/decider-spec';
 import type {
   AddMemoCommand,
@@ -7,9 +7,14 @@ import type {
   RegisterClientCommand,
   RemoveMemoCommand,
 } from './client.commands';
-import { clientDecider } from './client.decider';
+import { clientDecider, emailClaimStream } from './client.decider';
 import type { ClientEvent, PersonalDetails } from './client.events';
-import { ClientMustNotBeRegisteredTwice, EmailMustBeUniqueInStudio } from './client.rules';
+import {
+  ClientMustNotBeErasedTwice,
+  ClientMustNotBeRegisteredTwice,
+  EmailMustBeUniqueInStudio,
+  ErasedClientMustStayErased,
+} from './client.rules';
 
 const spec = deciderSpec(clientDecider, new Date('2026-11-23T10:00:00Z'));
 const clientId = '3f1c2a9e-0000-4000-8000-000000000001';
@@ -296,5 +301,125 @@ describe('asking for a message to the client', () => {
       .given([registered, { type: 'PasswordResetRequested', data: { clientId } }])
       .when({ type: 'UpdateClientProfile', data: { clientId, studioId, changes: { phone: '1' } } })
       .then([{ type: 'ClientProfileUpdated', data: { clientId, personal: { phone: '1' } } }]);
+  });
+});
+
+describe('erasing a client', () => {
+  const erase = (inStudio = studioId): ClientCommand => ({
+    type: 'EraseClient',
+    data: { clientId, studioId: inStudio },
+  });
+  const erasedAt = '2026-11-23T10:00:00.000Z';
+  const erasure: ClientEvent = {
+    type: 'ClientErased',
+    data: {
+      clientId,
+      studioId,
+      erasedAt,
+      covers: [clientId],
+      emailClaims: [emailClaimStream(studioId, 'jane.doe@example.com')],
+    },
+  };
+  const memo: ClientEvent = {
+    type: 'MemoAdded',
+    data: { clientId, memoId: 'm1', starred: true, personal: { text: 'Knee surgery' } },
+  };
+
+  it('records the erasure with the claim to release, and nothing personal', () => {
+    spec.given([registered, memo]).when(erase()).then([erasure]);
+    expect(JSON.stringify(erasure)).not.toMatch(/jane|Knee/i);
+  });
+
+  it('names the same claim stream whatever the case of the email', () => {
+    expect(emailClaimStream(studioId, ' Jane.Doe@Example.com ')).toBe(
+      emailClaimStream(studioId, 'jane.doe@example.com'),
+    );
+  });
+
+  it('refuses a second erasure, saying when the first was', () => {
+    spec
+      .given([registered, erasure])
+      .when(erase())
+      .thenThrows(ClientMustNotBeErasedTwice, (e) => {
+        expect(e.code).toBe('client_already_erased');
+        expect(e.extensions.erasedAt).toBe(erasedAt);
+      });
+  });
+
+  it('does not know a client of another studio, nor one never registered', () => {
+    spec.given([registered]).when(erase('another-studio')).thenThrows(NotFound);
+    spec.given([]).when(erase()).thenThrows(NotFound);
+  });
+
+  it('erases what its key could no longer open: no claim to name, and still erased', () => {
+    const shredded: ClientEvent = {
+      type: 'ClientRegistered',
+      data: { clientId, studioId, registeredAt: erasedAt, personal: null },
+    };
+    spec
+      .given([shredded])
+      .when(erase())
+      .then([{ ...erasure, data: { ...erasure.data, emailClaims: [] } } as ClientEvent]);
+  });
+
+  it.each<[string, ClientCommand]>([
+    [
+      'a profile change',
+      { type: 'UpdateClientProfile', data: { clientId, studioId, changes: { phone: '1' } } },
+    ],
+    [
+      'a memo',
+      { type: 'AddMemo', data: { clientId, studioId, memoId: 'm2', text: 'x', starred: false } },
+    ],
+    ['a memo edit', { type: 'EditMemo', data: { clientId, studioId, memoId: 'm1', text: 'y' } }],
+    [
+      'custom fields',
+      {
+        type: 'ChangeClientDetails',
+        data: {
+          clientId,
+          studioId,
+          changes: { customFields: { a: 'b' } },
+          definitions: { customerGroups: [], customFields: [], integrations: [] },
+        },
+      },
+    ],
+    [
+      'a document',
+      {
+        type: 'AttachDocument',
+        data: {
+          clientId,
+          studioId,
+          name: 'x.pdf',
+          document: { fileId: 'f', mediaType: 'application/pdf', size: 1, sha256: 'h' },
+        },
+      },
+    ],
+    ['a profile image', { type: 'SetProfileImage', data: { clientId, studioId, image: null } }],
+    ['a password reset', { type: 'RequestPasswordReset', data: { clientId, studioId } }],
+  ])('refuses %s afterwards', (_what, command) => {
+    spec
+      .given([registered, memo, erasure])
+      .when(command)
+      .thenThrows(ErasedClientMustStayErased, (e) => expect(e.code).toBe('client_erased'));
+  });
+
+  it('still tells another studio it does not know the client', () => {
+    spec
+      .given([registered, erasure])
+      .when({ type: 'RequestPasswordReset', data: { clientId, studioId: 'another-studio' } })
+      .thenThrows(NotFound);
+  });
+
+  it('folds to a profile with nothing personal left, whether the events open or not', () => {
+    const opened = fold(clientDecider, [registered, memo, erasure]);
+    const shut = fold(clientDecider, [
+      { ...registered, data: { ...registered.data, personal: null } } as ClientEvent,
+      { ...memo, data: { ...memo.data, personal: null } } as ClientEvent,
+      erasure,
+    ]);
+    expect(opened).toEqual(shut);
+    expect(opened).toMatchObject({ status: 'registered', personal: null, erasedAt });
   });
 });

@@ -1,5 +1,6 @@
 import {
   assertNever,
+  claimStream,
   InvalidInput,
   NotFound,
   type Decider,
@@ -20,23 +21,27 @@ import type {
   ClientFileCommand,
   ClientCommand,
   EditMemoCommand,
+  EraseClientCommand,
   GiveConsentCommand,
   WithdrawConsentCommand,
   RegisterClientCommand,
   RemoveMemoCommand,
   UpdateClientProfileCommand,
 } from './client.commands';
-import type { ClientEvent, MemoEvent, PersonalDetails } from './client.events';
+import type { ClientEvent, MemoEvent, PersonalDetails, Shredded } from './client.events';
 import { decideMerge, evolveMerges, NO_MERGES, type MergeState } from './client-merge';
 import {
+  ClientMustNotBeErasedTwice,
   ClientMustNotBeRegisteredTwice,
   ClientWasMerged,
   EmailMustBeUniqueInStudio,
+  ErasedClientMustStayErased,
 } from './client.rules';
 
 /** A removed memo stays known, so its id is never taken again. */
 export interface MemoState {
-  text: string;
+  /** Null once the client was erased. */
+  text: string | null;
   starred: boolean;
   removed: boolean;
 }
@@ -50,14 +55,17 @@ export type ClientState =
       clientId: string;
       studioId: string;
       registeredAt: string;
-      personal: PersonalDetails;
+      /** Null once the client was erased (their key is gone). */
+      personal: Shredded<PersonalDetails>;
       memos: ReadonlyMap<string, MemoState>;
       details: ClientDetails;
       /** Consents in force, by name. */
       consents: ReadonlyMap<string, Consent>;
       image: FileFacts | null;
-      /** Documents on the profile, by id, with their names. */
-      documents: ReadonlyMap<string, string>;
+      /** Documents on the profile, by id, with their names (null: unreadable, erased). */
+      documents: ReadonlyMap<string, string | null>;
+      /** When the client was erased; null while they are not. */
+      erasedAt: string | null;
     } & MergeState);
 
 const EMAIL = /^[^\s@]+@[^\s@]+\.[^\s@]+$/;
@@ -65,6 +73,11 @@ const DAY = /^(\d{4})-(\d{2})-(\d{2})$/;
 
 export function normaliseEmail(email: string): string {
   return email.trim().toLowerCase();
+}
+
+/** The stream that holds one email of one studio (ADR 0004): its name is a hash, not the email. */
+export function emailClaimStream(studioId: string, email: string): string {
+  return claimStream('clientEmail', studioId, normaliseEmail(email));
 }
 
 function validate(personal: Partial<PersonalDetails>, now: Date): FieldError[] {
@@ -131,8 +144,7 @@ function register(command: RegisterClientCommand, state: ClientState, now: Date)
 }
 
 function update(command: UpdateClientProfileCommand, state: ClientState, now: Date): ClientEvent[] {
-  clientOfStudio(state, command);
-  if (state.status !== 'registered') return [];
+  const client = clientOfStudio(state, command);
   const changes = tidy(command.data.changes);
   const errors = validate(changes, now);
   if (errors.length > 0) throw new InvalidInput('The client details are not valid.', errors);
@@ -140,7 +152,7 @@ function update(command: UpdateClientProfileCommand, state: ClientState, now: Da
   const changed: Partial<PersonalDetails> = {};
   for (const [key, value] of Object.entries(changes) as [keyof PersonalDetails, unknown][]) {
     if (value === undefined) continue;
-    if (JSON.stringify(state.personal[key]) !== JSON.stringify(value)) {
+    if (JSON.stringify(client.personal?.[key]) !== JSON.stringify(value)) {
       (changed as Record<string, unknown>)[key] = value;
     }
   }
@@ -154,16 +166,77 @@ type RegisteredClient = Extract<ClientState, { status: 'registered' }>;
 
 const MEMO_MAX_LENGTH = 2000;
 
-/** The client a command is about, which must be the studio's and not merged into another. */
-function clientOfStudio(
+/** The client a command is about, which must be the studio's. */
+function registeredInStudio(
   state: ClientState,
   command: { data: { clientId: string; studioId: string } },
 ): RegisteredClient {
   if (state.status !== 'registered' || state.studioId !== command.data.studioId) {
     throw new NotFound('client', command.data.clientId);
   }
-  if (state.mergedInto) throw new ClientWasMerged(state.clientId, state.mergedInto.survivorId);
   return state;
+}
+
+/**
+ * The same, not erased (nothing is recorded on an erased client's profile any more) and not
+ * merged into another (the survivor answers for it: ADR 0016).
+ */
+function clientOfStudio(
+  state: ClientState,
+  command: { data: { clientId: string; studioId: string } },
+): RegisteredClient {
+  const client = registeredInStudio(state, command);
+  if (client.erasedAt !== null) throw new ErasedClientMustStayErased(client.clientId);
+  if (client.mergedInto) throw new ClientWasMerged(client.clientId, client.mergedInto.survivorId);
+  return client;
+}
+
+/**
+ * The clients whose keys erasing this one destroys: itself, and the clients merged into it (the
+ * same person: their events belong to this account now; their keys must go too).
+ */
+export function erasureCovers(client: RegisteredClient): string[] {
+  return [client.clientId, ...client.duplicates.keys()];
+}
+
+function erase(command: EraseClientCommand, state: ClientState, now: Date): ClientEvent[] {
+  const client = registeredInStudio(state, command);
+  // The survivor is erased, and with it the duplicate.
+  if (client.mergedInto) throw new ClientWasMerged(client.clientId, client.mergedInto.survivorId);
+  if (client.erasedAt !== null) {
+    throw new ClientMustNotBeErasedTwice(client.clientId, client.erasedAt);
+  }
+  const { clientId, studioId } = command.data;
+  return [
+    {
+      type: 'ClientErased',
+      data: {
+        clientId,
+        studioId,
+        erasedAt: now.toISOString(),
+        covers: erasureCovers(client),
+        emailClaims: [
+          ...(client.personal ? [client.personal.email] : []),
+          ...(command.data.duplicateEmails ?? []),
+        ].map((email) => emailClaimStream(studioId, email)),
+      },
+    },
+  ];
+}
+
+/** What is left of the client once erased: the facts, none of the personal data. */
+function erased(client: RegisteredClient, erasedAt: string): RegisteredClient {
+  const memos = new Map<string, MemoState>();
+  for (const [id, memo] of client.memos) memos.set(id, { ...memo, text: null });
+  return {
+    ...client,
+    personal: null,
+    memos,
+    details: { ...client.details, customFields: {} },
+    image: null,
+    documents: new Map(),
+    erasedAt,
+  };
 }
 
 function memoOf(client: RegisteredClient, memoId: string): MemoState {
@@ -221,14 +294,14 @@ function evolveMemos(
   const { memoId } = event.data;
   if (event.type === 'MemoAdded') {
     const { starred, personal } = event.data;
-    return new Map(memos).set(memoId, { text: personal.text, starred, removed: false });
+    return new Map(memos).set(memoId, { text: personal?.text ?? null, starred, removed: false });
   }
   const memo = memos.get(memoId);
   // Only a memo added before is ever changed: decide refuses the others.
   if (!memo) return memos;
   switch (event.type) {
     case 'MemoEdited':
-      return new Map(memos).set(memoId, { ...memo, text: event.data.personal.text });
+      return new Map(memos).set(memoId, { ...memo, text: event.data.personal?.text ?? null });
     case 'MemoStarred':
     case 'MemoUnstarred':
       return new Map(memos).set(memoId, { ...memo, starred: event.type === 'MemoStarred' });
@@ -332,11 +405,20 @@ export const clientDecider: Decider<ClientCommand, ClientEvent, ClientState> = {
           consents: new Map(),
           image: null,
           documents: new Map(),
+          erasedAt: null,
           ...NO_MERGES,
         };
       case 'ClientProfileUpdated':
         if (state.status !== 'registered') return state;
-        return { ...state, personal: { ...state.personal, ...event.data.personal } };
+        return {
+          ...state,
+          personal:
+            state.personal && event.data.personal
+              ? { ...state.personal, ...event.data.personal }
+              : null,
+        };
+      case 'ClientErased':
+        return state.status === 'registered' ? erased(state, event.data.erasedAt) : state;
       case 'EmailClaimLapsed':
         // A registered client keeps its profile: only an in-flight change was overtaken.
         return state.status === 'unregistered'
@@ -368,7 +450,7 @@ export const clientDecider: Decider<ClientCommand, ClientEvent, ClientState> = {
         const { document, personal } = event.data;
         return {
           ...state,
-          documents: new Map(state.documents).set(document.fileId, personal.name),
+          documents: new Map(state.documents).set(document.fileId, personal?.name ?? null),
         };
       }
       case 'DocumentRemoved': {
@@ -400,6 +482,8 @@ export const clientDecider: Decider<ClientCommand, ClientEvent, ClientState> = {
     switch (command.type) {
       case 'RegisterClient':
         return register(command, state, now);
+      case 'EraseClient':
+        return erase(command, state, now);
       case 'UpdateClientProfile':
         return update(command, state, now);
       case 'AddMemo':
@@ -425,6 +509,11 @@ export const clientDecider: Decider<ClientCommand, ClientEvent, ClientState> = {
         return [{ type: 'WelcomeMessageRequested', data: { clientId: command.data.clientId } }];
       case 'MergeInto':
       case 'UnmergeFrom':
+        // An erased client is merged with no one: what would link them is gone.
+        if (state.status === 'registered' && state.erasedAt !== null) {
+          throw new ErasedClientMustStayErased(state.clientId);
+        }
+        return decideMerge(command, state.status === 'registered' ? state : null, now);
       case 'RecordDuplicate':
       case 'ReleaseDuplicate':
         return decideMerge(command, state.status === 'registered' ? state : null, now);

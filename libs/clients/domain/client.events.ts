@@ -1,9 +1,12 @@
 import type { FileFacts } from './client-files';
 import type { ClientDetails } from './client-details';
 /**
- * The client's own stream: `client-<uuid>`. Personal data travels in `personal` only, so one
- * codec (libs/eventstore PersonalDataCodec) can encrypt it per client later without a rewrite.
+ * The client's own stream: `client-<uuid>`. Personal data travels in `personal` only, sealed with
+ * the client's key by one codec (libs/eventstore PersonalDataCodec). Once the client is erased
+ * the key is gone and every `personal` reads as null (`Shredded`): readers must expect it.
  */
+export type Shredded<T> = T | null;
+
 export interface Address {
   line1?: string;
   line2?: string;
@@ -25,12 +28,17 @@ export interface PersonalDetails {
 
 export type ClientRegistered = {
   type: 'ClientRegistered';
-  data: { clientId: string; studioId: string; registeredAt: string; personal: PersonalDetails };
+  data: {
+    clientId: string;
+    studioId: string;
+    registeredAt: string;
+    personal: Shredded<PersonalDetails>;
+  };
 };
 
 export type ClientProfileUpdated = {
   type: 'ClientProfileUpdated';
-  data: { clientId: string; personal: Partial<PersonalDetails> };
+  data: { clientId: string; personal: Shredded<Partial<PersonalDetails>> };
 };
 
 /**
@@ -51,12 +59,17 @@ export type EmailClaimLapsed = {
  */
 export type MemoAdded = {
   type: 'MemoAdded';
-  data: { clientId: string; memoId: string; starred: boolean; personal: { text: string } };
+  data: {
+    clientId: string;
+    memoId: string;
+    starred: boolean;
+    personal: Shredded<{ text: string }>;
+  };
 };
 
 export type MemoEdited = {
   type: 'MemoEdited';
-  data: { clientId: string; memoId: string; personal: { text: string } };
+  data: { clientId: string; memoId: string; personal: Shredded<{ text: string }> };
 };
 
 export type MemoStarred = { type: 'MemoStarred'; data: { clientId: string; memoId: string } };
@@ -76,7 +89,7 @@ export type ClientDetailsChanged = {
   data: {
     clientId: string;
     details: Partial<Pick<ClientDetails, 'customerGroup' | 'newsletter' | 'sync'>>;
-    personal: Partial<Pick<ClientDetails, 'customFields'>>;
+    personal: Shredded<Partial<Pick<ClientDetails, 'customFields'>>>;
   };
 };
 
@@ -100,7 +113,7 @@ export type ProfileImageChanged = {
 /** A PDF kept on the profile; its name may say who it is about, so it travels in `personal`. */
 export type DocumentAttached = {
   type: 'DocumentAttached';
-  data: { clientId: string; document: FileFacts; personal: { name: string } };
+  data: { clientId: string; document: FileFacts; personal: Shredded<{ name: string }> };
 };
 
 export type DocumentRemoved = {
@@ -153,8 +166,27 @@ export type DuplicateUnmerged = {
 
 export type MergeEvent = ClientMergedInto | ClientUnmerged | DuplicateMerged | DuplicateUnmerged;
 
+/**
+ * The client was erased (GDPR art. 17): their key is destroyed after this is recorded, so every
+ * `personal` of theirs reads as null from then on; money, attendance and the facts of what
+ * happened stay. `covers` are the clients whose keys go with it (this one, and any merged into
+ * it); `emailClaims` the claim streams (hashed names) to release, so finishing an erasure never
+ * needs the email that the key no longer opens. Nothing personal in it.
+ */
+export type ClientErased = {
+  type: 'ClientErased';
+  data: {
+    clientId: string;
+    studioId: string;
+    erasedAt: string;
+    covers: string[];
+    emailClaims: string[];
+  };
+};
+
 export type ClientEvent =
   | MergeEvent
+  | ClientErased
   | ProfileImageChanged
   | DocumentAttached
   | DocumentRemoved
@@ -196,6 +228,7 @@ export const clientEventTypes: ReadonlySet<ClientEvent['type']> = new Set([
   'ClientUnmerged',
   'DuplicateMerged',
   'DuplicateUnmerged',
+  'ClientErased',
 ]);
 
 export const clientStream = (clientId: string) => `client-${clientId}`;

@@ -16,6 +16,25 @@ export class EmailMustBeUniqueInStudio extends RuleViolation {
   }
 }
 
+export class ClientMustNotBeErasedTwice extends RuleViolation {
+  constructor(clientId: string, erasedAt: string) {
+    super(
+      'client_already_erased',
+      `Client ${clientId} was erased at ${erasedAt}; its erasure report is at /v1/clients/${clientId}/erasure.`,
+      { clientId, erasedAt },
+    );
+  }
+}
+
+/** Nothing about an erased client may be recorded on their profile any more. */
+export class ErasedClientMustStayErased extends RuleViolation {
+  constructor(clientId: string) {
+    super('client_erased', `Client ${clientId} was erased: their profile cannot be changed.`, {
+      clientId,
+    });
+  }
+}
+
 /** A command about a client merged into another: the survivor answers for it now. */
 export class ClientWasMerged extends RuleViolation {
   constructor(clientId: string, survivorId: string) {

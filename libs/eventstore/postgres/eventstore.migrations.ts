@@ -174,4 +174,12 @@ export const eventStoreMigrations: Record<string, Migration> = Object.freeze({
       await db.schema.dropTable('outbox').execute();
     },
   },
+  '2026-11-29T0901_outbox_cancelled': {
+    // Erasing a client cancels what was still to be sent to them (ADR 0015).
+    async up(db: Kysely<any>) {
+      await sql`ALTER TABLE outbox DROP CONSTRAINT outbox_status_check`.execute(db);
+      await sql`ALTER TABLE outbox ADD CONSTRAINT outbox_status_check
+        CHECK (status IN ('pending', 'sent', 'failed', 'cancelled'))`.execute(db);
+    },
+  },
 });

@@ -8,7 +8,7 @@ import type { NotificationKind } from '../domain/notification';
 export interface NotificationView {
   id: string;
   kind: NotificationKind;
-  status: 'pending' | 'sent' | 'failed';
+  status: 'pending' | 'sent' | 'failed' | 'cancelled';
   attempts: number;
   createdAt: string;
   /** When a pending one is tried next. */

@@ -21,6 +21,7 @@ export function eventStoreDirectory(store: EventStore): RecipientDirectory {
       const history = await store.readStream(clientStream(clientId));
       const client = fold(clientDecider, history as unknown as ClientEvent[]);
       if (client.status !== 'registered' || client.studioId !== studioId) return null;
+      if (!client.personal) return null;
       const { firstName, lastName, email } = client.personal;
       return email ? { firstName, lastName, email } : null;
     },

@@ -10,6 +10,8 @@ export const PERMISSIONS = [
   'clients:read',
   'clients:write',
   'clients:audit',
+  // Erasure (GDPR art. 17) cannot be undone: the owner's and managers', not the desk's.
+  'clients:erase',
   'catalog:read',
   'catalog:manage',
   'sales:create',

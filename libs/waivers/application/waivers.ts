@@ -6,8 +6,10 @@ import {
   clientDecider,
   clientStream,
   duplicatesOf,
+  ErasedClientMustStayErased,
   relationshipBetween,
   type ClientEvent,
+  type ClientState,
 } from '@clientele/clients';
 import {
   commandContext,
@@ -200,10 +202,21 @@ export class RequestSignature extends Command<{ waiverId: string; version: numbe
 /** Below this age a client's signature is their guardian's. */
 const AGE_OF_MAJORITY = 18;
 
-async function isMinor(store: EventStore, clientId: string, now: Date): Promise<boolean> {
+/**
+ * The client a signature is about, from the write side: an erased client signs nothing and is
+ * asked for nothing (a signature is personal data, and no key is left to seal it with).
+ */
+async function clientNotErased(store: EventStore, clientId: string): Promise<ClientState> {
   const history = await store.readStream(clientStream(clientId));
   const client = fold(clientDecider, history as unknown as ClientEvent[]);
-  const birthday = client.status === 'registered' ? client.personal.birthday : null;
+  if (client.status === 'registered' && client.erasedAt !== null) {
+    throw new ErasedClientMustStayErased(clientId);
+  }
+  return client;
+}
+
+function isMinor(client: ClientState, now: Date): boolean {
+  const birthday = client.status === 'registered' ? (client.personal?.birthday ?? null) : null;
   if (!birthday) return false;
   const [year, month, day] = birthday.split('-').map(Number) as [number, number, number];
   const comesOfAge = Date.UTC(year + AGE_OF_MAJORITY, month - 1, day);
@@ -217,6 +230,7 @@ export class SignWaiverHandler implements ICommandHandler<SignWaiver> {
   async execute({ clientId, input, context }: SignWaiver): Promise<SignatureView> {
     const { studioId } = context;
     await assertClientOfStudio(this.store, studioId, clientId);
+    const client = await clientNotErased(this.store, clientId);
     const guardianId = input.guardianId ?? null;
     if (guardianId) await assertClientAddressable(this.store, studioId, guardianId);
     const waiver = await readWaiver(this.store, studioId, input.waiverId);
@@ -234,7 +248,7 @@ export class SignWaiverHandler implements ICommandHandler<SignWaiver> {
           studioId,
           waiver: termsOf(waiver),
           signedBy,
-          clientIsMinor: await isMinor(this.store, clientId, context.now),
+          clientIsMinor: isMinor(client, context.now),
           signerIsGuardian:
             guardianId !== null &&
             (await relationshipBetween(this.store, clientId, guardianId)) === 'guardian',
@@ -254,6 +268,7 @@ export class RequestSignatureHandler implements ICommandHandler<RequestSignature
 
   async execute({ clientId, waiverId, context }: RequestSignature) {
     await assertClientOfStudio(this.store, context.studioId, clientId);
+    await clientNotErased(this.store, clientId);
     const waiver = await readWaiver(this.store, context.studioId, waiverId);
     await handleCommand(
       this.store,

@@ -41,7 +41,8 @@ export type SignatureEvent =
         title: string;
         signedBy: SignedBy;
         signedAt: string;
-        personal: SignerPersonal;
+        /** Null once the client (`clientId`, whose key seals it) was erased. */
+        personal: SignerPersonal | null;
       };
     }
   | {

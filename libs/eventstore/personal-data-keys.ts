@@ -1,0 +1,238 @@
+import { createCipheriv, createDecipheriv, randomBytes } from 'node:crypto';
+import type { SqlExecutor } from '@clientele/database';
+import { RuleViolation } from '@clientele/shared';
+import { sql, type Kysely, type Migration } from 'kysely';
+import type { NewEvent, RecordedEvent } from './event-store.port';
+import type { PersonalDataCodec, PersonalOf } from './personal-data';
+
+export const personalDataKeysMigrations: Record<string, Migration> = {
+  '2026-11-29T0900_personal_data_keys': {
+    // eslint-disable-next-line @typescript-eslint/no-explicit-any -- migrations are frozen in time
+    async up(db: Kysely<any>) {
+      // A data key per client (ADR 0015). Erasure sets `key` to null and `erased_at`: the row
+      // stays, so an erased client is told apart from one who never had a key.
+      await db.schema
+        .createTable('personal_data_keys')
+        .addColumn('client_id', 'uuid', (c) => c.primaryKey())
+        .addColumn('studio_id', 'uuid', (c) => c.notNull())
+        .addColumn('key', 'bytea')
+        .addColumn('created_at', 'timestamptz', (c) => c.notNull().defaultTo(sql`now()`))
+        .addColumn('erased_at', 'timestamptz')
+        .execute();
+    },
+  },
+};
+
+/** Nest's token for the runtime's PersonalDataKeys. */
+export const PERSONAL_DATA_KEYS = Symbol('PersonalDataKeys');
+
+/** A client's key as far as sealing and opening care: usable, or destroyed by erasure. */
+export type KeyState = { key: Buffer; erasedAt: null } | { key: null; erasedAt: Date };
+
+/** Personal data about an erased client cannot be recorded: no key is left to seal it with. */
+export class PersonalDataErased extends RuleViolation {
+  constructor(clientId: string) {
+    super(
+      'client_erased',
+      `Client ${clientId} was erased: nothing personal about them can be recorded.`,
+      { clientId },
+    );
+  }
+}
+
+interface KeyRow {
+  client_id: string;
+  key: string | null;
+  erased_at: Date | string | null;
+}
+
+const stateOf = (row: KeyRow): KeyState =>
+  row.key !== null
+    ? { key: Buffer.from(row.key, 'base64'), erasedAt: null }
+    : { key: null, erasedAt: new Date(row.erased_at ?? 0) };
+
+const SELECT_KEYS = `SELECT client_id::text, encode(key, 'base64') AS key, erased_at
+  FROM personal_data_keys WHERE client_id = ANY($1::uuid[])`;
+
+/*
+ * Insert-if-absent that answers the row either way: on a conflict the no-op update returns the
+ * key another process (or a concurrent append) created first, so every sealer of one client
+ * uses one key. An erased row answers its null key, and sealing is refused.
+ */
+const CREATE_KEYS = `INSERT INTO personal_data_keys (client_id, studio_id, key)
+  SELECT c, s, decode(k, 'base64') FROM unnest($1::uuid[], $2::uuid[], $3::text[]) AS t(c, s, k)
+  ON CONFLICT (client_id) DO UPDATE SET client_id = excluded.client_id
+  RETURNING client_id::text, encode(key, 'base64') AS key, erased_at`;
+
+const DESTROY_KEYS = `INSERT INTO personal_data_keys (client_id, studio_id, key, erased_at)
+  SELECT c, $2::uuid, NULL, $3::timestamptz FROM unnest($1::uuid[]) AS t(c)
+  ON CONFLICT (client_id) DO UPDATE SET key = NULL,
+    erased_at = COALESCE(personal_data_keys.erased_at, excluded.erased_at)
+  RETURNING client_id::text, erased_at`;
+
+/**
+ * The clients' data keys, in the PostgreSQL (or PGlite) database beside the read models, also
+ * when the events are on EventStoreDB. Looked up in bulk and cached for `ttlMs`: a destroyed key
+ * may live on that long in another process's cache, which is why every read model also clears a
+ * client's personal data when it applies `ClientErased` (ADR 0015). A destroyed key is final, so
+ * that answer is cached for good.
+ */
+export class PersonalDataKeys {
+  private readonly cache = new Map<string, { state: KeyState; until: number }>();
+  private readonly ttlMs: number;
+  private readonly maxCached: number;
+
+  constructor(
+    private readonly sql: SqlExecutor,
+    options: { ttlMs?: number; maxCached?: number } = {},
+  ) {
+    this.ttlMs = options.ttlMs ?? 5_000;
+    this.maxCached = options.maxCached ?? 50_000;
+  }
+
+  /** The keys of these clients (one query for those not cached); absent: never had one. */
+  async lookup(clientIds: Iterable<string>): Promise<Map<string, KeyState>> {
+    const found = new Map<string, KeyState>();
+    const missing: string[] = [];
+    const now = Date.now();
+    for (const clientId of new Set(clientIds)) {
+      const cached = this.cache.get(clientId);
+      if (cached && cached.until > now) found.set(clientId, cached.state);
+      else missing.push(clientId);
+    }
+    if (missing.length > 0) {
+      for (const row of await this.sql.query<KeyRow>(SELECT_KEYS, [missing])) {
+        found.set(row.client_id, this.remember(row));
+      }
+    }
+    return found;
+  }
+
+  /** The keys of these clients, a new one made for each that has none yet. */
+  async obtain(
+    subjects: readonly { clientId: string; studioId: string }[],
+  ): Promise<Map<string, KeyState>> {
+    const found = await this.lookup(subjects.map((s) => s.clientId));
+    const missing = new Map<string, string>();
+    for (const { clientId, studioId } of subjects) {
+      if (!found.has(clientId)) missing.set(clientId, studioId);
+    }
+    if (missing.size > 0) {
+      const ids = [...missing.keys()];
+      const rows = await this.sql.query<KeyRow>(CREATE_KEYS, [
+        ids,
+        ids.map((id) => missing.get(id)),
+        ids.map(() => randomBytes(32).toString('base64')),
+      ]);
+      for (const row of rows) found.set(row.client_id, this.remember(row));
+    }
+    return found;
+  }
+
+  /**
+   * Destroys the keys of these clients (a row with no key for one that never had one, so even
+   * plain personal data written before keys existed reads as erased). Repeating it changes
+   * nothing; answers when each was destroyed first.
+   */
+  async destroy(
+    clientIds: readonly string[],
+    studioId: string,
+    at: Date,
+  ): Promise<Map<string, Date>> {
+    const rows = await this.sql.query<KeyRow>(DESTROY_KEYS, [
+      clientIds,
+      studioId,
+      at.toISOString(),
+    ]);
+    const destroyed = new Map<string, Date>();
+    for (const row of rows)
+      destroyed.set(row.client_id, this.remember({ ...row, key: null }).erasedAt!);
+    return destroyed;
+  }
+
+  private remember(row: KeyRow): KeyState {
+    const state = stateOf(row);
+    if (this.cache.size >= this.maxCached) this.cache.clear();
+    const until = state.key === null ? Number.POSITIVE_INFINITY : Date.now() + this.ttlMs;
+    this.cache.set(row.client_id, { state, until });
+    return state;
+  }
+}
+
+/** Sealed personal data: self-describing, so personal data written before keys reads as plain. */
+interface Sealed {
+  sealed: 'A256GCM';
+  v: 1;
+  iv: string;
+  tag: string;
+  ct: string;
+}
+
+function isSealed(value: unknown): value is Sealed {
+  return (
+    typeof value === 'object' &&
+    value !== null &&
+    (value as Sealed).sealed === 'A256GCM' &&
+    (value as Sealed).v === 1
+  );
+}
+
+/** The client id is authenticated with the text, so sealed data cannot be moved to another client. */
+function seal(key: Buffer, subject: string, personal: unknown): Sealed {
+  const iv = randomBytes(12);
+  const cipher = createCipheriv('aes-256-gcm', key, iv);
+  cipher.setAAD(Buffer.from(subject));
+  const ct = Buffer.concat([cipher.update(JSON.stringify(personal), 'utf8'), cipher.final()]);
+  return {
+    sealed: 'A256GCM',
+    v: 1,
+    iv: iv.toString('base64'),
+    tag: cipher.getAuthTag().toString('base64'),
+    ct: ct.toString('base64'),
+  };
+}
+
+function open(key: Buffer, subject: string, sealed: Sealed): unknown {
+  const decipher = createDecipheriv('aes-256-gcm', key, Buffer.from(sealed.iv, 'base64'));
+  decipher.setAAD(Buffer.from(subject));
+  decipher.setAuthTag(Buffer.from(sealed.tag, 'base64'));
+  const text = Buffer.concat([
+    decipher.update(Buffer.from(sealed.ct, 'base64')),
+    decipher.final(),
+  ]).toString('utf8');
+  return JSON.parse(text);
+}
+
+/**
+ * AES-256-GCM with a key per client (`data.clientId` of the event), a random 12-byte IV per
+ * seal. After erasure, sealing is refused and opening answers null — sealed or (written before
+ * keys existed) plain alike. A tampered text fails loudly: GCM's tag does not match.
+ */
+export function encryptedPersonalData(keys: PersonalDataKeys): PersonalDataCodec {
+  return {
+    async seal(items: readonly PersonalOf<NewEvent>[]) {
+      const found = await keys.obtain(
+        items.map((item) => ({ clientId: item.subject, studioId: item.event.metadata.studioId })),
+      );
+      return items.map((item) => {
+        const state = found.get(item.subject);
+        if (!state?.key) throw new PersonalDataErased(item.subject);
+        return seal(state.key, item.subject, item.personal);
+      });
+    },
+    async open(items: readonly PersonalOf<RecordedEvent>[]) {
+      const found = await keys.lookup(items.map((item) => item.subject));
+      return items.map((item) => {
+        const state = found.get(item.subject);
+        if (state && state.key === null) return null;
+        if (!isSealed(item.personal)) return item.personal;
+        if (!state) {
+          throw new Error(
+            `No data key for client ${item.subject}: event ${item.event.id} cannot be opened. Is this the database its events were written with?`,
+          );
+        }
+        return open(state.key, item.subject, item.personal);
+      });
+    },
+  };
+}
