@@ -3,6 +3,7 @@ import { IQueryHandler, Query, QueryHandler } from '@nestjs/cqrs';
 import type { ClientProfile } from '@clientele/clients';
 import { DATABASE, decodePageCursor, encodePageCursor, type Database } from '@clientele/database';
 import { NotFound } from '@clientele/shared';
+import { sql } from 'kysely';
 import type { ClientProfileRow } from './client-profiles.table';
 import { foldForSearch } from './search-text';
 
@@ -112,30 +113,39 @@ export class SearchClientsHandler implements IQueryHandler<SearchClients> {
   constructor(@Inject(DATABASE) private readonly db: Database) {}
 
   async execute({ studioId, search, limit, cursor }: SearchClients): Promise<ClientPage> {
+    // An erased client has no name or email to be found or listed by (their id still opens
+    // them); a merged duplicate is listed as the client it was merged into, and found by its
+    // own name and email too (ADR 0016).
     let query = this.db.kysely
       .selectFrom('client_profiles')
       .select(COLUMNS)
       .where('studio_id', '=', studioId)
-      // A merged duplicate is found as the client it was merged into; an erased client has no
-      // name or email to be found or listed by (their id still opens them).
       .where('merged_into', 'is', null)
       .where('erased_at', 'is', null);
     const tokens = foldForSearch(search ?? '')
       .split(/\s+/)
       .filter((token) => token.length > 0)
       .slice(0, 8);
-    for (const token of tokens) {
-      const pattern = escapeLike(token);
-      query =
-        token.length >= SUBSTRING_MIN
-          ? query.where('search_text', 'like', `%${pattern}%`)
-          : query.where((eb) =>
-              eb.or([
-                eb('first_folded', 'like', `${pattern}%`),
-                eb('last_folded', 'like', `${pattern}%`),
-                eb('email_folded', 'like', `${pattern}%`),
-              ]),
-            );
+    if (tokens.length > 0) {
+      let matching = this.db.kysely
+        .selectFrom('client_profiles')
+        .select(sql<string>`coalesce(merged_into, client_id)`.as('client_id'))
+        .where('studio_id', '=', studioId)
+        .where('erased_at', 'is', null);
+      for (const token of tokens) {
+        const pattern = escapeLike(token);
+        matching =
+          token.length >= SUBSTRING_MIN
+            ? matching.where('search_text', 'like', `%${pattern}%`)
+            : matching.where((eb) =>
+                eb.or([
+                  eb('first_folded', 'like', `${pattern}%`),
+                  eb('last_folded', 'like', `${pattern}%`),
+                  eb('email_folded', 'like', `${pattern}%`),
+                ]),
+              );
+      }
+      query = query.where('client_id', 'in', matching);
     }
     if (cursor) {
       const [sortKey, clientId] = decodePageCursor(cursor);

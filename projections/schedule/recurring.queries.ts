@@ -2,6 +2,7 @@ import { Inject } from '@nestjs/common';
 import { IQueryHandler, Query, QueryHandler } from '@nestjs/cqrs';
 import { DATABASE, type Database } from '@clientele/database';
 import { NotFound } from '@clientele/shared';
+import { answeredFor } from '@projections/client-profiles';
 import { sql } from 'kysely';
 
 /** The calendar recurring registrations book from: sessions of a class type in [from, to). */
@@ -98,7 +99,7 @@ export class ListClientRecurringHandler implements IQueryHandler<ListClientRecur
         FROM recurring_registrations r
         JOIN class_types c ON c.class_type_id = r.class_type_id
         LEFT JOIN recurring_outcomes o ON o.registration_id = r.registration_id
-       WHERE r.client_id = ${clientId} AND r.studio_id = ${studioId}
+       WHERE r.client_id IN ${answeredFor(clientId)} AND r.studio_id = ${studioId}
        GROUP BY r.registration_id, c.name
        ORDER BY r.created_at DESC
     `.execute(this.db.kysely);
@@ -115,6 +116,7 @@ export class ListClientRecurringHandler implements IQueryHandler<ListClientRecur
         const at = (value: string) => new Date(value).toISOString();
         return {
           id: row.registration_id as string,
+          clientId: row.client_id as string,
           classTypeId: row.class_type_id as string,
           title: row.title as string,
           weekday: row.weekday as number,

@@ -1,5 +1,6 @@
 import { clientDecider, clientStream } from '@clientele/clients';
-import { commandContext, handleCommand } from '@clientele/eventstore';
+import { CreditSpending, decideOnAccount } from '@clientele/entitlements';
+import { commandContext, handleCommand, idForRequest } from '@clientele/eventstore';
 import { adminActions, projections } from '@clientele/runtime';
 import { startTestApp, type TestApp } from '../support/test-app';
 
@@ -217,9 +218,13 @@ describe('merging a duplicate and undoing it', () => {
 
     // The history of both stays readable.
     expect((await t.call('GET', `/v1/clients/${duplicate}/history`, { token })).status).toBe(200);
-    // The front desk finds one client, not two.
-    const found = await t.call('GET', '/v1/clients?search=Janet', { token });
-    expect(found.body.items).toEqual([]);
+    // The front desk finds one client, not two, by either's name.
+    for (const search of ['Janet', 'Jane Merge']) {
+      const found = await t.call('GET', `/v1/clients?search=${encodeURIComponent(search)}`, {
+        token,
+      });
+      expect(found.body.items.map((c: { id: string }) => c.id)).toEqual([survivor]);
+    }
   });
 
   it('books the survivor with the duplicate’s credit and signature; the roster shows its memo', async () => {
@@ -344,7 +349,8 @@ describe('merging a duplicate and undoing it', () => {
     expect(alone.body.upcomingRegistrations.map((r: { sessionId: string }) => r.sessionId)).toEqual(
       [waiverSession],
     );
-    expect((await t.call('GET', '/v1/clients?search=Janet', { token })).body.items).toHaveLength(1);
+    const found = (await t.call('GET', '/v1/clients?search=Janet', { token })).body.items;
+    expect(found.map((c: { id: string }) => c.id)).toEqual([duplicate]);
   });
 
   it('returns a cancelled booking’s credit to the grant it came from', async () => {
@@ -378,6 +384,152 @@ describe('two merges of one duplicate at once', () => {
   });
 });
 
+const system = () => ({
+  studioId,
+  actor: { type: 'system' as const, id: 'test' },
+  correlationId: 'crash',
+  now: new Date(),
+});
+
+/** The two client streams of a merge, as the handler writes them, with no other step. */
+async function mergedStreamsOnly(survivor: string, duplicate: string): Promise<string> {
+  const mergeId = crypto.randomUUID();
+  const on = (clientId: string, command: Parameters<typeof clientDecider.decide>[0]) =>
+    handleCommand(
+      t.runtime.store,
+      clientStream(clientId),
+      clientDecider,
+      command,
+      commandContext(system()),
+    );
+  await on(duplicate, {
+    type: 'MergeInto',
+    data: {
+      clientId: duplicate,
+      studioId,
+      survivor: { clientId: survivor, mergedInto: null },
+      mergeId,
+    },
+  });
+  await on(survivor, {
+    type: 'RecordDuplicate',
+    data: {
+      clientId: survivor,
+      duplicateId: duplicate,
+      mergeId,
+      mergedAt: new Date().toISOString(),
+    },
+  });
+  return mergeId;
+}
+
+const accountCredit = async (clientId: string) =>
+  (await profile(clientId)).body.balances.accountCredit.amount as number;
+
+describe('an unmerge cut short', () => {
+  it('is finished by the same request again, money and all', async () => {
+    const survivor = await client('Lou');
+    const duplicate = await client('Louis');
+    await t.call('POST', `/v1/clients/${duplicate}/account-credit`, {
+      token,
+      body: { amount: 3000, reason: 'gift card' },
+    });
+    expect((await merge(survivor, duplicate)).body.accountCreditMoved.amount).toBe(3000);
+    // The crash: the duplicate's stream decided, nothing else happened.
+    await handleCommand(
+      t.runtime.store,
+      clientStream(duplicate),
+      clientDecider,
+      {
+        type: 'UnmergeFrom',
+        data: { clientId: duplicate, studioId, survivorId: survivor, listedMergeId: null },
+      },
+      commandContext(system()),
+    );
+    expect((await profile(survivor)).body.merged).toHaveLength(1);
+    const finished = await unmerge(survivor, duplicate);
+    expect(finished.status).toBe(200);
+    expect(finished.body.usedWhileMerged.accountCredit.returned.amount).toBe(3000);
+    expect(await accountCredit(duplicate)).toBe(3000);
+    expect(await accountCredit(survivor)).toBe(0);
+    expect((await profile(survivor)).body.merged).toEqual([]);
+    expect((await unmerge(survivor, duplicate)).body.code).toBe('not_merged');
+  });
+
+  it('gives back account credit a crashed merge took from the duplicate and never gave on', async () => {
+    const survivor = await client('Mo');
+    const duplicate = await client('Moe');
+    await t.call('POST', `/v1/clients/${duplicate}/account-credit`, {
+      token,
+      body: { amount: 2500, reason: 'gift card' },
+    });
+    const mergeId = await mergedStreamsOnly(survivor, duplicate);
+    // The crash: taken from the duplicate, not yet given to the survivor.
+    await decideOnAccount(
+      t.runtime.store,
+      { ...system(), idempotencyKey: `merge:${mergeId}:account-credit:out` },
+      duplicate,
+      (scope) => ({
+        type: 'AdjustAccountCredit',
+        data: { ...scope, amount: -2500, reason: `merged into client ${survivor}` },
+      }),
+    );
+    const undone = await unmerge(survivor, duplicate);
+    expect(undone.status).toBe(200);
+    expect(undone.body.usedWhileMerged.accountCredit).toMatchObject({
+      brought: { amount: 2500 },
+      returned: { amount: 2500 },
+    });
+    expect(await accountCredit(duplicate)).toBe(2500);
+    expect(await accountCredit(survivor)).toBe(0);
+  });
+});
+
+describe('a booking retried after the survivor bought credits of its own', () => {
+  it('keeps the credit it reserved on the duplicate, and takes no second one', async () => {
+    const survivor = await client('Nia');
+    const duplicate = await client('Niamh');
+    await t.call('POST', '/v1/sales', {
+      token,
+      body: { clientId: duplicate, items: [{ productId: pack }], payment: { method: 'cash' } },
+    });
+    expect((await merge(survivor, duplicate)).status).toBe(200);
+    const sessionId = await session(8);
+    const key = `booking-${survivor}`;
+    // The crash: the credit was reserved (on the duplicate), the place never confirmed.
+    const enrollmentId = idForRequest(`enrollment:${sessionId}:${survivor}`, {
+      ...system(),
+      idempotencyKey: key,
+    });
+    const reserved = await new CreditSpending(t.runtime.store).reserve(
+      system(),
+      survivor,
+      enrollmentId,
+      'yoga',
+      'booking',
+    );
+    expect(reserved.accountId).toBe(duplicate);
+    await t.call('POST', '/v1/sales', {
+      token,
+      body: { clientId: survivor, items: [{ productId: pack }], payment: { method: 'cash' } },
+    });
+    const retried = await t.call('POST', `/v1/sessions/${sessionId}/enrollments`, {
+      token,
+      headers: { 'idempotency-key': key },
+      body: { clientId: survivor, payWith: 'credit', channel: 'studio' },
+    });
+    expect(retried.status).toBe(201);
+    const credits = await t.call('GET', `/v1/clients/${survivor}/credits`, { token });
+    const left = Object.fromEntries(
+      credits.body.grants.map((g: { clientId: string; available: number }) => [
+        g.clientId,
+        g.available,
+      ]),
+    );
+    expect(left).toEqual({ [duplicate]: 9, [survivor]: 10 });
+  });
+});
+
 describe('a merge cut short by a crash', () => {
   it('is finished by the same request again', async () => {
     const survivor = await client('Kim');
@@ -396,12 +548,7 @@ describe('a merge cut short by a crash', () => {
           mergeId: crypto.randomUUID(),
         },
       },
-      commandContext({
-        studioId,
-        actor: { type: 'system', id: 'test' },
-        correlationId: 'crash',
-        now: new Date(),
-      }),
+      commandContext(system()),
     );
     const sold = await t.call('POST', '/v1/clients/' + duplicate + '/credits', {
       token,
@@ -441,6 +588,10 @@ describe('erasing a survivor', () => {
 
     const after = (await profile(survivor)).body;
     expect(after.erased).toBe(true);
+    // An erased client is merged with no one, and its duplicate stays where it is.
+    const other = await client('Ron');
+    expect((await merge(survivor, other)).body.code).toBe('client_erased');
+    expect((await unmerge(survivor, duplicate)).body.code).toBe('client_erased');
     expect(after.memos.map((m: { text: string | null }) => m.text)).toEqual([null]);
     const history = await t.call('GET', `/v1/clients/${duplicate}/history`, { token });
     expect(JSON.stringify(history.body)).not.toContain('Asthma');

@@ -23,7 +23,7 @@ export class MergedClientGuard implements CanActivate {
     const { principal } = request;
     const clientId = (request.params as { id?: string } | undefined)?.id;
     if (
-      request.method === 'GET' ||
+      ['GET', 'HEAD', 'OPTIONS'].includes(request.method) ||
       !principal ||
       !clientId ||
       !UUID.test(clientId) ||

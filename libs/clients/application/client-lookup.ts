@@ -62,3 +62,13 @@ export async function duplicatesOf(store: EventStore, clientId: string): Promise
   const client = await readClient(store, clientId);
   return client.status === 'registered' ? [...client.duplicates.keys()] : [];
 }
+
+/**
+ * Whose accounts may hold what a client's booking reserved: its own, those merged into it now,
+ * and those merged into it once (a booking made while merged may still hold their credit).
+ */
+export async function accountsAnsweredBy(store: EventStore, clientId: string): Promise<string[]> {
+  const client = await readClient(store, clientId);
+  if (client.status !== 'registered') return [clientId];
+  return [...new Set([clientId, ...client.duplicates.keys(), ...client.formerDuplicates])];
+}

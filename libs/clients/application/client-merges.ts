@@ -8,6 +8,7 @@ import {
   type EventStore,
 } from '@clientele/eventstore';
 import { NotFound, type RequestContext } from '@clientele/shared';
+import { ErasedClientMustStayErased } from '../domain/client.rules';
 import type { MergeCommand } from '../domain/client.commands';
 import { clientDecider, type ClientState } from '../domain/client.decider';
 import { clientStream } from '../domain/client.events';
@@ -73,12 +74,13 @@ const onClient = (
     commandContext(context, { replayByKey }),
   );
 
-/** The client in the URL: the studio's (invariant 6), else 404. */
+/** The client in the URL: the studio's (invariant 6), else 404; never an erased one. */
 async function survivorOf(store: EventStore, studioId: string, survivorId: string) {
   const survivor = await readClient(store, survivorId);
   if (survivor.status !== 'registered' || survivor.studioId !== studioId) {
     throw new NotFound('client', survivorId);
   }
+  if (survivor.erasedAt !== null) throw new ErasedClientMustStayErased(survivorId);
   return survivor;
 }
 
@@ -133,7 +135,11 @@ export class MergeClientsHandler implements ICommandHandler<MergeClients> {
   }
 }
 
-/** As a merge: the duplicate decides, the survivor follows, and a repeat finishes a crashed one. */
+/**
+ * As a merge: the duplicate decides, then the other contexts' steps run, and the survivor lets
+ * go of the duplicate last, so until everything is done the survivor still lists it and the
+ * same unmerge again finishes what a crash or a refusal left.
+ */
 @CommandHandler(UnmergeClients)
 export class UnmergeClientsHandler implements ICommandHandler<UnmergeClients> {
   constructor(
@@ -162,6 +168,14 @@ export class UnmergeClientsHandler implements ICommandHandler<UnmergeClients> {
     const [mergeId, link] = [...duplicate.merges].findLast(
       ([, merge]) => merge.survivorId === survivorId && merge.unmergedAt,
     )!;
+    const outcome: MergeOutcome = {
+      survivorId,
+      duplicateId,
+      mergeId,
+      mergedAt: link.mergedAt,
+      unmergedAt: link.unmergedAt,
+    };
+    const answer = await followedBy(outcome, this.steps, (step) => step.unmerged(outcome, context));
     await onClient(
       this.store,
       survivorId,
@@ -172,14 +186,7 @@ export class UnmergeClientsHandler implements ICommandHandler<UnmergeClients> {
       context,
       false,
     );
-    const outcome: MergeOutcome = {
-      survivorId,
-      duplicateId,
-      mergeId,
-      mergedAt: link.mergedAt,
-      unmergedAt: link.unmergedAt,
-    };
-    return followedBy(outcome, this.steps, (step) => step.unmerged(outcome, context));
+    return answer;
   }
 }
 

@@ -172,7 +172,8 @@ export async function erasureReport(
   const emailClaims = await Promise.all(
     data.emailClaims.map(async (stream) => ({
       stream,
-      released: (await claimHolder(deps.store, stream)) !== clientId,
+      // Released, or taken since by a client this erasure does not cover.
+      released: !data.covers.includes((await claimHolder(deps.store, stream)) ?? ''),
     })),
   );
   const files = await deps.files.erasedOf(data.covers);

@@ -37,19 +37,29 @@ export class ChangeRelationshipHandler implements ICommandHandler<ChangeRelation
   constructor(@Inject(EVENT_STORE) private readonly store: EventStore) {}
 
   async execute({ clientId, otherClientId, role, context }: ChangeRelationship) {
-    await assertClientAddressable(this.store, context.studioId, clientId);
+    const group = await assertClientAddressable(this.store, context.studioId, clientId);
     await assertClientAddressable(this.store, context.studioId, otherClientId);
     const studioId = context.studioId;
+    // Ending one a client merged into this one has (ADR 0016) ends theirs.
+    let holder = clientId;
+    if (role === null) {
+      for (const candidate of group) {
+        if ((await relationshipBetween(this.store, candidate, otherClientId)) !== null) {
+          holder = candidate;
+          break;
+        }
+      }
+    }
     const result = await handleCommand(
       this.store,
-      relationshipStream(relationshipId(clientId, otherClientId)),
+      relationshipStream(relationshipId(holder, otherClientId)),
       relationshipDecider,
       role === null
-        ? { type: 'EndRelationship', data: { studioId, clientId, otherClientId } }
+        ? { type: 'EndRelationship', data: { studioId, clientId: holder, otherClientId } }
         : { type: 'AddRelationship', data: { studioId, clientId, otherClientId, role } },
       commandContext(context),
     );
-    return { clientId, otherClientId, role: roleOf(result.state, clientId, otherClientId) };
+    return { clientId, otherClientId, role: roleOf(result.state, holder, otherClientId) };
   }
 }
 

@@ -1,4 +1,4 @@
-import { NotFound } from '@clientele/shared';
+import { fold, NotFound } from '@clientele/shared';
 import { deciderSpec } from '@clientele/shared/testing/decider-spec';
 import type { ClientCommand, MergeIntoCommand, UnmergeFromCommand } from './client.commands';
 import { clientDecider } from './client.decider';
@@ -11,6 +11,7 @@ import {
   DuplicateAlreadyMerged,
   DuplicateHasDuplicates,
   DuplicateNotInStudio,
+  ErasedClientMustStayErased,
 } from './client.rules';
 
 const now = '2026-12-02T10:00:00.000Z';
@@ -112,6 +113,25 @@ describe('merging a duplicate into a survivor', () => {
       .thenThrows(DuplicateHasDuplicates);
   });
 
+  it('refuses an erased duplicate', () => {
+    spec
+      .given([
+        registered,
+        {
+          type: 'ClientErased',
+          data: {
+            clientId: duplicateId,
+            studioId,
+            erasedAt: now,
+            covers: [duplicateId],
+            emailClaims: [],
+          },
+        },
+      ])
+      .when(merge())
+      .thenThrows(ErasedClientMustStayErased);
+  });
+
   it('can merge again after an unmerge, as a new merge', () => {
     const second = 'e0000000-0000-4000-8000-000000000005';
     spec
@@ -206,6 +226,41 @@ describe('the survivor’s side', () => {
     };
     spec.given([survivorRegistered]).when(record).then([recorded]);
     spec.given([survivorRegistered, recorded]).when(record).then([]);
+  });
+
+  it('answers for no one once erased', () => {
+    spec
+      .given([
+        survivorRegistered,
+        {
+          type: 'ClientErased',
+          data: {
+            clientId: survivorId,
+            studioId,
+            erasedAt: now,
+            covers: [survivorId],
+            emailClaims: [],
+          },
+        },
+      ])
+      .when({
+        type: 'RecordDuplicate',
+        data: { clientId: survivorId, duplicateId, mergeId, mergedAt: now },
+      })
+      .thenThrows(ErasedClientMustStayErased);
+  });
+
+  it('remembers a duplicate once unmerged, whose credit a booking may still hold', () => {
+    const state = fold(clientDecider, [
+      survivorRegistered,
+      recorded,
+      {
+        type: 'DuplicateUnmerged',
+        data: { clientId: survivorId, duplicateId, mergeId, unmergedAt: now },
+      },
+    ]);
+    expect(state.status === 'registered' && [...state.formerDuplicates]).toEqual([duplicateId]);
+    expect(state.status === 'registered' && state.duplicates.size).toBe(0);
   });
 
   it('forgets the duplicate of the merge undone, once', () => {

@@ -7,6 +7,7 @@ import {
   DuplicateAlreadyMerged,
   DuplicateHasDuplicates,
   DuplicateNotInStudio,
+  ErasedClientMustStayErased,
 } from './client.rules';
 
 /** One merge of this client into a survivor, kept after an unmerge so a retry can finish it. */
@@ -22,15 +23,23 @@ export interface MergeState {
   mergedInto: { survivorId: string; mergeId: string; mergedAt: string } | null;
   /** Every merge of this client as a duplicate, by merge id. */
   merges: ReadonlyMap<string, MergeLink>;
-  /** Clients merged into this one, by client id. */
+  /** Clients merged into this one now, by client id. */
   duplicates: ReadonlyMap<string, { mergeId: string; mergedAt: string }>;
+  /** Clients once merged into this one: a booking made meanwhile may hold their credit still. */
+  formerDuplicates: ReadonlySet<string>;
 }
 
-export const NO_MERGES: MergeState = { mergedInto: null, merges: new Map(), duplicates: new Map() };
+export const NO_MERGES: MergeState = {
+  mergedInto: null,
+  merges: new Map(),
+  duplicates: new Map(),
+  formerDuplicates: new Set(),
+};
 
 interface Client extends MergeState {
   clientId: string;
   studioId: string;
+  erasedAt: string | null;
 }
 
 /**
@@ -88,6 +97,8 @@ export function decideMerge(
     }
     case 'RecordDuplicate': {
       if (!client) return [];
+      // Erased meanwhile: it answers for no one any more; the duplicate can be unmerged.
+      if (client.erasedAt !== null) throw new ErasedClientMustStayErased(client.clientId);
       const { clientId, duplicateId, mergeId, mergedAt } = command.data;
       if (client.duplicates.get(duplicateId)?.mergeId === mergeId) return [];
       return [{ type: 'DuplicateMerged', data: { clientId, duplicateId, mergeId, mergedAt } }];
@@ -131,7 +142,8 @@ export function evolveMerges(state: MergeState, event: MergeEvent): MergeState {
     case 'DuplicateUnmerged': {
       const duplicates = new Map(state.duplicates);
       duplicates.delete(event.data.duplicateId);
-      return { ...state, duplicates };
+      const formerDuplicates = new Set(state.formerDuplicates).add(event.data.duplicateId);
+      return { ...state, duplicates, formerDuplicates };
     }
   }
 }

@@ -4,6 +4,7 @@ import { fold, money, type Money, type RequestContext } from '@clientele/shared'
 import { readStudioSettings } from '@clientele/staff';
 import { accountDecider } from '../domain/account.decider';
 import { accountStream, type AccountEvent } from '../domain/account.events';
+import { AccountCreditInsufficient } from '../domain/account.rules';
 import { decideOnAccount } from './account-commands';
 
 export interface UseWhileMerged {
@@ -33,18 +34,14 @@ export class AccountMergeStep implements MergeStep {
   constructor(private readonly store: EventStore) {}
 
   async merged(merge: MergeOutcome, context: RequestContext) {
-    const key = `merge:${merge.mergeId}:account-credit`;
-    const moved = await this.move(context, key, {
-      from: merge.duplicateId,
-      to: merge.survivorId,
-      amount: (balance) => balance,
-      out: `merged into client ${merge.survivorId}`,
-      in: `merged from client ${merge.duplicateId}`,
-    });
+    const moved = await this.moveIn(merge, context, (balance) => balance);
     return { accountCreditMoved: money(moved, await this.currency(context)) };
   }
 
   async unmerged(merge: MergeOutcome, context: RequestContext) {
+    // A merge's move a crash cut short (taken from the duplicate, not yet given to the
+    // survivor) is finished first, so what the duplicate brought is what comes back.
+    await this.moveIn(merge, context, () => 0);
     const survivor = await this.history(merge.survivorId);
     const brought = movedBy(survivor, `merge:${merge.mergeId}:account-credit:in`);
     const returned = await this.move(context, `unmerge:${merge.mergeId}:account-credit`, {
@@ -68,29 +65,53 @@ export class AccountMergeStep implements MergeStep {
     };
   }
 
-  /** Moves account credit once per key: what left `from` is what reaches `to`. */
+  /** The merge's move, of `amount(the duplicate's balance)`; 0 finishes one begun, if any. */
+  private moveIn(
+    merge: MergeOutcome,
+    context: RequestContext,
+    amount: (balance: number) => number,
+  ) {
+    return this.move(context, `merge:${merge.mergeId}:account-credit`, {
+      from: merge.duplicateId,
+      to: merge.survivorId,
+      amount,
+      out: `merged into client ${merge.survivorId}`,
+      in: `merged from client ${merge.duplicateId}`,
+    });
+  }
+
+  /**
+   * Moves account credit once per key: what left `from` is what reaches `to`. The amount is
+   * decided on the balance read just before; a payment that spends some of it meanwhile makes
+   * the deduction refused, and it is decided again on the new balance.
+   */
   private async move(
     context: RequestContext,
     key: string,
     m: { from: string; to: string; amount: (balance: number) => number; out: string; in: string },
   ): Promise<number> {
     let amount = movedBy(await this.history(m.from), `${key}:out`);
-    if (amount === 0) {
+    for (let attempt = 1; amount === 0; attempt++) {
       const balance = fold(
         accountDecider,
         (await this.history(m.from)) as unknown as AccountEvent[],
       ).accountCredit;
-      amount = m.amount(balance);
-      if (amount === 0) return 0;
-      await decideOnAccount(
-        this.store,
-        { ...context, idempotencyKey: `${key}:out` },
-        m.from,
-        (scope) => ({
-          type: 'AdjustAccountCredit',
-          data: { ...scope, amount: -amount, reason: m.out },
-        }),
-      );
+      const wanted = m.amount(balance);
+      if (wanted === 0) return 0;
+      try {
+        await decideOnAccount(
+          this.store,
+          { ...context, idempotencyKey: `${key}:out` },
+          m.from,
+          (scope) => ({
+            type: 'AdjustAccountCredit',
+            data: { ...scope, amount: -wanted, reason: m.out },
+          }),
+        );
+        amount = wanted;
+      } catch (error) {
+        if (!(error instanceof AccountCreditInsufficient) || attempt >= 3) throw error;
+      }
     }
     await decideOnAccount(
       this.store,

@@ -1,4 +1,4 @@
-import { duplicatesOf } from '@clientele/clients';
+import { accountsAnsweredBy, duplicatesOf } from '@clientele/clients';
 import type { EventStore } from '@clientele/eventstore';
 import { fold, type RequestContext } from '@clientele/shared';
 import { accountDecider } from '../domain/account.decider';
@@ -22,7 +22,9 @@ export class CreditSpending {
 
   /**
    * Reserves from the client's own credits first, then from those of clients merged into it
-   * (ADR 0016). Answers whose account holds the reservation: confirm and release go there.
+   * (ADR 0016). Answers whose account holds the reservation: confirm and release go there. A
+   * retry finds a reservation already made on any of those accounts, so it never takes a second
+   * credit elsewhere.
    */
   async reserve(
     context: RequestContext,
@@ -45,6 +47,10 @@ export class CreditSpending {
         ONCE_PER_RESERVATION,
       )),
     });
+    // The client's own account knows its reservations; only the others need looking at.
+    for (const other of (await accountsAnsweredBy(this.store, clientId)).slice(1)) {
+      if (await this.reservation(clientId, reservationId, other)) return reserveOn(other);
+    }
     try {
       return await reserveOn(clientId);
     } catch (error) {
@@ -61,14 +67,17 @@ export class CreditSpending {
   }
 
   /**
-   * A reservation and the account holding it: the client's own, or that of a client merged into
-   * it. Null when none holds it (the booking crashed before reserving).
+   * A reservation and the account holding it: `accountId` when the booking recorded it, the
+   * client's own, or that of a client merged into it now or once. Null when none holds it (the
+   * booking crashed before reserving).
    */
   async reservation(
     clientId: string,
     reservationId: string,
+    accountId?: string,
   ): Promise<{ accountId: string; reservation: Reservation } | null> {
-    for (const accountId of [clientId, ...(await duplicatesOf(this.store, clientId))]) {
+    const accounts = accountId ? [accountId] : await accountsAnsweredBy(this.store, clientId);
+    for (const accountId of accounts) {
       const state = fold(
         accountDecider,
         (await this.store.readStream(accountStream(accountId))) as unknown as AccountEvent[],

@@ -255,7 +255,11 @@ export class BookingWorkflow {
     }
     const { clientId } = place;
     const reason = describe(session);
-    const reserved = await this.credits.reservation(clientId, enrollmentId);
+    const reserved = await this.credits.reservation(
+      clientId,
+      enrollmentId,
+      place.payment?.kind === 'credit' ? place.payment.accountId : undefined,
+    );
     const status = reserved?.reservation.status;
     if (place.status === 'released') {
       if (reserved && status !== 'returned') {

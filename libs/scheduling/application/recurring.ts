@@ -1,7 +1,7 @@
 import { Inject } from '@nestjs/common';
 import { Command, CommandHandler, type ICommandHandler } from '@nestjs/cqrs';
 import { PAYMENT_GATEWAY, type PaymentGateway } from '@clientele/billing';
-import { assertClientOfStudio } from '@clientele/clients';
+import { assertClientOfStudio, duplicatesOf } from '@clientele/clients';
 import { addDays, localDate, localSlot, startOfDay } from '@clientele/entitlements';
 import {
   commandContext,
@@ -215,7 +215,7 @@ export class EndRecurringHandler implements ICommandHandler<EndRecurring> {
   private readonly booking: RecurringBooking;
 
   constructor(
-    @Inject(EVENT_STORE) store: EventStore,
+    @Inject(EVENT_STORE) private readonly store: EventStore,
     @Inject(PAYMENT_GATEWAY) gateway: PaymentGateway,
     @Inject(SESSION_CALENDAR) calendar: SessionCalendar,
   ) {
@@ -227,7 +227,9 @@ export class EndRecurringHandler implements ICommandHandler<EndRecurring> {
     if (
       state.status === 'none' ||
       state.terms.studioId !== context.studioId ||
-      state.terms.clientId !== clientId
+      // The client's own, or one a client merged into it made (ADR 0016).
+      (state.terms.clientId !== clientId &&
+        !(await duplicatesOf(this.store, clientId)).includes(state.terms.clientId))
     ) {
       throw new NotFound('recurring_registration', registrationId);
     }

@@ -215,6 +215,17 @@ async function clientNotErased(store: EventStore, clientId: string): Promise<Cli
   return client;
 }
 
+/** Whether `guardianId`, or a client merged into them, is the guardian of the client or of one merged into it. */
+async function isGuardian(store: EventStore, clientId: string, guardianId: string) {
+  const guardians = [guardianId, ...(await duplicatesOf(store, guardianId))];
+  for (const child of [clientId, ...(await duplicatesOf(store, clientId))]) {
+    for (const guardian of guardians) {
+      if ((await relationshipBetween(store, child, guardian)) === 'guardian') return true;
+    }
+  }
+  return false;
+}
+
 function isMinor(client: ClientState, now: Date): boolean {
   const birthday = client.status === 'registered' ? (client.personal?.birthday ?? null) : null;
   if (!birthday) return false;
@@ -250,8 +261,7 @@ export class SignWaiverHandler implements ICommandHandler<SignWaiver> {
           signedBy,
           clientIsMinor: isMinor(client, context.now),
           signerIsGuardian:
-            guardianId !== null &&
-            (await relationshipBetween(this.store, clientId, guardianId)) === 'guardian',
+            guardianId !== null && (await isGuardian(this.store, clientId, guardianId)),
           personal: { signature: input.signature, ip: input.ip, userAgent: input.userAgent },
         },
       },
