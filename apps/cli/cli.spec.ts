@@ -131,18 +131,34 @@ describe(`CLI (${serverUrl ? 'PostgreSQL' : 'embedded PGlite'})`, () => {
     stdout.length = 0;
     expect(await run(['projections', 'rebuild', 'staff_directory', '--json'])).toBe(0);
     const { rebuilt } = JSON.parse(stdout[0]!) as {
-      rebuilt: { name: string; eventsApplied: number; ms: number }[];
+      rebuilt: { name: string; eventsRead: number; eventsApplied: number; ms: number }[];
     };
     expect(rebuilt).toEqual([
-      { name: 'staff_directory', eventsApplied: expect.any(Number), ms: expect.any(Number) },
+      {
+        name: 'staff_directory',
+        eventsRead: expect.any(Number),
+        eventsApplied: expect.any(Number),
+        ms: expect.any(Number),
+      },
     ]);
     expect(rebuilt[0]!.eventsApplied).toBeGreaterThan(0); // the studios created above
 
     stdout.length = 0;
+    stderr.length = 0;
     expect(await run(['projections', 'rebuild'])).toBe(0);
     expect(stdout).toEqual(
       names.map((name) =>
-        expect.stringMatching(new RegExp(`^${name}: rebuilt from \\d+ events in \\d+ ms$`)),
+        expect.stringMatching(
+          new RegExp(`^${name}: rebuilt from \\d+ events \\(\\d+ applied\\) in \\d+ ms$`),
+        ),
+      ),
+    );
+    // Progress on stderr: a line as each one is done.
+    expect(stderr).toEqual(
+      expect.arrayContaining(
+        names.map((name) =>
+          expect.stringMatching(new RegExp(`^${name}: rebuilt from \\d+ events$`)),
+        ),
       ),
     );
 

@@ -45,21 +45,27 @@ export function buildProgram(): Command {
   const projections = program.command('projections').description('Read models fed by the log');
   projections
     .command('rebuild')
-    .description('Empty a projection (or every one) and replay the whole log into it')
+    .description(
+      'Replay the whole log into new tables for a projection (or every one) and swap them in; the API keeps serving the old ones meanwhile',
+    )
     .argument('[name]', 'the projection to rebuild; every one when absent')
-    .option('--json', 'print {"rebuilt": [{"name", "eventsApplied", "ms"}]} as JSON')
+    .option('--json', 'print {"rebuilt": [{"name", "eventsRead", "eventsApplied", "ms"}]} as JSON')
     .action(async (name: string | undefined, options: { json?: boolean }) => {
+      // Progress on stderr, so --json output stays clean; the API prints it when it runs this.
       const result = await runAdminAction(
         loadConfig(),
         'projections.rebuild',
         name === undefined ? {} : { name },
+        { progress: (line) => console.error(line) },
       );
       if (options.json) {
         console.log(JSON.stringify(result));
         return;
       }
       for (const r of result.rebuilt) {
-        console.log(`${r.name}: rebuilt from ${r.eventsApplied} events in ${r.ms} ms`);
+        console.log(
+          `${r.name}: rebuilt from ${r.eventsRead} events (${r.eventsApplied} applied) in ${r.ms} ms`,
+        );
       }
     });
   projections

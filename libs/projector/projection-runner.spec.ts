@@ -15,7 +15,7 @@ import { sql, type Transaction } from 'kysely';
 import { delay, until } from '../shared/testing/until';
 import { onPostgres, openTestDatabase } from '../../test/support/test-database';
 import type { Projection } from './projection';
-import { ProjectionRunner } from './projection-runner';
+import { ProjectionRunner, RebuildInProgress } from './projection-runner';
 import { projectorMigrations } from './projector.migrations';
 import { ReadConsistency } from './read-consistency';
 
@@ -67,9 +67,7 @@ function probeProjection(
           probe.inFlight.now--;
         }
       },
-      async reset(trx: Trx) {
-        await sql`TRUNCATE ${sql.table(name)}`.execute(trx);
-      },
+      tables: [name],
     },
   };
   return probe;
@@ -95,6 +93,13 @@ interface SeenRow {
 }
 
 /** The table's rows in the order they were first applied. */
+async function indexNames(db: Database, name: string): Promise<string[]> {
+  const { rows } = await sql<{ indexname: string }>`
+    SELECT indexname FROM pg_indexes WHERE schemaname = current_schema() AND tablename = ${name}
+    ORDER BY indexname`.execute(db.kysely);
+  return rows.map((row) => row.indexname);
+}
+
 async function seen(db: Database, name: string): Promise<SeenRow[]> {
   const { rows } = await sql<SeenRow>`
     SELECT event_id, stream_name, revision, n, applied_count FROM ${sql.table(name)} ORDER BY seq`.execute(
@@ -255,7 +260,7 @@ describe(`ProjectionRunner (${onPostgres ? 'PostgreSQL' : 'PGlite'})`, () => {
       });
     });
 
-    it('rebuilds from position 0 after reset to the same table contents', async () => {
+    it('rebuilds into new tables swapped in with the same rows, index names and checkpoint', async () => {
       const { probe, runner, name } = await probeAndRunner({
         liveBatchSize: 9,
         catchUpBatchSize: 9,
@@ -263,19 +268,21 @@ describe(`ProjectionRunner (${onPostgres ? 'PostgreSQL' : 'PGlite'})`, () => {
       await runner.catchUp();
       const before = await seen(db, name);
       expect(before).toHaveLength(40);
-
-      await runner.reset(name);
-      expect(await seen(db, name)).toEqual([]);
-      expect((await runner.status())[0]).toMatchObject({ checkpoint: null, eventsApplied: 0 });
+      const indexes = await indexNames(db, name);
 
       probe.batches.length = 0;
-      await runner.catchUp(name);
+      expect(await runner.rebuild(name)).toEqual({ eventsRead: 50, eventsApplied: 40 });
       expect(await seen(db, name)).toEqual(before);
+      expect(await indexNames(db, name)).toEqual(indexes);
       expect(probe.batches.reduce((a, b) => a + b, 0)).toBe(40);
       expect((await runner.status())[0]).toMatchObject({
         checkpoint: formatCheckpoint(log.at(-1)!.checkpoint),
         eventsApplied: 50,
       });
+      const { rows } = await sql<{ schema_name: string }>`
+        SELECT schema_name FROM information_schema.schemata
+        WHERE schema_name LIKE current_schema() || '_rebuild_%'`.execute(db.kysely);
+      expect(rows).toEqual([]);
     });
 
     it('reports each projection’s checkpoint, events applied and whether it runs', async () => {
@@ -312,6 +319,55 @@ describe(`ProjectionRunner (${onPostgres ? 'PostgreSQL' : 'PGlite'})`, () => {
       expect(live.map((s) => s.running)).toEqual([true, true]);
       expect(live[1]!.checkpoint).toBe(formatCheckpoint(log.at(-1)!.checkpoint));
       expect(live[1]!.lastLagMs).toEqual(expect.any(Number));
+    });
+  });
+
+  describe('rebuilding beside the live tables', () => {
+    it('keeps serving the live table, and swaps in the events that came meanwhile', async () => {
+      const name = `probe_${++tables}`;
+      await createProbeTable(db, name);
+      const probe = probeProjection(name, { applyDelayMs: 20 });
+      const runner = new ProjectionRunner(db, store, [probe.projection], {
+        liveBatchSize: 5,
+        catchUpBatchSize: 5,
+        onError: () => undefined,
+      });
+      runners.push(runner);
+      await runner.catchUp();
+      const live = (await seen(db, name)).length;
+      runner.start();
+      const progress: number[] = [];
+      const rebuilding = runner.rebuild(name, (p) => progress.push(p.eventsRead));
+      await until(async () => progress.length >= 2);
+      // Mid-rebuild the API still reads every row from the live table.
+      expect((await seen(db, name)).length).toBe(live);
+      await appendTicks(store, 10, 1000);
+      const result = await rebuilding;
+      expect(progress).toEqual([...progress].sort((a, b) => a - b));
+      await runner.catchUp();
+      const rows = await seen(db, name);
+      expect(rows).toHaveLength(live + 8);
+      expect(rows.filter((row) => row.applied_count !== 1)).toEqual([]);
+      expect(result.eventsApplied).toBeGreaterThanOrEqual(live);
+    });
+
+    it('refuses a second rebuild of the same projection while one runs', async () => {
+      const name = `probe_${++tables}`;
+      await createProbeTable(db, name);
+      const slow = probeProjection(name, { applyDelayMs: 20 });
+      const first = new ProjectionRunner(db, store, [slow.projection], { catchUpBatchSize: 5 });
+      // Another process with the same projection.
+      const second = new ProjectionRunner(db, store, [probeProjection(name).projection]);
+      runners.push(first, second);
+      const progress: number[] = [];
+      const rebuilding = first.rebuild(name, (p) => progress.push(p.eventsRead));
+      await until(async () => progress.length >= 1);
+      await expect(second.rebuild(name)).rejects.toBeInstanceOf(RebuildInProgress);
+      await rebuilding;
+      // Done, the claim is released: the next may rebuild.
+      await expect(second.rebuild(name)).resolves.toMatchObject({
+        eventsApplied: expect.any(Number),
+      });
     });
   });
 

@@ -7,6 +7,8 @@ import {
   type RecordedEvent,
 } from '@clientele/eventstore';
 import type { Database } from '@clientele/database';
+import { randomUUID } from 'node:crypto';
+import { Conflict } from '@clientele/shared';
 import { sql, type Kysely } from 'kysely';
 import type { Projection } from './projection';
 
@@ -113,19 +115,76 @@ export class ProjectionRunner {
     }
   }
 
-  /** Empties the projection's tables and its checkpoint; the runner then replays from 0. */
-  async reset(name: string): Promise<void> {
-    const lane = this.lane(name);
-    await this.db.kysely.transaction().execute(async (trx) => {
-      await sql`SELECT pg_advisory_xact_lock(hashtext(${lockKey(name)}))`.execute(trx);
-      await lane.projection.reset(trx);
-      await trx
-        .insertInto('projection_checkpoints')
-        .values({ name, checkpoint: null, events_applied: 0 })
-        .onConflict((oc) => oc.column('name').doUpdateSet({ checkpoint: null, events_applied: 0 }))
-        .execute();
-    });
-    lane.checkpoint = null;
+  /**
+   * Rebuilds a projection beside the live one (ADR 0020): its tables are created anew in a
+   * schema of their own, the whole log is replayed into them while the live tables keep serving
+   * and keep up, and at the end, under the projection's lock, the new tables take the live ones'
+   * place with the checkpoint they reached. One rebuild of a projection at a time, whichever
+   * process asks: a second is refused (`rebuild_in_progress`).
+   */
+  async rebuild(
+    name: string,
+    onProgress: (progress: RebuildProgress) => void = () => undefined,
+  ): Promise<{ eventsRead: number; eventsApplied: number }> {
+    const { projection } = this.lane(name);
+    if (projection.tables.length === 0) return { eventsRead: 0, eventsApplied: 0 };
+    const owner = randomUUID();
+    await claimRebuild(this.db.kysely, name, owner);
+    // The live tables are in the connection's schema (public, or a test's own).
+    const { rows } = await sql<{ schema: string }>`SELECT current_schema() AS schema`.execute(
+      this.db.kysely,
+    );
+    const live = rows[0]!.schema;
+    const shadow = `${live}_rebuild_${name}`.slice(0, 63);
+    let finished = false;
+    try {
+      await createShadow(this.db.kysely, live, shadow, projection.tables);
+      let from: Checkpoint | null = null;
+      let eventsRead = 0;
+      let eventsApplied = 0;
+      // Read outside the transaction: the embedded database has one connection.
+      for (;;) {
+        const events = await this.store.readAll({ from, limit: this.catchUpBatchSize });
+        if (events.length === 0) break;
+        const relevant = events.filter((event) => projection.eventTypes.has(event.type));
+        await this.db.kysely.transaction().execute(async (trx) => {
+          await stillClaimed(trx, name, owner);
+          if (relevant.length === 0) return;
+          await sql`SET LOCAL search_path TO ${sql.id(shadow)}, ${sql.id(live)}`.execute(trx);
+          await projection.apply(trx, relevant);
+        });
+        from = events[events.length - 1]!.checkpoint;
+        eventsRead += events.length;
+        eventsApplied += relevant.length;
+        onProgress({ name, eventsRead, eventsApplied });
+      }
+      // The new tables take the live ones' place at the checkpoint they reached: what the live
+      // tables applied after it, the live runner applies again to the new ones.
+      const reached = from ? formatCheckpoint(from) : null;
+      await this.db.kysely.transaction().execute(async (trx) => {
+        await sql`SELECT pg_advisory_xact_lock(hashtext(${lockKey(name)}))`.execute(trx);
+        await stillClaimed(trx, name, owner);
+        await swapIn(trx, live, shadow, projection.tables);
+        await trx
+          .insertInto('projection_checkpoints')
+          .values({ name, checkpoint: reached, events_applied: eventsRead })
+          .onConflict((oc) =>
+            oc.column('name').doUpdateSet({
+              checkpoint: reached,
+              events_applied: eventsRead,
+              updated_at: sql`now()`,
+            }),
+          )
+          .execute();
+      });
+      finished = true;
+      this.lane(name).checkpoint = undefined;
+      return { eventsRead, eventsApplied };
+    } finally {
+      if (!finished)
+        await sql`DROP SCHEMA IF EXISTS ${sql.id(shadow)} CASCADE`.execute(this.db.kysely);
+      await releaseRebuild(this.db.kysely, name, owner);
+    }
   }
 
   async status(): Promise<ProjectionStatus[]> {
@@ -263,7 +322,128 @@ export class ProjectionRunner {
   }
 }
 
+// eslint-disable-next-line @typescript-eslint/no-explicit-any -- it writes every projection's tables
+type AnyDb = Kysely<any>;
+
 class StaleBatch extends Error {}
+
+export interface RebuildProgress {
+  name: string;
+  /** Events of the log read so far, and those of them the projection applied. */
+  eventsRead: number;
+  eventsApplied: number;
+}
+
+/** A rebuild whose claim has not been touched for this long was abandoned: another may take it. */
+const ABANDONED_AFTER = "interval '60 seconds'";
+
+/** Another process is rebuilding this projection now. */
+export class RebuildInProgress extends Conflict {
+  constructor(name: string) {
+    super('rebuild_in_progress', `Projection ${name} is being rebuilt by another process.`, {
+      projection: name,
+    });
+  }
+}
+
+async function claimRebuild(db: AnyDb, name: string, owner: string): Promise<void> {
+  const claimed = await db
+    .insertInto('projection_rebuilds')
+    .values({ name, owner, heartbeat_at: sql`now()` })
+    .onConflict((oc) =>
+      oc
+        .column('name')
+        .doUpdateSet({ owner, heartbeat_at: sql`now()` })
+        .where(
+          sql<boolean>`projection_rebuilds.heartbeat_at < now() - ${sql.raw(ABANDONED_AFTER)}`,
+        ),
+    )
+    .returning('owner')
+    .executeTakeFirst();
+  if (!claimed) throw new RebuildInProgress(name);
+}
+
+/** Every batch renews the claim, and stops if another process took it over meanwhile. */
+async function stillClaimed(trx: AnyDb, name: string, owner: string): Promise<void> {
+  const renewed = await trx
+    .updateTable('projection_rebuilds')
+    .set({ heartbeat_at: sql`now()` })
+    .where('name', '=', name)
+    .where('owner', '=', owner)
+    .executeTakeFirst();
+  if (Number(renewed.numUpdatedRows) === 0) throw new RebuildInProgress(name);
+}
+
+async function releaseRebuild(db: AnyDb, name: string, owner: string): Promise<void> {
+  await db
+    .deleteFrom('projection_rebuilds')
+    .where('name', '=', name)
+    .where('owner', '=', owner)
+    .execute();
+}
+
+/**
+ * The projection's tables, empty, in a schema of their own: columns, defaults, constraints and
+ * indexes as the live ones have them, indexes renamed to the live names (migrations name them).
+ * A schema left by a rebuild that crashed is dropped first: the claim says it is abandoned.
+ */
+async function createShadow(db: AnyDb, live: string, shadow: string, tables: readonly string[]) {
+  await sql`DROP SCHEMA IF EXISTS ${sql.id(shadow)} CASCADE`.execute(db);
+  await sql`CREATE SCHEMA ${sql.id(shadow)}`.execute(db);
+  for (const table of tables) {
+    await sql`CREATE TABLE ${sql.id(shadow, table)} (LIKE ${sql.id(live, table)} INCLUDING ALL)`.execute(
+      db,
+    );
+    // A serial column's sequence belongs to the live table: the copy gets one of its own,
+    // which moves with it into place.
+    const { rows: serials } = await sql<{ column_name: string; sequence: string }>`
+      SELECT column_name, pg_get_serial_sequence(${`${live}.${table}`}, column_name) AS sequence
+      FROM information_schema.columns
+      WHERE table_schema = ${live} AND table_name = ${table}
+        AND pg_get_serial_sequence(${`${live}.${table}`}, column_name) IS NOT NULL`.execute(db);
+    for (const { column_name: column, sequence } of serials) {
+      const name = sequence.slice(sequence.indexOf('.') + 1).replace(/"/g, '');
+      await sql`CREATE SEQUENCE ${sql.id(shadow, name)} OWNED BY ${sql.id(shadow, table, column)}`.execute(
+        db,
+      );
+      await sql`ALTER TABLE ${sql.id(shadow, table)} ALTER COLUMN ${sql.id(column)}
+        SET DEFAULT nextval(${sql.lit(`${shadow}.${name}`)}::regclass)`.execute(db);
+    }
+    const originals = await indexesOf(db, live, table);
+    const copies = await indexesOf(db, shadow, table);
+    for (const [shape, names] of originals) {
+      const copied = copies.get(shape) ?? [];
+      for (const [i, original] of names.entries()) {
+        const copy = copied[i];
+        if (copy && copy !== original) {
+          await sql`ALTER INDEX ${sql.id(shadow, copy)} RENAME TO ${sql.id(original)}`.execute(db);
+        }
+      }
+    }
+  }
+}
+
+/** A table's indexes by their definition without name or schema, to pair copies with originals. */
+async function indexesOf(db: AnyDb, schema: string, table: string) {
+  const { rows } = await sql<{ indexname: string; indexdef: string }>`
+    SELECT indexname, indexdef FROM pg_indexes
+    WHERE schemaname = ${schema} AND tablename = ${table} ORDER BY indexname`.execute(db);
+  const byShape = new Map<string, string[]>();
+  for (const { indexname, indexdef } of rows) {
+    const shape = indexdef.replace(/^CREATE (UNIQUE )?INDEX \S+ ON \S+/, 'CREATE $1INDEX ON');
+    byShape.set(shape, [...(byShape.get(shape) ?? []), indexname]);
+  }
+  return byShape;
+}
+
+/** The rebuilt tables take the live ones' place, in the caller's transaction. */
+async function swapIn(trx: AnyDb, live: string, shadow: string, tables: readonly string[]) {
+  for (const table of tables) {
+    await sql`DROP TABLE ${sql.id(live, table)}`.execute(trx);
+    await sql`ALTER TABLE ${sql.id(shadow, table)} SET SCHEMA ${sql.id(live)}`.execute(trx);
+  }
+  await sql`DROP SCHEMA ${sql.id(shadow)}`.execute(trx);
+}
 
 /**
  * Moves a projection's checkpoint from `from` to `to`, only if it is still at `from`. Inside a
@@ -271,7 +451,7 @@ class StaleBatch extends Error {}
  * of two runners at the same checkpoint exactly one moves it.
  */
 async function moveCheckpoint(
-  db: Kysely<any>, // eslint-disable-line @typescript-eslint/no-explicit-any
+  db: AnyDb,
   name: string,
   from: Checkpoint | null,
   to: Checkpoint,

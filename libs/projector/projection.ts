@@ -11,6 +11,9 @@ export interface Projection {
   /** Event types it reads; every other event only moves the checkpoint. */
   readonly eventTypes: ReadonlySet<string>;
   apply(trx: Transaction<any>, events: RecordedEvent[]): Promise<void>; // eslint-disable-line @typescript-eslint/no-explicit-any
-  /** Empties its tables, for a rebuild from position 0. */
-  reset(trx: Transaction<any>): Promise<void>; // eslint-disable-line @typescript-eslint/no-explicit-any
+  /**
+   * Every table it writes, and only it writes: a rebuild builds these anew beside the live ones
+   * and swaps them in (ADR 0020). None: nothing to rebuild (the outbox must never be replayed).
+   */
+  readonly tables: readonly string[];
 }

@@ -13,4 +13,16 @@ export const projectorMigrations: Record<string, Migration> = {
         .execute();
     },
   },
+  '2026-12-02T0500_projection_rebuilds': {
+    // eslint-disable-next-line @typescript-eslint/no-explicit-any -- migrations are frozen in time
+    async up(db: Kysely<any>) {
+      // Who rebuilds a projection now (ADR 0020): one at a time, across processes.
+      await db.schema
+        .createTable('projection_rebuilds')
+        .addColumn('name', 'text', (c) => c.primaryKey())
+        .addColumn('owner', 'text', (c) => c.notNull())
+        .addColumn('heartbeat_at', 'timestamptz', (c) => c.notNull())
+        .execute();
+    },
+  },
 };

@@ -31,12 +31,16 @@ export const adminActions = {
   },
 
   /**
-   * Rebuilds one projection (`name`) or every one: empties its tables and checkpoint, then
-   * replays the log from position 0. On the embedded database this runs inside the API process
-   * (see `runAdminAction`), beside the running projection loop; the advisory lock and the
-   * checkpoint check keep the two from applying a batch twice.
+   * Rebuilds one projection (`name`) or every one, each into new tables beside the live ones,
+   * swapped in at the end (ADR 0020): the API keeps serving the old tables meanwhile. On the
+   * embedded database this runs inside the API process (see `runAdminAction`). Progress goes to
+   * `options.progress`, a line now and then.
    */
-  async 'projections.rebuild'(runtime: Runtime, args: Record<string, unknown>) {
+  async 'projections.rebuild'(
+    runtime: Runtime,
+    args: Record<string, unknown>,
+    options: AdminActionOptions = {},
+  ) {
     const known = runtime.runner.names;
     const name = args.name;
     if (name !== undefined && (typeof name !== 'string' || !known.includes(name))) {
@@ -45,17 +49,19 @@ export const adminActions = {
         { field: 'name', message },
       ]);
     }
-    const rebuilt: { name: string; eventsApplied: number; ms: number }[] = [];
+    const rebuilt: { name: string; eventsRead: number; eventsApplied: number; ms: number }[] = [];
     for (const projection of name === undefined ? known : [name]) {
       const started = Date.now();
-      await runtime.runner.reset(projection);
-      await runtime.runner.catchUp(projection);
-      const status = (await runtime.runner.status()).find((s) => s.name === projection);
-      rebuilt.push({
-        name: projection,
-        eventsApplied: status?.eventsApplied ?? 0,
-        ms: Date.now() - started,
+      let said = 0;
+      const result = await runtime.runner.rebuild(projection, (progress) => {
+        if (Date.now() - said < 1000) return;
+        said = Date.now();
+        options.progress?.(
+          `${progress.name}: ${progress.eventsRead} events read, ${progress.eventsApplied} applied`,
+        );
       });
+      rebuilt.push({ name: projection, ...result, ms: Date.now() - started });
+      options.progress?.(`${projection}: rebuilt from ${result.eventsRead} events`);
     }
     return { rebuilt };
   },
@@ -119,10 +125,16 @@ export class RemoteActionFailed extends Error {
   }
 }
 
+/** What an action run in this process may tell as it goes (a long rebuild's progress). */
+export interface AdminActionOptions {
+  progress?: (line: string) => void;
+}
+
 export async function runAdminAction<A extends AdminAction>(
   config: ClienteleConfig,
   action: A,
   args: Record<string, unknown>,
+  options: AdminActionOptions = {},
 ): Promise<AdminActionResult<A>> {
   const server = config.databaseUrl ? null : runningServer(config.dataDir);
   if (server) {
@@ -145,7 +157,7 @@ export async function runAdminAction<A extends AdminAction>(
   }
   const runtime = await openRuntime(config, 'client');
   try {
-    return (await adminActions[action](runtime, args)) as AdminActionResult<A>;
+    return (await adminActions[action](runtime, args, options)) as AdminActionResult<A>;
   } finally {
     await runtime.close();
   }

@@ -1,7 +1,7 @@
 import { productEventTypes, type ProductEvent } from '@clientele/catalog';
 import type { RecordedEvent } from '@clientele/eventstore';
 import type { Projection } from '@clientele/projector';
-import { sql, type Transaction } from 'kysely';
+import type { Transaction } from 'kysely';
 import type { ProductRowChanges } from './products.table';
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any -- tables typed per query
@@ -78,8 +78,5 @@ export const productsProjection: Projection = {
       }
     }
   },
-
-  async reset(trx: Trx) {
-    await sql`TRUNCATE products`.execute(trx);
-  },
+  tables: ['products'],
 };

@@ -112,12 +112,20 @@ export const clientAccountsProjection: Projection = {
         .execute();
     }
   },
-
-  async reset(trx: Trx) {
-    await sql`TRUNCATE account_balances, credit_grants, credit_ledger, account_ledger, sales, bills, payments, refunds, memberships, vod_access, processor_customers, unrecorded_charges`.execute(
-      trx,
-    );
-  },
+  tables: [
+    'account_balances',
+    'credit_grants',
+    'credit_ledger',
+    'account_ledger',
+    'sales',
+    'bills',
+    'payments',
+    'refunds',
+    'memberships',
+    'vod_access',
+    'processor_customers',
+    'unrecorded_charges',
+  ],
 };
 
 function clientOf(recorded: RecordedEvent): string {

@@ -418,9 +418,5 @@ export const clientProfilesProjection: Projection = {
     }
     await flush();
   },
-
-  // eslint-disable-next-line @typescript-eslint/no-explicit-any
-  async reset(trx: Transaction<any>) {
-    await sql`TRUNCATE client_profiles, client_memos, client_documents, client_merges`.execute(trx);
-  },
+  tables: ['client_profiles', 'client_memos', 'client_documents', 'client_merges'],
 };

@@ -71,8 +71,5 @@ export const relationshipsProjection: Projection = {
       }
     }
   },
-
-  async reset(trx: Trx) {
-    await sql`TRUNCATE client_relationships`.execute(trx);
-  },
+  tables: ['client_relationships'],
 };

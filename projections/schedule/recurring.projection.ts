@@ -1,7 +1,7 @@
 import type { RecordedEvent } from '@clientele/eventstore';
 import type { Projection } from '@clientele/projector';
 import type { RecurringEvent } from '@clientele/scheduling';
-import { sql, type Transaction } from 'kysely';
+import type { Transaction } from 'kysely';
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any -- tables typed per query
 type Trx = Transaction<any>;
@@ -77,8 +77,5 @@ export const recurringProjection: Projection = {
       }
     }
   },
-
-  async reset(trx: Trx) {
-    await sql`TRUNCATE recurring_registrations, recurring_outcomes`.execute(trx);
-  },
+  tables: ['recurring_registrations', 'recurring_outcomes'],
 };

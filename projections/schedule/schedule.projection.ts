@@ -98,10 +98,7 @@ export const scheduleProjection: Projection = {
         WHERE s.session_id = ${sessionId}`.execute(trx);
     }
   },
-
-  async reset(trx: Trx) {
-    await sql`TRUNCATE class_types, sessions, session_places, session_invitations`.execute(trx);
-  },
+  tables: ['class_types', 'sessions', 'session_places', 'session_invitations'],
 };
 
 async function applySessionEvent(

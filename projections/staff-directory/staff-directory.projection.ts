@@ -1,7 +1,7 @@
 import type { StaffEvent, StudioEvent } from '@clientele/staff';
 import type { RecordedEvent } from '@clientele/eventstore';
 import type { Projection } from '@clientele/projector';
-import { sql, type Transaction } from 'kysely';
+import type { Transaction } from 'kysely';
 
 /** Studios, their staff and the hashes of staff tokens: what authentication reads. */
 export const staffDirectoryProjection: Projection = {
@@ -82,11 +82,7 @@ export const staffDirectoryProjection: Projection = {
       }
     }
   },
-
-  // eslint-disable-next-line @typescript-eslint/no-explicit-any
-  async reset(trx: Transaction<any>) {
-    await sql`TRUNCATE studios, staff_members, staff_tokens`.execute(trx);
-  },
+  tables: ['studios', 'staff_members', 'staff_tokens'],
 };
 
 function pick(data: Extract<StudioEvent, { type: 'StudioCreated' }>['data']) {

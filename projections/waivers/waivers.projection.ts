@@ -31,12 +31,7 @@ export const waiversProjection: Projection = {
       );
     }
   },
-
-  async reset(trx: Trx) {
-    await sql`TRUNCATE waivers, waiver_signatures, signature_requests, waiver_erased_clients`.execute(
-      trx,
-    );
-  },
+  tables: ['waivers', 'waiver_signatures', 'signature_requests', 'waiver_erased_clients'],
 };
 
 /**

@@ -1,5 +1,5 @@
 import { timingSafeEqual } from 'node:crypto';
-import { Body, Controller, Headers, HttpCode, Inject, Param, Post } from '@nestjs/common';
+import { Body, Controller, Headers, HttpCode, Inject, Logger, Param, Post } from '@nestjs/common';
 import { ApiExcludeController } from '@nestjs/swagger';
 import { adminActions, isAdminAction, type Runtime } from '@clientele/runtime';
 import { InvalidInput, NotFound, Unauthenticated } from '@clientele/shared';
@@ -15,6 +15,8 @@ export const ADMIN_SECRET = Symbol('AdminSecret');
 @ApiExcludeController()
 @Controller('internal/admin')
 export class AdminController {
+  private readonly logger = new Logger('admin');
+
   constructor(
     @Inject(RUNTIME) private readonly runtime: Runtime,
     @Inject(ADMIN_SECRET) private readonly secret: { value: string | null },
@@ -35,7 +37,10 @@ export class AdminController {
     if (typeof body !== 'object' || body === null || Array.isArray(body)) {
       throw new InvalidInput('The arguments must be a JSON object.');
     }
-    return adminActions[action](this.runtime, body as Record<string, unknown>);
+    // A long action's progress goes to the API's log: the CLI waiting on it has no stream.
+    return adminActions[action](this.runtime, body as Record<string, unknown>, {
+      progress: (line) => this.logger.log(line),
+    });
   }
 }
 

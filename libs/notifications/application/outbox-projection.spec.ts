@@ -60,7 +60,8 @@ describe('the outbox filled from the log (EventStoreDB)', () => {
   it('mails nobody about events from before yesterday, and a rebuild keeps what was sent', async () => {
     const old = new Date(Date.now() - 25 * 60 * 60_000);
     await apply([recorded('WelcomeMessageRequested', {}, old)]);
-    await db.kysely.transaction().execute((trx) => projection.reset(trx));
+    // Nothing of the outbox is ever rebuilt: a rebuild leaves it as it is.
+    expect(projection.tables).toEqual([]);
     expect(await kinds()).toEqual(['password_reset', 'welcome']);
   });
 });

@@ -37,5 +37,6 @@ export const notificationOutboxProjection: Projection = {
       .execute();
   },
   // The outbox is the record of what was sent: a rebuild keeps it, and finds it complete.
-  async reset() {},
+  // Never rebuilt: replaying the log into the outbox would send every message again.
+  tables: [],
 };
