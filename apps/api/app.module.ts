@@ -42,7 +42,6 @@ import {
 import {
   AddMemoHandler,
   EditMemoHandler,
-  GetClientHistoryHandler,
   RegisterClientHandler,
   RequestClientMessageHandler,
   ChangeRelationshipHandler,
@@ -58,6 +57,7 @@ import {
   RemoveMemoHandler,
   UpdateClientProfileHandler,
 } from '@clientele/clients';
+import { GetClientHistoryHandler } from '@projections/audit';
 import { DATABASE } from '@clientele/database';
 import { EVENT_STORE, PERSONAL_DATA_KEYS } from '@clientele/eventstore';
 import { ProjectionRunner, ReadConsistency } from '@clientele/projector';
