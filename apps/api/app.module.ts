@@ -42,7 +42,6 @@ import {
 import {
   AddMemoHandler,
   EditMemoHandler,
-  GetClientHistoryHandler,
   RegisterClientHandler,
   RequestClientMessageHandler,
   ChangeRelationshipHandler,
@@ -58,6 +57,8 @@ import {
   RemoveMemoHandler,
   UpdateClientProfileHandler,
 } from '@clientele/clients';
+import { GetClientHistoryHandler } from '@projections/audit';
+import { FeedController } from './feed/feed.controller';
 import { DATABASE } from '@clientele/database';
 import { EVENT_STORE, PERSONAL_DATA_KEYS } from '@clientele/eventstore';
 import { ProjectionRunner, ReadConsistency } from '@clientele/projector';
@@ -181,6 +182,7 @@ export class AppModule {
         ClientExportController,
         ErasureController,
         NotificationsController,
+        FeedController,
       ],
       providers: [
         { provide: RUNTIME, useValue: runtime },

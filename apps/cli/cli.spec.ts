@@ -200,6 +200,68 @@ describe(`CLI (${serverUrl ? 'PostgreSQL' : 'embedded PGlite'})`, () => {
     expect(logged).toHaveLength(1);
   });
 
+  it('audit client prints a timeline as lines, JSON or CSV, as of an instant', async () => {
+    expect(await run([...studio(), '--json'])).toBe(0);
+    const { studioId } = JSON.parse(stdout.pop()!) as { studioId: string };
+    const runtime = await openRuntime(loadConfig(), 'client');
+    let clientId: string;
+    try {
+      ({ id: clientId } = await new RegisterClientHandler(runtime.store).execute(
+        new RegisterClient(
+          { firstName: 'Grace', lastName: 'Hopper', email: 'grace@lotus.example' },
+          {
+            studioId,
+            actor: { type: 'system', id: 'cli-spec' },
+            correlationId: 'audit-1',
+            now: new Date(),
+          },
+        ),
+      ));
+    } finally {
+      await runtime.close();
+    }
+    expect(await run(['audit', 'client', clientId])).toBe(0);
+    expect(stdout[0]).toMatch(
+      new RegExp(`^\\S+Z  system:cli-spec\\s+client-${clientId}\\s+registered as Grace Hopper`),
+    );
+    expect(stdout.join('\n')).toContain('credits: none; account credit 0.00 USD');
+
+    stdout.length = 0;
+    expect(await run(['audit', 'client', clientId, '--format', 'json'])).toBe(0);
+    const history = JSON.parse(stdout.join('\n')) as { events: { correlationId: string }[] };
+    expect(history.events).toEqual([expect.objectContaining({ correlationId: 'audit-1' })]);
+
+    stdout.length = 0;
+    expect(await run(['audit', 'client', clientId, '--format', 'csv'])).toBe(0);
+    const rows = stdout.join('\n').split('\r\n');
+    expect(rows[0]).toBe('at,actor,stream,clientId,type,what,correlationId');
+    expect(rows[1]).toContain(
+      ',ClientRegistered,registered as Grace Hopper <grace@lotus.example>,audit-1',
+    );
+
+    stdout.length = 0;
+    expect(await run(['audit', 'client', clientId, '--as-of', '2000-01-01T00:00:00Z'])).toBe(0);
+    expect(stdout[0]).toMatch(/^As of 2000-01-01T00:00:00.000Z: 0 events/);
+  });
+
+  it('audit client of an unknown client, a bad id, date or format: exit code 2 in words', async () => {
+    expect(await run(['audit', 'client', '00000000-0000-4000-8000-000000000000'])).toBe(2);
+    expect(stderr.join('\n')).toBe(
+      'error: No client with id 00000000-0000-4000-8000-000000000000.',
+    );
+    stderr.length = 0;
+    expect(await run(['audit', 'client', 'nope'])).toBe(2);
+    expect(stderr.join('\n')).toContain('clientId: must be a UUID');
+    stderr.length = 0;
+    const id = '00000000-0000-4000-8000-000000000000';
+    expect(await run(['audit', 'client', id, '--as-of', 'yesterday'])).toBe(2);
+    expect(stderr.join('\n')).toContain('asOf: must be an ISO 8601 time');
+    stderr.length = 0;
+    expect(await run(['audit', 'client', id, '--format', 'xml'])).toBe(2);
+    expect(stderr.join('\n')).toContain('format: must be text, json or csv');
+    expect(stdout).toEqual([]);
+  });
+
   it('projections rebuild of an unknown projection: exit code 2, naming the known ones', async () => {
     expect(await run(['projections', 'rebuild', 'nope'])).toBe(2);
     expect(stderr.join('\n')).toContain(`name: must be one of: ${names.join(', ')}`);

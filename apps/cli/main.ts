@@ -1,5 +1,6 @@
 import 'reflect-metadata';
 import { loadConfig, RemoteActionFailed, runAdminAction } from '@clientele/runtime';
+import { accountSummary, timeline, timelineCsv } from '@clientele/audit';
 import { ClienteleError, InvalidInput } from '@clientele/shared';
 import { Command, CommanderError } from 'commander';
 
@@ -170,6 +171,42 @@ export function buildProgram(): Command {
       console.log(
         `${result.sent} notifications sent, ${result.retrying} to try again later, ${result.failed} given up (GET /v1/clients/{id}/notifications says why)`,
       );
+    });
+
+  const audit = program.command('audit').description('Replay the log for an auditor');
+  audit
+    .command('client')
+    .description(
+      'A client’s timeline: every event of every stream that touched them (and the clients merged into them), and the account as it stood',
+    )
+    .argument('<id>', 'the client’s id')
+    .option('--as-of <time>', 'ISO 8601 time to replay to (default: now)')
+    .option('--format <format>', 'text (a line per event), json or csv', 'text')
+    .action(async (clientId: string, options: { asOf?: string; format: string }) => {
+      if (!['text', 'json', 'csv'].includes(options.format)) {
+        throw new InvalidInput('--format must be text, json or csv.', [
+          { field: 'format', message: 'must be text, json or csv' },
+        ]);
+      }
+      const history = await runAdminAction(loadConfig(), 'audit.client', {
+        clientId,
+        ...(options.asOf === undefined ? {} : { asOf: options.asOf }),
+      });
+      if (options.format === 'json') {
+        console.log(JSON.stringify(history, null, 2));
+        return;
+      }
+      const lines = timeline(history);
+      if (options.format === 'csv') {
+        console.log(timelineCsv(lines));
+        return;
+      }
+      for (const line of lines) {
+        console.log(
+          `${line.at}  ${line.actor.padEnd(44)}  ${line.stream.padEnd(50)}  ${line.what}`,
+        );
+      }
+      for (const line of accountSummary(history)) console.log(line);
     });
 
   return program;

@@ -5,7 +5,6 @@ export * from './application/email-claims';
 export * from './client-memo';
 export * from './client-profile';
 export * from './domain';
-export * from './application/client-history';
 export * from './application/relationships';
 export * from './application/client-details';
 export * from './application/client-files';

@@ -1,4 +1,6 @@
+import { readClientHistory } from '@clientele/audit';
 import { InvalidInput, type FieldError } from '@clientele/shared';
+import { streamsTouching } from '@projections/audit';
 import { CreateStudio, CreateStudioHandler } from '@clientele/staff';
 import type { ClienteleConfig } from './config';
 import { runningServer } from './embedded';
@@ -99,6 +101,30 @@ export const adminActions = {
     return runtime.notifications.runOnce(asOfArgument(args));
   },
 
+  /**
+   * A client's audit history (ADR 0019): every event of every stream that touched them, and the
+   * account folded as of `asOf` (an ISO time, or now). Any studio's client: the CLI has the
+   * database, not a studio's token.
+   */
+  async 'audit.client'(runtime: Runtime, args: Record<string, unknown>) {
+    const clientId = args.clientId;
+    if (typeof clientId !== 'string' || !UUID.test(clientId)) {
+      throw new InvalidInput('The client id must be a UUID.', [
+        { field: 'clientId', message: 'must be a UUID' },
+      ]);
+    }
+    const asOf = asOfArgument(args);
+    // The read models name the sessions and pairs to read: they reach the log first.
+    for (const name of ['schedule', 'client_relationships', 'recurring_registrations']) {
+      await runtime.runner.catchUp(name);
+    }
+    return readClientHistory(runtime.store, streamsTouching(runtime.db), {
+      studioId: null,
+      clientId,
+      asOf,
+    });
+  },
+
   /** Each projection's checkpoint and events applied, as its runner sees them. */
   async 'projections.status'(runtime: Runtime) {
     return runtime.runner.status();
@@ -162,6 +188,8 @@ export async function runAdminAction<A extends AdminAction>(
     await runtime.close();
   }
 }
+
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 /** `--as-of`: an ISO time to run as of, or now. */
 function asOfArgument(args: Record<string, unknown>): Date {

@@ -1,31 +1,19 @@
 import { Inject } from '@nestjs/common';
 import { IQueryHandler, Query, QueryHandler } from '@nestjs/cqrs';
 import { DATABASE, type Database } from '@clientele/database';
-import { localDate } from '@clientele/entitlements';
+import {
+  creditsByEventType,
+  localDate,
+  membershipStatus,
+  nextPaymentOf,
+  type GrantView,
+  type MembershipView,
+} from '@clientele/entitlements';
+
+export type { GrantView, MembershipView };
 import { money, NotFound, type Money } from '@clientele/shared';
 import { answeredFor } from '@projections/client-profiles';
 import { sql } from 'kysely';
-
-/**
- * Lists of a client include what the clients merged into it hold (ADR 0016): each item names
- * `clientId`, the client whose account holds it, so it remembers where it came from.
- */
-export interface GrantView {
-  grantId: string;
-  clientId: string;
-  eventTypes: string[];
-  /** Usable now: granted and adjusted, less reserved, spent and expired; 0 once expired. */
-  available: number;
-  count: number;
-  reserved: number;
-  spent: number;
-  expired: number;
-  expiresAt: string | null;
-  /** A pack whose validity starts on first use and has not been used yet. */
-  validityDaysFromFirstUse: number | null;
-  source: unknown;
-  grantedAt: string;
-}
 
 export interface Balances {
   credits: { eventType: string; available: number; grants: GrantView[] }[];
@@ -69,26 +57,6 @@ function toGrant(row: GrantRow): GrantView {
     source: row.source,
     grantedAt: new Date(row.granted_at).toISOString(),
   };
-}
-
-/** Credits per event type, soonest expiry first: the order they will be spent in. */
-function creditsByEventType(grants: GrantView[]): Balances['credits'] {
-  const byType = new Map<string, GrantView[]>();
-  for (const grant of grants) {
-    if (grant.available <= 0) continue;
-    for (const type of grant.eventTypes) byType.set(type, [...(byType.get(type) ?? []), grant]);
-  }
-  return [...byType.entries()]
-    .sort(([a], [b]) => (a < b ? -1 : 1))
-    .map(([eventType, list]) => ({
-      eventType,
-      available: list.reduce((n, g) => n + g.available, 0),
-      grants: [...list].sort(
-        (a, b) =>
-          (a.expiresAt ? Date.parse(a.expiresAt) : Infinity) -
-          (b.expiresAt ? Date.parse(b.expiresAt) : Infinity),
-      ),
-    }));
 }
 
 /**
@@ -518,23 +486,6 @@ export class ListClientSalesHandler implements IQueryHandler<ListClientSales> {
   }
 }
 
-export interface MembershipView {
-  membershipId: string;
-  clientId: string;
-  productId: string;
-  name: string;
-  price: Money;
-  billingPeriod: unknown;
-  eventTypes: string[];
-  creditsPerPeriod: number | null;
-  status: 'active' | 'frozen' | 'ending' | 'cancelled';
-  startsOn: string;
-  currentPeriod: { from: string; until: string };
-  nextPaymentDue: string | null;
-  freeze: { from: string; until: string } | null;
-  cancelledOn: string | null;
-}
-
 export interface ActiveItems {
   memberships: MembershipView[];
   packs: (GrantView & { productName: string })[];
@@ -614,8 +565,7 @@ function toMembership(m: Record<string, unknown>, today: string): MembershipView
   const frozenFrom = date(m.frozen_from);
   const frozenUntil = date(m.frozen_until);
   const cancelledOn = date(m.cancelled_on);
-  const frozen =
-    frozenFrom !== null && frozenUntil !== null && frozenFrom <= today && today < frozenUntil;
+  const freeze = frozenFrom && frozenUntil ? { from: frozenFrom, until: frozenUntil } : null;
   return {
     membershipId: m.membership_id as string,
     clientId: m.client_id as string,
@@ -625,20 +575,11 @@ function toMembership(m: Record<string, unknown>, today: string): MembershipView
     billingPeriod: m.billing_period,
     eventTypes: m.event_types as string[],
     creditsPerPeriod: (m.credits_per_period as number | null) ?? null,
-    status:
-      cancelledOn && cancelledOn <= today
-        ? 'cancelled'
-        : frozen
-          ? 'frozen'
-          : cancelledOn
-            ? 'ending'
-            : 'active',
+    status: membershipStatus(freeze, cancelledOn, today),
     startsOn: date(m.starts_on)!,
     currentPeriod: { from: date(m.period_from)!, until: date(m.period_until)! },
-    // A membership ending at this period's end has no next payment.
-    nextPaymentDue:
-      cancelledOn && cancelledOn <= date(m.next_payment_due)! ? null : date(m.next_payment_due),
-    freeze: frozenFrom && frozenUntil ? { from: frozenFrom, until: frozenUntil } : null,
+    nextPaymentDue: nextPaymentOf(date(m.next_payment_due)!, cancelledOn),
+    freeze,
     cancelledOn,
   };
 }

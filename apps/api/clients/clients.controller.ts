@@ -3,12 +3,8 @@ import { ListClientRelationships } from '@projections/relationships';
 import { Body, Controller, Get, HttpCode, Param, Patch, Post, Query, Res } from '@nestjs/common';
 import { CommandBus, QueryBus } from '@nestjs/cqrs';
 import { ApiBearerAuth, ApiHeader, ApiOperation, ApiTags } from '@nestjs/swagger';
-import {
-  GetClientHistory,
-  RegisterClient,
-  UpdateClientProfile,
-  type ClientProfile,
-} from '@clientele/clients';
+import { RegisterClient, UpdateClientProfile, type ClientProfile } from '@clientele/clients';
+import { GetClientHistory } from '@projections/audit';
 import { ManagePaymentMethods } from '@clientele/entitlements';
 import { Unavailable, type RequestContext } from '@clientele/shared';
 import {
@@ -27,7 +23,6 @@ import {
 import { ListClientRegistrations } from '@projections/schedule';
 import type { FastifyReply } from 'fastify';
 import { Ctx, RequirePermission, uuidParam } from '../http/auth';
-import { ReadsTheLog } from '../http/read-consistency.interceptor';
 import {
   HistoryQuery,
   RegisterClientRequest,
@@ -172,10 +167,13 @@ export class ClientsController {
     return withEtag(reply, profile);
   }
 
+  // Waits for the read models like any GET: they say which sessions and pairs to read.
   @Get(':id/history')
-  @ReadsTheLog()
   @RequirePermission('clients:audit')
-  @ApiOperation({ summary: 'Every event of the client account, and the account as of an instant' })
+  @ApiOperation({
+    summary:
+      'Every event of every stream that touched the client (and the clients merged into it), with actor and correlation id; the account (balances, active items, registrations, waivers) folded as it stood at asOf',
+  })
   history(
     @Param('id', uuid) id: string,
     @Query() query: HistoryQuery,

@@ -7,6 +7,7 @@ import {
   relationshipId,
   relationshipStream,
 } from '@clientele/clients';
+import { historyEntry } from '@clientele/audit';
 import { accountStream } from '@clientele/entitlements';
 import { EVENT_STORE, type EventStore } from '@clientele/eventstore';
 import type { RequestContext } from '@clientele/shared';
@@ -100,15 +101,7 @@ export class ClientExportController {
     const events = (await Promise.all(streams.map((s) => this.store.readStream(s))))
       .flat()
       .sort((a, b) => a.recordedAt.getTime() - b.recordedAt.getTime())
-      .map((event) => ({
-        stream: event.streamName,
-        revision: event.revision,
-        type: event.type,
-        recordedAt: event.recordedAt.toISOString(),
-        actor: event.metadata.actor,
-        correlationId: event.metadata.correlationId,
-        data: event.data,
-      }));
+      .map((event) => historyEntry(event, id));
     const erasure = profile.erased
       ? await this.queries.execute(new GetErasureReport(studioId, id))
       : null;

@@ -5,3 +5,4 @@ export * from './account.events';
 export * from './account.rules';
 export * from './account.state';
 export * from './dates';
+export * from './account.views';

@@ -28,6 +28,8 @@ export const PERMISSIONS = [
   'enrollments:override',
   'attendance:write',
   'waivers:manage',
+  // The outbound feed carries every client's contact details: the owner's and managers'.
+  'feed:read',
 ] as const;
 
 export type Permission = (typeof PERMISSIONS)[number];

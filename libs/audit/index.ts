@@ -1,0 +1,3 @@
+export * from './application/account-as-of';
+export * from './application/client-history';
+export * from './application/timeline';

@@ -1,0 +1,2 @@
+export * from './application/feed';
+export * from './application/public-events';
