@@ -28,6 +28,8 @@ export const PERMISSIONS = [
   'enrollments:override',
   'attendance:write',
   'waivers:manage',
+  // The reports list money and personal data of every client at once.
+  'reports:read',
 ] as const;
 
 export type Permission = (typeof PERMISSIONS)[number];
@@ -54,6 +56,7 @@ export const ROLE_PERMISSIONS: Readonly<Record<Role, readonly Permission[]>> = {
     'schedule:read',
     'enrollments:write',
     'attendance:write',
+    'reports:read',
   ],
   // An instructor reads the schedule and rosters and checks clients in.
   instructor: ['studio:read', 'clients:read', 'catalog:read', 'schedule:read', 'attendance:write'],
