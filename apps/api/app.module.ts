@@ -136,6 +136,8 @@ import {
 import { ListClientRelationshipsHandler } from '@projections/relationships';
 import { ListClientNotificationsHandler } from '@clientele/notifications';
 import { NotificationsController } from './clients/notifications.controller';
+import { RunReportHandler } from '@projections/reports';
+import { ReportsController } from './reports/reports.controller';
 
 function fieldErrors(errors: ValidationError[], prefix = ''): FieldError[] {
   return errors.flatMap((error) => {
@@ -181,6 +183,7 @@ export class AppModule {
         ClientExportController,
         ErasureController,
         NotificationsController,
+        ReportsController,
       ],
       providers: [
         { provide: RUNTIME, useValue: runtime },
@@ -288,6 +291,7 @@ export class AppModule {
         Erasures,
         EraseClientHandler,
         GetErasureReportHandler,
+        RunReportHandler,
       ],
     };
   }

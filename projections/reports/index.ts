@@ -1,0 +1,3 @@
+export * from './report';
+export * from './reports';
+export * from './reports.queries';
