@@ -36,7 +36,9 @@ export type ReportFilter =
 
 /**
  * A report: a keyset-ordered source of rows over the read models. The source selects
- * `sort_key` and `row_id`, the pair it is ordered and paged by, beside what `item` reads.
+ * `sort_key` and `row_id`, the pair it is ordered and paged by, beside what `item` reads. A
+ * report about clients (its columns start with CLIENT_COLUMNS) selects `holder_id`, the client
+ * whose row it is; the runner joins who that is after paging, for the page's rows only.
  */
 export interface ReportDefinition {
   name: string;
@@ -89,14 +91,23 @@ export function clientItem(row: Record<string, unknown>): ReportItem {
   };
 }
 
-/** Rows of the clients the search finds (their survivor's, and their duplicates'); all without one. */
+/**
+ * Rows of the clients the search finds, and of the duplicates merged into them; all without a
+ * search. A set the database builds once, not a lookup per row.
+ */
 export function searchMatches(
   db: Database,
   params: ReportParams,
   holder: string,
 ): Expression<boolean> {
   const matching = clientsMatching(db, params.studioId, params.search);
-  return matching ? sql<boolean>`${survivorOf(holder)} IN (${matching})` : sql<boolean>`true`;
+  if (!matching) return sql<boolean>`true`;
+  const holders = db.kysely
+    .selectFrom('client_profiles')
+    .select('client_id')
+    .where('studio_id', '=', params.studioId)
+    .where(sql<string>`coalesce(merged_into, client_id)`, 'in', matching);
+  return sql<boolean>`${sql.ref(holder)} IN (${holders})`;
 }
 
 /** `from`/`to` on a column: whole days of the studio for an instant, the day itself for a date. */

@@ -3,7 +3,13 @@ import { IQueryHandler, Query, QueryHandler } from '@nestjs/cqrs';
 import { DATABASE, decodePageCursor, encodePageCursor, type Database } from '@clientele/database';
 import { InvalidInput, NotFound } from '@clientele/shared';
 import { sql } from 'kysely';
-import { reportFilters, type ReportDefinition, type ReportItem, type ReportParams } from './report';
+import {
+  reportFilters,
+  withClient,
+  type ReportDefinition,
+  type ReportItem,
+  type ReportParams,
+} from './report';
 import { REPORTS } from './reports';
 
 /**
@@ -83,10 +89,7 @@ export class RunReportHandler implements IQueryHandler<RunReport> {
       ...(request.from ? { from: request.from } : {}),
       ...(request.to ? { to: request.to } : {}),
     };
-    let query = this.db.kysely
-      .selectFrom(report.source(this.db, params).as('r'))
-      .selectAll()
-      .select(cursorKey(report.keyType).as('cursor_key'));
+    let paged = this.db.kysely.selectFrom(report.source(this.db, params).as('r')).selectAll();
     const direction = sql.raw(report.order === 'desc' ? '<' : '>');
     const idType = sql.raw(report.idPattern ? 'text' : 'uuid');
     if (cursor) {
@@ -96,14 +99,26 @@ export class RunReportHandler implements IQueryHandler<RunReport> {
           { field: 'cursor', message: 'must be the nextCursor of a previous page' },
         ]);
       }
-      query = query.where(
-        sql<boolean>`(r.sort_key, r.row_id) ${direction} (CAST(${key} AS ${sql.raw(report.keyType)}), CAST(${id} AS ${idType}))`,
-      );
+      const after = sql`CAST(${key} AS ${sql.raw(report.keyType)})`;
+      // The key alone bounds an index scan; the pair resumes exactly after the row.
+      paged = paged
+        .where(sql<boolean>`r.sort_key ${direction}= ${after}`)
+        .where(
+          sql<boolean>`(r.sort_key, r.row_id) ${direction} (${after}, CAST(${id} AS ${idType}))`,
+        );
     }
+    paged = paged
+      .orderBy('r.sort_key', report.order)
+      .orderBy('r.row_id', report.order)
+      .limit(limit + 1);
+    let query = this.db.kysely
+      .selectFrom(paged.as('r'))
+      .selectAll('r')
+      .select(cursorKey(report.keyType).as('cursor_key'));
+    if (report.columns.includes('clientId')) query = withClient(query, 'r.holder_id');
     const rows = (await query
       .orderBy('r.sort_key', report.order)
       .orderBy('r.row_id', report.order)
-      .limit(limit + 1)
       .execute()) as Record<string, unknown>[];
     const page = rows.slice(0, limit);
     const last = page[page.length - 1];

@@ -10,7 +10,6 @@ import {
   iso,
   moneyOf,
   searchMatches,
-  withClient,
   type ReportDefinition,
   type ReportParams,
 } from './report';
@@ -34,8 +33,10 @@ const MEMBERSHIP_COLUMNS = [
 /** Memberships not ended on the studio's today, ordered by one of their dates. */
 function membershipSource(db: Database, params: ReportParams, sortColumn: string) {
   const today = localDate(params.now, params.timezone);
-  return withClient(db.kysely.selectFrom('memberships as ms'), 'ms.client_id')
+  return db.kysely
+    .selectFrom('memberships as ms')
     .select([
+      'ms.client_id as holder_id',
       sql.ref(sortColumn).as('sort_key'),
       'ms.membership_id as row_id',
       'ms.membership_id',
@@ -135,8 +136,10 @@ const vodPurchases: ReportDefinition = {
   order: 'desc',
   keyType: 'timestamptz',
   source: (db, params) =>
-    withClient(db.kysely.selectFrom('vod_access as v'), 'v.client_id')
+    db.kysely
+      .selectFrom('vod_access as v')
       .select([
+        'v.client_id as holder_id',
         'v.valid_from as sort_key',
         'v.access_id as row_id',
         'v.name',
@@ -161,13 +164,11 @@ const vodPurchases: ReportDefinition = {
 
 /** Places on sessions, newest session first; the attendance report keeps those marked. */
 function placesSource(db: Database, params: ReportParams) {
-  let query = withClient(
-    db.kysely
-      .selectFrom('session_places as sp')
-      .innerJoin('sessions as s', 's.session_id', 'sp.session_id'),
-    'sp.client_id',
-  )
+  let query = db.kysely
+    .selectFrom('session_places as sp')
+    .innerJoin('sessions as s', 's.session_id', 'sp.session_id')
     .select([
+      'sp.client_id as holder_id',
       's.starts_at as sort_key',
       'sp.enrollment_id as row_id',
       's.session_id',
@@ -184,6 +185,9 @@ function placesSource(db: Database, params: ReportParams) {
       'sp.booked_at',
     ])
     .where('sp.studio_id', '=', params.studioId)
+    // Said of the session too: the planner then walks the studio's sessions in time order
+    // (sessions_by_time) and stops after the page, instead of sorting every place.
+    .where('s.studio_id', '=', params.studioId)
     .where(searchMatches(db, params, 'sp.client_id'))
     .where(dateRange('s.starts_at', 'timestamptz', params));
   for (const [filter, column] of [
@@ -278,8 +282,10 @@ const live = (now: Date) =>
   sql<boolean>`((g.expires_at IS NULL OR g.expires_at > ${now}) AND ${LEFT} > 0)`;
 
 function grantSource(db: Database, params: ReportParams) {
-  return withClient(db.kysely.selectFrom('credit_grants as g'), 'g.client_id')
+  return db.kysely
+    .selectFrom('credit_grants as g')
     .select([
+      'g.client_id as holder_id',
       'g.grant_id as row_id',
       'g.event_types',
       'g.count',
@@ -405,8 +411,10 @@ const outstandingBalances: ReportDefinition = {
       .where('b.outstanding', '>', 0 as never)
       .where(searchMatches(db, params, 'b.client_id'))
       .groupBy([survivorOf('b.client_id'), 'b.currency']);
-    return withClient(db.kysely.selectFrom(owed.as('o')), 'o.owner_id')
+    return db.kysely
+      .selectFrom(owed.as('o'))
       .select([
+        'o.owner_id as holder_id',
         'o.outstanding as sort_key',
         'o.owner_id as row_id',
         'o.currency',
