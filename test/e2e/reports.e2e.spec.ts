@@ -259,7 +259,7 @@ describe('money', () => {
     const month = before.body.items[0]?.period as string | undefined;
     const owes = await client('Olga', 'Owens');
     await sell(owes, monthly, 'pay_later');
-    await sell(owes, video, 'cash');
+    const cash = await sell(owes, video, 'cash');
 
     const byDay = await report('sales?search=owens');
     expect(byDay.body.items).toEqual([
@@ -270,6 +270,26 @@ describe('money', () => {
         refunds: { amount: 0, currency: 'USD' },
         net: { amount: 17400, currency: 'USD' },
       },
+    ]);
+    const refunded = await t.call('POST', `/v1/payments/${cash.payment.paymentId}/refunds`, {
+      token,
+      body: { amount: 500, reason: 'video would not play' },
+    });
+    expect(refunded.status).toBe(201);
+    expect((await report('sales?search=owens')).body.items).toEqual([
+      expect.objectContaining({
+        sales: 2,
+        refunds: { amount: 500, currency: 'USD' },
+        net: { amount: 16900, currency: 'USD' },
+      }),
+    ]);
+    const csv = await report('sales?search=owens&format=csv');
+    expect(parseCsv(csv.bytes.subarray(3).toString('utf8'))[1]?.slice(1)).toEqual([
+      '2',
+      '174.00',
+      '5.00',
+      '169.00',
+      'USD',
     ]);
     const byMonth = await report('sales?period=month');
     expect(byMonth.body.items[0].period).toMatch(/^\d{4}-\d{2}-01$/);
@@ -361,6 +381,8 @@ describe('paging, studios, merged and erased clients', () => {
     const survivor = await client('Sam', 'Survivor');
     const duplicate = await client('Samuel', 'Duplicate');
     await sell(duplicate, video);
+    await sell(duplicate, monthly, 'pay_later');
+    await sell(survivor, pack, 'pay_later');
     const merged = await t.call('POST', `/v1/clients/${survivor}/merge`, {
       token,
       body: { duplicateId: duplicate },
@@ -377,6 +399,16 @@ describe('paging, studios, merged and erased clients', () => {
         }),
       ]);
     }
+
+    // What a survivor owes includes what its duplicates owe: one row.
+    expect((await report('outstanding-balances?search=samuel')).body.items).toEqual([
+      expect.objectContaining({
+        clientId: survivor,
+        mergedFrom: null,
+        outstanding: { amount: 17900, currency: 'USD' },
+        openBills: 2,
+      }),
+    ]);
 
     const gone = await client('Erin', 'Erased');
     const sale = await sell(gone, video);
