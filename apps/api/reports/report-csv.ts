@@ -1,4 +1,4 @@
-import { PassThrough, Readable } from 'node:stream';
+import { PassThrough, pipeline, Readable } from 'node:stream';
 import { format } from 'fast-csv';
 import { decimalAmount, type Money } from '@clientele/shared';
 import type { ReportDefinition, ReportItem, ReportValue } from '@projections/reports';
@@ -48,8 +48,8 @@ export function csvStream(headers: string[], rows: AsyncIterable<string[]>): Rea
   // Written here, not by fast-csv's writeBOM: it forgets the mark on a report with no rows.
   const file = new PassThrough();
   file.write('\uFEFF');
-  const source = Readable.from(rows);
-  source.on('error', (error) => file.destroy(error));
-  formatter.on('error', (error) => file.destroy(error));
-  return source.pipe(formatter).pipe(file);
+  // A failure at any stage destroys every stage: the reply is cut off, never ended as if the
+  // file were whole; a client that goes away stops the reading of further pages.
+  pipeline(Readable.from(rows), formatter, file, () => undefined);
+  return file;
 }
