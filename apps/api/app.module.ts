@@ -137,6 +137,8 @@ import {
 import { ListClientRelationshipsHandler } from '@projections/relationships';
 import { ListClientNotificationsHandler } from '@clientele/notifications';
 import { NotificationsController } from './clients/notifications.controller';
+import { RunReportHandler } from '@projections/reports';
+import { ReportsController } from './reports/reports.controller';
 
 function fieldErrors(errors: ValidationError[], prefix = ''): FieldError[] {
   return errors.flatMap((error) => {
@@ -183,6 +185,7 @@ export class AppModule {
         ErasureController,
         NotificationsController,
         FeedController,
+        ReportsController,
       ],
       providers: [
         { provide: RUNTIME, useValue: runtime },
@@ -290,6 +293,7 @@ export class AppModule {
         Erasures,
         EraseClientHandler,
         GetErasureReportHandler,
+        RunReportHandler,
       ],
     };
   }

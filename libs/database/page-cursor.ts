@@ -10,8 +10,11 @@ export function encodePageCursor(sortKey: string, id: string): string {
   return Buffer.from(JSON.stringify([sortKey, id])).toString('base64url');
 }
 
-/** The key and id of a cursor this API gave out; anything else is a 400 naming `cursor`. */
-export function decodePageCursor(cursor: string): [sortKey: string, id: string] {
+/**
+ * The key and id of a cursor this API gave out; anything else is a 400 naming `cursor`. The id
+ * is a UUID unless the list says otherwise (a report's row of a day and a currency).
+ */
+export function decodePageCursor(cursor: string, id: RegExp = UUID): [sortKey: string, id: string] {
   try {
     const value: unknown = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8'));
     if (
@@ -20,7 +23,7 @@ export function decodePageCursor(cursor: string): [sortKey: string, id: string] 
       typeof value[0] === 'string' &&
       !value[0].includes('\0') &&
       typeof value[1] === 'string' &&
-      UUID.test(value[1])
+      id.test(value[1])
     ) {
       return value as [string, string];
     }

@@ -37,6 +37,7 @@ import {
 import { staffDirectoryMigrations, staffDirectoryProjection } from '@projections/staff-directory';
 import { relationshipsMigrations, relationshipsProjection } from '@projections/relationships';
 import { waiversMigrations, waiversProjection } from '@projections/waivers';
+import { reportsMigrations } from '@projections/reports';
 import { filesMigrations } from '@clientele/files';
 import { idempotencyMigrations } from '@clientele/idempotency';
 import {
@@ -75,6 +76,7 @@ export const migrations: Record<string, Migration>[] = [
   waiversMigrations,
   relationshipsMigrations,
   filesMigrations,
+  reportsMigrations,
 ];
 
 /** The wired infrastructure one process runs on: database, event store, projection runner. */

@@ -1,5 +1,5 @@
 import { InvalidInput } from './errors';
-import { add, CurrencyMismatch, money, subtract, sum, times } from './money';
+import { add, CurrencyMismatch, decimalAmount, money, subtract, sum, times } from './money';
 
 describe('Money', () => {
   it('adds, subtracts and multiplies whole minor units exactly', () => {
@@ -27,5 +27,14 @@ describe('Money', () => {
   it('never mixes currencies', () => {
     expect(() => add(money(1, 'USD'), money(1, 'EUR'))).toThrow(CurrencyMismatch);
     expect(() => sum([money(1, 'USD')], 'EUR')).toThrow(CurrencyMismatch);
+  });
+
+  it('writes a decimal in the minor unit of its currency, exactly', () => {
+    expect(decimalAmount(money(1250, 'USD'))).toBe('12.50');
+    expect(decimalAmount(money(5, 'EUR'))).toBe('0.05');
+    expect(decimalAmount(money(-5, 'EUR'))).toBe('-0.05');
+    expect(decimalAmount(money(1250, 'JPY'))).toBe('1250');
+    expect(decimalAmount(money(1250, 'BHD'))).toBe('1.250');
+    expect(decimalAmount(money(Number.MAX_SAFE_INTEGER, 'USD'))).toBe('90071992547409.91');
   });
 });

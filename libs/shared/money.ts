@@ -65,3 +65,18 @@ export function times(a: Money, quantity: number): Money {
 export function sum(amounts: readonly Money[], currency: string): Money {
   return amounts.reduce(add, zero(currency));
 }
+
+/**
+ * The amount as a decimal in the currency's own minor unit ("12.50" USD, "1250" JPY, "1.250"
+ * BHD), for a spreadsheet: computed from the integer, never through a float.
+ */
+export function decimalAmount({ amount, currency }: Money): string {
+  const digits =
+    new Intl.NumberFormat('en', { style: 'currency', currency }).resolvedOptions()
+      .maximumFractionDigits ?? 2;
+  const whole = Math.abs(amount)
+    .toString()
+    .padStart(digits + 1, '0');
+  const units = digits === 0 ? whole : `${whole.slice(0, -digits)}.${whole.slice(-digits)}`;
+  return amount < 0 ? `-${units}` : units;
+}

@@ -560,7 +560,8 @@ export class GetActiveItemsHandler implements IQueryHandler<GetActiveItems> {
   }
 }
 
-function toMembership(m: Record<string, unknown>, today: string): MembershipView {
+/** A membership row as the desk reads it on `today`, the studio's day. */
+export function toMembership(m: Record<string, unknown>, today: string): MembershipView {
   const date = (value: unknown) => (value ? dateOnly(value as Date | string) : null);
   const frozenFrom = date(m.frozen_from);
   const frozenUntil = date(m.frozen_until);

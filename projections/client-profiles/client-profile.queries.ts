@@ -108,6 +108,39 @@ function escapeLike(text: string): string {
   return text.replace(/[\\%_]/g, (char) => `\\${char}`);
 }
 
+/**
+ * The clients a search finds, as a subquery of ids: every word must match the first name, last
+ * name or email, ignoring case and accents. A merged duplicate is found by its own name and
+ * email too, and answers as its survivor (ADR 0016); an erased client is found by nothing.
+ * Undefined when the search has no words (everyone).
+ */
+export function clientsMatching(db: Database, studioId: string, search: string | undefined) {
+  const tokens = foldForSearch(search ?? '')
+    .split(/\s+/)
+    .filter((token) => token.length > 0)
+    .slice(0, 8);
+  if (tokens.length === 0) return undefined;
+  let matching = db.kysely
+    .selectFrom('client_profiles')
+    .select(sql<string>`coalesce(merged_into, client_id)`.as('client_id'))
+    .where('studio_id', '=', studioId)
+    .where('erased_at', 'is', null);
+  for (const token of tokens) {
+    const pattern = escapeLike(token);
+    matching =
+      token.length >= SUBSTRING_MIN
+        ? matching.where('search_text', 'like', `%${pattern}%`)
+        : matching.where((eb) =>
+            eb.or([
+              eb('first_folded', 'like', `${pattern}%`),
+              eb('last_folded', 'like', `${pattern}%`),
+              eb('email_folded', 'like', `${pattern}%`),
+            ]),
+          );
+  }
+  return matching;
+}
+
 @QueryHandler(SearchClients)
 export class SearchClientsHandler implements IQueryHandler<SearchClients> {
   constructor(@Inject(DATABASE) private readonly db: Database) {}
@@ -122,31 +155,8 @@ export class SearchClientsHandler implements IQueryHandler<SearchClients> {
       .where('studio_id', '=', studioId)
       .where('merged_into', 'is', null)
       .where('erased_at', 'is', null);
-    const tokens = foldForSearch(search ?? '')
-      .split(/\s+/)
-      .filter((token) => token.length > 0)
-      .slice(0, 8);
-    if (tokens.length > 0) {
-      let matching = this.db.kysely
-        .selectFrom('client_profiles')
-        .select(sql<string>`coalesce(merged_into, client_id)`.as('client_id'))
-        .where('studio_id', '=', studioId)
-        .where('erased_at', 'is', null);
-      for (const token of tokens) {
-        const pattern = escapeLike(token);
-        matching =
-          token.length >= SUBSTRING_MIN
-            ? matching.where('search_text', 'like', `%${pattern}%`)
-            : matching.where((eb) =>
-                eb.or([
-                  eb('first_folded', 'like', `${pattern}%`),
-                  eb('last_folded', 'like', `${pattern}%`),
-                  eb('email_folded', 'like', `${pattern}%`),
-                ]),
-              );
-      }
-      query = query.where('client_id', 'in', matching);
-    }
+    const matching = clientsMatching(this.db, studioId, search);
+    if (matching) query = query.where('client_id', 'in', matching);
     if (cursor) {
       const [sortKey, clientId] = decodePageCursor(cursor);
       query = query.where((eb) =>

@@ -30,6 +30,8 @@ export const PERMISSIONS = [
   'waivers:manage',
   // The outbound feed carries every client's contact details: the owner's and managers'.
   'feed:read',
+  // The reports list money and personal data of every client at once.
+  'reports:read',
 ] as const;
 
 export type Permission = (typeof PERMISSIONS)[number];
@@ -56,6 +58,7 @@ export const ROLE_PERMISSIONS: Readonly<Record<Role, readonly Permission[]>> = {
     'schedule:read',
     'enrollments:write',
     'attendance:write',
+    'reports:read',
   ],
   // An instructor reads the schedule and rosters and checks clients in.
   instructor: ['studio:read', 'clients:read', 'catalog:read', 'schedule:read', 'attendance:write'],

@@ -1,0 +1,4 @@
+export * from './report';
+export * from './reports';
+export * from './reports.queries';
+export * from './reports.migrations';
