@@ -474,7 +474,14 @@ describe('studio isolation (invariant 6)', () => {
     expect(read.status).toBe(200);
     expect(read.body).toMatchObject({ firstName: 'Isolated', version: 0, studioId });
     const history = await t.call('GET', `/v1/clients/${clientA.id}/history`, { token: owner });
-    expect(history.body.events.map((e: { type: string }) => e.type)).toEqual(['ClientRegistered']);
+    // The history covers the account too (issue 7): only what studio A's own owner did above.
+    expect(history.body.events.map((e: { type: string }) => e.type)).toEqual([
+      'ClientRegistered',
+      'CreditsGranted',
+      'SaleRecorded',
+      'BillIssued',
+      'MembershipStarted',
+    ]);
     const member = (await staffList(owner)).find((s) => s.id === staffA.staffId)!;
     expect(member.tokens).toEqual([
       expect.objectContaining({ id: staffA.tokenId, label: 'instructor tablet', revokedAt: null }),
