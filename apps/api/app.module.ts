@@ -136,6 +136,7 @@ import {
 import { ListClientRelationshipsHandler } from '@projections/relationships';
 import { ListClientNotificationsHandler } from '@clientele/notifications';
 import { NotificationsController } from './clients/notifications.controller';
+import { ImportsController } from './imports/imports.controller';
 
 function fieldErrors(errors: ValidationError[], prefix = ''): FieldError[] {
   return errors.flatMap((error) => {
@@ -181,6 +182,7 @@ export class AppModule {
         ClientExportController,
         ErasureController,
         NotificationsController,
+        ImportsController,
       ],
       providers: [
         { provide: RUNTIME, useValue: runtime },
