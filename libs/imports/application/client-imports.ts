@@ -74,7 +74,7 @@ export class ClientImports {
     private readonly options: ClientImportOptions = {},
   ) {
     this.importer = new ClientRowImporter(store);
-    this.concurrency = options.concurrency ?? 128;
+    this.concurrency = options.concurrency ?? 256;
     this.saveEvery = options.saveEvery ?? 1_000;
     this.openFile = options.openFile ?? ((path) => createReadStream(path));
   }
@@ -217,49 +217,55 @@ export class ClientImports {
 
     let index = -1;
     let header = true;
-    for await (const record of csvRecords(this.openFile(job.filePath))) {
-      if (header || isBlankRow(record)) {
-        header = false;
-        continue;
+    try {
+      for await (const record of csvRecords(this.openFile(job.filePath))) {
+        if (header || isBlankRow(record)) {
+          header = false;
+          continue;
+        }
+        const at = ++index;
+        // Spreadsheet numbering: the header is row 1 (blank lines are not counted).
+        const row = at + 2;
+        const email = rowEmail(record, plan);
+        const first = email ? seen.get(email) : undefined;
+        if (email && first === undefined) seen.set(email, row);
+        if (at < counts.processed) continue;
+        if (this.stopping.signal.aborted) throw new Stopped();
+        if (failure) break;
+        const reading = readClientRow(record, plan, { dateOrder: job.dateOrder, thisYear });
+        let outcome: Promise<RowOutcome>;
+        if (!reading.ok) outcome = Promise.resolve({ outcome: 'failed', reason: reading.reason });
+        else if (first !== undefined) {
+          outcome = Promise.resolve({
+            outcome: 'failed',
+            reason: `duplicate in the file: row ${first} has the same email`,
+          });
+        } else {
+          const context = rowContext(job, email, new Date());
+          outcome = this.importer.import(reading.client, context, job.dryRun);
+        }
+        const task = outcome.then(
+          (result) => {
+            const failed =
+              result.outcome === 'failed'
+                ? { row, reason: result.reason, cells: record }
+                : undefined;
+            done.set(at, { result, failed });
+            advance();
+          },
+          (error: unknown) => {
+            failure ??= error;
+          },
+        );
+        inFlight.add(task);
+        void task.finally(() => inFlight.delete(task));
+        if (inFlight.size >= this.concurrency) await Promise.race(inFlight);
+        await save(false);
       }
-      const at = ++index;
-      // Spreadsheet numbering: the header is row 1 (blank lines are not counted).
-      const row = at + 2;
-      const email = rowEmail(record, plan);
-      const first = email ? seen.get(email) : undefined;
-      if (email && first === undefined) seen.set(email, row);
-      if (at < counts.processed) continue;
-      if (this.stopping.signal.aborted) throw new Stopped();
-      if (failure) break;
-      const reading = readClientRow(record, plan, { dateOrder: job.dateOrder, thisYear });
-      let outcome: Promise<RowOutcome>;
-      if (!reading.ok) outcome = Promise.resolve({ outcome: 'failed', reason: reading.reason });
-      else if (first !== undefined) {
-        outcome = Promise.resolve({
-          outcome: 'failed',
-          reason: `duplicate in the file: row ${first} has the same email`,
-        });
-      } else {
-        const context = rowContext(job, email, new Date());
-        outcome = this.importer.import(reading.client, context, job.dryRun);
-      }
-      const task = outcome.then(
-        (result) => {
-          const failed =
-            result.outcome === 'failed' ? { row, reason: result.reason, cells: record } : undefined;
-          done.set(at, { result, failed });
-          advance();
-        },
-        (error: unknown) => {
-          failure ??= error;
-        },
-      );
-      inFlight.add(task);
-      void task.finally(() => inFlight.delete(task));
-      if (inFlight.size >= this.concurrency) await Promise.race(inFlight);
-      await save(false);
+    } finally {
+      // Rows in flight finish (or fail) before the job is said to have stopped.
+      await Promise.allSettled(inFlight);
     }
-    await Promise.all(inFlight);
     if (failure) throw failure;
     await save(true);
     return counts;
