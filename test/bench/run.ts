@@ -2,6 +2,7 @@ import { benchAccounts } from './accounts.bench';
 import { benchEnrollment } from './enrollment.bench';
 import { benchEventStore } from './eventstore.bench';
 import { benchHttp } from './http.bench';
+import { benchImport } from './import.bench';
 import { benchSearch } from './search.bench';
 
 /**
@@ -14,6 +15,7 @@ const sections: Record<string, (url: string) => Promise<object>> = {
   clientSearch: benchSearch,
   salesAndCreditSpends: benchAccounts,
   enrollment: benchEnrollment,
+  importClients: benchImport,
   // Add further sections here: `name: (url) => benchSomething(url)`.
 };
 
