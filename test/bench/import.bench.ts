@@ -49,8 +49,11 @@ export async function benchImport(url: string): Promise<object> {
   const config = { ...loadConfig({}), databaseUrl: withSearchPath(url, schema), dataDir: dir };
   const runtime = await openRuntime(config, 'client');
   let peakRss = process.memoryUsage().rss;
+  let peakHeap = process.memoryUsage().heapUsed;
   const sampler = setInterval(() => {
-    peakRss = Math.max(peakRss, process.memoryUsage().rss);
+    const memory = process.memoryUsage();
+    peakRss = Math.max(peakRss, memory.rss);
+    peakHeap = Math.max(peakHeap, memory.heapUsed);
   }, 50);
   try {
     const { studioId } = await adminActions['studio.create'](runtime, {
@@ -96,6 +99,7 @@ export async function benchImport(url: string): Promise<object> {
         skipped: again.skipped,
       },
       peakRssMb: Math.round(peakRss / 1024 / 1024),
+      peakHeapUsedMb: Math.round(peakHeap / 1024 / 1024),
     };
   } finally {
     clearInterval(sampler);

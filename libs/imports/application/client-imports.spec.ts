@@ -92,4 +92,27 @@ describe('an import that stops halfway', () => {
     }
     expect(holders.size).toBe(ROWS);
   });
+
+  it('the same file again, as a new job, creates no one and skips every row', async () => {
+    const jobs = new ImportJobStore(studio.runtime.db);
+    const imports = new ClientImports(studio.runtime.store, jobs);
+    const job = await imports.create({
+      id: '0b6f8a52-3d1e-4c7a-8e55-9a2b1c4d6e77',
+      studioId: studio.studioId,
+      actor: { type: 'system', id: 'resume-spec' },
+      dryRun: false,
+      fileName: 'clients.csv',
+      filePath: file,
+      mapping: {},
+      dateOrder: 'auto',
+    });
+    // Past the first rows it asks each email's claim before registering: both ways skip.
+    expect(await imports.start(job)).toMatchObject({
+      status: 'completed',
+      created: 0,
+      updated: 0,
+      skipped: ROWS,
+      errors: 0,
+    });
+  });
 });

@@ -143,10 +143,10 @@ export class ClientImports {
       let { total, dateOrder } = job;
       if (total === null) ({ total, dateOrder } = await this.count(job, plan));
       await this.jobs.start(job.id, total, dateOrder);
-      const counts = await this.importRows({ ...job, total, dateOrder }, plan, onProgress);
+      await this.importRows({ ...job, total, dateOrder }, plan, onProgress);
       await this.jobs.finish(job.id, 'completed', null);
       await this.forgetUpload(job.filePath);
-      return publicJob({ ...job, ...counts, total, dateOrder, status: 'completed' });
+      return publicJob(await this.jobs.get(job.studioId, job.id));
     } catch (error) {
       if (error instanceof Stopped) return publicJob(job);
       // Bad rows never get here (they are the job's failed rows): this is the file or the
@@ -178,7 +178,7 @@ export class ClientImports {
     job: StoredImportJob & { total: number },
     plan: ColumnPlan,
     onProgress?: ProgressListener,
-  ): Promise<RowCounts> {
+  ): Promise<void> {
     const counts: RowCounts = {
       processed: job.processed,
       created: job.created,
@@ -268,7 +268,6 @@ export class ClientImports {
     }
     if (failure) throw failure;
     await save(true);
-    return counts;
   }
 
   /** An upload is personal data: once its job is done, the copy goes. */

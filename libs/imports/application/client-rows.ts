@@ -60,6 +60,12 @@ function reasonOf(error: ClienteleError): string {
 export class ClientRowImporter {
   private readonly register: RegisterClientHandler;
   private readonly update: UpdateClientProfileHandler;
+  /**
+   * How many of the recent rows had an email a client already held (a moving share). A first
+   * import is mostly new clients: registering straight away is cheapest. A file imported again
+   * is mostly known ones: asking the claim first saves a failed registration's reads.
+   */
+  private known = 0;
 
   constructor(private readonly store: EventStore) {
     this.register = new RegisterClientHandler(store);
@@ -80,16 +86,32 @@ export class ClientRowImporter {
   }
 
   private async apply(client: ImportedClient, context: RequestContext): Promise<RowOutcome> {
-    // Most rows of a first import are new clients: try that first, as a registration would.
+    if (this.known > 0.5) {
+      const holder = await claimHolder(
+        this.store,
+        emailClaimStream(context.studioId, client.email),
+      );
+      // Held by the client this row registers: a row done again, which the registration replays.
+      if (holder !== null && holder !== idForRequest('client', context)) {
+        this.saw(true);
+        return this.changeHolder(holder, client, context, false);
+      }
+    }
     try {
       const profile = await this.register.execute(
         new RegisterClient(registration(client), context),
       );
+      this.saw(false);
       return { outcome: 'created', clientId: profile.id };
     } catch (error) {
       if (!(error instanceof EmailMustBeUniqueInStudio)) throw error;
+      this.saw(true);
       return this.changeHolder(String(error.extensions.existingClientId), client, context, false);
     }
+  }
+
+  private saw(known: boolean): void {
+    this.known = this.known * 0.98 + (known ? 0.02 : 0);
   }
 
   private async foresee(client: ImportedClient, context: RequestContext): Promise<RowOutcome> {
