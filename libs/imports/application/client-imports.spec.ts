@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { claimHolder, clientStream, emailClaimStream } from '@clientele/clients';
 import { openTestStudio, type TestStudio } from '../../../test/support/test-runtime';
+import { until } from '../../shared/testing/until';
 import { ClientImports } from './client-imports';
 import { ImportJobStore } from './import-jobs';
 
@@ -114,5 +115,24 @@ describe('an import that stops halfway', () => {
       skipped: ROWS,
       errors: 0,
     });
+  });
+
+  it('a job a stopped process left queued is run when the next one starts', async () => {
+    const jobs = new ImportJobStore(studio.runtime.db);
+    const small = join(dir, 'small.csv');
+    writeFileSync(small, 'Name;E-mail\nMüller, Zoë;zoe@resume.example\n');
+    const queued = await new ClientImports(studio.runtime.store, jobs).create({
+      id: 'c3e1f0a2-5b6d-4e8f-9a1b-2c3d4e5f6a7b',
+      studioId: studio.studioId,
+      actor: { type: 'system', id: 'resume-spec' },
+      dryRun: false,
+      fileName: 'small.csv',
+      filePath: small,
+      mapping: {},
+      dateOrder: 'auto',
+    });
+    await new ClientImports(studio.runtime.store, jobs).resumeUnfinished();
+    await until(async () => (await jobs.get(studio.studioId, queued.id)).status === 'completed');
+    expect(await jobs.get(studio.studioId, queued.id)).toMatchObject({ total: 1, created: 1 });
   });
 });
