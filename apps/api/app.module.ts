@@ -139,6 +139,7 @@ import { ListClientNotificationsHandler } from '@clientele/notifications';
 import { NotificationsController } from './clients/notifications.controller';
 import { RunReportHandler } from '@projections/reports';
 import { ReportsController } from './reports/reports.controller';
+import { ImportsController } from './imports/imports.controller';
 
 function fieldErrors(errors: ValidationError[], prefix = ''): FieldError[] {
   return errors.flatMap((error) => {
@@ -186,6 +187,7 @@ export class AppModule {
         NotificationsController,
         FeedController,
         ReportsController,
+        ImportsController,
       ],
       providers: [
         { provide: RUNTIME, useValue: runtime },

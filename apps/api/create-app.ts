@@ -1,3 +1,4 @@
+import multipart from '@fastify/multipart';
 import { NestFactory } from '@nestjs/core';
 import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
 import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
@@ -50,6 +51,8 @@ export async function createApp(
   for (const [type, limit] of FILE_BODIES) {
     app.useBodyParser(type, { bodyLimit: limit }, (_request, body, done) => done(null, body));
   }
+  // Uploads of client lists (POST /v1/imports/clients): each route sets its own limits.
+  await app.register(multipart);
   const fastify = app.getHttpAdapter().getInstance();
   fastify.addHook('onSend', async (request, reply) => {
     const given = request.headers['x-correlation-id'];

@@ -9,6 +9,8 @@ runMain(async () => {
     runtime.runner.start();
     runtime.startUpkeep();
   }
+  // Imports a stopped process left running go on where they stopped.
+  await runtime.imports.resumeUnfinished();
   const adminSecret: { value: string | null } = { value: null };
   const app = await createApp(runtime, { adminSecret });
   await app.listen({ port: config.port, host: process.env.HOST ?? '0.0.0.0' });

@@ -1,6 +1,6 @@
 import 'reflect-metadata';
 import { randomBytes } from 'node:crypto';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { RegisterClient, RegisterClientHandler } from '@clientele/clients';
@@ -265,6 +265,40 @@ describe(`CLI (${serverUrl ? 'PostgreSQL' : 'embedded PGlite'})`, () => {
   it('projections rebuild of an unknown projection: exit code 2, naming the known ones', async () => {
     expect(await run(['projections', 'rebuild', 'nope'])).toBe(2);
     expect(stderr.join('\n')).toContain(`name: must be one of: ${names.join(', ')}`);
+  });
+
+  it('import clients: a dry run, the import with a mapping, the failed rows file, a re-run', async () => {
+    expect(await run([...studio({ '--name': 'Import Studio' }), '--json'])).toBe(0);
+    const { studioId } = JSON.parse(stdout[0]!) as { studioId: string };
+    const file = join(dataDir, 'members.csv');
+    writeFileSync(
+      file,
+      '\uFEFFMail;Vorname;Nachname;Geburtsdatum\r\nada@lotus.example;Ada;Lovelace;10.12.1985\r\nbad;B;C;\r\n',
+    );
+    const map = ['--map', 'email=Mail', '--studio', studioId];
+    expect(await run(['import', 'clients', file, ...map, '--dry-run', '--json'])).toBe(0);
+    expect(JSON.parse(stdout[1]!)).toMatchObject({ dryRun: true, created: 1, errors: 1 });
+    expect(await run(['import', 'clients', file, ...map])).toBe(0);
+    expect(stdout[2]).toMatch(
+      /^Imported members\.csv: 2 rows — 1 created, 0 updated, 0 skipped, 1 failed/,
+    );
+    expect(stdout[3]).toBe(`The failed rows and why: ${file}.errors.csv`);
+    expect(readFileSync(`${file}.errors.csv`, 'utf8')).toContain(
+      'bad,B,C,,3,"""bad"" is not an email address"',
+    );
+    expect(await run(['import', 'clients', file, ...map, '--json'])).toBe(0);
+    expect(JSON.parse(stdout[4]!)).toMatchObject({ created: 0, skipped: 1, errors: 1 });
+  });
+
+  it('import clients: a missing file or a bad mapping is said in words, exit code 2', async () => {
+    expect(await run(['import', 'clients', join(dataDir, 'nope.csv')])).toBe(2);
+    expect(stderr.join('\n')).toMatch(/^error: No file at .*nope\.csv\./);
+    const file = join(dataDir, 'other.csv');
+    writeFileSync(file, 'a,b\n1,2\n');
+    stderr.length = 0;
+    expect(await run(['import', 'clients', file, '--map', 'shoe=a'])).toBe(2);
+    expect(stderr.join('\n')).not.toMatch(/ {4}at /);
+    expect(stderr.join('\n')).toMatch(/mapping\.shoe: is not a client field/);
   });
 });
 

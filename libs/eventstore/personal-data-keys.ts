@@ -1,5 +1,5 @@
 import { createCipheriv, createDecipheriv, randomBytes } from 'node:crypto';
-import type { SqlExecutor } from '@clientele/database';
+import { Batcher, type SqlExecutor } from '@clientele/database';
 import { RuleViolation } from '@clientele/shared';
 import { sql, type Kysely, type Migration } from 'kysely';
 import type { NewEvent, RecordedEvent } from './event-store.port';
@@ -81,6 +81,25 @@ export class PersonalDataKeys {
   private readonly cache = new Map<string, { state: KeyState; until: number }>();
   private readonly ttlMs: number;
   private readonly maxCached: number;
+  /** Lookups of concurrent seals and opens share one SELECT. */
+  private readonly looking = new Batcher<string[], KeyRow[]>({
+    send: async (lists) => {
+      const rows = await this.sql.query<KeyRow>(SELECT_KEYS, [[...new Set(lists.flat())]]);
+      const byId = new Map(rows.map((row) => [row.client_id, row]));
+      return lists.map((ids) => ({
+        status: 'fulfilled',
+        value: ids.flatMap((id) => byId.get(id) ?? []),
+      }));
+    },
+    maxInFlight: 4,
+    maxBatch: 100,
+  });
+  private readonly creating = new Batcher<{ clientId: string; studioId: string }, KeyState>({
+    send: (subjects) => this.create(subjects),
+    maxInFlight: 4,
+    maxBatch: 500,
+    keyOf: (subject) => subject.clientId,
+  });
 
   constructor(
     private readonly sql: SqlExecutor,
@@ -101,14 +120,18 @@ export class PersonalDataKeys {
       else missing.push(clientId);
     }
     if (missing.length > 0) {
-      for (const row of await this.sql.query<KeyRow>(SELECT_KEYS, [missing])) {
+      for (const row of await this.looking.submit(missing)) {
         found.set(row.client_id, this.remember(row));
       }
     }
     return found;
   }
 
-  /** The keys of these clients, a new one made for each that has none yet. */
+  /**
+   * The keys of these clients, a new one made for each that has none yet. Concurrent appends
+   * of new clients (an import, a busy desk) share the statements that look up and make keys
+   * (ADR 0008).
+   */
   async obtain(
     subjects: readonly { clientId: string; studioId: string }[],
   ): Promise<Map<string, KeyState>> {
@@ -117,16 +140,32 @@ export class PersonalDataKeys {
     for (const { clientId, studioId } of subjects) {
       if (!found.has(clientId)) missing.set(clientId, studioId);
     }
-    if (missing.size > 0) {
-      const ids = [...missing.keys()];
-      const rows = await this.sql.query<KeyRow>(CREATE_KEYS, [
-        ids,
-        ids.map((id) => missing.get(id)),
-        ids.map(() => randomBytes(32).toString('base64')),
-      ]);
-      for (const row of rows) found.set(row.client_id, this.remember(row));
-    }
+    await Promise.all(
+      [...missing].map(async ([clientId, studioId]) => {
+        found.set(clientId, await this.creating.submit({ clientId, studioId }));
+      }),
+    );
     return found;
+  }
+
+  private async create(
+    subjects: { clientId: string; studioId: string }[],
+  ): Promise<PromiseSettledResult<KeyState>[]> {
+    const rows = await this.sql.query<KeyRow>(CREATE_KEYS, [
+      subjects.map((s) => s.clientId),
+      subjects.map((s) => s.studioId),
+      subjects.map(() => randomBytes(32).toString('base64')),
+    ]);
+    const made = new Map(rows.map((row) => [row.client_id, this.remember(row)]));
+    return subjects.map((s): PromiseSettledResult<KeyState> => {
+      const state = made.get(s.clientId);
+      return state
+        ? { status: 'fulfilled', value: state }
+        : {
+            status: 'rejected',
+            reason: new Error(`No data key was made for client ${s.clientId}.`),
+          };
+    });
   }
 
   /**

@@ -1,7 +1,17 @@
+import { randomUUID } from 'node:crypto';
+import { createWriteStream } from 'node:fs';
+import { pipeline } from 'node:stream/promises';
 import { readClientHistory } from '@clientele/audit';
-import { InvalidInput, type FieldError } from '@clientele/shared';
-import { streamsTouching } from '@projections/audit';
+import {
+  failedRowsCsv,
+  parseColumnMapping,
+  publicJob,
+  type DateOrder,
+  type ProgressListener,
+} from '@clientele/imports';
+import { InvalidInput, NotFound, type FieldError } from '@clientele/shared';
 import { CreateStudio, CreateStudioHandler } from '@clientele/staff';
+import { streamsTouching } from '@projections/audit';
 import type { ClienteleConfig } from './config';
 import { runningServer } from './embedded';
 import { openRuntime, type Runtime } from './runtime';
@@ -125,6 +135,57 @@ export const adminActions = {
     });
   },
 
+  /**
+   * Imports clients from the CSV file at `path` (on this machine: the CLI's, or the API's that
+   * owns the embedded database) into studio `studio` (the only one when left out). The same
+   * file's unfinished import is resumed rather than started again. With `onProgress` (the CLI
+   * running it in its own process) it answers when the job ends; otherwise at once, and the
+   * job runs in the background (`imports.show` follows it).
+   */
+  async 'imports.clients'(runtime: Runtime, args: Record<string, unknown>) {
+    const mapping = parseColumnMapping(typeof args.map === 'string' ? args.map : '');
+    const studioId = await studioArgument(runtime, args.studio);
+    const path = String(args.path);
+    const dryRun = args.dryRun === true;
+    const dateOrder = (args.dateOrder ?? 'auto') as DateOrder;
+    if (!['auto', 'dmy', 'mdy'].includes(dateOrder)) {
+      throw new InvalidInput('--date-order must be auto, dmy or mdy.', [
+        { field: 'dateOrder', message: 'must be auto, dmy or mdy' },
+      ]);
+    }
+    const resumed = dryRun ? null : await runtime.imports.unfinishedOf(studioId, path);
+    const job =
+      resumed ??
+      (await runtime.imports.create({
+        id: randomUUID(),
+        studioId,
+        actor: { type: 'system', id: 'cli' },
+        dryRun,
+        fileName: path.split(/[\\/]/).pop() ?? path,
+        filePath: path,
+        mapping,
+        dateOrder,
+      }));
+    const onProgress = args.onProgress as ProgressListener | undefined;
+    if (typeof onProgress === 'function') return runtime.imports.start(job, onProgress);
+    void runtime.imports.start(job).catch(() => undefined);
+    return publicJob(job);
+  },
+
+  /** An import job of the studio, as `GET /v1/imports/{id}` answers it. */
+  async 'imports.show'(runtime: Runtime, args: Record<string, unknown>) {
+    const studioId = await studioArgument(runtime, args.studio);
+    return publicJob(await runtime.imports.jobs.get(studioId, String(args.id)));
+  },
+
+  /** Writes the job's failed rows, with their reasons, as a CSV file at `path`. */
+  async 'imports.errors'(runtime: Runtime, args: Record<string, unknown>) {
+    const studioId = await studioArgument(runtime, args.studio);
+    const job = await runtime.imports.jobs.get(studioId, String(args.id));
+    await pipeline(failedRowsCsv(runtime.imports.jobs, job), createWriteStream(String(args.path)));
+    return { path: String(args.path), rows: job.errors };
+  },
+
   /** Each projection's checkpoint and events applied, as its runner sees them. */
   async 'projections.status'(runtime: Runtime) {
     return runtime.runner.status();
@@ -190,6 +251,24 @@ export async function runAdminAction<A extends AdminAction>(
 }
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+/** `--studio`: a studio's id, or, left out, the only studio there is. */
+async function studioArgument(runtime: Runtime, given: unknown): Promise<string> {
+  await runtime.runner.catchUp('staff_directory');
+  const rows = (await runtime.db.kysely
+    .selectFrom('studios')
+    .select(['studio_id', 'name'])
+    .orderBy('name')
+    .execute()) as { studio_id: string; name: string }[];
+  if (typeof given === 'string') {
+    if (!rows.some((row) => row.studio_id === given)) throw new NotFound('studio', given);
+    return given;
+  }
+  if (rows.length === 1) return rows[0]!.studio_id;
+  const listed = rows.map((row) => `${row.studio_id} (${row.name})`).join(', ') || 'none yet';
+  throw new InvalidInput(`Say which studio with --studio; the studios are: ${listed}.`, [
+    { field: 'studio', message: 'is required when there is not exactly one studio' },
+  ]);
+}
 
 /** `--as-of`: an ISO time to run as of, or now. */
 function asOfArgument(args: Record<string, unknown>): Date {

@@ -40,6 +40,8 @@ import { waiversMigrations, waiversProjection } from '@projections/waivers';
 import { reportsMigrations } from '@projections/reports';
 import { filesMigrations } from '@clientele/files';
 import { idempotencyMigrations } from '@clientele/idempotency';
+import { ClientImports, ImportJobStore, importsMigrations } from '@clientele/imports';
+import { join } from 'node:path';
 import {
   eventStoreDirectory,
   logTransport,
@@ -77,6 +79,7 @@ export const migrations: Record<string, Migration>[] = [
   relationshipsMigrations,
   filesMigrations,
   reportsMigrations,
+  importsMigrations,
 ];
 
 /** The wired infrastructure one process runs on: database, event store, projection runner. */
@@ -95,6 +98,8 @@ export interface Runtime {
   bookingUpkeep: BookingUpkeep;
   /** Sends what the outbox holds: by SMTP with SMTP_URL, to the log otherwise (ADR 0014). */
   notifications: NotificationDispatcher;
+  /** CSV imports of clients, run in the background of this process. */
+  imports: ClientImports;
   /**
    * Runs both upkeeps now and then every `everyMs`, and sends notifications every
    * `notifyEveryMs`, until `close()`.
@@ -178,6 +183,9 @@ export async function openRuntime(
     eventStoreDirectory(eventStore),
     { from: config.mailFrom },
   );
+  const imports = new ClientImports(eventStore, new ImportJobStore(db), {
+    uploadsDir: join(config.dataDir, 'imports'),
+  });
   let upkeepTimer: NodeJS.Timeout | undefined;
   let upkeepRun: Promise<void> = Promise.resolve();
   let notifyTimer: NodeJS.Timeout | undefined;
@@ -193,6 +201,7 @@ export async function openRuntime(
     upkeep,
     bookingUpkeep,
     notifications,
+    imports,
     startUpkeep(everyMs = 60_000, notifyEveryMs = 2_000) {
       const tick = () => {
         const now = new Date();
@@ -238,7 +247,7 @@ export async function openRuntime(
       closed = true;
       clearTimeout(upkeepTimer);
       clearTimeout(notifyTimer);
-      await Promise.all([upkeepRun, notifyRun]);
+      await Promise.all([upkeepRun, notifyRun, imports.stop()]);
       notifications.transport.close();
       await runner.stop();
       await inner.close();

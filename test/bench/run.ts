@@ -3,6 +3,7 @@ import { benchEnrollment } from './enrollment.bench';
 import { benchEventStore } from './eventstore.bench';
 import { benchHttp } from './http.bench';
 import { benchReports } from './reports.bench';
+import { benchImport } from './import.bench';
 import { benchSearch } from './search.bench';
 
 /**
@@ -16,6 +17,7 @@ const sections: Record<string, (url: string) => Promise<object>> = {
   salesAndCreditSpends: benchAccounts,
   enrollment: benchEnrollment,
   reports: benchReports,
+  importClients: benchImport,
   // Add further sections here: `name: (url) => benchSomething(url)`.
 };
 

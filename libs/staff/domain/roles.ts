@@ -10,6 +10,8 @@ export const PERMISSIONS = [
   'clients:read',
   'clients:write',
   'clients:audit',
+  // Bringing a whole client list in at once: the owner's, a manager's and the desk's.
+  'clients:import',
   // Erasure (GDPR art. 17) cannot be undone: the owner's and managers', not the desk's.
   'clients:erase',
   'catalog:read',
@@ -49,6 +51,7 @@ export const ROLE_PERMISSIONS: Readonly<Record<Role, readonly Permission[]>> = {
     'studio:read',
     'clients:read',
     'clients:write',
+    'clients:import',
     'catalog:read',
     'sales:create',
     'credits:issue',

@@ -1,0 +1,291 @@
+import { createHash } from 'node:crypto';
+import { createReadStream } from 'node:fs';
+import { unlink } from 'node:fs/promises';
+import { isAbsolute, relative } from 'node:path';
+import type { EventStore } from '@clientele/eventstore';
+import { InvalidInput, type Actor } from '@clientele/shared';
+import {
+  DateOrderEvidence,
+  isBlankRow,
+  planColumns,
+  readClientRow,
+  rowEmail,
+  type ColumnMapping,
+  type ColumnPlan,
+  type DateOrder,
+} from '../domain';
+import { ClientRowImporter, rowContext, type RowOutcome } from './client-rows';
+import { csvRecords } from './csv-records';
+import {
+  publicJob,
+  type FailedRow,
+  type ImportJob,
+  type ImportJobStore,
+  type RowCounts,
+  type StoredImportJob,
+} from './import-jobs';
+
+export interface ClientImportOptions {
+  /** Rows in flight at once: enough for the event store's batches to fill (ADR 0008). */
+  concurrency?: number;
+  /** Progress is saved after this many rows, or every second, whichever comes first. */
+  saveEvery?: number;
+  /** Uploads kept while their job runs; deleted when it completes. */
+  uploadsDir?: string;
+  /** How a job reads its file (a test hands in one that breaks halfway). */
+  openFile?: (path: string) => AsyncIterable<Buffer>;
+}
+
+export interface NewClientImport {
+  id: string;
+  studioId: string;
+  actor: Actor;
+  dryRun: boolean;
+  fileName: string;
+  filePath: string;
+  mapping: ColumnMapping;
+  dateOrder: DateOrder;
+}
+
+export type ProgressListener = (job: ImportJob) => void;
+
+/** A job stopped because its process is closing: it stays `running`, to be resumed. */
+class Stopped extends Error {}
+
+/**
+ * CSV imports of clients, run in the background of the process that holds the database (the
+ * API, or the CLI on its own): a job streams its file twice — once to count the rows and learn
+ * how its dates are written, once to import — with a bounded number of rows in flight.
+ * Progress (a prefix of the file, and the failed rows in it) is saved as it goes, so a job
+ * stopped by a crash resumes after the last rows saved; rows done after that are done again
+ * and change nothing (each row's key derives from the job and its email).
+ */
+export class ClientImports {
+  private readonly importer: ClientRowImporter;
+  private readonly running = new Map<string, Promise<ImportJob>>();
+  private readonly stopping = new AbortController();
+  private readonly concurrency: number;
+  private readonly saveEvery: number;
+  private readonly openFile: (path: string) => AsyncIterable<Buffer>;
+
+  constructor(
+    store: EventStore,
+    readonly jobs: ImportJobStore,
+    private readonly options: ClientImportOptions = {},
+  ) {
+    this.importer = new ClientRowImporter(store);
+    this.concurrency = options.concurrency ?? 256;
+    this.saveEvery = options.saveEvery ?? 1_000;
+    this.openFile = options.openFile ?? ((path) => createReadStream(path));
+  }
+
+  /**
+   * Checks the file's header against the mapping (a file whose columns cannot be matched is
+   * refused here, before any job exists) and records the job, queued.
+   */
+  async create(input: NewClientImport): Promise<StoredImportJob> {
+    const { sha256, size } = await digest(this.openFile(input.filePath));
+    const { headers } = await this.plan(input.filePath, input.mapping);
+    const { job } = await this.jobs.create({
+      ...input,
+      headers,
+      fileSha256: sha256,
+      fileSize: size,
+    });
+    return job;
+  }
+
+  /** The studio's unfinished import of the same bytes, which running again resumes. */
+  async unfinishedOf(studioId: string, filePath: string): Promise<StoredImportJob | null> {
+    const { sha256 } = await digest(this.openFile(filePath));
+    return this.jobs.unfinished(studioId, sha256);
+  }
+
+  /** Runs the job in the background (once, however often asked); answers when it ends. */
+  start(job: StoredImportJob, onProgress?: ProgressListener): Promise<ImportJob> {
+    const running = this.running.get(job.id);
+    if (running) return running;
+    const run = this.run(job, onProgress).finally(() => this.running.delete(job.id));
+    this.running.set(job.id, run);
+    return run;
+  }
+
+  /** Resumes what a stopped process left running (the API does this when it starts). */
+  async resumeUnfinished(): Promise<void> {
+    for (const job of await this.jobs.allUnfinished()) {
+      void this.start(job).catch((error: unknown) =>
+        console.error(`import ${job.id} could not resume`, error),
+      );
+    }
+  }
+
+  /** Stops every job between rows and waits: they stay `running`, and resume later. */
+  async stop(): Promise<void> {
+    this.stopping.abort();
+    await Promise.allSettled(this.running.values());
+  }
+
+  private async plan(
+    filePath: string,
+    mapping: ColumnMapping,
+  ): Promise<{ headers: string[]; plan: ColumnPlan }> {
+    for await (const headers of csvRecords(this.openFile(filePath))) {
+      return { headers, plan: planColumns(headers, mapping) };
+    }
+    throw new InvalidInput('The file is empty: it needs a header row and a row per client.', [
+      { field: 'file', message: 'is empty' },
+    ]);
+  }
+
+  private async run(job: StoredImportJob, onProgress?: ProgressListener): Promise<ImportJob> {
+    try {
+      const { plan } = await this.plan(job.filePath, job.mapping);
+      let { total, dateOrder } = job;
+      if (total === null) ({ total, dateOrder } = await this.count(job, plan));
+      await this.jobs.start(job.id, total, dateOrder);
+      await this.importRows({ ...job, total, dateOrder }, plan, onProgress);
+      await this.jobs.finish(job.id, 'completed', null);
+      await this.forgetUpload(job.filePath);
+      return publicJob(await this.jobs.get(job.studioId, job.id));
+    } catch (error) {
+      if (error instanceof Stopped) return publicJob(job);
+      // Bad rows never get here (they are the job's failed rows): this is the file or the
+      // database failing. Running the import again resumes after the rows saved.
+      const message = error instanceof Error ? error.message : String(error);
+      await this.jobs.finish(job.id, 'failed', message).catch(() => undefined);
+      throw error;
+    }
+  }
+
+  /** The first pass: how many rows, and which date order the file's own dates prove. */
+  private async count(
+    job: StoredImportJob,
+    plan: ColumnPlan,
+  ): Promise<{ total: number; dateOrder: DateOrder }> {
+    const evidence = new DateOrderEvidence();
+    const birthday = plan.birthday;
+    let total = -1;
+    for await (const record of csvRecords(this.openFile(job.filePath))) {
+      if (isBlankRow(record)) continue;
+      total++;
+      if (birthday !== undefined) evidence.see((record[birthday] ?? '').trim());
+      if (this.stopping.signal.aborted) throw new Stopped();
+    }
+    return { total, dateOrder: job.dateOrder === 'auto' ? evidence.order : job.dateOrder };
+  }
+
+  private async importRows(
+    job: StoredImportJob & { total: number },
+    plan: ColumnPlan,
+    onProgress?: ProgressListener,
+  ): Promise<void> {
+    const counts: RowCounts = {
+      processed: job.processed,
+      created: job.created,
+      updated: job.updated,
+      skipped: job.skipped,
+      errors: job.errors,
+    };
+    const thisYear = new Date().getUTCFullYear();
+    /** Email → the row that had it first: a later row with it is a duplicate in the file. */
+    const seen = new Map<string, number>();
+    const done = new Map<number, { result: RowOutcome; failed?: FailedRow }>();
+    let unsaved: FailedRow[] = [];
+    let savedAt = { processed: counts.processed, time: Date.now() };
+    const inFlight = new Set<Promise<void>>();
+    let failure: unknown = null;
+
+    // Rows finish out of order; the job's progress is the prefix of the file that is done.
+    const advance = () => {
+      for (let next = done.get(counts.processed); next; next = done.get(counts.processed)) {
+        done.delete(counts.processed);
+        counts.processed++;
+        if (next.result.outcome === 'failed') counts.errors++;
+        else counts[next.result.outcome]++;
+        if (next.failed) unsaved.push(next.failed);
+      }
+    };
+    const save = async (force: boolean) => {
+      const due =
+        counts.processed - savedAt.processed >= this.saveEvery || Date.now() - savedAt.time > 1_000;
+      if (!force && !due) return;
+      await this.jobs.progress(job.id, counts, unsaved);
+      unsaved = [];
+      savedAt = { processed: counts.processed, time: Date.now() };
+      onProgress?.(publicJob({ ...job, ...counts, status: 'running' }));
+    };
+
+    let index = -1;
+    let header = true;
+    try {
+      for await (const record of csvRecords(this.openFile(job.filePath))) {
+        if (header || isBlankRow(record)) {
+          header = false;
+          continue;
+        }
+        const at = ++index;
+        // Spreadsheet numbering: the header is row 1 (blank lines are not counted).
+        const row = at + 2;
+        const email = rowEmail(record, plan);
+        const first = email ? seen.get(email) : undefined;
+        if (email && first === undefined) seen.set(email, row);
+        if (at < counts.processed) continue;
+        if (this.stopping.signal.aborted) throw new Stopped();
+        if (failure) break;
+        const reading = readClientRow(record, plan, { dateOrder: job.dateOrder, thisYear });
+        let outcome: Promise<RowOutcome>;
+        if (!reading.ok) outcome = Promise.resolve({ outcome: 'failed', reason: reading.reason });
+        else if (first !== undefined) {
+          outcome = Promise.resolve({
+            outcome: 'failed',
+            reason: `duplicate in the file: row ${first} has the same email`,
+          });
+        } else {
+          const context = rowContext(job, email, new Date());
+          outcome = this.importer.import(reading.client, context, job.dryRun);
+        }
+        const task = outcome.then(
+          (result) => {
+            const failed =
+              result.outcome === 'failed'
+                ? { row, reason: result.reason, cells: record }
+                : undefined;
+            done.set(at, { result, failed });
+            advance();
+          },
+          (error: unknown) => {
+            failure ??= error;
+          },
+        );
+        inFlight.add(task);
+        void task.finally(() => inFlight.delete(task));
+        if (inFlight.size >= this.concurrency) await Promise.race(inFlight);
+        await save(false);
+      }
+    } finally {
+      // Rows in flight finish (or fail) before the job is said to have stopped.
+      await Promise.allSettled(inFlight);
+    }
+    if (failure) throw failure;
+    await save(true);
+  }
+
+  /** An upload is personal data: once its job is done, the copy goes. */
+  private async forgetUpload(filePath: string): Promise<void> {
+    const dir = this.options.uploadsDir;
+    if (!dir) return;
+    const inside = relative(dir, filePath);
+    if (inside.startsWith('..') || isAbsolute(inside)) return;
+    await unlink(filePath).catch(() => undefined);
+  }
+}
+
+async function digest(source: AsyncIterable<Buffer>): Promise<{ sha256: string; size: number }> {
+  const hash = createHash('sha256');
+  let size = 0;
+  for await (const chunk of source) {
+    hash.update(chunk);
+    size += chunk.length;
+  }
+  return { sha256: hash.digest('hex'), size };
+}

@@ -1,0 +1,2 @@
+export * from './client-row';
+export * from './column-mapping';
