@@ -270,7 +270,7 @@ export function buildProgram(): Command {
         };
         let job: ImportJob;
         try {
-          job = await runAdminAction(config, 'imports.clients', { ...args, onProgress: show });
+          job = await runAdminAction(config, 'imports.clients', args, { job: show });
           // An API that owns the database runs it in the background: follow it there.
           while (job.status === 'queued' || job.status === 'running') {
             show(job);

@@ -138,11 +138,15 @@ export const adminActions = {
   /**
    * Imports clients from the CSV file at `path` (on this machine: the CLI's, or the API's that
    * owns the embedded database) into studio `studio` (the only one when left out). The same
-   * file's unfinished import is resumed rather than started again. With `onProgress` (the CLI
+   * file's unfinished import is resumed rather than started again. With `options.job` (the CLI
    * running it in its own process) it answers when the job ends; otherwise at once, and the
    * job runs in the background (`imports.show` follows it).
    */
-  async 'imports.clients'(runtime: Runtime, args: Record<string, unknown>) {
+  async 'imports.clients'(
+    runtime: Runtime,
+    args: Record<string, unknown>,
+    options: AdminActionOptions = {},
+  ) {
     const mapping = parseColumnMapping(typeof args.map === 'string' ? args.map : '');
     const studioId = await studioArgument(runtime, args.studio);
     const path = String(args.path);
@@ -166,8 +170,7 @@ export const adminActions = {
         mapping,
         dateOrder,
       }));
-    const onProgress = args.onProgress as ProgressListener | undefined;
-    if (typeof onProgress === 'function') return runtime.imports.start(job, onProgress);
+    if (options.job) return runtime.imports.start(job, options.job);
     void runtime.imports.start(job).catch(() => undefined);
     return publicJob(job);
   },
@@ -212,9 +215,15 @@ export class RemoteActionFailed extends Error {
   }
 }
 
-/** What an action run in this process may tell as it goes (a long rebuild's progress). */
+/**
+ * What an action run in this process may tell as it goes. Arguments are JSON (they may travel to
+ * a running API); these callbacks only reach an action run in the caller's process.
+ */
 export interface AdminActionOptions {
+  /** A long action's progress, a line now and then (a rebuild). */
   progress?: (line: string) => void;
+  /** An import job as it moves: the action then answers when the job ends. */
+  job?: ProgressListener;
 }
 
 export async function runAdminAction<A extends AdminAction>(
