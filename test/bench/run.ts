@@ -2,6 +2,7 @@ import { benchAccounts } from './accounts.bench';
 import { benchEnrollment } from './enrollment.bench';
 import { benchEventStore } from './eventstore.bench';
 import { benchHttp } from './http.bench';
+import { benchRebuild } from './rebuild.bench';
 import { benchReports } from './reports.bench';
 import { benchImport } from './import.bench';
 import { benchSearch } from './search.bench';
@@ -18,6 +19,7 @@ const sections: Record<string, (url: string) => Promise<object>> = {
   enrollment: benchEnrollment,
   reports: benchReports,
   importClients: benchImport,
+  rebuild: benchRebuild,
   // Add further sections here: `name: (url) => benchSomething(url)`.
 };
 
