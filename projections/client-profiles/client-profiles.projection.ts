@@ -224,29 +224,28 @@ function memoChanges(event: Exclude<MemoEvent, MemoAdded>) {
 }
 
 /** A memo's row, guarded by the revision last applied to it, so a replay changes nothing. */
-async function applyMemo(trx: Trx, event: MemoEvent, recorded: RecordedEvent) {
+function newMemo(event: MemoAdded, recorded: RecordedEvent) {
+  const at = recorded.recordedAt;
+  const by = JSON.stringify(recorded.metadata.actor);
+  return {
+    memo_id: event.data.memoId,
+    client_id: event.data.clientId,
+    studio_id: recorded.metadata.studioId,
+    text: event.data.personal?.text ?? null,
+    starred: event.data.starred,
+    created_at: at,
+    created_by: by,
+    updated_at: at,
+    updated_by: by,
+    version: recorded.revision,
+  };
+}
+
+/** A memo changed after it was added (an added one is inserted with its batch). */
+async function applyMemo(trx: Trx, event: Exclude<MemoEvent, MemoAdded>, recorded: RecordedEvent) {
   const { memoId } = event.data;
   const at = recorded.recordedAt;
   const by = JSON.stringify(recorded.metadata.actor);
-  if (event.type === 'MemoAdded') {
-    await trx
-      .insertInto('client_memos')
-      .values({
-        memo_id: memoId,
-        client_id: event.data.clientId,
-        studio_id: recorded.metadata.studioId,
-        text: event.data.personal?.text ?? null,
-        starred: event.data.starred,
-        created_at: at,
-        created_by: by,
-        updated_at: at,
-        updated_by: by,
-        version: recorded.revision,
-      })
-      .onConflict((oc) => oc.column('memo_id').doNothing())
-      .execute();
-    return;
-  }
   await trx
     .updateTable('client_memos')
     .set({ ...memoChanges(event), updated_at: at, updated_by: by, version: recorded.revision })
@@ -307,15 +306,30 @@ export const clientProfilesProjection: Projection = {
 
   // eslint-disable-next-line @typescript-eslint/no-explicit-any -- tables typed per query
   async apply(trx: Transaction<any>, events: RecordedEvent[]) {
+    // New rows and version moves are gathered and written a statement each per batch: a rebuild
+    // applies thousands of them (docs/benchmarks.md). Versions only ever move up (each update is
+    // guarded), so moving them at the end leaves the same rows as moving them one by one.
     const registrations: NewClientProfileRow[] = [];
+    const memos: ReturnType<typeof newMemo>[] = [];
+    const versions = new Map<string, number>();
+    const follow = (clientId: string, revision: number) =>
+      versions.set(clientId, Math.max(revision, versions.get(clientId) ?? -1));
     const flush = async () => {
-      if (registrations.length === 0) return;
       // A replayed batch finds its rows already there: first write wins, nothing doubles.
-      await trx
-        .insertInto('client_profiles')
-        .values(registrations.splice(0))
-        .onConflict((oc) => oc.column('client_id').doNothing())
-        .execute();
+      if (registrations.length > 0) {
+        await trx
+          .insertInto('client_profiles')
+          .values(registrations.splice(0))
+          .onConflict((oc) => oc.column('client_id').doNothing())
+          .execute();
+      }
+      if (memos.length > 0) {
+        await trx
+          .insertInto('client_memos')
+          .values(memos.splice(0))
+          .onConflict((oc) => oc.column('memo_id').doNothing())
+          .execute();
+      }
     };
     for (const recorded of events) {
       const event = recorded as unknown as ClientEvent & RecordedEvent;
@@ -338,10 +352,24 @@ export const clientProfilesProjection: Projection = {
         });
         continue;
       }
+      if (event.type === 'MemoAdded') {
+        memos.push(newMemo(event, recorded));
+        follow(event.data.clientId, recorded.revision);
+        continue;
+      }
+      if (
+        event.type === 'EmailClaimLapsed' ||
+        event.type === 'PasswordResetRequested' ||
+        event.type === 'WelcomeMessageRequested'
+      ) {
+        // No field changes, but the stream moved: the profile's version (its ETag) follows.
+        follow(event.data.clientId, recorded.revision);
+        continue;
+      }
       await flush();
       if (isMemoEvent(event)) {
         await applyMemo(trx, event, recorded);
-        await followRevision(trx, event.data.clientId, recorded.revision);
+        follow(event.data.clientId, recorded.revision);
         continue;
       }
       if (
@@ -367,15 +395,6 @@ export const clientProfilesProjection: Projection = {
         event.type === 'DuplicateUnmerged'
       ) {
         await applyMerge(trx, event, recorded);
-        continue;
-      }
-      if (
-        event.type === 'EmailClaimLapsed' ||
-        event.type === 'PasswordResetRequested' ||
-        event.type === 'WelcomeMessageRequested'
-      ) {
-        // No field changes, but the stream moved: the profile's version (its ETag) follows.
-        await followRevision(trx, event.data.clientId, recorded.revision);
         continue;
       }
       if (event.type === 'ClientErased') {
@@ -417,6 +436,12 @@ export const clientProfilesProjection: Projection = {
         .execute();
     }
     await flush();
+    if (versions.size > 0) {
+      const moves = [...versions].map(([id, revision]) => sql`(${id}::uuid, ${revision}::int)`);
+      await sql`UPDATE client_profiles p SET version = v.revision
+        FROM (VALUES ${sql.join(moves)}) AS v(client_id, revision)
+        WHERE p.client_id = v.client_id AND p.version < v.revision`.execute(trx);
+    }
   },
   tables: ['client_profiles', 'client_memos', 'client_documents', 'client_merges'],
 };
