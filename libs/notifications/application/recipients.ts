@@ -1,6 +1,5 @@
-import { clientDecider, clientStream, type ClientEvent } from '@clientele/clients';
+import { readClient } from '@clientele/clients';
 import type { EventStore } from '@clientele/eventstore';
-import { fold } from '@clientele/shared';
 import { readStudioSettings } from '@clientele/staff';
 import type { Recipient, StudioOfMessage } from '../domain/message';
 
@@ -18,8 +17,7 @@ export interface RecipientDirectory {
 export function eventStoreDirectory(store: EventStore): RecipientDirectory {
   return {
     async recipient(studioId, clientId) {
-      const history = await store.readStream(clientStream(clientId));
-      const client = fold(clientDecider, history as unknown as ClientEvent[]);
+      const client = await readClient(store, clientId);
       if (client.status !== 'registered' || client.studioId !== studioId) return null;
       if (!client.personal) return null;
       const { firstName, lastName, email } = client.personal;

@@ -3,12 +3,10 @@ import { Command, CommandHandler, type ICommandHandler } from '@nestjs/cqrs';
 import {
   assertClientAddressable,
   assertClientOfStudio,
-  clientDecider,
-  clientStream,
   duplicatesOf,
   ErasedClientMustStayErased,
+  readClient,
   relationshipBetween,
-  type ClientEvent,
   type ClientState,
 } from '@clientele/clients';
 import {
@@ -207,8 +205,7 @@ const AGE_OF_MAJORITY = 18;
  * asked for nothing (a signature is personal data, and no key is left to seal it with).
  */
 async function clientNotErased(store: EventStore, clientId: string): Promise<ClientState> {
-  const history = await store.readStream(clientStream(clientId));
-  const client = fold(clientDecider, history as unknown as ClientEvent[]);
+  const client = await readClient(store, clientId);
   if (client.status === 'registered' && client.erasedAt !== null) {
     throw new ErasedClientMustStayErased(clientId);
   }
