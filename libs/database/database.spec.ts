@@ -1,3 +1,4 @@
+import type { Migration } from 'kysely';
 import { openTestDatabase } from '../../test/support/test-database';
 
 describe('database', () => {
@@ -66,4 +67,44 @@ onPostgres('database on a PostgreSQL server', () => {
       await db.close();
     }
   });
+});
+
+onPostgres('migrations on a server where other schemas come and go', () => {
+  // Kysely's Migrator lists every table of every schema to find its own; a rebuild or another
+  // process dropping its schema meanwhile must not fail our migration.
+  it('migrate while another connection creates and drops schemas', async () => {
+    const { openDatabase } = await import('./database');
+    const { migrateToLatest } = await import('./migrate');
+    const { sql } = await import('kysely');
+    const db = await openDatabase({ url: process.env.DATABASE_URL!, schema: 't_migrate_churn' });
+    let churning = true;
+    const churn = (async () => {
+      for (let i = 0; churning; i++) {
+        const schema = `t_migrate_churn_${i % 4}`;
+        await db.sql.query(`CREATE SCHEMA IF NOT EXISTS ${schema}`);
+        await db.sql.query(`CREATE TABLE IF NOT EXISTS ${schema}.t (id serial, x text)`);
+        await db.sql.query(`DROP SCHEMA ${schema} CASCADE`);
+      }
+    })();
+    const migrations: Record<string, Migration> = {};
+    try {
+      for (let round = 0; round < 150; round++) {
+        migrations[`round_${String(round).padStart(3, '0')}`] = {
+          up: async (kysely) => {
+            await sql`CREATE TABLE ${sql.id(`round_${round}`)} (id int)`.execute(kysely);
+          },
+        };
+        await migrateToLatest(db, migrations);
+      }
+      const tables = await db.sql.query(
+        "SELECT 1 FROM pg_tables WHERE schemaname = 't_migrate_churn' AND tablename LIKE 'round_%'",
+      );
+      expect(tables).toHaveLength(150);
+    } finally {
+      churning = false;
+      await churn;
+      await db.sql.query('DROP SCHEMA t_migrate_churn CASCADE');
+      await db.close();
+    }
+  }, 120_000);
 });

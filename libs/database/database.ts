@@ -1,9 +1,10 @@
 import { PGlite } from '@electric-sql/pglite';
 import { pg_trgm } from '@electric-sql/pglite/contrib/pg_trgm';
-import { Kysely, PostgresDialect } from 'kysely';
+import { Kysely, PostgresDialect, type DatabaseIntrospector } from 'kysely';
 import { Pool, types, type PoolConfig, type QueryConfig } from 'pg';
 import { Mutex } from './mutex';
 import { PGliteDialect } from './pglite-dialect';
+import { SchemaChurnIntrospector } from './schema-churn-introspector';
 import type { QueryOptions, SqlExecutor } from './sql-executor';
 
 /**
@@ -82,7 +83,7 @@ async function openPostgres(url: string, options: DatabaseOptions): Promise<Data
     ...config,
     options: [config.options, '-c synchronous_commit=off'].filter(Boolean).join(' '),
   });
-  const kysely = new Kysely<unknown>({ dialect: new PostgresDialect({ pool: derived }) });
+  const kysely = new Kysely<unknown>({ dialect: new ServerDialect({ pool: derived }) });
   return {
     kind: 'postgres',
     kysely,
@@ -95,6 +96,13 @@ async function openPostgres(url: string, options: DatabaseOptions): Promise<Data
       await pool.end();
     },
   };
+}
+
+// Other schemas come and go on a shared server (rebuilds swap theirs in): see SchemaChurnIntrospector.
+class ServerDialect extends PostgresDialect {
+  override createIntrospector(db: Kysely<unknown>): DatabaseIntrospector {
+    return new SchemaChurnIntrospector(super.createIntrospector(db));
+  }
 }
 
 function poolExecutor(pool: Pool): SqlExecutor {
