@@ -9,6 +9,8 @@ module.exports = {
     '^@clientele/(.*)$': '<rootDir>/libs/$1',
     '^@projections/(.*)$': '<rootDir>/projections/$1',
   },
+  globalSetup: '<rootDir>/test/support/jest-global-setup.ts',
+  globalTeardown: '<rootDir>/test/support/jest-global-teardown.ts',
   testTimeout: 60000,
   maxWorkers: 2,
 };

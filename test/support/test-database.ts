@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { openDatabase, type Database } from '@clientele/database';
+import { pgliteTemplate } from './pglite-template';
 
 /**
  * The database a test suite runs on: in-memory PGlite by default, the PostgreSQL server named by
@@ -8,7 +9,7 @@ import { openDatabase, type Database } from '@clientele/database';
  */
 export async function openTestDatabase(): Promise<Database> {
   const url = process.env.DATABASE_URL;
-  if (!url) return openDatabase({});
+  if (!url) return openDatabase({ startFrom: pgliteTemplate() });
   const schema = `t_${randomBytes(6).toString('hex')}`;
   const db = await openDatabase({ url, schema, poolSize: 12 });
   return {

@@ -1,0 +1,3 @@
+import { savePGliteTemplate } from './pglite-template';
+
+export default savePGliteTemplate;

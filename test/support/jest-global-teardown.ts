@@ -1,0 +1,3 @@
+import { removePGliteTemplate } from './pglite-template';
+
+export default removePGliteTemplate;
