@@ -225,6 +225,7 @@ describe(`CLI (${serverUrl ? 'PostgreSQL' : 'embedded PGlite'})`, () => {
       new RegExp(`^\\S+Z  system:cli-spec\\s+client-${clientId}\\s+registered as Grace Hopper`),
     );
     expect(stdout.join('\n')).toContain('credits: none; account credit 0.00 USD');
+    expect(stdout.join('\n')).toMatch(/: 1 event in 1 stream \(\d+ read\)/);
 
     stdout.length = 0;
     expect(await run(['audit', 'client', clientId, '--format', 'json'])).toBe(0);

@@ -132,10 +132,16 @@ export function timelineCsv(lines: TimelineLine[]): string {
 export function accountSummary(history: ClientHistory): string[] {
   const { balances, activeItems, registrations } = history;
   const credits = balances.credits.map((c) => `${c.available} ${c.eventType}`).join(', ');
+  // `streams` are those read; say how many held something, as the lines above show.
+  const holding = new Set(history.events.map((event) => event.stream)).size;
   return [
-    `As of ${history.asOf}: ${history.events.length} events in ${history.streams.length} streams`,
+    `As of ${history.asOf}: ${count(history.events.length, 'event')} in ${count(holding, 'stream')} (${history.streams.length} read)`,
     `  credits: ${credits || 'none'}; account credit ${amount(balances.accountCredit)}; outstanding ${amount(balances.outstanding)}`,
     `  active: ${activeItems.memberships.length} memberships, ${activeItems.packs.length} packs, ${activeItems.vod.length} video access`,
     ...registrations.map((r) => `  registered: ${r.title} at ${r.startsAt} (${r.status})`),
   ];
+}
+
+function count(n: number, noun: string): string {
+  return `${n} ${noun}${n === 1 ? '' : 's'}`;
 }

@@ -19,6 +19,14 @@ describe('matching columns by their headers', () => {
       email: 2,
       birthday: 3,
     });
+    expect(planColumns(['Vorname', 'Nachname', 'E-Mail', 'Mobil', 'Geburtsdatum'])).toEqual({
+      firstName: 0,
+      lastName: 1,
+      email: 2,
+      phone: 3,
+      birthday: 4,
+    });
+    expect(planColumns(['Nombre', 'Apellido', 'Correo', 'Móvil'])).toMatchObject({ phone: 3 });
     expect(planColumns(['Client Name', 'email_address', 'Home Phone', 'Mobile'])).toMatchObject({
       fullName: 0,
       email: 1,
