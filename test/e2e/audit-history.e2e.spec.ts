@@ -1,3 +1,4 @@
+import { PRODUCTS, studioFixtures } from '../support/studio-fixtures';
 import { startTestApp, type TestApp } from '../support/test-app';
 
 let t: TestApp;
@@ -6,61 +7,21 @@ let otherToken: string;
 let flow: string;
 let pack: string;
 let waiverId: string;
+let make: ReturnType<typeof studioFixtures>;
 
 beforeAll(async () => {
   t = await startTestApp();
   ({ token } = await t.createStudio('Audit Studio'));
   ({ token: otherToken } = await t.createStudio('Other Studio'));
-  flow = (
-    await t.call('POST', '/v1/class-types', {
-      token,
-      body: { name: 'Flow', format: 'in_person', eventType: 'yoga' },
-    })
-  ).body.id;
-  pack = (
-    await t.call('POST', '/v1/products', {
-      token,
-      body: {
-        kind: 'class_pack',
-        name: '10 classes',
-        price: { amount: 12000, currency: 'USD' },
-        credits: { count: 10, eventTypes: ['yoga'] },
-        validityDays: 90,
-      },
-    })
-  ).body.id;
-  waiverId = (
-    await t.call('POST', '/v1/waivers', {
-      token,
-      body: { title: 'House rules', body: 'I take part at my own risk.' },
-    })
-  ).body.waiverId;
+  make = studioFixtures(t, token);
+  flow = await make.classType();
+  pack = await make.product(PRODUCTS.tenClasses);
+  waiverId = await make.waiver();
 });
 afterAll(() => t.close());
 
-let n = 0;
-async function client(firstName: string): Promise<string> {
-  const created = await t.call('POST', '/v1/clients', {
-    token,
-    body: { firstName, lastName: 'Audit', email: `${firstName.toLowerCase()}${++n}@audit.example` },
-  });
-  expect(created.status).toBe(201);
-  return created.body.id;
-}
-
-async function session(inDays: number): Promise<string> {
-  const created = await t.call('POST', '/v1/sessions', {
-    token,
-    body: {
-      classTypeId: flow,
-      startsAt: new Date(Date.now() + inDays * 86_400_000).toISOString(),
-      durationMinutes: 60,
-      capacity: 10,
-    },
-  });
-  expect(created.status).toBe(201);
-  return created.body.id;
-}
+const client = (firstName: string) => make.client({ firstName, lastName: 'Audit' });
+const session = (inDays: number) => make.session(flow, inDays);
 
 const history = (clientId: string, asOf?: string) =>
   t.call(

@@ -1,3 +1,4 @@
+import { PRODUCTS, studioFixtures } from '../support/studio-fixtures';
 import { startTestApp, type TestApp } from '../support/test-app';
 
 let t: TestApp;
@@ -101,19 +102,11 @@ describe('enrolling with a credit', () => {
   });
 
   it('enrolls with a membership that covers the class, not with a frozen one', async () => {
-    const monthly = (
-      await t.call('POST', '/v1/products', {
-        token,
-        body: {
-          kind: 'membership',
-          name: 'Unlimited',
-          price: { amount: 9900, currency: 'USD' },
-          billingPeriod: { unit: 'month', count: 1 },
-          eventTypes: ['yoga'],
-          creditsPerPeriod: null,
-        },
-      })
-    ).body.id;
+    const monthly = await studioFixtures(t, token).product({
+      ...PRODUCTS.monthly,
+      name: 'Unlimited',
+      price: { amount: 9900, currency: 'USD' },
+    });
     const member = await clientWithCredits(0);
     const sale = await t.call('POST', '/v1/sales', {
       token,

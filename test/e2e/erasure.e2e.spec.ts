@@ -1,6 +1,7 @@
 import { clientDecider, clientStream, ERASED_PERSONAL_DETAILS } from '@clientele/clients';
 import { commandContext, handleCommand } from '@clientele/eventstore';
 import { adminActions } from '@clientele/runtime';
+import { PRODUCTS, studioFixtures } from '../support/studio-fixtures';
 import { startTestApp, type Reply, type TestApp } from '../support/test-app';
 
 let t: TestApp;
@@ -12,7 +13,6 @@ let pack: string;
 let sessionId: string;
 let waiverId: string;
 
-const DAY = 86_400_000;
 const png = Buffer.concat([
   Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]),
   Buffer.from('a tiny picture'),
@@ -44,38 +44,11 @@ beforeAll(async () => {
       integrations: [],
     },
   });
-  const classType = (
-    await t.call('POST', '/v1/class-types', {
-      token,
-      body: { name: 'Flow', format: 'in_person', eventType: 'yoga' },
-    })
-  ).body.id;
-  pack = (
-    await t.call('POST', '/v1/products', {
-      token,
-      body: {
-        kind: 'class_pack',
-        name: '10 classes',
-        price: { amount: 12000, currency: 'USD' },
-        credits: { count: 10, eventTypes: ['yoga'] },
-        validityDays: 90,
-      },
-    })
-  ).body.id;
-  sessionId = (
-    await t.call('POST', '/v1/sessions', {
-      token,
-      body: {
-        classTypeId: classType,
-        startsAt: new Date(Date.now() + 2 * DAY).toISOString(),
-        durationMinutes: 60,
-        capacity: 5,
-        title: 'Morning flow',
-      },
-    })
-  ).body.id;
-  waiverId = (await t.call('POST', '/v1/waivers', { token, body: { title: 'Waiver', body: 'T.' } }))
-    .body.waiverId;
+  const make = studioFixtures(t, token);
+  const classType = await make.classType();
+  pack = await make.product(PRODUCTS.tenClasses);
+  sessionId = await make.session(classType, 2, { capacity: 5, title: 'Morning flow' });
+  waiverId = await make.waiver('Waiver');
 });
 afterAll(() => t.close());
 

@@ -1,4 +1,5 @@
 import { readFeed } from '@clientele/feed';
+import { PRODUCTS, studioFixtures } from '../support/studio-fixtures';
 import { startTestApp, type TestApp } from '../support/test-app';
 
 let t: TestApp;
@@ -6,23 +7,19 @@ let token: string;
 let studioId: string;
 let otherToken: string;
 let pack: string;
+let make: ReturnType<typeof studioFixtures>;
 
 beforeAll(async () => {
   t = await startTestApp();
   ({ token, studioId } = await t.createStudio('Feed Studio'));
   ({ token: otherToken } = await t.createStudio('Other Studio'));
-  pack = (
-    await t.call('POST', '/v1/products', {
-      token,
-      body: {
-        kind: 'class_pack',
-        name: '5 classes',
-        price: { amount: 6000, currency: 'USD' },
-        credits: { count: 5, eventTypes: ['yoga'] },
-        validityDays: 90,
-      },
-    })
-  ).body.id;
+  make = studioFixtures(t, token);
+  pack = await make.product({
+    ...PRODUCTS.tenClasses,
+    name: '5 classes',
+    price: { amount: 6000, currency: 'USD' },
+    credits: { count: 5, eventTypes: ['yoga'] },
+  });
 });
 afterAll(() => t.close());
 
@@ -35,15 +32,7 @@ interface Item {
   actor: { type: string };
 }
 
-let n = 0;
-async function client(firstName: string, as = token): Promise<string> {
-  const created = await t.call('POST', '/v1/clients', {
-    token: as,
-    body: { firstName, lastName: 'Feed', email: `${firstName.toLowerCase()}${++n}@feed.example` },
-  });
-  expect(created.status).toBe(201);
-  return created.body.id;
-}
+const client = (firstName: string, as = token) => make.client({ firstName, lastName: 'Feed' }, as);
 
 const feed = (query = '', as = token) => t.call('GET', `/v1/feed${query}`, { token: as });
 
@@ -126,7 +115,7 @@ describe('GET /v1/feed', () => {
     expect(about.map((i) => i.type)).toEqual(['client.registered', 'client.erased']);
     expect(about[0]!.data).toEqual({});
     const text = JSON.stringify(items);
-    expect(text).not.toMatch(/eve\d*@feed/);
+    expect(text).not.toMatch(/eve\d*@fixture/);
     expect(text).not.toContain('Bad knee');
   });
 

@@ -1,5 +1,6 @@
 import { StripePaymentGateway } from '@clientele/billing';
 import { FakeStripe } from '../../libs/billing/testing/fake-stripe';
+import { PRODUCTS, studioFixtures } from '../support/studio-fixtures';
 import { startTestApp, type TestApp } from '../support/test-app';
 
 /** The desk with Stripe on, Stripe being a fake started here (issue 5, items 2 and 3). */
@@ -8,6 +9,7 @@ let stripe: FakeStripe;
 let token: string;
 let pack: string;
 let monthly: string;
+let make: ReturnType<typeof studioFixtures>;
 
 beforeAll(async () => {
   stripe = new FakeStripe();
@@ -16,45 +18,16 @@ beforeAll(async () => {
     gateway: new StripePaymentGateway({ secretKey: 'sk_test_fake', maxNetworkRetries: 0, ...at }),
   });
   ({ token } = await t.createStudio('Stripe Studio'));
-  pack = (
-    await t.call('POST', '/v1/products', {
-      token,
-      body: {
-        kind: 'class_pack',
-        name: '10 classes',
-        price: { amount: 12000, currency: 'USD' },
-        credits: { count: 10, eventTypes: ['yoga'] },
-        validityDays: 90,
-      },
-    })
-  ).body.id;
-  monthly = (
-    await t.call('POST', '/v1/products', {
-      token,
-      body: {
-        kind: 'membership',
-        name: 'Unlimited monthly',
-        price: { amount: 15900, currency: 'USD' },
-        billingPeriod: { unit: 'month', count: 1 },
-        eventTypes: ['yoga'],
-        creditsPerPeriod: null,
-      },
-    })
-  ).body.id;
+  make = studioFixtures(t, token);
+  pack = await make.product(PRODUCTS.tenClasses);
+  monthly = await make.product(PRODUCTS.monthly);
 });
 afterAll(async () => {
   await t.close();
   await stripe.stop();
 });
 
-let n = 0;
-const client = async () =>
-  (
-    await t.call('POST', '/v1/clients', {
-      token,
-      body: { firstName: 'Card', lastName: 'Holder', email: `card${++n}@stripe.example` },
-    })
-  ).body.id as string;
+const client = () => make.client({ firstName: 'Card', lastName: 'Holder' });
 
 describe('saved payment methods', () => {
   it('sets up a customer once, lists saved cards, makes one default, removes one', async () => {

@@ -1,37 +1,23 @@
+import { PRODUCTS, studioFixtures } from '../support/studio-fixtures';
 import { startTestApp, type TestApp } from '../support/test-app';
 
 let t: TestApp;
 let token: string;
 let desk: string;
 let pack: string;
+let make: ReturnType<typeof studioFixtures>;
 
 beforeAll(async () => {
   t = await startTestApp();
   ({ token } = await t.createStudio('Refund Studio'));
-  pack = (
-    await t.call('POST', '/v1/products', {
-      token,
-      body: {
-        kind: 'class_pack',
-        name: '10 classes',
-        price: { amount: 12000, currency: 'USD' },
-        credits: { count: 10, eventTypes: ['yoga'] },
-        validityDays: 90,
-      },
-    })
-  ).body.id;
+  make = studioFixtures(t, token);
+  pack = await make.product(PRODUCTS.tenClasses);
   desk = await t.hire(token, 'front_desk');
 });
 afterAll(() => t.close());
 
-let n = 0;
 async function paidSale(payment: object): Promise<{ clientId: string; paymentId: string }> {
-  const clientId = (
-    await t.call('POST', '/v1/clients', {
-      token,
-      body: { firstName: 'Re', lastName: 'Fund', email: `re${++n}@refund.example` },
-    })
-  ).body.id as string;
+  const clientId = await make.client({ firstName: 'Re', lastName: 'Fund' });
   const sale = await t.call('POST', '/v1/sales', {
     token,
     body: { clientId, items: [{ productId: pack }], payment },
@@ -81,12 +67,7 @@ describe('refunding a payment', () => {
   });
 
   it('gives account credit back to the account it came from', async () => {
-    const clientId = (
-      await t.call('POST', '/v1/clients', {
-        token,
-        body: { firstName: 'Ac', lastName: 'Credit', email: `ac${++n}@refund.example` },
-      })
-    ).body.id as string;
+    const clientId = await make.client({ firstName: 'Ac', lastName: 'Credit' });
     await t.call('POST', `/v1/clients/${clientId}/account-credit`, {
       token,
       body: { amount: 20000, reason: 'gift card' },

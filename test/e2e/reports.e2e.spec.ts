@@ -1,3 +1,4 @@
+import { PRODUCTS, studioFixtures } from '../support/studio-fixtures';
 import { startTestApp, type Reply, type TestApp } from '../support/test-app';
 
 let t: TestApp;
@@ -7,6 +8,7 @@ let pack: string;
 let monthly: string;
 let video: string;
 let flow: string;
+let make: ReturnType<typeof studioFixtures>;
 
 const day = (offset: number) =>
   new Date(Date.now() + offset * 86_400_000).toISOString().slice(0, 10);
@@ -15,47 +17,21 @@ beforeAll(async () => {
   t = await startTestApp();
   ({ token } = await t.createStudio('Report Studio'));
   other = await t.createStudio('Other Studio');
-  const product = async (body: object) =>
-    (await t.call('POST', '/v1/products', { token, body })).body.id as string;
-  pack = await product({
-    kind: 'class_pack',
+  make = studioFixtures(t, token);
+  pack = await make.product({
+    ...PRODUCTS.tenClasses,
     name: 'Single class',
     price: { amount: 2000, currency: 'USD' },
     credits: { count: 1, eventTypes: ['yoga'] },
-    validityDays: 90,
   });
-  monthly = await product({
-    kind: 'membership',
-    name: 'Unlimited, monthly',
-    price: { amount: 15900, currency: 'USD' },
-    billingPeriod: { unit: 'month', count: 1 },
-    eventTypes: ['yoga'],
-    creditsPerPeriod: null,
-  });
-  video = await product({
-    kind: 'vod',
-    name: 'On demand',
-    price: { amount: 1500, currency: 'USD' },
-    accessDays: 30,
-  });
-  flow = (
-    await t.call('POST', '/v1/class-types', {
-      token,
-      body: { name: 'Flow', format: 'in_person', eventType: 'yoga' },
-    })
-  ).body.id;
+  monthly = await make.product({ ...PRODUCTS.monthly, name: 'Unlimited, monthly' });
+  video = await make.product(PRODUCTS.onDemand);
+  flow = await make.classType();
 });
 afterAll(() => t.close());
 
-let n = 0;
-async function client(firstName: string, lastName: string, as = token): Promise<string> {
-  const created = await t.call('POST', '/v1/clients', {
-    token: as,
-    body: { firstName, lastName, email: `client${++n}@reports.example` },
-  });
-  expect(created.status).toBe(201);
-  return created.body.id;
-}
+const client = (firstName: string, lastName: string, as = token) =>
+  make.client({ firstName, lastName }, as);
 
 async function sell(clientId: string, productId: string, method = 'cash', as = token) {
   const sale = await t.call('POST', '/v1/sales', {
@@ -66,18 +42,7 @@ async function sell(clientId: string, productId: string, method = 'cash', as = t
   return sale.body;
 }
 
-async function session(daysAhead: number): Promise<string> {
-  const created = await t.call('POST', '/v1/sessions', {
-    token,
-    body: {
-      classTypeId: flow,
-      startsAt: new Date(Date.now() + daysAhead * 86_400_000).toISOString(),
-      durationMinutes: 60,
-      capacity: 5,
-    },
-  });
-  return created.body.id;
-}
+const session = (daysAhead: number) => make.session(flow, daysAhead, { capacity: 5 });
 
 const report = (query: string, as = token, headers: Record<string, string> = {}) =>
   t.call('GET', `/v1/reports/${query}`, { token: as, headers });

@@ -1,5 +1,6 @@
 import { adminActions } from '@clientele/runtime';
 import { scheduleProjection } from '@projections/schedule';
+import { PRODUCTS, studioFixtures } from '../support/studio-fixtures';
 import { startTestApp, type TestApp } from '../support/test-app';
 
 let t: TestApp;
@@ -8,59 +9,29 @@ let flow: string;
 let spin: string;
 let pack: string;
 let unlimited: string;
+let make: ReturnType<typeof studioFixtures>;
 
 beforeAll(async () => {
   t = await startTestApp();
   ({ token } = await t.createStudio('Roster Studio'));
-  flow = (
-    await t.call('POST', '/v1/class-types', {
-      token,
-      body: { name: 'Flow', format: 'in_person', eventType: 'yoga' },
-    })
-  ).body.id;
-  spin = (
-    await t.call('POST', '/v1/class-types', {
-      token,
-      body: {
-        name: 'Spin',
-        format: 'in_person',
-        eventType: 'spin',
-        dropInPrice: { amount: 2500, currency: 'USD' },
-      },
-    })
-  ).body.id;
-  const product = async (body: object) =>
-    (await t.call('POST', '/v1/products', { token, body })).body.id as string;
-  pack = await product({
-    kind: 'class_pack',
-    name: '10 classes',
-    price: { amount: 12000, currency: 'USD' },
-    credits: { count: 10, eventTypes: ['yoga'] },
-    validityDays: 90,
+  make = studioFixtures(t, token);
+  flow = await make.classType();
+  spin = await make.classType({
+    name: 'Spin',
+    eventType: 'spin',
+    dropInPrice: { amount: 2500, currency: 'USD' },
   });
-  unlimited = await product({
-    kind: 'membership',
+  pack = await make.product(PRODUCTS.tenClasses);
+  unlimited = await make.product({
+    ...PRODUCTS.monthly,
     name: 'Unlimited',
     price: { amount: 9900, currency: 'USD' },
-    billingPeriod: { unit: 'month', count: 1 },
-    eventTypes: ['yoga'],
-    creditsPerPeriod: null,
   });
 });
 afterAll(() => t.close());
 
-let n = 0;
 async function client(firstName: string, buys?: string): Promise<string> {
-  const id = (
-    await t.call('POST', '/v1/clients', {
-      token,
-      body: {
-        firstName,
-        lastName: 'Roster',
-        email: `${firstName.toLowerCase()}${++n}@roster.example`,
-      },
-    })
-  ).body.id as string;
+  const id = await make.client({ firstName, lastName: 'Roster' });
   if (buys) {
     const sale = await t.call('POST', '/v1/sales', {
       token,
@@ -72,20 +43,8 @@ async function client(firstName: string, buys?: string): Promise<string> {
 }
 
 const DAY = 86_400_000;
-async function session(capacity: number, inDays: number, classTypeId = flow): Promise<string> {
-  const created = await t.call('POST', '/v1/sessions', {
-    token,
-    body: {
-      classTypeId,
-      startsAt: new Date(Date.now() + inDays * DAY).toISOString(),
-      durationMinutes: 60,
-      capacity,
-      title: `Flow in ${inDays} days`,
-    },
-  });
-  expect(created.status).toBe(201);
-  return created.body.id;
-}
+const session = (capacity: number, inDays: number, classTypeId = flow) =>
+  make.session(classTypeId, inDays, { capacity, title: `Flow in ${inDays} days` });
 
 async function enroll(sessionId: string, body: object) {
   const reply = await t.call('POST', `/v1/sessions/${sessionId}/enrollments`, { token, body });

@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import { PRODUCTS, studioFixtures } from '../support/studio-fixtures';
 import { startTestApp, type TestApp } from '../support/test-app';
 
 let t: TestApp;
@@ -6,44 +7,19 @@ let token: string;
 let pack: string;
 let monthly: string;
 let video: string;
+let make: ReturnType<typeof studioFixtures>;
 
 beforeAll(async () => {
   t = await startTestApp();
   ({ token } = await t.createStudio('Sales Studio'));
-  const product = async (body: object) =>
-    (await t.call('POST', '/v1/products', { token, body })).body.id as string;
-  pack = await product({
-    kind: 'class_pack',
-    name: '10 classes',
-    price: { amount: 12000, currency: 'USD' },
-    credits: { count: 10, eventTypes: ['yoga'] },
-    validityDays: 90,
-  });
-  monthly = await product({
-    kind: 'membership',
-    name: 'Unlimited monthly',
-    price: { amount: 15900, currency: 'USD' },
-    billingPeriod: { unit: 'month', count: 1 },
-    eventTypes: ['yoga', 'pilates'],
-    creditsPerPeriod: null,
-  });
-  video = await product({
-    kind: 'vod',
-    name: 'On demand',
-    price: { amount: 1500, currency: 'USD' },
-    accessDays: 30,
-  });
+  make = studioFixtures(t, token);
+  pack = await make.product(PRODUCTS.tenClasses);
+  monthly = await make.product({ ...PRODUCTS.monthly, eventTypes: ['yoga', 'pilates'] });
+  video = await make.product(PRODUCTS.onDemand);
 });
 afterAll(() => t.close());
 
-let n = 0;
-async function client(): Promise<string> {
-  const created = await t.call('POST', '/v1/clients', {
-    token,
-    body: { firstName: 'Sal', lastName: 'Buyer', email: `sal${++n}@sales.example` },
-  });
-  return created.body.id;
-}
+const client = () => make.client({ firstName: 'Sal', lastName: 'Buyer' });
 
 const sell = (body: object, headers: Record<string, string> = {}) =>
   t.call('POST', '/v1/sales', { token, body, headers });
