@@ -1,9 +1,9 @@
 import 'reflect-metadata';
 import { randomUUID } from 'node:crypto';
-import type { AppendOptions, EventStore, NewEvent } from '@clientele/eventstore';
 import type { Runtime } from '@clientele/runtime';
 import type { RequestContext } from '@clientele/shared';
 import { openTestStudio, type TestStudio } from '../../../test/support/test-runtime';
+import { heldStore } from '../../eventstore/testing/held-store';
 import { clientStream } from '../domain/client.events';
 import { DuplicateAlreadyMerged, DuplicateHasDuplicates } from '../domain/client.rules';
 import { RegisterClient, RegisterClientHandler } from './client-commands';
@@ -15,30 +15,8 @@ import { MergeClients, MergeClientsHandler } from './client-merges';
  * puts them one after the other), and one is held after it decided, before it appends, while
  * the other runs to the end.
  */
-function heldBeforeAppendTo(stream: string) {
-  let reachedIt!: () => void;
-  let release!: () => void;
-  const reached = new Promise<void>((resolve) => (reachedIt = resolve));
-  const gate = new Promise<void>((resolve) => (release = resolve));
-  let held = false;
-  const store = new Proxy(runtime.store, {
-    get(target, property, receiver) {
-      if (property === 'append') {
-        return async (name: string, events: NewEvent[], options: AppendOptions) => {
-          if (name === stream && !held) {
-            held = true;
-            reachedIt();
-            await gate;
-          }
-          return target.append(name, events, options);
-        };
-      }
-      const value = Reflect.get(target, property, receiver);
-      return typeof value === 'function' ? value.bind(target) : value;
-    },
-  });
-  return { store: store as EventStore, reached, release };
-}
+const heldBeforeAppendTo = (stream: string) =>
+  heldStore(runtime.store, { method: 'append', stream });
 
 let opened: TestStudio;
 let runtime: Runtime;

@@ -1,9 +1,10 @@
 import 'reflect-metadata';
 import { randomUUID } from 'node:crypto';
-import { idForRequest, type EventStore } from '@clientele/eventstore';
+import { idForRequest } from '@clientele/eventstore';
 import type { Runtime } from '@clientele/runtime';
 import type { RequestContext } from '@clientele/shared';
 import { openTestStudio, type TestStudio } from '../../../test/support/test-runtime';
+import { heldStore } from '../../eventstore/testing/held-store';
 import { EmailMustBeUniqueInStudio } from '../domain/client.rules';
 import {
   RegisterClient,
@@ -23,29 +24,8 @@ import { claimEmail } from './email-claims';
  * The store as one request sees it, held at its n-th read of `stream` until `release()`;
  * `reached` resolves when the request gets there.
  */
-function holdAt(stream: string, nth: number) {
-  let reachedIt!: () => void;
-  let release!: () => void;
-  const reached = new Promise<void>((resolve) => (reachedIt = resolve));
-  const gate = new Promise<void>((resolve) => (release = resolve));
-  let reads = 0;
-  const store = new Proxy(runtime.store, {
-    get(target, property, receiver) {
-      if (property === 'readStream') {
-        return async (name: string, options?: Parameters<EventStore['readStream']>[1]) => {
-          if (name === stream && ++reads === nth) {
-            reachedIt();
-            await gate;
-          }
-          return target.readStream(name, options);
-        };
-      }
-      const value = Reflect.get(target, property, receiver);
-      return typeof value === 'function' ? value.bind(target) : value;
-    },
-  });
-  return { store, reached, release };
-}
+const holdAt = (stream: string, nth: number) =>
+  heldStore(runtime.store, { method: 'readStream', stream, nth });
 
 let opened: TestStudio;
 let runtime: Runtime;
