@@ -1,12 +1,12 @@
-import { migrateToLatest, openDatabase } from '@clientele/database';
-import { pgliteTemplate } from '../../../test/support/pglite-template';
+import { migrateToLatest } from '@clientele/database';
+import { openTestDatabase } from '../../../test/support/test-database';
 import { eventStoreContract } from '../testing/event-store.contract';
 import { postgresAdapterCases } from './postgres-adapter.cases';
 import { eventStoreMigrations } from './eventstore.migrations';
 import { PostgresEventStore } from './postgres-event-store';
 
 async function openPGliteStore(options: { pollIntervalMs?: number } = {}) {
-  const db = await openDatabase({ startFrom: pgliteTemplate() });
+  const db = await openTestDatabase();
   await migrateToLatest(db, eventStoreMigrations);
   return { db, store: PostgresEventStore.forDatabase(db, { ...options, closeDatabase: true }) };
 }
