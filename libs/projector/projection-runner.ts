@@ -142,10 +142,22 @@ export class ProjectionRunner {
       let from: Checkpoint | null = null;
       let eventsRead = 0;
       let eventsApplied = 0;
-      // Read outside the transaction: the embedded database has one connection.
+      const read = (after: Checkpoint | null) =>
+        this.store.readAll({
+          from: after,
+          limit: this.catchUpBatchSize,
+          types: projection.eventTypes,
+        });
+      // Read outside the transaction: the embedded database has one connection. The next page
+      // is read while this one is applied (on a server, by another connection).
+      let next = read(null);
       for (;;) {
-        const events = await this.store.readAll({ from, limit: this.catchUpBatchSize });
+        const events = await next;
         if (events.length === 0) break;
+        from = events[events.length - 1]!.checkpoint;
+        next = read(from);
+        // Not awaited if this batch fails: its failure is this one's.
+        next.catch(() => undefined);
         const relevant = events.filter((event) => projection.eventTypes.has(event.type));
         await this.db.kysely.transaction().execute(async (trx) => {
           await stillClaimed(trx, name, owner);
@@ -153,7 +165,6 @@ export class ProjectionRunner {
           await sql`SET LOCAL search_path TO ${sql.id(shadow)}, ${sql.id(live)}`.execute(trx);
           await projection.apply(trx, relevant);
         });
-        from = events[events.length - 1]!.checkpoint;
         eventsRead += events.length;
         eventsApplied += relevant.length;
         onProgress({ name, eventsRead, eventsApplied });
@@ -240,7 +251,11 @@ export class ProjectionRunner {
   /** One batch in one transaction. Returns how many events it read (0 when idle or not leader). */
   private async step(lane: Lane): Promise<number> {
     const from = await this.loadCheckpoint(lane);
-    const events = await this.store.readAll({ from, limit: lane.batchSize });
+    const events = await this.store.readAll({
+      from,
+      limit: lane.batchSize,
+      types: lane.projection.eventTypes,
+    });
     if (events.length === 0) {
       lane.batchSize = this.liveBatchSize;
       return 0;
