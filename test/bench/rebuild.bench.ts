@@ -65,11 +65,15 @@ export async function benchRebuild(url: string): Promise<object> {
       events: Number(events),
       ...(seeded ?? {}),
       projections,
-      everyProjection: {
-        seconds: Number(allSeconds.toFixed(1)),
-        eventsReadPerSecond: Math.round(eventsRead / allSeconds),
-        cpuMicrosecondsPerEvent: allCpuPerEvent,
-      },
+      // None rebuilt (REBUILD_BENCH_ONLY named none): a seeding run, nothing to divide by.
+      everyProjection:
+        eventsRead === 0
+          ? null
+          : {
+              seconds: Number(allSeconds.toFixed(1)),
+              eventsReadPerSecond: Math.round(eventsRead / allSeconds),
+              cpuMicrosecondsPerEvent: allCpuPerEvent,
+            },
     };
   } finally {
     await runtime.close();
