@@ -4,3 +4,4 @@ export * from './mutex';
 export * from './page-cursor';
 export * from './migrate';
 export * from './sql-executor';
+export * from './unnest-rows';

@@ -73,6 +73,12 @@ export interface ReadAllOptions {
   /** Exclusive: events after this checkpoint. `null` reads from the beginning. */
   from: Checkpoint | null;
   limit: number;
+  /**
+   * Only events of these types are wanted whole. The others still come back in their place (a
+   * reader's checkpoint passes them) but their `data` may be null: a store need not read, parse
+   * or open (personal data) what the reader skips. Absent: every event whole.
+   */
+  types?: ReadonlySet<string>;
 }
 
 export interface SubscribeOptions {

@@ -1,7 +1,7 @@
 import { migrateToLatest, type Database } from '@clientele/database';
 import { openTestDatabase } from '../../test/support/test-database';
 import { until } from '../shared/testing/until';
-import type { EventMetadata, RecordedEvent } from './event-store.port';
+import type { EventMetadata, EventStore, ReadAllOptions, RecordedEvent } from './event-store.port';
 import { PersonalDataEventStore, type PersonalDataCodec } from './personal-data';
 import { eventStoreMigrations } from './postgres/eventstore.migrations';
 import { PostgresEventStore } from './postgres/postgres-event-store';
@@ -62,6 +62,46 @@ describe('personal data passes through one codec', () => {
       return found !== undefined;
     });
     expect(found!.data).toEqual({ clientId: 'c1', personal });
+  });
+
+  it('opens only the types a reader of the log asks for, and passes the others without their data', async () => {
+    const opened: string[] = [];
+    const counting: PersonalDataCodec = {
+      seal: reversing.seal,
+      open: async (items) => {
+        opened.push(...items.map((item) => item.event.type));
+        return reversing.open(items);
+      },
+    };
+    // An inner store that gives every event whole, as one that ignores `types` may.
+    const whole: EventStore = Object.assign(Object.create(raw) as EventStore, {
+      readAll: ({ from, limit }: ReadAllOptions) => raw.readAll({ from, limit }),
+    });
+    const stream = `client-${crypto.randomUUID()}`;
+    const personal = { firstName: 'Zoë' };
+    await new PersonalDataEventStore(raw, counting).append(
+      stream,
+      [
+        { type: 'ClientRegistered', data: { clientId: 'c1', personal }, metadata },
+        { type: 'MemoAdded', data: { clientId: 'c1', personal: { text: 'x' } }, metadata },
+      ],
+      { expectedRevision: 'no_stream' },
+    );
+    for (const inner of [raw, whole]) {
+      opened.length = 0;
+      let read: RecordedEvent[] = [];
+      await until(async () => {
+        const all = await new PersonalDataEventStore(inner, counting).readAll({
+          from: null,
+          limit: 100,
+          types: new Set(['MemoAdded']),
+        });
+        read = all.filter((e) => e.streamName === stream);
+        return read.length === 2;
+      });
+      expect(read.map((e) => e.data)).toEqual([null, { clientId: 'c1', personal: { text: 'x' } }]);
+      expect(opened).not.toContain('ClientRegistered');
+    }
   });
 
   it('refuses personal data that names no client: nobody could ever erase it', async () => {

@@ -102,7 +102,17 @@ export class PersonalDataEventStore implements EventStore {
   }
 
   async readAll(options: ReadAllOptions): Promise<RecordedEvent[]> {
-    return this.openAll(await this.inner.readAll(options));
+    const events = await this.inner.readAll(options);
+    const { types } = options;
+    if (!types) return this.openAll(events);
+    // Only what the reader wants is opened; the rest goes without its data (sealed, it would
+    // look like personal data that was read).
+    const opened = await this.openAll(events.filter((event) => types.has(event.type)));
+    let next = 0;
+    return events.map((event) => {
+      if (types.has(event.type)) return opened[next++]!;
+      return event.data === null ? event : { ...event, data: null };
+    });
   }
 
   async *subscribe(options: SubscribeOptions): AsyncIterable<RecordedEvent> {

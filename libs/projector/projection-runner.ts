@@ -142,10 +142,22 @@ export class ProjectionRunner {
       let from: Checkpoint | null = null;
       let eventsRead = 0;
       let eventsApplied = 0;
-      // Read outside the transaction: the embedded database has one connection.
+      const read = (after: Checkpoint | null) =>
+        this.store.readAll({
+          from: after,
+          limit: this.catchUpBatchSize,
+          types: projection.eventTypes,
+        });
+      // Read outside the transaction: the embedded database has one connection. The next page
+      // is read while this one is applied (on a server, by another connection).
+      let next = read(null);
       for (;;) {
-        const events = await this.store.readAll({ from, limit: this.catchUpBatchSize });
+        const events = await next;
         if (events.length === 0) break;
+        from = events[events.length - 1]!.checkpoint;
+        next = read(from);
+        // Not awaited if this batch fails: its failure is this one's.
+        next.catch(() => undefined);
         const relevant = events.filter((event) => projection.eventTypes.has(event.type));
         await this.db.kysely.transaction().execute(async (trx) => {
           await stillClaimed(trx, name, owner);
@@ -153,10 +165,13 @@ export class ProjectionRunner {
           await sql`SET LOCAL search_path TO ${sql.id(shadow)}, ${sql.id(live)}`.execute(trx);
           await projection.apply(trx, relevant);
         });
-        from = events[events.length - 1]!.checkpoint;
         eventsRead += events.length;
         eventsApplied += relevant.length;
         onProgress({ name, eventsRead, eventsApplied });
+      }
+      // Written to the WAL once, whole, before the swap rather than row by row (see createShadow).
+      for (const table of projection.tables) {
+        await sql`ALTER TABLE ${sql.id(shadow, table)} SET LOGGED`.execute(this.db.kysely);
       }
       // The new tables take the live ones' place at the checkpoint they reached: what the live
       // tables applied after it, the live runner applies again to the new ones.
@@ -240,7 +255,11 @@ export class ProjectionRunner {
   /** One batch in one transaction. Returns how many events it read (0 when idle or not leader). */
   private async step(lane: Lane): Promise<number> {
     const from = await this.loadCheckpoint(lane);
-    const events = await this.store.readAll({ from, limit: lane.batchSize });
+    const events = await this.store.readAll({
+      from,
+      limit: lane.batchSize,
+      types: lane.projection.eventTypes,
+    });
     if (events.length === 0) {
       lane.batchSize = this.liveBatchSize;
       return 0;
@@ -386,12 +405,14 @@ async function releaseRebuild(db: AnyDb, name: string, owner: string): Promise<v
  * The projection's tables, empty, in a schema of their own: columns, defaults, constraints and
  * indexes as the live ones have them, indexes renamed to the live names (migrations name them).
  * A schema left by a rebuild that crashed is dropped first: the claim says it is abandoned.
+ * UNLOGGED until the replay ends: a crash of the server empties them, and a crashed rebuild is
+ * started again anyway, so their rows need not go through the WAL one by one.
  */
 async function createShadow(db: AnyDb, live: string, shadow: string, tables: readonly string[]) {
   await sql`DROP SCHEMA IF EXISTS ${sql.id(shadow)} CASCADE`.execute(db);
   await sql`CREATE SCHEMA ${sql.id(shadow)}`.execute(db);
   for (const table of tables) {
-    await sql`CREATE TABLE ${sql.id(shadow, table)} (LIKE ${sql.id(live, table)} INCLUDING ALL)`.execute(
+    await sql`CREATE UNLOGGED TABLE ${sql.id(shadow, table)} (LIKE ${sql.id(live, table)} INCLUDING ALL)`.execute(
       db,
     );
     // A serial column's sequence belongs to the live table: the copy gets one of its own,

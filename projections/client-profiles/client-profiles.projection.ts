@@ -16,6 +16,7 @@ import {
   type PersonalDetails,
 } from '@clientele/clients';
 import type { RecordedEvent } from '@clientele/eventstore';
+import { unnestRows } from '@clientele/database';
 import type { Projection } from '@clientele/projector';
 import { assertNever } from '@clientele/shared';
 import { sql, type Transaction } from 'kysely';
@@ -296,6 +297,39 @@ async function applyErasure(trx: Trx, event: ClientErased, recorded: RecordedEve
     .execute();
 }
 
+/** The columns a registration writes (the others keep their defaults) and a new memo's. */
+const PROFILE_COLUMNS = {
+  client_id: 'uuid',
+  studio_id: 'uuid',
+  first_name: 'text',
+  last_name: 'text',
+  email: 'text',
+  phone: 'text',
+  birthday: 'text',
+  address: 'jsonb',
+  username: 'text',
+  registered_at: 'timestamptz',
+  updated_at: 'timestamptz',
+  version: 'int',
+  first_folded: 'text',
+  last_folded: 'text',
+  email_folded: 'text',
+  search_text: 'text',
+  sort_key: 'text',
+} as const;
+const MEMO_COLUMNS = {
+  memo_id: 'uuid',
+  client_id: 'uuid',
+  studio_id: 'uuid',
+  text: 'text',
+  starred: 'boolean',
+  created_at: 'timestamptz',
+  created_by: 'jsonb',
+  updated_at: 'timestamptz',
+  updated_by: 'jsonb',
+  version: 'int',
+} as const;
+
 /**
  * The client profile: what the front desk sees of a client, kept current from the log, and the
  * internal memos staff keep about them.
@@ -308,34 +342,42 @@ export const clientProfilesProjection: Projection = {
   async apply(trx: Transaction<any>, events: RecordedEvent[]) {
     // New rows and version moves are gathered and written a statement each per batch: a rebuild
     // applies thousands of them (docs/benchmarks.md). Versions only ever move up (each update is
-    // guarded), so moving them at the end leaves the same rows as moving them one by one.
-    const registrations: NewClientProfileRow[] = [];
+    // guarded), so moving them at the end leaves the same rows as moving them one by one; a
+    // profile not written yet takes its moves into its new row, rather than being written twice
+    // (every write of a row also writes each of its indexes).
+    const registrations = new Map<string, NewClientProfileRow>();
     const memos: ReturnType<typeof newMemo>[] = [];
     const versions = new Map<string, number>();
-    const follow = (clientId: string, revision: number) =>
-      versions.set(clientId, Math.max(revision, versions.get(clientId) ?? -1));
+    const follow = (clientId: string, revision: number) => {
+      const pending = registrations.get(clientId);
+      if (pending) pending.version = Math.max(pending.version, revision);
+      else versions.set(clientId, Math.max(revision, versions.get(clientId) ?? -1));
+    };
     const flush = async () => {
-      // A replayed batch finds its rows already there: first write wins, nothing doubles.
-      if (registrations.length > 0) {
-        await trx
-          .insertInto('client_profiles')
-          .values(registrations.splice(0))
-          .onConflict((oc) => oc.column('client_id').doNothing())
-          .execute();
+      // A replayed batch finds its rows already there: first write wins, nothing doubles, and
+      // only the version moves on, as it would have by itself.
+      if (registrations.size > 0) {
+        const rows = [...registrations.values()];
+        registrations.clear();
+        await sql`INSERT INTO client_profiles ${unnestRows(rows, PROFILE_COLUMNS)}
+          ON CONFLICT (client_id) DO UPDATE SET version = excluded.version
+          WHERE client_profiles.version < excluded.version`.execute(trx);
       }
       if (memos.length > 0) {
-        await trx
-          .insertInto('client_memos')
-          .values(memos.splice(0))
-          .onConflict((oc) => oc.column('memo_id').doNothing())
-          .execute();
+        await sql`INSERT INTO client_memos ${unnestRows(memos.splice(0), MEMO_COLUMNS)}
+          ON CONFLICT (memo_id) DO NOTHING`.execute(trx);
       }
     };
     for (const recorded of events) {
       const event = recorded as unknown as ClientEvent & RecordedEvent;
       if (event.type === 'ClientRegistered') {
+        // A second registration of one client only moves the version, in a batch as across two.
+        if (registrations.has(event.data.clientId)) {
+          follow(event.data.clientId, recorded.revision);
+          continue;
+        }
         const personal = event.data.personal ?? ERASED_PERSONAL_DETAILS;
-        registrations.push({
+        registrations.set(event.data.clientId, {
           client_id: event.data.clientId,
           studio_id: event.data.studioId,
           first_name: personal.firstName,

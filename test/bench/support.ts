@@ -5,6 +5,7 @@ import { createServer } from 'node:net';
 import { join } from 'node:path';
 import autocannon from 'autocannon';
 import { Client } from 'pg';
+import type { SqlExecutor } from '@clientele/database';
 
 /** What the HTTP benchmarks share: an API in its own process, a studio, CPU meters. */
 
@@ -111,6 +112,45 @@ export function cpuMeter(api: ChildProcess) {
         api: micros((ticksOf(api.pid) ?? 0) - start.api),
         postgres: micros(postgres),
         loadGenerator: Math.round((self.user + self.system) / Math.max(1, requests)),
+      };
+    },
+  };
+}
+
+/**
+ * CPU time of this process and of the PostgreSQL backends that connected with `applicationName`
+ * (a bench's own connections, not other users' of a shared server), from /proc.
+ */
+export function ownCpuMeter(sql: SqlExecutor, applicationName: string) {
+  const ticksOf = (pid: number) => {
+    try {
+      const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
+      return Number(fields[11]) + Number(fields[12]); // utime + stime
+    } catch {
+      return undefined; // a backend that ended meanwhile
+    }
+  };
+  const backends = async () => {
+    const rows = await sql.query<{ pid: number }>(
+      'SELECT pid FROM pg_stat_activity WHERE application_name = $1',
+      [applicationName],
+    );
+    return new Map(rows.map(({ pid }) => [pid, ticksOf(pid) ?? 0]));
+  };
+  return {
+    async start() {
+      const start = { self: process.cpuUsage(), backends: await backends() };
+      return {
+        /** Microseconds of CPU per unit, here (Node) and in PostgreSQL, since `start`. */
+        async perUnit(units: number) {
+          const self = process.cpuUsage(start.self);
+          let postgres = 0;
+          // A backend that ended meanwhile is lost (pools keep theirs while busy): a floor.
+          for (const [pid, ticks] of await backends())
+            postgres += ticks - (start.backends.get(pid) ?? 0);
+          const per = (micros: number) => Number((micros / Math.max(1, units)).toFixed(1));
+          return { node: per(self.user + self.system), postgres: per(postgres * 10_000) };
+        },
       };
     },
   };

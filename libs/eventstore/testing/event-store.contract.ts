@@ -205,6 +205,30 @@ export function eventStoreContract(target: ContractTarget): void {
         const after = await store.readAll({ from: all[1]!.checkpoint, limit: 1000 });
         expect(after.map((e) => e.revision)).toEqual([2, 3]);
       });
+
+      it('reads the data of the types asked for whole, and passes the others in their place', async () => {
+        const stream = streamName();
+        await store.append(
+          stream,
+          [event('Wanted', { n: 1 }), event('Skipped', { n: 2 }), event('Wanted', { n: 3 })],
+          { expectedRevision: 'no_stream' },
+        );
+        await settled(store);
+        const whole = ofStream(await store.readAll({ from: null, limit: 1000 }), stream);
+        const some = ofStream(
+          await store.readAll({ from: null, limit: 1000, types: new Set(['Wanted']) }),
+          stream,
+        );
+        expect(some.map((e) => [e.id, e.type, e.checkpoint])).toEqual(
+          whole.map((e) => [e.id, e.type, e.checkpoint]),
+        );
+        expect(some.filter((e) => e.type === 'Wanted').map((e) => e.data)).toEqual([
+          { n: 1 },
+          { n: 3 },
+        ]);
+        // Left out or whole: never anything else.
+        expect([null, { n: 2 }]).toContainEqual(some[1]!.data);
+      });
     });
 
     describe('head', () => {

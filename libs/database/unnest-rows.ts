@@ -1,0 +1,20 @@
+import { sql, type RawBuilder } from 'kysely';
+
+/**
+ * The columns and rows of a multi-row `INSERT INTO table …` as one array per column:
+ * `(a, b) SELECT * FROM unnest($1::uuid[], $2::text[])`. One bind parameter a column instead of
+ * one a value: PostgreSQL parses and plans a statement of a few parameters rather than thousands
+ * (a rebuild inserts a thousand rows a batch; docs/benchmarks.md). `columns` maps each column
+ * written to its SQL type; every row gives each of them (undefined is written as NULL, not as
+ * the column's default). jsonb values go as JSON text.
+ */
+export function unnestRows<Row extends object>(
+  rows: readonly Row[],
+  columns: { readonly [K in keyof Row & string]?: string },
+): RawBuilder<unknown> {
+  const names = Object.keys(columns) as (keyof Row & string)[];
+  const arrays = names.map(
+    (name) => sql`${rows.map((row) => row[name] ?? null)}::${sql.raw(columns[name]!)}[]`,
+  );
+  return sql`(${sql.join(names.map((name) => sql.id(name)))}) SELECT * FROM unnest(${sql.join(arrays)})`;
+}
