@@ -51,6 +51,7 @@ export interface Payment {
 
 export interface Membership {
   membershipId: string;
+  productId: string;
   name: string;
   price: Money;
   billingPeriod: BillingPeriod;
@@ -376,16 +377,21 @@ export function evolveAccount(state: AccountState, event: AccountEvent): Account
         ...state,
         savedMethods: new Map(state.savedMethods).set(event.data.paymentMethodId, 'removed'),
       };
-    case 'MembershipStarted': {
+    case 'MembershipStarted':
+    case 'MembershipImported': {
       const d = event.data;
       const membership: Membership = {
         membershipId: d.membershipId,
+        productId: d.productId,
         name: d.name,
         price: d.price,
         billingPeriod: d.billingPeriod,
         eventTypes: d.eventTypes,
         creditsPerPeriod: d.creditsPerPeriod,
-        anchorDay: Number(d.startsOn.slice(8, 10)),
+        // An imported membership renews on the day its next payment falls, as it did before.
+        anchorDay: Number(
+          (event.type === 'MembershipStarted' ? d.startsOn : d.nextPaymentDue).slice(8, 10),
+        ),
         startsOn: d.startsOn,
         currentPeriod: d.currentPeriod,
         nextPaymentDue: d.nextPaymentDue,
