@@ -4,6 +4,7 @@ import type {
   BillingPeriod,
   CreditSource,
   DisputeOutcome,
+  ImportedFrom,
   LocalDate,
   PaymentMethod,
 } from './account.events';
@@ -64,6 +65,8 @@ export interface Membership {
   startsOn: LocalDate;
   freeze: { from: LocalDate; until: LocalDate } | null;
   cancellation: { effectiveOn: LocalDate } | null;
+  /** The row it was imported from; null for one sold here. */
+  importedFrom: ImportedFrom | null;
 }
 
 export interface UnrecordedCharge {
@@ -397,6 +400,7 @@ export function evolveAccount(state: AccountState, event: AccountEvent): Account
         nextPaymentDue: d.nextPaymentDue,
         freeze: null,
         cancellation: null,
+        importedFrom: event.type === 'MembershipImported' ? event.data.importedFrom : null,
       };
       return { ...state, memberships: new Map(state.memberships).set(d.membershipId, membership) };
     }

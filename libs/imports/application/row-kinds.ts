@@ -1,0 +1,236 @@
+import type { Product } from '@clientele/catalog';
+import { claimHolder, emailClaimStream, normaliseEmail } from '@clientele/clients';
+import {
+  importCredits,
+  importMembership,
+  onSale,
+  type ImportedFrom,
+  type ImportOutcome,
+  type MembershipOnSale,
+  type PackOnSale,
+} from '@clientele/entitlements';
+import type { EventStore } from '@clientele/eventstore';
+import { ClienteleError, type RequestContext } from '@clientele/shared';
+import {
+  CLIENT_COLUMNS,
+  CREDIT_COLUMNS,
+  MEMBERSHIP_COLUMNS,
+  readClientRow,
+  readCreditRow,
+  readMembershipRow,
+  rowEmail,
+  type ColumnPlan,
+  type ColumnSpec,
+  type DateOrder,
+  type ImportKind,
+} from '../domain';
+import { ClientRowImporter, reasonOf, rowContext, type RowOutcome } from './client-rows';
+import type { StoredImportJob } from './import-jobs';
+
+/** A studio's products, archived ones too (a client may hold a pack no longer sold). */
+export type StudioCatalog = (studioId: string) => Promise<Product[]>;
+
+export interface RowReadOptions {
+  dateOrder: DateOrder;
+  thisYear: number;
+}
+
+/** Imports one row of a job's file: reads it, then records (or, dry, decides) it. */
+export type RowImport = (
+  cells: string[],
+  plan: ColumnPlan,
+  row: number,
+  options: RowReadOptions,
+) => Promise<RowOutcome>;
+
+/** What one kind of import reads from a file and how a row of it is imported. */
+export interface RowKind {
+  columns: ColumnSpec;
+  /** Rows of one file that must not repeat a key (a client file's emails). */
+  unique?: { key(cells: string[], plan: ColumnPlan): string; reason(firstRow: number): string };
+  /** Once per run of a job: what its rows need (the studio's catalog, read once). */
+  prepare(job: StoredImportJob): Promise<RowImport>;
+}
+
+export function clientRows(store: EventStore): RowKind {
+  const importer = new ClientRowImporter(store);
+  return {
+    columns: CLIENT_COLUMNS,
+    unique: {
+      key: rowEmail,
+      reason: (first) => `duplicate in the file: row ${first} has the same email`,
+    },
+    prepare: async (job) => async (cells, plan, _row, options) => {
+      const reading = readClientRow(cells, plan, options);
+      if (!reading.ok) return { outcome: 'failed', reason: reading.reason };
+      const context = rowContext(job, reading.client.email, new Date());
+      return importer.import(reading.client, context, job.dryRun);
+    },
+  };
+}
+
+/** The catalog of a studio, found by a row's product cell: its id, or its name. */
+class ProductIndex {
+  private readonly byId = new Map<string, Product>();
+  private readonly byName = new Map<string, Product[]>();
+
+  constructor(products: Product[]) {
+    for (const product of products) {
+      this.byId.set(product.id, product);
+      const name = fold(product.name);
+      this.byName.set(name, [...(this.byName.get(name) ?? []), product]);
+    }
+  }
+
+  find(text: string): Product | string {
+    const byId = this.byId.get(text.toLowerCase());
+    if (byId) return byId;
+    const named = this.byName.get(fold(text)) ?? [];
+    if (named.length === 1) return named[0]!;
+    if (named.length > 1) {
+      return `${named.length} products are named "${text}": give the product's id (${named.map((p) => p.id).join(', ')})`;
+    }
+    return `the studio has no product "${text}" (create it in the catalog, or give its exact name or id)`;
+  }
+}
+
+const fold = (name: string) => name.normalize('NFC').trim().replace(/\s+/g, ' ').toLowerCase();
+
+/**
+ * The command context of an imported row: its key derives from the job and the row, so a row
+ * done again (a resumed job) is found in the account it changed and changes nothing twice.
+ */
+function entitlementContext(job: StoredImportJob, row: number): RequestContext {
+  return {
+    studioId: job.studioId,
+    actor: job.createdBy,
+    correlationId: job.id,
+    idempotencyKey: `import:${job.id}:row:${row}`,
+    now: new Date(),
+  };
+}
+
+/** The client a row names by email: imported before (`import clients`), or the row fails. */
+async function clientOf(store: EventStore, studioId: string, email: string): Promise<string> {
+  const holder = await claimHolder(store, emailClaimStream(studioId, email));
+  if (holder === null) {
+    throw new RowFailed(
+      `no client of the studio has the email ${normaliseEmail(email)} (import the clients first)`,
+    );
+  }
+  return holder;
+}
+
+class RowFailed extends Error {}
+
+/**
+ * Runs a row's import, turning what a studio can fix (an unknown client or product, a rule of
+ * the account) into the row's reason; anything else (the database) fails the job.
+ */
+async function outcomeOf(
+  work: () => Promise<{ clientId: string; outcome: ImportOutcome }>,
+): Promise<RowOutcome> {
+  try {
+    return await work();
+  } catch (error) {
+    if (error instanceof RowFailed) return { outcome: 'failed', reason: error.message };
+    if (error instanceof ClienteleError) return { outcome: 'failed', reason: reasonOf(error) };
+    throw error;
+  }
+}
+
+function importedFrom(job: StoredImportJob, row: number): ImportedFrom {
+  return { jobId: job.id, fileName: job.fileName, fileSha256: job.fileSha256, row };
+}
+
+async function productIndex(catalog: StudioCatalog | undefined, studioId: string) {
+  if (!catalog) throw new Error('This process has no catalog to find products in.');
+  return new ProductIndex(await catalog(studioId));
+}
+
+export function creditRows(store: EventStore, catalog?: StudioCatalog): RowKind {
+  return {
+    columns: CREDIT_COLUMNS,
+    async prepare(job) {
+      const products = await productIndex(catalog, job.studioId);
+      return (cells, plan, row, options) =>
+        outcomeOf(async () => {
+          const reading = readCreditRow(cells, plan, options);
+          if (!reading.ok) throw new RowFailed(reading.reason);
+          const credits = reading.row;
+          let product: PackOnSale | null = null;
+          if (credits.product !== null) {
+            const found = products.find(credits.product);
+            if (typeof found === 'string') throw new RowFailed(found);
+            const sold = onSale(found);
+            if (sold.kind !== 'class_pack' && sold.kind !== 'private_pass') {
+              throw new RowFailed(
+                `"${found.name}" is a ${sold.kind}, not a pack or pass of credits`,
+              );
+            }
+            product = sold;
+          }
+          const clientId = await clientOf(store, job.studioId, credits.email);
+          const outcome = await importCredits(
+            store,
+            entitlementContext(job, row),
+            clientId,
+            {
+              product,
+              eventTypes: product ? product.credits.eventTypes : credits.eventTypes,
+              remaining: credits.remaining,
+              expiresOn: credits.expiresOn,
+              purchasedOn: credits.purchasedOn,
+              importedFrom: importedFrom(job, row),
+            },
+            job.dryRun,
+          );
+          return { clientId, outcome };
+        });
+    },
+  };
+}
+
+export function membershipRows(store: EventStore, catalog?: StudioCatalog): RowKind {
+  return {
+    columns: MEMBERSHIP_COLUMNS,
+    async prepare(job) {
+      const products = await productIndex(catalog, job.studioId);
+      return (cells, plan, row, options) =>
+        outcomeOf(async () => {
+          const reading = readMembershipRow(cells, plan, options);
+          if (!reading.ok) throw new RowFailed(reading.reason);
+          const membership = reading.row;
+          const found = products.find(membership.product);
+          if (typeof found === 'string') throw new RowFailed(found);
+          const sold = onSale(found);
+          if (sold.kind !== 'membership') {
+            throw new RowFailed(`"${found.name}" is a ${sold.kind}, not a membership`);
+          }
+          const clientId = await clientOf(store, job.studioId, membership.email);
+          const outcome = await importMembership(
+            store,
+            entitlementContext(job, row),
+            clientId,
+            {
+              product: sold satisfies MembershipOnSale,
+              startsOn: membership.startsOn,
+              nextPaymentDue: membership.nextPaymentDue,
+              freeze: membership.freeze,
+              importedFrom: importedFrom(job, row),
+            },
+            job.dryRun,
+          );
+          return { clientId, outcome };
+        });
+    },
+  };
+}
+
+export function rowKinds(store: EventStore, catalog?: StudioCatalog): Record<ImportKind, RowKind> {
+  return {
+    clients: clientRows(store),
+    credits: creditRows(store, catalog),
+    memberships: membershipRows(store, catalog),
+  };
+}
