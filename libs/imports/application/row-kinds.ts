@@ -1,4 +1,4 @@
-import type { Product } from '@clientele/catalog';
+import { readProduct, type Product } from '@clientele/catalog';
 import { claimHolder, emailClaimStream, normaliseEmail } from '@clientele/clients';
 import {
   importCredits,
@@ -10,7 +10,7 @@ import {
   type PackOnSale,
 } from '@clientele/entitlements';
 import type { EventStore } from '@clientele/eventstore';
-import { ClienteleError, type RequestContext } from '@clientele/shared';
+import { ClienteleError, NotFound, type RequestContext } from '@clientele/shared';
 import {
   CLIENT_COLUMNS,
   CREDIT_COLUMNS,
@@ -26,6 +26,9 @@ import {
 } from '../domain';
 import { ClientRowImporter, reasonOf, rowContext, type RowOutcome } from './client-rows';
 import type { StoredImportJob } from './import-jobs';
+
+/** What a studio can fix in its file: the row fails with this as its reason. */
+class RowFailed extends Error {}
 
 /** A studio's products, archived ones too (a client may hold a pack no longer sold). */
 export type StudioCatalog = (studioId: string) => Promise<Product[]>;
@@ -69,12 +72,22 @@ export function clientRows(store: EventStore): RowKind {
   };
 }
 
-/** The catalog of a studio, found by a row's product cell: its id, or its name. */
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+/**
+ * The catalog of a studio, found by a row's product cell: its id, or its name (case and spacing
+ * aside). Names come from the catalog's read model, read once per run; an id it does not hold
+ * yet (a product created a moment ago) is read from the product's own stream.
+ */
 class ProductIndex {
   private readonly byId = new Map<string, Product>();
   private readonly byName = new Map<string, Product[]>();
 
-  constructor(products: Product[]) {
+  constructor(
+    private readonly store: EventStore,
+    private readonly studioId: string,
+    products: Product[],
+  ) {
     for (const product of products) {
       this.byId.set(product.id, product);
       const name = fold(product.name);
@@ -82,15 +95,29 @@ class ProductIndex {
     }
   }
 
-  find(text: string): Product | string {
-    const byId = this.byId.get(text.toLowerCase());
-    if (byId) return byId;
+  async find(text: string): Promise<Product> {
+    const id = text.toLowerCase();
+    const known = this.byId.get(id);
+    if (known) return known;
+    if (UUID.test(id)) {
+      try {
+        const product = await readProduct(this.store, this.studioId, id);
+        this.byId.set(id, product);
+        return product;
+      } catch (error) {
+        if (!(error instanceof NotFound)) throw error;
+      }
+    }
     const named = this.byName.get(fold(text)) ?? [];
     if (named.length === 1) return named[0]!;
     if (named.length > 1) {
-      return `${named.length} products are named "${text}": give the product's id (${named.map((p) => p.id).join(', ')})`;
+      throw new RowFailed(
+        `${named.length} products are named "${text}": give the product's id (${named.map((p) => p.id).join(', ')})`,
+      );
     }
-    return `the studio has no product "${text}" (create it in the catalog, or give its exact name or id)`;
+    throw new RowFailed(
+      `the studio has no product "${text}" (create it in the catalog, or give its exact name or id)`,
+    );
   }
 }
 
@@ -121,8 +148,6 @@ async function clientOf(store: EventStore, studioId: string, email: string): Pro
   return holder;
 }
 
-class RowFailed extends Error {}
-
 /**
  * Runs a row's import, turning what a studio can fix (an unknown client or product, a rule of
  * the account) into the row's reason; anything else (the database) fails the job.
@@ -143,16 +168,20 @@ function importedFrom(job: StoredImportJob, row: number): ImportedFrom {
   return { jobId: job.id, fileName: job.fileName, fileSha256: job.fileSha256, row };
 }
 
-async function productIndex(catalog: StudioCatalog | undefined, studioId: string) {
+async function productIndex(
+  store: EventStore,
+  catalog: StudioCatalog | undefined,
+  studioId: string,
+): Promise<ProductIndex> {
   if (!catalog) throw new Error('This process has no catalog to find products in.');
-  return new ProductIndex(await catalog(studioId));
+  return new ProductIndex(store, studioId, await catalog(studioId));
 }
 
 export function creditRows(store: EventStore, catalog?: StudioCatalog): RowKind {
   return {
     columns: CREDIT_COLUMNS,
     async prepare(job) {
-      const products = await productIndex(catalog, job.studioId);
+      const products = await productIndex(store, catalog, job.studioId);
       return (cells, plan, row, options) =>
         outcomeOf(async () => {
           const reading = readCreditRow(cells, plan, options);
@@ -160,8 +189,7 @@ export function creditRows(store: EventStore, catalog?: StudioCatalog): RowKind 
           const credits = reading.row;
           let product: PackOnSale | null = null;
           if (credits.product !== null) {
-            const found = products.find(credits.product);
-            if (typeof found === 'string') throw new RowFailed(found);
+            const found = await products.find(credits.product);
             const sold = onSale(found);
             if (sold.kind !== 'class_pack' && sold.kind !== 'private_pass') {
               throw new RowFailed(
@@ -195,14 +223,13 @@ export function membershipRows(store: EventStore, catalog?: StudioCatalog): RowK
   return {
     columns: MEMBERSHIP_COLUMNS,
     async prepare(job) {
-      const products = await productIndex(catalog, job.studioId);
+      const products = await productIndex(store, catalog, job.studioId);
       return (cells, plan, row, options) =>
         outcomeOf(async () => {
           const reading = readMembershipRow(cells, plan, options);
           if (!reading.ok) throw new RowFailed(reading.reason);
           const membership = reading.row;
-          const found = products.find(membership.product);
-          if (typeof found === 'string') throw new RowFailed(found);
+          const found = await products.find(membership.product);
           const sold = onSale(found);
           if (sold.kind !== 'membership') {
             throw new RowFailed(`"${found.name}" is a ${sold.kind}, not a membership`);

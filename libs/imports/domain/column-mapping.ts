@@ -28,6 +28,8 @@ export type ColumnPlan = Partial<Record<string, number>>;
 export interface ColumnSpec {
   /** What the rows are, in words: "clients", "credits". */
   rows: string;
+  /** What a field is of, in words: "client" (a client field). */
+  noun: string;
   fields: readonly string[];
   /** Headers studio products export, folded (see `foldHeader`), in order of preference. */
   headerNames: Readonly<Record<string, readonly string[]>>;
@@ -168,7 +170,7 @@ export function parseColumnMapping(text: string, spec: ColumnSpec = CLIENT_COLUM
     if (!spec.fields.includes(field)) {
       errors.push({
         field: `mapping.${field}`,
-        message: `is not a field of ${spec.rows}; the fields are ${spec.fields.join(', ')}`,
+        message: `is not a ${spec.noun} field; the fields are ${spec.fields.join(', ')}`,
       });
     } else if (typeof header !== 'string' || header.trim() === '') {
       errors.push({ field: `mapping.${field}`, message: 'needs a header: field=Header' });
@@ -236,6 +238,7 @@ export const EMAIL_HEADERS: readonly string[] = CLIENT_HEADER_NAMES.email;
 
 export const CLIENT_COLUMNS: ColumnSpec = {
   rows: 'clients',
+  noun: 'client',
   fields: CLIENT_FIELDS,
   headerNames: CLIENT_HEADER_NAMES,
   missing(plan) {

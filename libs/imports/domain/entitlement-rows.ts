@@ -38,6 +38,7 @@ const need = (plan: ColumnPlan, field: string, message = 'no column for it'): Fi
 
 export const CREDIT_COLUMNS: ColumnSpec = {
   rows: 'credits',
+  noun: 'credits',
   fields: ['email', 'product', 'eventTypes', 'remaining', 'expiresOn', 'purchasedOn'],
   headerNames: {
     email: EMAIL_HEADERS,
@@ -152,6 +153,7 @@ export const CREDIT_COLUMNS: ColumnSpec = {
 
 export const MEMBERSHIP_COLUMNS: ColumnSpec = {
   rows: 'memberships',
+  noun: 'membership',
   fields: ['email', 'product', 'startsOn', 'nextPaymentDue', 'freezeFrom', 'freezeUntil'],
   headerNames: {
     email: EMAIL_HEADERS,
