@@ -78,9 +78,9 @@ beforeAll(async () => {
   });
   const clients = await importFile(
     'clients',
-    'email,first name,last name\nzoe@moving.example,Zoë,Müller\nann@moving.example,Ann,Lee\n',
+    'email,first name,last name\nzoe@moving.example,Zoë,Müller\nann@moving.example,Ann,Lee\ncy@moving.example,Cy,Twombly\n',
   );
-  expect(clients).toMatchObject({ status: 'completed', created: 2 });
+  expect(clients).toMatchObject({ status: 'completed', created: 3 });
   const find = async (email: string) =>
     (await t.call('GET', `/v1/clients?search=${email}`, { token })).body.items[0]?.id as string;
   await until(async () => Boolean((await find('zoe@moving.example')) && (await find('ann'))));
@@ -112,7 +112,7 @@ const MEMBERSHIPS = [
   `ann@moving.example,Unlimited Monthly,${day(-40)},${day(20)},,`,
   `nobody@moving.example,Unlimited Monthly,${day(-40)},${day(20)},,`,
   `zoe@moving.example,10 Classes,${day(-40)},${day(20)},,`,
-  `ann@moving.example,Unlimited Monthly,${day(-40)},${day(-10)},,`,
+  `cy@moving.example,Unlimited Monthly,${day(-40)},${day(-10)},,`,
 ].join('\n');
 
 describe('importing what clients have left', () => {
@@ -190,7 +190,7 @@ describe('importing what clients have left', () => {
     ]);
 
     const failed = (await t.call('GET', `/v1/imports/${job.id}/errors.csv`, { token })).text;
-    expect(failed).toMatch(/,4,The client already holds a membership Unlimited Monthly/);
+    expect(failed).toMatch(/,4,duplicate in the file: row 3 has the same client and membership/);
     expect(failed).toMatch(/,5,no client of the studio has the email nobody@moving\.example/);
     expect(failed).toMatch(/,6,"?""10 Classes"" is a class_pack, not a membership/);
     expect(failed).toMatch(/,7,"?nextPaymentDue is past/);
@@ -198,6 +198,14 @@ describe('importing what clients have left', () => {
     const again = await importFile('memberships', MEMBERSHIPS);
     expect(again).toMatchObject({ created: 0, skipped: 2, errors: 4 });
     expect((await profileOf(ann)).activeItems.memberships).toHaveLength(1);
+    // Another export (other bytes) of a membership the client holds: refused, not doubled.
+    const later = await importFile(
+      'memberships',
+      `Email,Membership,Start date,Next payment\nann@moving.example,Unlimited Monthly,${day(-40)},${day(21)}\n`,
+    );
+    expect(later).toMatchObject({ created: 0, errors: 1 });
+    const refused = (await t.call('GET', `/v1/imports/${later.id}/errors.csv`, { token })).text;
+    expect(refused).toMatch(/,2,The client already holds a membership Unlimited Monthly/);
   });
 
   it('the history and the feed say each was imported, and from which row', async () => {

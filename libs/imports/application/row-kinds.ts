@@ -14,6 +14,7 @@ import { ClienteleError, NotFound, type RequestContext } from '@clientele/shared
 import {
   CLIENT_COLUMNS,
   CREDIT_COLUMNS,
+  cell,
   MEMBERSHIP_COLUMNS,
   readClientRow,
   readCreditRow,
@@ -222,6 +223,15 @@ export function creditRows(store: EventStore, catalog?: StudioCatalog): RowKind 
 export function membershipRows(store: EventStore, catalog?: StudioCatalog): RowKind {
   return {
     columns: MEMBERSHIP_COLUMNS,
+    // Rows run side by side: a client's second row of one membership fails as the later one,
+    // not whichever reaches the account first (the account refuses a second one all the same).
+    unique: {
+      key: (cells, plan) => {
+        const email = rowEmail(cells, plan);
+        return email && `${email} ${fold(cell(cells, plan, 'product'))}`;
+      },
+      reason: (first) => `duplicate in the file: row ${first} has the same client and membership`,
+    },
     async prepare(job) {
       const products = await productIndex(store, catalog, job.studioId);
       return (cells, plan, row, options) =>
