@@ -51,7 +51,7 @@ export async function createApp(
   for (const [type, limit] of FILE_BODIES) {
     app.useBodyParser(type, { bodyLimit: limit }, (_request, body, done) => done(null, body));
   }
-  // Uploads of client lists (POST /v1/imports/clients): each route sets its own limits.
+  // Uploads of import files (POST /v1/imports/{clients,credits,memberships}): each route sets its own limits.
   await app.register(multipart);
   const fastify = app.getHttpAdapter().getInstance();
   fastify.addHook('onSend', async (request, reply) => {

@@ -3,6 +3,7 @@ import { randomBytes } from 'node:crypto';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { CreateProduct, CreateProductHandler } from '@clientele/catalog';
 import { RegisterClient, RegisterClientHandler } from '@clientele/clients';
 import { loadConfig, openRuntime, projections } from '@clientele/runtime';
 import { Pool } from 'pg';
@@ -289,6 +290,88 @@ describe(`CLI (${serverUrl ? 'PostgreSQL' : 'embedded PGlite'})`, () => {
     );
     expect(await run(['import', 'clients', file, ...map, '--json'])).toBe(0);
     expect(JSON.parse(stdout[4]!)).toMatchObject({ created: 0, skipped: 1, errors: 1 });
+  });
+
+  it('import credits and memberships: what clients have left, by product id, once', async () => {
+    expect(await run([...studio({ '--name': 'Moving Studio' }), '--json'])).toBe(0);
+    const { studioId } = JSON.parse(stdout.pop()!) as { studioId: string };
+    const context = (key: string) => ({
+      studioId,
+      actor: { type: 'system' as const, id: 'cli-spec' },
+      correlationId: key,
+      idempotencyKey: key,
+      now: new Date(),
+    });
+    const runtime = await openRuntime(loadConfig(), 'client');
+    let pack: string;
+    let monthly: string;
+    try {
+      const products = new CreateProductHandler(runtime.store);
+      ({ id: pack } = await products.execute(
+        new CreateProduct(
+          {
+            kind: 'class_pack',
+            name: '5 Classes',
+            description: null,
+            price: { amount: 5000, currency: 'USD' },
+            credits: { count: 5, eventTypes: ['yoga'] },
+            validityDays: null,
+            validityStarts: 'purchase',
+          },
+          context('pack'),
+        ),
+      ));
+      ({ id: monthly } = await products.execute(
+        new CreateProduct(
+          {
+            kind: 'membership',
+            name: 'Monthly',
+            description: null,
+            price: { amount: 9000, currency: 'USD' },
+            billingPeriod: { unit: 'month', count: 1 },
+            eventTypes: ['yoga'],
+            creditsPerPeriod: null,
+          },
+          context('monthly'),
+        ),
+      ));
+      await new RegisterClientHandler(runtime.store).execute(
+        new RegisterClient(
+          { firstName: 'Ada', lastName: 'Lovelace', email: 'ada@moving.example' },
+          context('ada'),
+        ),
+      );
+    } finally {
+      await runtime.close();
+    }
+    const day = (offset: number) =>
+      new Date(Date.now() + offset * 86_400_000).toISOString().slice(0, 10);
+    const credits = join(dataDir, 'credits.csv');
+    writeFileSync(
+      credits,
+      `Email,Package,Remaining,Expires\nada@moving.example,${pack},3,${day(40)}\nbob@moving.example,${pack},2,\n`,
+    );
+    const at = ['--studio', studioId];
+    expect(await run(['import', 'credits', credits, ...at])).toBe(0);
+    expect(stdout.pop()).toBe(`The failed rows and why: ${credits}.errors.csv`);
+    expect(stdout.pop()).toMatch(
+      /^Imported credits\.csv: 2 rows — 1 created, 0 updated, 0 skipped, 1 failed/,
+    );
+    expect(readFileSync(`${credits}.errors.csv`, 'utf8')).toContain(
+      'no client of the studio has the email bob@moving.example (import the clients first)',
+    );
+    expect(await run(['import', 'credits', credits, ...at, '--json'])).toBe(0);
+    expect(JSON.parse(stdout.pop()!)).toMatchObject({ kind: 'credits', created: 0, skipped: 1 });
+
+    const memberships = join(dataDir, 'memberships.csv');
+    writeFileSync(
+      memberships,
+      `Email;Membership;Start date;Next payment;Freeze start;Freeze end\nada@moving.example;${monthly};${day(-60)};${day(15)};${day(-1)};${day(9)}\n`,
+    );
+    expect(await run(['import', 'memberships', memberships, ...at, '--json'])).toBe(0);
+    expect(JSON.parse(stdout.pop()!)).toMatchObject({ kind: 'memberships', created: 1, errors: 0 });
+    expect(await run(['import', 'memberships', memberships, ...at, '--map', 'shoe=a'])).toBe(2);
+    expect(stderr.join('\n')).toMatch(/mapping\.shoe: is not a membership field/);
   });
 
   it('import clients: a missing file or a bad mapping is said in words, exit code 2', async () => {

@@ -1,7 +1,7 @@
 import 'reflect-metadata';
 import { existsSync, statSync } from 'node:fs';
 import { resolve } from 'node:path';
-import type { ImportJob } from '@clientele/imports';
+import type { ImportJob, ImportKind } from '@clientele/imports';
 import { loadConfig, RemoteActionFailed, runAdminAction } from '@clientele/runtime';
 import { accountSummary, timeline, timelineCsv } from '@clientele/audit';
 import { ClienteleError, InvalidInput } from '@clientele/shared';
@@ -213,102 +213,128 @@ export function buildProgram(): Command {
       for (const line of accountSummary(history)) console.log(line);
     });
   const imports = program.command('import').description('Bring data from another product');
-  imports
-    .command('clients')
-    .description(
-      'Import clients from a CSV file: columns matched by their headers, or by --map; the same file again creates no one, and an import that stopped resumes',
-    )
-    .argument('<file>', 'the CSV file (UTF-8, `,` or `;`, a header row)')
-    .option('--map <mapping>', 'which column is which: email=E-mail,firstName=First,…')
-    .option('--dry-run', 'check every row and report; write nothing')
-    .option('--date-order <order>', 'how dates with slashes are written: auto, dmy or mdy', 'auto')
-    .option('--studio <id>', 'the studio (needed when there are several)')
-    .option('--json', 'print the job as JSON')
-    .action(
-      async (
-        file: string,
-        options: {
-          map?: string;
-          dryRun?: boolean;
-          dateOrder: string;
-          studio?: string;
-          json?: boolean;
-        },
-      ) => {
-        const path = resolve(file);
-        if (!existsSync(path) || !statSync(path).isFile()) {
-          throw new InvalidInput(`No file at ${path}.`, [{ field: 'file', message: 'not found' }]);
-        }
-        const config = loadConfig();
-        const bar = new SingleBar(
-          {
-            format:
-              '{bar} {value}/{total} rows | {created} created, {updated} updated, {skipped} skipped, {errors} failed',
-            hideCursor: true,
+  const kinds: { kind: ImportKind; description: string; map: string }[] = [
+    {
+      kind: 'clients',
+      description:
+        'Import clients from a CSV file: columns matched by their headers, or by --map; the same file again creates no one, and an import that stopped resumes',
+      map: 'email=E-mail,firstName=First,…',
+    },
+    {
+      kind: 'credits',
+      description:
+        'Import the credits clients have left in another product (import the clients first): email, the pack (name or id) or the event types of a plain count, the credits left, their expiry, the purchase date; recorded as imported with their row, nothing sold; the same file again adds nothing',
+      map: 'email=E-mail,product=Pass,remaining=Classes left,expiresOn=Valid until,…',
+    },
+    {
+      kind: 'memberships',
+      description:
+        'Import the memberships clients hold in another product (import the clients first): email, the membership (name or id), start date, next payment date, a freeze (from, until); the first renewal bills on the next payment date; the same file again adds nothing',
+      map: 'email=E-mail,product=Membership,startsOn=Start,nextPaymentDue=Next billing date,…',
+    },
+  ];
+  for (const { kind, description, map } of kinds) {
+    imports
+      .command(kind)
+      .description(description)
+      .argument('<file>', 'the CSV file (UTF-8, `,` or `;`, a header row)')
+      .option('--map <mapping>', `which column is which: ${map}`)
+      .option('--dry-run', 'check every row and report; write nothing')
+      .option(
+        '--date-order <order>',
+        'how dates with slashes are written: auto, dmy or mdy',
+        'auto',
+      )
+      .option('--studio <id>', 'the studio (needed when there are several)')
+      .option('--json', 'print the job as JSON')
+      .action(
+        async (
+          file: string,
+          options: {
+            map?: string;
+            dryRun?: boolean;
+            dateOrder: string;
+            studio?: string;
+            json?: boolean;
           },
-          Presets.shades_classic,
-        );
-        let shown = false;
-        const show = (job: ImportJob) => {
-          const counts = {
-            created: job.created,
-            updated: job.updated,
-            skipped: job.skipped,
-            errors: job.errors,
+        ) => {
+          const path = resolve(file);
+          if (!existsSync(path) || !statSync(path).isFile()) {
+            throw new InvalidInput(`No file at ${path}.`, [
+              { field: 'file', message: 'not found' },
+            ]);
+          }
+          const config = loadConfig();
+          const bar = new SingleBar(
+            {
+              format:
+                '{bar} {value}/{total} rows | {created} created, {updated} updated, {skipped} skipped, {errors} failed',
+              hideCursor: true,
+            },
+            Presets.shades_classic,
+          );
+          let shown = false;
+          const show = (job: ImportJob) => {
+            const counts = {
+              created: job.created,
+              updated: job.updated,
+              skipped: job.skipped,
+              errors: job.errors,
+            };
+            if (!shown) bar.start(job.total ?? 0, job.processed, counts);
+            shown = true;
+            bar.setTotal(job.total ?? 0);
+            bar.update(job.processed, counts);
           };
-          if (!shown) bar.start(job.total ?? 0, job.processed, counts);
-          shown = true;
-          bar.setTotal(job.total ?? 0);
-          bar.update(job.processed, counts);
-        };
-        const args = {
-          path,
-          dateOrder: options.dateOrder,
-          ...(options.map !== undefined ? { map: options.map } : {}),
-          ...(options.dryRun ? { dryRun: true } : {}),
-          ...(options.studio !== undefined ? { studio: options.studio } : {}),
-        };
-        let job: ImportJob;
-        try {
-          job = await runAdminAction(config, 'imports.clients', args, { job: show });
-          // An API that owns the database runs it in the background: follow it there.
-          while (job.status === 'queued' || job.status === 'running') {
-            show(job);
-            await new Promise((next) => setTimeout(next, 250));
-            job = await runAdminAction(config, 'imports.show', {
+          const args = {
+            path,
+            dateOrder: options.dateOrder,
+            ...(options.map !== undefined ? { map: options.map } : {}),
+            ...(options.dryRun ? { dryRun: true } : {}),
+            ...(options.studio !== undefined ? { studio: options.studio } : {}),
+          };
+          let job: ImportJob;
+          try {
+            job = await runAdminAction(config, `imports.${kind}`, args, { job: show });
+            // An API that owns the database runs it in the background: follow it there.
+            while (job.status === 'queued' || job.status === 'running') {
+              show(job);
+              await new Promise((next) => setTimeout(next, 250));
+              job = await runAdminAction(config, 'imports.show', {
+                id: job.id,
+                studio: job.studioId,
+              });
+            }
+            if (shown) show(job);
+          } finally {
+            bar.stop();
+          }
+          let errorsFile: string | null = null;
+          if (job.errors > 0) {
+            errorsFile = `${path}.errors.csv`;
+            await runAdminAction(config, 'imports.errors', {
               id: job.id,
               studio: job.studioId,
+              path: errorsFile,
             });
           }
-          if (shown) show(job);
-        } finally {
-          bar.stop();
-        }
-        let errorsFile: string | null = null;
-        if (job.errors > 0) {
-          errorsFile = `${path}.errors.csv`;
-          await runAdminAction(config, 'imports.errors', {
-            id: job.id,
-            studio: job.studioId,
-            path: errorsFile,
-          });
-        }
-        if (options.json) {
-          console.log(JSON.stringify({ ...job, errorsFile }));
-          return;
-        }
-        if (job.status === 'failed') {
-          throw new InvalidInput(
-            `The import stopped: ${job.error}. Run the same command again to resume it.`,
+          if (options.json) {
+            console.log(JSON.stringify({ ...job, errorsFile }));
+            return;
+          }
+          if (job.status === 'failed') {
+            throw new InvalidInput(
+              `The import stopped: ${job.error}. Run the same command again to resume it.`,
+            );
+          }
+          const verb = job.dryRun ? 'Dry run of' : 'Imported';
+          console.log(
+            `${verb} ${job.fileName}: ${job.total} rows — ${job.created} created, ${job.updated} updated, ${job.skipped} skipped, ${job.errors} failed (job ${job.id}).`,
           );
-        }
-        const verb = job.dryRun ? 'Dry run of' : 'Imported';
-        console.log(
-          `${verb} ${job.fileName}: ${job.total} rows — ${job.created} created, ${job.updated} updated, ${job.skipped} skipped, ${job.errors} failed (job ${job.id}).`,
-        );
-        if (errorsFile) console.log(`The failed rows and why: ${errorsFile}`);
-      },
-    );
+          if (errorsFile) console.log(`The failed rows and why: ${errorsFile}`);
+        },
+      );
+  }
 
   return program;
 }

@@ -8,3 +8,4 @@ export * from './application/sales';
 export * from './application/memberships';
 export * from './application/account-upkeep';
 export * from './application/account-merge';
+export * from './application/imports';

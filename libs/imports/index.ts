@@ -1,4 +1,5 @@
-export * from './application/client-imports';
+export * from './application/imports';
+export * from './application/row-kinds';
 export * from './application/client-rows';
 export * from './application/csv-records';
 export * from './application/failed-rows-csv';

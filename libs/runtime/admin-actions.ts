@@ -4,9 +4,12 @@ import { pipeline } from 'node:stream/promises';
 import { readClientHistory } from '@clientele/audit';
 import {
   failedRowsCsv,
+  IMPORT_COLUMNS,
   parseColumnMapping,
   publicJob,
   type DateOrder,
+  type ImportJob,
+  type ImportKind,
   type ProgressListener,
 } from '@clientele/imports';
 import { InvalidInput, NotFound, type FieldError } from '@clientele/shared';
@@ -142,37 +145,22 @@ export const adminActions = {
    * running it in its own process) it answers when the job ends; otherwise at once, and the
    * job runs in the background (`imports.show` follows it).
    */
-  async 'imports.clients'(
+  'imports.clients'(runtime: Runtime, args: Record<string, unknown>, options?: AdminActionOptions) {
+    return runImport(runtime, 'clients', args, options);
+  },
+
+  /** Imports the credits clients have left (ADR 0021), as `imports.clients` imports clients. */
+  'imports.credits'(runtime: Runtime, args: Record<string, unknown>, options?: AdminActionOptions) {
+    return runImport(runtime, 'credits', args, options);
+  },
+
+  /** Imports the memberships clients hold (ADR 0021), as `imports.clients` imports clients. */
+  'imports.memberships'(
     runtime: Runtime,
     args: Record<string, unknown>,
-    options: AdminActionOptions = {},
+    options?: AdminActionOptions,
   ) {
-    const mapping = parseColumnMapping(typeof args.map === 'string' ? args.map : '');
-    const studioId = await studioArgument(runtime, args.studio);
-    const path = String(args.path);
-    const dryRun = args.dryRun === true;
-    const dateOrder = (args.dateOrder ?? 'auto') as DateOrder;
-    if (!['auto', 'dmy', 'mdy'].includes(dateOrder)) {
-      throw new InvalidInput('--date-order must be auto, dmy or mdy.', [
-        { field: 'dateOrder', message: 'must be auto, dmy or mdy' },
-      ]);
-    }
-    const resumed = dryRun ? null : await runtime.imports.unfinishedOf(studioId, path);
-    const job =
-      resumed ??
-      (await runtime.imports.create({
-        id: randomUUID(),
-        studioId,
-        actor: { type: 'system', id: 'cli' },
-        dryRun,
-        fileName: path.split(/[\\/]/).pop() ?? path,
-        filePath: path,
-        mapping,
-        dateOrder,
-      }));
-    if (options.job) return runtime.imports.start(job, options.job);
-    void runtime.imports.start(job).catch(() => undefined);
-    return publicJob(job);
+    return runImport(runtime, 'memberships', args, options);
   },
 
   /** An import job of the studio, as `GET /v1/imports/{id}` answers it. */
@@ -194,6 +182,44 @@ export const adminActions = {
     return runtime.runner.status();
   },
 } satisfies Record<string, (runtime: Runtime, args: Record<string, unknown>) => Promise<unknown>>;
+
+async function runImport(
+  runtime: Runtime,
+  kind: ImportKind,
+  args: Record<string, unknown>,
+  options: AdminActionOptions = {},
+): Promise<ImportJob> {
+  const mapping = parseColumnMapping(
+    typeof args.map === 'string' ? args.map : '',
+    IMPORT_COLUMNS[kind],
+  );
+  const studioId = await studioArgument(runtime, args.studio);
+  const path = String(args.path);
+  const dryRun = args.dryRun === true;
+  const dateOrder = (args.dateOrder ?? 'auto') as DateOrder;
+  if (!['auto', 'dmy', 'mdy'].includes(dateOrder)) {
+    throw new InvalidInput('--date-order must be auto, dmy or mdy.', [
+      { field: 'dateOrder', message: 'must be auto, dmy or mdy' },
+    ]);
+  }
+  const resumed = dryRun ? null : await runtime.imports.unfinishedOf(studioId, kind, path);
+  const job =
+    resumed ??
+    (await runtime.imports.create({
+      id: randomUUID(),
+      kind,
+      studioId,
+      actor: { type: 'system', id: 'cli' },
+      dryRun,
+      fileName: path.split(/[\\/]/).pop() ?? path,
+      filePath: path,
+      mapping,
+      dateOrder,
+    }));
+  if (options.job) return runtime.imports.start(job, options.job);
+  void runtime.imports.start(job).catch(() => undefined);
+  return publicJob(job);
+}
 
 export type AdminActionResult<A extends AdminAction> = Awaited<
   ReturnType<(typeof adminActions)[A]>

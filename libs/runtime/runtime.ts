@@ -10,7 +10,7 @@ import {
   type EventStore,
 } from '@clientele/eventstore';
 import { ProjectionRunner, projectorMigrations, type Projection } from '@clientele/projector';
-import { productsMigrations, productsProjection } from '@projections/catalog';
+import { productsMigrations, productsProjection, studioProducts } from '@projections/catalog';
 import {
   OfflinePaymentGateway,
   StripePaymentGateway,
@@ -40,7 +40,7 @@ import { waiversMigrations, waiversProjection } from '@projections/waivers';
 import { reportsMigrations } from '@projections/reports';
 import { filesMigrations } from '@clientele/files';
 import { idempotencyMigrations } from '@clientele/idempotency';
-import { ClientImports, ImportJobStore, importsMigrations } from '@clientele/imports';
+import { ImportJobStore, Imports, importsMigrations } from '@clientele/imports';
 import { join } from 'node:path';
 import {
   eventStoreDirectory,
@@ -98,8 +98,8 @@ export interface Runtime {
   bookingUpkeep: BookingUpkeep;
   /** Sends what the outbox holds: by SMTP with SMTP_URL, to the log otherwise (ADR 0014). */
   notifications: NotificationDispatcher;
-  /** CSV imports of clients, run in the background of this process. */
-  imports: ClientImports;
+  /** CSV imports of clients, their credits and memberships, run in the background of this process. */
+  imports: Imports;
   /**
    * Runs both upkeeps now and then every `everyMs`, and sends notifications every
    * `notifyEveryMs`, until `close()`.
@@ -183,8 +183,9 @@ export async function openRuntime(
     eventStoreDirectory(eventStore),
     { from: config.mailFrom },
   );
-  const imports = new ClientImports(eventStore, new ImportJobStore(db), {
+  const imports = new Imports(eventStore, new ImportJobStore(db), {
     uploadsDir: join(config.dataDir, 'imports'),
+    catalog: (studioId) => studioProducts(db, studioId),
   });
   let upkeepTimer: NodeJS.Timeout | undefined;
   let upkeepRun: Promise<void> = Promise.resolve();

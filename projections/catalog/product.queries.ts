@@ -115,3 +115,14 @@ export class ListProductsHandler implements IQueryHandler<ListProducts> {
     };
   }
 }
+
+/** Every product of a studio, archived ones too: an import finds the products its rows name. */
+export async function studioProducts(db: Database, studioId: string): Promise<Product[]> {
+  const rows = await db.kysely
+    .selectFrom('products')
+    .select(COLUMNS)
+    .where('studio_id', '=', studioId)
+    .orderBy('sort_key')
+    .execute();
+  return (rows as ProductRow[]).map(toProduct);
+}

@@ -41,6 +41,7 @@ const ACCOUNT_EVENTS: ReadonlySet<AccountEvent['type']> = new Set<AccountEvent['
   'UnrecordedChargeRefunded',
   'ProcessorCustomerLinked',
   'MembershipStarted',
+  'MembershipImported',
   'MembershipRenewed',
   'MembershipFrozen',
   'MembershipUnfrozen',
@@ -192,6 +193,10 @@ function grantSourceReason(event: Extract<AccountEvent, { type: 'CreditsGranted'
   const source = event.data.source;
   if (source.kind === 'complimentary') return source.reason;
   if (source.kind === 'sale') return `bought: ${source.productName}`;
+  if (source.kind === 'import') {
+    const { row, fileName } = source.importedFrom;
+    return `imported${source.productName ? `: ${source.productName}` : ''} (row ${row} of ${fileName})`;
+  }
   return `membership period from ${source.periodFrom}`;
 }
 
@@ -524,7 +529,8 @@ async function applyEvent(trx: Trx, recorded: RecordedEvent, balance: Balance): 
         .where('bill_id', '=', event.data.billId)
         .execute();
       return;
-    case 'MembershipStarted': {
+    case 'MembershipStarted':
+    case 'MembershipImported': {
       const d = event.data;
       await trx
         .insertInto('memberships')

@@ -6,6 +6,8 @@ import {
   localDate,
   membershipStatus,
   nextPaymentOf,
+  packName,
+  type CreditSource,
   type GrantView,
   type MembershipView,
 } from '@clientele/entitlements';
@@ -526,7 +528,7 @@ export class GetActiveItemsHandler implements IQueryHandler<GetActiveItems> {
       .orderBy('starts_on')
       .execute()) as Record<string, unknown>[];
     const grants = (await grantsOf(this.db, clientId, now)).filter(
-      (g) => g.available > 0 && (g.source as { kind: string }).kind === 'sale',
+      (g) => g.available > 0 && packName(g.source as CreditSource) !== null,
     );
     const vod = (await this.db.kysely
       .selectFrom('vod_access')
@@ -546,7 +548,7 @@ export class GetActiveItemsHandler implements IQueryHandler<GetActiveItems> {
       memberships: memberships.map((m) => toMembership(m, today)),
       packs: grants.map((g) => ({
         ...g,
-        productName: (g.source as { productName: string }).productName,
+        productName: packName(g.source as CreditSource)!,
       })),
       vod: vod.map((v) => ({
         accessId: v.access_id,

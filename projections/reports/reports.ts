@@ -339,8 +339,11 @@ const packs: ReportDefinition = {
   source: (db, params) => {
     let query = grantSource(db, params)
       .select('g.granted_at as sort_key')
-      // Packs and passes are what a client bought; membership and complimentary credits are not.
-      .where(sql<boolean>`g.source->>'kind' = 'sale'`)
+      // Packs and passes are what a client bought, here or (imported) before; membership and
+      // complimentary credits are not, nor an imported count of credits of no product.
+      .where(
+        sql<boolean>`(g.source->>'kind' = 'sale' OR (g.source->>'kind' = 'import' AND g.source->>'productName' IS NOT NULL))`,
+      )
       .where(dateRange('g.granted_at', 'timestamptz', params));
     const status = params.filters.status;
     if (status !== undefined) {

@@ -163,7 +163,9 @@ const ACTIVE = (now: Date) =>
 function productOf(row: PlaceRow): string | null {
   if (row.payment?.kind === 'membership') return row.membership_name;
   if (row.payment?.kind !== 'credit' || !row.credit_source) return null;
-  if (row.credit_source.kind === 'sale') return row.credit_source.productName ?? null;
+  if (row.credit_source.kind === 'sale' || row.credit_source.kind === 'import') {
+    return row.credit_source.productName ?? null;
+  }
   return row.membership_name;
 }
 

@@ -5,7 +5,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { once } from 'node:events';
 import { Pool } from 'pg';
-import { adminActions, loadConfig, openRuntime } from '@clientele/runtime';
+import type { ImportJob } from '@clientele/imports';
+import { adminActions, loadConfig, openRuntime, type Runtime } from '@clientele/runtime';
 import type { ChildProcess } from 'node:child_process';
 import { cpuMeter, withSearchPath } from './support';
 
@@ -34,18 +35,49 @@ async function writeFile(path: string): Promise<void> {
   await once(out, 'finish');
 }
 
+/** With a progress listener, an import action answers when its job ends (not when it starts). */
+const untilDone = { job: () => undefined };
+
+/** Rows of an import job run in this process: rows per second, CPU per row (Node, PostgreSQL). */
+async function timed(
+  rows: number,
+  job: () => Promise<ImportJob>,
+): Promise<ImportJob & { seconds: number; rowsPerSecond: number; cpuMicrosPerRow: object }> {
+  // This process is the importer: its CPU and PostgreSQL's, per row.
+  const meter = cpuMeter({ pid: process.pid } as ChildProcess);
+  const started = Date.now();
+  const done = await job();
+  const seconds = (Date.now() - started) / 1000;
+  console.error(`bench: import ${JSON.stringify(done)} in ${seconds}s`);
+  const cpu = meter.perRequest(rows);
+  return {
+    ...done,
+    seconds,
+    rowsPerSecond: Math.round(rows / seconds),
+    cpuMicrosPerRow: { importer: cpu.api, postgres: cpu.postgres },
+  };
+}
+
 /**
- * 100,000 rows imported in process (what `npx clientele import clients` does with DATABASE_URL)
- * into a fresh schema, projections not running: rows per second and the peak resident memory,
- * sampled every 50 ms. Then the same file again (every row skipped).
+ * A fresh schema with a studio and the clients file written, the runtime open in this process
+ * (what `npx clientele import …` does with DATABASE_URL), projections not running; the peak
+ * resident memory sampled every 50 ms while `work` runs.
  */
-export async function benchImport(url: string): Promise<object> {
+async function withImportStudio(
+  url: string,
+  work: (setup: {
+    runtime: Runtime;
+    studioId: string;
+    dir: string;
+    clients: string;
+  }) => Promise<object>,
+): Promise<object> {
   const schema = `bench_import_${randomBytes(4).toString('hex')}`;
   const admin = new Pool({ connectionString: url, max: 1 });
   await admin.query(`CREATE SCHEMA ${schema}`);
   const dir = mkdtempSync(join(tmpdir(), 'clientele-import-bench-'));
-  const file = join(dir, 'clients.csv');
-  await writeFile(file);
+  const clients = join(dir, 'clients.csv');
+  await writeFile(clients);
   const config = { ...loadConfig({}), databaseUrl: withSearchPath(url, schema), dataDir: dir };
   const runtime = await openRuntime(config, 'client');
   let peakRss = process.memoryUsage().rss;
@@ -62,25 +94,31 @@ export async function benchImport(url: string): Promise<object> {
       timezone: 'UTC',
       ownerEmail: 'bench@example.com',
     });
-    const run = async () => {
-      // This process is the importer: its CPU and PostgreSQL's, per row.
-      const meter = cpuMeter({ pid: process.pid } as ChildProcess);
-      const started = Date.now();
-      const job = await adminActions['imports.clients'](runtime, {
-        path: file,
-        studio: studioId,
-        onProgress: () => undefined,
-      });
-      const seconds = (Date.now() - started) / 1000;
-      console.error(`bench: import ${JSON.stringify(job)} in ${seconds}s`);
-      const cpu = meter.perRequest(ROWS);
-      return {
-        ...job,
-        seconds,
-        rowsPerSecond: Math.round(ROWS / seconds),
-        cpuMicrosPerRow: { importer: cpu.api, postgres: cpu.postgres },
-      };
+    const result = await work({ runtime, studioId, dir, clients });
+    return {
+      ...result,
+      peakRssMb: Math.round(peakRss / 1024 / 1024),
+      peakHeapUsedMb: Math.round(peakHeap / 1024 / 1024),
     };
+  } finally {
+    clearInterval(sampler);
+    await runtime.close();
+    await admin.query(`DROP SCHEMA ${schema} CASCADE`);
+    await admin.end();
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+/**
+ * 100,000 rows imported in process into a fresh schema: rows per second and the peak resident
+ * memory. Then the same file again (every row skipped).
+ */
+export function benchImport(url: string): Promise<object> {
+  return withImportStudio(url, async ({ runtime, studioId, clients }) => {
+    const run = () =>
+      timed(ROWS, () =>
+        adminActions['imports.clients'](runtime, { path: clients, studio: studioId }, untilDone),
+      );
     const first = await run();
     const again = await run();
     return {
@@ -98,14 +136,50 @@ export async function benchImport(url: string): Promise<object> {
         seconds: again.seconds,
         skipped: again.skipped,
       },
-      peakRssMb: Math.round(peakRss / 1024 / 1024),
-      peakHeapUsedMb: Math.round(peakHeap / 1024 / 1024),
     };
-  } finally {
-    clearInterval(sampler);
-    await runtime.close();
-    await admin.query(`DROP SCHEMA ${schema} CASCADE`);
-    await admin.end();
-    rmSync(dir, { recursive: true, force: true });
-  }
+  });
+}
+
+/**
+ * The credits clients have left (ADR 0021), a row per client of the clients file (imported
+ * first, not measured): each row finds its client by email and runs ImportCredits on the
+ * account. Then the same file again (every row skipped).
+ */
+export function benchImportCredits(url: string): Promise<object> {
+  return withImportStudio(url, async ({ runtime, studioId, dir, clients }) => {
+    await adminActions['imports.clients'](runtime, { path: clients, studio: studioId }, untilDone);
+    const credits = join(dir, 'credits.csv');
+    const out = createWriteStream(credits);
+    const write = async (line: string) => {
+      if (!out.write(line)) await once(out, 'drain');
+    };
+    await write('\uFEFFE-Mail Address;Credits left;Expiry date;Class type\r\n');
+    for (let i = 0; i < ROWS; i++) {
+      await write(`client${i}@example.com;${(i % 9) + 1};2099-12-31;yoga\r\n`);
+    }
+    out.end();
+    await once(out, 'finish');
+    const run = () =>
+      timed(ROWS, () =>
+        adminActions['imports.credits'](runtime, { path: credits, studio: studioId }, untilDone),
+      );
+    const first = await run();
+    const again = await run();
+    return {
+      rows: ROWS,
+      first: {
+        rowsPerSecond: first.rowsPerSecond,
+        cpuMicrosPerRow: first.cpuMicrosPerRow,
+        seconds: first.seconds,
+        created: first.created,
+        errors: first.errors,
+      },
+      again: {
+        rowsPerSecond: again.rowsPerSecond,
+        cpuMicrosPerRow: again.cpuMicrosPerRow,
+        seconds: again.seconds,
+        skipped: again.skipped,
+      },
+    };
+  });
 }

@@ -4,7 +4,7 @@ import { benchEventStore } from './eventstore.bench';
 import { benchHttp } from './http.bench';
 import { benchRebuild } from './rebuild.bench';
 import { benchReports } from './reports.bench';
-import { benchImport } from './import.bench';
+import { benchImport, benchImportCredits } from './import.bench';
 import { benchSearch } from './search.bench';
 
 /**
@@ -19,6 +19,7 @@ const sections: Record<string, (url: string) => Promise<object>> = {
   enrollment: benchEnrollment,
   reports: benchReports,
   importClients: benchImport,
+  importCredits: benchImportCredits,
   rebuild: benchRebuild,
   // Add further sections here: `name: (url) => benchSomething(url)`.
 };

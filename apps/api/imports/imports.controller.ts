@@ -7,10 +7,12 @@ import { ApiBearerAuth, ApiConsumes, ApiHeader, ApiOperation, ApiTags } from '@n
 import { idForRequest } from '@clientele/eventstore';
 import {
   failedRowsCsv,
+  IMPORT_COLUMNS,
   parseColumnMapping,
   publicJob,
   type ColumnMapping,
   type DateOrder,
+  type ImportKind,
 } from '@clientele/imports';
 import type { Runtime } from '@clientele/runtime';
 import { InvalidInput, type RequestContext } from '@clientele/shared';
@@ -50,10 +52,54 @@ export class ImportsController {
       'Import clients from a CSV file (multipart: `file`, and `mapping`, `dryRun`, `dateOrder` as fields): answers the job, which runs in the background',
   })
   @ApiHeader({ name: 'Idempotency-Key', required: false })
-  async importClients(
+  importClients(
     @Req() request: FastifyRequest,
     @Ctx() context: RequestContext,
     @Res({ passthrough: true }) reply: FastifyReply,
+  ) {
+    return this.upload('clients', request, context, reply);
+  }
+
+  @Post('credits')
+  @HttpCode(202)
+  @RequirePermission('clients:import')
+  @ApiConsumes('multipart/form-data')
+  @ApiOperation({
+    summary:
+      'Import the credits clients have left in another product (a row: email, the pack by name or id or the event types of a plain count, the credits left, their expiry, the purchase date), recorded as imported with their row; multipart as for clients. Clients are imported first',
+  })
+  @ApiHeader({ name: 'Idempotency-Key', required: false })
+  importCredits(
+    @Req() request: FastifyRequest,
+    @Ctx() context: RequestContext,
+    @Res({ passthrough: true }) reply: FastifyReply,
+  ) {
+    return this.upload('credits', request, context, reply);
+  }
+
+  @Post('memberships')
+  @HttpCode(202)
+  @RequirePermission('clients:import')
+  @ApiConsumes('multipart/form-data')
+  @ApiOperation({
+    summary:
+      'Import the memberships clients hold in another product (a row: email, the membership by name or id, start date, next payment date, an optional freeze from/until), recorded as imported with their row: the first renewal bills on the next payment date; multipart as for clients',
+  })
+  @ApiHeader({ name: 'Idempotency-Key', required: false })
+  importMemberships(
+    @Req() request: FastifyRequest,
+    @Ctx() context: RequestContext,
+    @Res({ passthrough: true }) reply: FastifyReply,
+  ) {
+    return this.upload('memberships', request, context, reply);
+  }
+
+  /** Takes the upload to disk, checks its columns, records the job and starts it. */
+  private async upload(
+    kind: ImportKind,
+    request: FastifyRequest,
+    context: RequestContext,
+    reply: FastifyReply,
   ) {
     if (!request.isMultipart()) {
       throw invalid('body', 'must be multipart/form-data with the CSV as `file`');
@@ -63,10 +109,11 @@ export class ImportsController {
     await mkdir(dir, { recursive: true, mode: 0o700 });
     const filePath = join(dir, `${id}.csv`);
     try {
-      const fields = await this.receive(request, filePath);
+      const fields = await this.receive(kind, request, filePath);
       if (fields.fileName === null) throw invalid('file', 'is required: the CSV as `file`');
       const job = await this.runtime.imports.create({
         id,
+        kind,
         studioId: context.studioId,
         actor: context.actor,
         dryRun: fields.dryRun,
@@ -87,18 +134,23 @@ export class ImportsController {
   }
 
   /** Reads the parts in any order; the file goes to disk as it arrives (memory stays flat). */
-  private async receive(request: FastifyRequest, filePath: string): Promise<UploadFields> {
+  private async receive(
+    kind: ImportKind,
+    request: FastifyRequest,
+    filePath: string,
+  ): Promise<UploadFields> {
     const fields: UploadFields = { mapping: {}, dryRun: false, dateOrder: 'auto', fileName: null };
     for await (const part of request.parts({ limits: { fileSize: IMPORT_MAX_BYTES, files: 1 } })) {
       if (part.type === 'file') {
         if (part.fieldname !== 'file') throw invalid(part.fieldname, 'is not a field of an import');
         await pipeline(part.file, createWriteStream(filePath, { mode: 0o600 }));
-        fields.fileName = part.filename || 'clients.csv';
+        fields.fileName = part.filename || `${kind}.csv`;
         continue;
       }
       const value = typeof part.value === 'string' ? part.value : '';
-      if (part.fieldname === 'mapping') fields.mapping = parseColumnMapping(value);
-      else if (part.fieldname === 'dryRun') {
+      if (part.fieldname === 'mapping') {
+        fields.mapping = parseColumnMapping(value, IMPORT_COLUMNS[kind]);
+      } else if (part.fieldname === 'dryRun') {
         if (value !== 'true' && value !== 'false') throw invalid('dryRun', 'must be true or false');
         fields.dryRun = value === 'true';
       } else if (part.fieldname === 'dateOrder') {
@@ -114,7 +166,8 @@ export class ImportsController {
   @Get(':id')
   @RequirePermission('clients:import')
   @ApiOperation({
-    summary: 'The import job: status, processed/total, created, updated, skipped, errors',
+    summary:
+      'The import job: its kind (clients, credits, memberships), status, processed/total, created, updated, skipped, errors',
   })
   async get(@Param('id', uuid) id: string, @Ctx() context: RequestContext) {
     return publicJob(await this.runtime.imports.jobs.get(context.studioId, id));

@@ -5,6 +5,7 @@ import {
   localDate,
   membershipStatus,
   nextPaymentOf,
+  packName,
   remaining,
   type AccountEvent,
   type AccountState,
@@ -97,7 +98,7 @@ export function foldAccount(input: {
     const started = new Map<string, string>();
     for (const event of account as unknown as (AccountEvent & RecordedEvent)[]) {
       if (event.type === 'CreditsGranted') granted.set(event.data.grantId, event.recordedAt);
-      if (event.type === 'MembershipStarted') {
+      if (event.type === 'MembershipStarted' || event.type === 'MembershipImported') {
         started.set(event.data.membershipId, event.data.productId);
       }
       if (
@@ -153,11 +154,8 @@ export function foldAccount(input: {
     activeItems: {
       memberships: memberships.sort((a, b) => (a.startsOn < b.startsOn ? -1 : 1)),
       packs: grants
-        .filter((g) => g.available > 0 && g.source.kind === 'sale')
-        .map((g) => ({
-          ...g,
-          productName: (g.source as Extract<CreditSource, { kind: 'sale' }>).productName,
-        })),
+        .filter((g) => g.available > 0 && packName(g.source) !== null)
+        .map((g) => ({ ...g, productName: packName(g.source)! })),
       vod: vod.sort((a, b) => (a.until < b.until ? -1 : 1)),
     },
     registrations: input.sessions

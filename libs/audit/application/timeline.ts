@@ -1,3 +1,4 @@
+import type { ImportedFrom } from '@clientele/entitlements';
 import type { Money } from '@clientele/shared';
 import type { ClientHistory, HistoryEntry } from './client-history';
 
@@ -23,6 +24,12 @@ function amount(m: Money | null | undefined): string {
 
 /** "CreditsGranted" → "credits granted": the words of an event nobody wrote a sentence for. */
 const inWords = (type: string) => type.replace(/([a-z])([A-Z])/g, '$1 $2').toLowerCase();
+
+/** Where an imported fact came from, for an auditor to find the row in the file. */
+function importedFrom(from: ImportedFrom | undefined): string {
+  if (!from) return '';
+  return `, imported from row ${from.row} of ${from.fileName} (sha256 ${from.fileSha256.slice(0, 12)}…, import ${from.jobId})`;
+}
 
 type Data = Record<string, unknown> & { personal?: Record<string, unknown> | null };
 
@@ -52,7 +59,7 @@ export function describe(
     case 'DuplicateMerged':
       return `client ${String(d.duplicateId)} merged into this one`;
     case 'CreditsGranted':
-      return `${String(d.count)} credits granted for ${(d.eventTypes as string[]).join(', ')}`;
+      return `${String(d.count)} credits granted for ${(d.eventTypes as string[]).join(', ')}${importedFrom((d.source as { importedFrom?: ImportedFrom }).importedFrom)}`;
     case 'CreditsSpent':
     case 'CreditsReserved':
     case 'CreditsReturned':
@@ -71,6 +78,8 @@ export function describe(
       return `${inWords(entry.type)}: ${amount(d.amount as Money)} (balance ${amount(d.balanceAfter as Money)})`;
     case 'MembershipStarted':
       return `membership ${String(d.name)} started on ${String(d.startsOn)}`;
+    case 'MembershipImported':
+      return `membership ${String(d.name)} (since ${String(d.startsOn)}, next payment ${String(d.nextPaymentDue)})${importedFrom(d.importedFrom as ImportedFrom)}`;
     case 'WaiverSigned':
       return `signed waiver "${String(d.title)}" v${String(d.version)}`;
     case 'SeatHeld':

@@ -38,7 +38,7 @@ export class SellProducts extends Command<SaleOutcome> {
 }
 
 /** The catalog's product as the account needs it at the sale. */
-function onSale(product: Product): ProductOnSale {
+export function onSale(product: Product): ProductOnSale {
   const base = {
     productId: product.id,
     name: product.name,

@@ -1,5 +1,5 @@
 import type { Money } from '@clientele/shared';
-import type { BillingPeriod, LocalDate, PaymentMethod } from './account.events';
+import type { BillingPeriod, ImportedFrom, LocalDate, PaymentMethod } from './account.events';
 import type { ProcessorNotice } from './account.processor';
 
 /** What the account needs to know of a product being sold: the catalog's, as it is at the sale. */
@@ -24,6 +24,9 @@ export type ProductOnSale = {
   | { kind: 'vod'; accessDays: number }
   | { kind: 'service' }
 );
+
+export type PackOnSale = Extract<ProductOnSale, { kind: 'class_pack' | 'private_pass' }>;
+export type MembershipOnSale = Extract<ProductOnSale, { kind: 'membership' }>;
 
 /** Facts every command of an account carries: whose account, in which money, and which day it is there. */
 export interface AccountScope {
@@ -138,6 +141,33 @@ export type AccountCommand =
       type: 'CancelMembership';
       data: AccountScope & { membershipId: string; when: 'now' | 'period_end'; reason: string };
     }
-  | { type: 'RenewMemberships'; data: AccountScope };
+  | { type: 'RenewMemberships'; data: AccountScope }
+  /** Credits a client has left in the product the studio used before: recorded, not sold. */
+  | {
+      type: 'ImportCredits';
+      data: AccountScope & {
+        grantId: string;
+        /** The pack the credits are of; null for a plain count (then `eventTypes` says what for). */
+        product: PackOnSale | null;
+        eventTypes: string[];
+        remaining: number;
+        /** The last day they can be used; null: as the product says, or never. */
+        expiresOn: LocalDate | null;
+        purchasedOn: LocalDate | null;
+        importedFrom: ImportedFrom;
+      };
+    }
+  /** A membership a client holds in the product the studio used before, as it stands. */
+  | {
+      type: 'ImportMembership';
+      data: AccountScope & {
+        membershipId: string;
+        product: MembershipOnSale;
+        startsOn: LocalDate;
+        nextPaymentDue: LocalDate;
+        freeze: { from: LocalDate; until: LocalDate } | null;
+        importedFrom: ImportedFrom;
+      };
+    };
 
 export type AccountCommandType = AccountCommand['type'];

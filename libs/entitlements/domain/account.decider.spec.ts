@@ -1,9 +1,10 @@
 import { CurrencyMismatch, InvalidInput, money, NotFound, uuidFrom } from '@clientele/shared';
 import { deciderSpec } from '../../shared/testing/decider-spec';
-import type { AccountCommand, ProductOnSale } from './account.commands';
+import type { AccountCommand, MembershipOnSale, ProductOnSale } from './account.commands';
 import { accountDecider, bookingBillId } from './account.decider';
 import type { AccountEvent } from './account.events';
 import {
+  AlreadyImported,
   AccountCreditInsufficient,
   BillAlreadyPaid,
   BillVoided,
@@ -20,6 +21,9 @@ import {
 } from './account.rules';
 import { membershipCovering } from './account.state';
 import { addPeriod, localDate, startOfDay } from './dates';
+
+const fold = (events: AccountEvent[]) =>
+  events.reduce(accountDecider.evolve, accountDecider.initialState);
 
 const now = new Date('2026-11-23T10:00:00Z');
 const scope = { clientId: 'client-1', currency: 'USD', today: '2026-11-23', timeZone: 'UTC' };
@@ -981,5 +985,248 @@ describe('local dates', () => {
     expect(localDate(new Date('2026-11-24T03:30:00Z'), 'America/New_York')).toBe('2026-11-23');
     expect(localDate(new Date('2026-11-23T23:30:00Z'), 'Europe/Berlin')).toBe('2026-11-24');
     expect(localDate(new Date('2026-11-23T12:00:00Z'), 'UTC')).toBe('2026-11-23');
+  });
+});
+
+describe('imports (what clients have left elsewhere, ADR 0021)', () => {
+  const from = (row: number, fileSha256 = 'a'.repeat(64)) => ({
+    jobId: 'job-1',
+    fileName: 'credits.csv',
+    fileSha256,
+    row,
+  });
+  const importCredits = (
+    data: Partial<Extract<AccountCommand, { type: 'ImportCredits' }>['data']> = {},
+  ): AccountCommand => ({
+    type: 'ImportCredits',
+    data: {
+      ...scope,
+      grantId: 'grant-imported',
+      product: pack,
+      eventTypes: ['yoga'],
+      remaining: 3,
+      expiresOn: '2027-01-31',
+      purchasedOn: '2026-10-01',
+      importedFrom: from(2),
+      ...data,
+    },
+  });
+  const importMembership = (
+    data: Partial<Extract<AccountCommand, { type: 'ImportMembership' }>['data']> = {},
+  ): AccountCommand => ({
+    type: 'ImportMembership',
+    data: {
+      ...scope,
+      membershipId: 'membership-imported',
+      product: monthly as MembershipOnSale,
+      startsOn: '2025-03-10',
+      nextPaymentDue: '2026-12-10',
+      freeze: null,
+      importedFrom: from(5),
+      ...data,
+    },
+  });
+
+  it('records the credits left, not a full pack, as imported from their row, with no sale', () => {
+    spec
+      .given([])
+      .when(importCredits())
+      .then([
+        {
+          type: 'CreditsGranted',
+          data: {
+            clientId: 'client-1',
+            grantId: 'grant-imported',
+            eventTypes: ['yoga'],
+            count: 3,
+            // Usable through January 31st: gone when February 1st begins at the studio.
+            expiresAt: '2027-02-01T00:00:00.000Z',
+            validityDaysFromFirstUse: null,
+            source: {
+              kind: 'import',
+              productId: 'pack-10',
+              productName: '10 Yoga Classes',
+              purchasedOn: '2026-10-01',
+              importedFrom: from(2),
+            },
+          },
+        },
+      ]);
+  });
+
+  it('ends the imported credits as the expiry rule ends any others', () => {
+    const [grant] = accountDecider.decide(importCredits(), accountDecider.initialState, now);
+    const expire: AccountCommand = { type: 'ExpireCredits', data: scope };
+    const later = new Date('2027-02-01T00:00:00Z');
+    expect(accountDecider.decide(expire, fold([grant!]), now)).toEqual([]);
+    expect(accountDecider.decide(expire, fold([grant!]), later)).toEqual([
+      {
+        type: 'CreditsExpired',
+        data: { clientId: 'client-1', grantId: 'grant-imported', count: 3 },
+      },
+    ]);
+  });
+
+  it('imports a plain count of credits, and keeps a first-use pack unstarted when no expiry is given', () => {
+    const plain = accountDecider.decide(
+      importCredits({ product: null, eventTypes: ['pilates'], expiresOn: null }),
+      accountDecider.initialState,
+      now,
+    );
+    expect(plain[0]!.data).toMatchObject({
+      eventTypes: ['pilates'],
+      expiresAt: null,
+      validityDaysFromFirstUse: null,
+      source: { kind: 'import', productId: null, productName: null },
+    });
+    const firstUse = { ...pack, validityStarts: 'first_use' as const };
+    const unstarted = accountDecider.decide(
+      importCredits({ product: firstUse, expiresOn: null }),
+      accountDecider.initialState,
+      now,
+    );
+    expect(unstarted[0]!.data).toMatchObject({ expiresAt: null, validityDaysFromFirstUse: 90 });
+  });
+
+  it('refuses credits already expired, none left, a purchase to come and odd dates', () => {
+    const refused = (data: Parameters<typeof importCredits>[0], field: string) =>
+      spec
+        .given([])
+        .when(importCredits(data))
+        .thenThrows(InvalidInput, (e) => expect(e.errors.map((x) => x.field)).toEqual([field]));
+    refused({ expiresOn: '2026-11-22' }, 'expiresOn');
+    refused({ expiresOn: '2026-02-30' }, 'expiresOn');
+    refused({ remaining: 0 }, 'remaining');
+    refused({ remaining: 2.5 }, 'remaining');
+    refused({ purchasedOn: '2026-11-24' }, 'purchasedOn');
+    refused({ product: null, eventTypes: [] }, 'eventTypes');
+    // The last day is still usable.
+    expect(
+      accountDecider.decide(
+        importCredits({ expiresOn: '2026-11-23' }),
+        accountDecider.initialState,
+        now,
+      ),
+    ).toHaveLength(1);
+  });
+
+  it('adds nothing for a row imported again, and refuses the same pack from another file', () => {
+    const first = accountDecider.decide(importCredits(), accountDecider.initialState, now);
+    spec.given(first).when(importCredits()).then([]);
+    spec
+      .given(first)
+      .when(importCredits({ grantId: 'grant-2', importedFrom: from(2, 'b'.repeat(64)) }))
+      .thenThrows(AlreadyImported);
+    // Two packs of the same product in one file are two packs.
+    expect(
+      accountDecider.decide(
+        importCredits({ grantId: 'grant-3', importedFrom: from(3) }),
+        fold(first),
+        now,
+      ),
+    ).toHaveLength(1);
+  });
+
+  it('records a membership as it stands: no sale or bill, the period ending on the next payment', () => {
+    spec
+      .given([])
+      .when(importMembership())
+      .then([
+        {
+          type: 'MembershipImported',
+          data: {
+            clientId: 'client-1',
+            membershipId: 'membership-imported',
+            productId: 'monthly',
+            name: 'Monthly Unlimited',
+            price: usd(9900),
+            billingPeriod: { unit: 'month', count: 1 },
+            eventTypes: ['yoga', 'pilates'],
+            creditsPerPeriod: null,
+            startsOn: '2025-03-10',
+            currentPeriod: { from: '2026-11-10', until: '2026-12-10' },
+            nextPaymentDue: '2026-12-10',
+            importedFrom: from(5),
+          },
+        },
+      ]);
+  });
+
+  it('bills its first renewal on the imported next payment date, not before', () => {
+    const history = accountDecider.decide(importMembership(), accountDecider.initialState, now);
+    const renew = (today: string): AccountCommand => ({
+      type: 'RenewMemberships',
+      data: { ...scope, today },
+    });
+    expect(accountDecider.decide(renew('2026-12-09'), fold(history), now)).toEqual([]);
+    const renewal = accountDecider.decide(renew('2026-12-10'), fold(history), now);
+    expect(renewal.map((e) => e.type)).toEqual(['MembershipRenewed', 'BillIssued']);
+    expect(renewal[0]!.data).toMatchObject({
+      period: { from: '2026-12-10', until: '2027-01-10' },
+      nextPaymentDue: '2027-01-10',
+    });
+    expect(renewal[1]!.data).toMatchObject({ total: usd(9900), dueOn: '2026-12-10' });
+  });
+
+  it('records a running freeze as a freeze, leaving the imported next payment where it is', () => {
+    const events = accountDecider.decide(
+      importMembership({
+        nextPaymentDue: '2027-01-20',
+        freeze: { from: '2026-11-01', until: '2026-12-15' },
+      }),
+      accountDecider.initialState,
+      now,
+    );
+    expect(events[1]).toEqual({
+      type: 'MembershipFrozen',
+      data: {
+        clientId: 'client-1',
+        membershipId: 'membership-imported',
+        from: '2026-11-01',
+        until: '2026-12-15',
+        reason: 'imported from row 5 of credits.csv',
+        nextPaymentDue: '2027-01-20',
+      },
+    });
+    const state = fold(events);
+    expect(membershipCovering(state, 'yoga', '2026-11-23')).toBeNull();
+    expect(membershipCovering(state, 'yoga', '2026-12-15')?.membershipId).toBe(
+      'membership-imported',
+    );
+    // A freeze that is over changes nothing any more: it is not recorded.
+    const over = accountDecider.decide(
+      importMembership({ freeze: { from: '2026-09-01', until: '2026-10-01' } }),
+      accountDecider.initialState,
+      now,
+    );
+    expect(over.map((e) => e.type)).toEqual(['MembershipImported']);
+  });
+
+  it('refuses a next payment that has passed, dates out of order, and a second one of the product', () => {
+    const refused = (data: Parameters<typeof importMembership>[0], field: string) =>
+      spec
+        .given([])
+        .when(importMembership(data))
+        .thenThrows(InvalidInput, (e) => expect(e.errors.map((x) => x.field)).toEqual([field]));
+    refused({ nextPaymentDue: '2026-11-22' }, 'nextPaymentDue');
+    refused({ startsOn: '2026-12-11' }, 'nextPaymentDue');
+    refused({ startsOn: '10/03/2025' }, 'startsOn');
+    refused({ freeze: { from: '2026-12-01', until: '2026-12-01' } }, 'freeze.until');
+    const first = accountDecider.decide(importMembership(), accountDecider.initialState, now);
+    spec.given(first).when(importMembership()).then([]);
+    spec
+      .given(first)
+      .when(
+        importMembership({ membershipId: 'membership-2', importedFrom: from(9, 'b'.repeat(64)) }),
+      )
+      .thenThrows(AlreadyImported);
+    spec
+      .given([])
+      .when(
+        importMembership({
+          product: { ...(monthly as MembershipOnSale), price: money(9900, 'EUR') },
+        }),
+      )
+      .thenThrows(CurrencyMismatch);
   });
 });

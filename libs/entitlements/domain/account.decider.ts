@@ -16,6 +16,7 @@ import {
 import type { AccountCommand } from './account.commands';
 import type { AccountEvent, AccountEventOf, BillLine, LocalDate, SaleLine } from './account.events';
 import {
+  AlreadyImported,
   AccountCreditInsufficient,
   BillAlreadyPaid,
   BillVoided,
@@ -783,6 +784,167 @@ function renewMemberships(state: AccountState, c: Command<'RenewMemberships'>): 
   return events;
 }
 
+function checkDate(field: string, value: LocalDate, errors: FieldError[]): boolean {
+  if (isLocalDate(value)) return true;
+  errors.push({ field, message: 'must be a date (YYYY-MM-DD)' });
+  return false;
+}
+
+/**
+ * Credits a client has left in the product the studio used before: a grant of exactly what is
+ * left (nothing is reset to a pack's full count), expiring as it would have there, and no sale,
+ * bill or payment. A row imported again (the same file) finds its grant and adds nothing; the
+ * same pack imported from another file is refused, since it would count the credits twice.
+ */
+function importCredits(state: AccountState, c: Command<'ImportCredits'>): AccountEvent[] {
+  const errors: FieldError[] = [];
+  if (!Number.isSafeInteger(c.remaining) || c.remaining < 1 || c.remaining > MAX_CREDITS) {
+    errors.push({
+      field: 'remaining',
+      message: `must be a whole number from 1 to ${MAX_CREDITS}`,
+    });
+  }
+  checkEventTypes('eventTypes', c.eventTypes, errors);
+  if (c.expiresOn !== null && checkDate('expiresOn', c.expiresOn, errors)) {
+    if (c.expiresOn < c.today) {
+      errors.push({
+        field: 'expiresOn',
+        message: `is past: the credits expired on ${c.expiresOn}, nothing is left to import`,
+      });
+    }
+  }
+  if (c.purchasedOn !== null && checkDate('purchasedOn', c.purchasedOn, errors)) {
+    if (c.purchasedOn > c.today) errors.push({ field: 'purchasedOn', message: 'is in the future' });
+  }
+  invalid(errors);
+  if (state.grants.has(c.grantId)) return [];
+  const productId = c.product?.productId ?? null;
+  const types = [...c.eventTypes].sort().join(',');
+  for (const grant of state.grants.values()) {
+    const s = grant.source;
+    if (s.kind !== 'import' || s.importedFrom.fileSha256 === c.importedFrom.fileSha256) continue;
+    const same =
+      productId !== null
+        ? s.productId === productId
+        : s.productId === null && [...grant.eventTypes].sort().join(',') === types;
+    if (same) {
+      throw new AlreadyImported(
+        `credits of ${s.productName ?? types} imported from row ${s.importedFrom.row} of ${s.importedFrom.fileName}`,
+        grant.grantId,
+      );
+    }
+  }
+  // Without an expiry, a pack whose clock starts at first use keeps that rule: not yet started.
+  const firstUse =
+    c.expiresOn === null && c.product?.validityStarts === 'first_use'
+      ? c.product.validityDays
+      : null;
+  return [
+    {
+      type: 'CreditsGranted',
+      data: {
+        clientId: c.clientId,
+        grantId: c.grantId,
+        eventTypes: c.eventTypes,
+        count: c.remaining,
+        // Usable through its last day: gone when the next day begins at the studio.
+        expiresAt: c.expiresOn === null ? null : startOfDay(addDays(c.expiresOn, 1), c.timeZone),
+        validityDaysFromFirstUse: firstUse,
+        source: {
+          kind: 'import',
+          productId,
+          productName: c.product?.name ?? null,
+          purchasedOn: c.purchasedOn,
+          importedFrom: c.importedFrom,
+        },
+      },
+    },
+  ];
+}
+
+/**
+ * A membership as it stands in the product the studio used before: no sale, no bill; its
+ * current period is the one that ends on the next payment date, when the first renewal bills.
+ * A freeze still running (or to come) is recorded as a freeze; the imported next payment date
+ * already counts it, so it is not moved again. One that is over changed nothing left to keep.
+ * Credits per period start with the first renewal: what is left of the current period's comes
+ * with `ImportCredits`.
+ */
+function importMembership(state: AccountState, c: Command<'ImportMembership'>): AccountEvent[] {
+  const errors: FieldError[] = [];
+  const dated =
+    checkDate('startsOn', c.startsOn, errors) &&
+    checkDate('nextPaymentDue', c.nextPaymentDue, errors);
+  if (dated && c.nextPaymentDue < c.startsOn) {
+    errors.push({ field: 'nextPaymentDue', message: 'must not be before the start' });
+  }
+  if (dated && c.nextPaymentDue < c.today) {
+    errors.push({
+      field: 'nextPaymentDue',
+      message: `is past (${c.nextPaymentDue}): export the memberships again, with the payments to come`,
+    });
+  }
+  const freeze = c.freeze;
+  if (
+    freeze &&
+    checkDate('freeze.from', freeze.from, errors) &&
+    checkDate('freeze.until', freeze.until, errors) &&
+    freeze.until <= freeze.from
+  ) {
+    errors.push({ field: 'freeze.until', message: 'must be after the freeze starts' });
+  }
+  invalid(errors);
+  if (state.memberships.has(c.membershipId)) return [];
+  assertSameCurrency(zero(c.currency), c.product.price);
+  for (const m of state.memberships.values()) {
+    const ended = m.cancellation && m.cancellation.effectiveOn <= c.today;
+    if (m.productId === c.product.productId && !ended) {
+      throw new AlreadyImported(`a membership ${m.name}`, m.membershipId);
+    }
+  }
+  const { product } = c;
+  const periodBefore = addPeriod(c.nextPaymentDue, {
+    unit: product.billingPeriod.unit,
+    count: -product.billingPeriod.count,
+  });
+  const events: AccountEvent[] = [
+    {
+      type: 'MembershipImported',
+      data: {
+        clientId: c.clientId,
+        membershipId: c.membershipId,
+        productId: product.productId,
+        name: product.name,
+        price: product.price,
+        billingPeriod: product.billingPeriod,
+        eventTypes: product.eventTypes,
+        creditsPerPeriod: product.creditsPerPeriod,
+        startsOn: c.startsOn,
+        currentPeriod: {
+          from: periodBefore < c.startsOn ? c.startsOn : periodBefore,
+          until: c.nextPaymentDue,
+        },
+        nextPaymentDue: c.nextPaymentDue,
+        importedFrom: c.importedFrom,
+      },
+    },
+  ];
+  if (freeze && freeze.until > c.today) {
+    events.push({
+      type: 'MembershipFrozen',
+      data: {
+        clientId: c.clientId,
+        membershipId: c.membershipId,
+        from: freeze.from,
+        until: freeze.until,
+        reason: `imported from row ${c.importedFrom.row} of ${c.importedFrom.fileName}`,
+        nextPaymentDue: c.nextPaymentDue,
+      },
+    });
+  }
+  return events;
+}
+
 /** The first customer linked stays: a second one asked for meanwhile is not recorded. */
 function linkProcessorCustomer(
   state: AccountState,
@@ -864,6 +1026,10 @@ export const accountDecider: Decider<AccountCommand, AccountEvent, AccountState>
         return cancelMembership(state, command.data);
       case 'RenewMemberships':
         return renewMemberships(state, command.data);
+      case 'ImportCredits':
+        return importCredits(state, command.data);
+      case 'ImportMembership':
+        return importMembership(state, command.data);
       default:
         return assertNever(command);
     }

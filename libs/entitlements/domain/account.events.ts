@@ -12,7 +12,38 @@ export const accountStream = (clientId: string) => `account-${clientId}`;
 export type CreditSource =
   | { kind: 'sale'; saleId: string; productId: string; productName: string }
   | { kind: 'membership'; membershipId: string; periodFrom: string }
-  | { kind: 'complimentary'; reason: string };
+  | { kind: 'complimentary'; reason: string }
+  /** What the client had left in the product the studio used before (ADR 0021). */
+  | {
+      kind: 'import';
+      /** The catalog's pack or pass, when the row named one; null for a plain count of credits. */
+      productId: string | null;
+      productName: string | null;
+      /** When the client bought them there, if the file said. */
+      purchasedOn: LocalDate | null;
+      importedFrom: ImportedFrom;
+    };
+
+/**
+ * The product a grant's credits are a pack of (bought here, or imported as a pack), or null for
+ * credits of a membership, a complimentary grant or a plain imported count: packs are these.
+ */
+export function packName(source: CreditSource): string | null {
+  if (source.kind === 'sale') return source.productName;
+  if (source.kind === 'import') return source.productName;
+  return null;
+}
+
+/**
+ * The row of an import file a fact came from: the job, the file (its name and SHA-256, so the
+ * very bytes can be found again) and the row, numbered as a spreadsheet shows it (header = 1).
+ */
+export interface ImportedFrom {
+  jobId: string;
+  fileName: string;
+  fileSha256: string;
+  row: number;
+}
 
 export interface BillingPeriod {
   unit: 'week' | 'month' | 'year';
@@ -255,6 +286,27 @@ export type AccountEvent =
         startsOn: LocalDate;
         currentPeriod: { from: LocalDate; until: LocalDate };
         nextPaymentDue: LocalDate;
+      };
+    }
+  | {
+      /**
+       * A membership the client held in the product the studio used before, as it stands:
+       * nothing was sold or paid here; its first renewal bills on `nextPaymentDue` (ADR 0021).
+       */
+      type: 'MembershipImported';
+      data: {
+        clientId: string;
+        membershipId: string;
+        productId: string;
+        name: string;
+        price: Money;
+        billingPeriod: BillingPeriod;
+        eventTypes: string[];
+        creditsPerPeriod: number | null;
+        startsOn: LocalDate;
+        currentPeriod: { from: LocalDate; until: LocalDate };
+        nextPaymentDue: LocalDate;
+        importedFrom: ImportedFrom;
       };
     }
   | {

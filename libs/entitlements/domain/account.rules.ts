@@ -137,3 +137,12 @@ export class PaymentFullyRefunded extends RuleViolation {
     });
   }
 }
+
+/** What a row of an import would add is already on the account from another file or a sale. */
+export class AlreadyImported extends RuleViolation {
+  constructor(what: string, existingId: string) {
+    super('already_imported', `The client already holds ${what} (${existingId}).`, {
+      existingId,
+    });
+  }
+}

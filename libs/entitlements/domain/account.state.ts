@@ -4,6 +4,7 @@ import type {
   BillingPeriod,
   CreditSource,
   DisputeOutcome,
+  ImportedFrom,
   LocalDate,
   PaymentMethod,
 } from './account.events';
@@ -51,6 +52,7 @@ export interface Payment {
 
 export interface Membership {
   membershipId: string;
+  productId: string;
   name: string;
   price: Money;
   billingPeriod: BillingPeriod;
@@ -63,6 +65,8 @@ export interface Membership {
   startsOn: LocalDate;
   freeze: { from: LocalDate; until: LocalDate } | null;
   cancellation: { effectiveOn: LocalDate } | null;
+  /** The row it was imported from; null for one sold here. */
+  importedFrom: ImportedFrom | null;
 }
 
 export interface UnrecordedCharge {
@@ -376,21 +380,27 @@ export function evolveAccount(state: AccountState, event: AccountEvent): Account
         ...state,
         savedMethods: new Map(state.savedMethods).set(event.data.paymentMethodId, 'removed'),
       };
-    case 'MembershipStarted': {
+    case 'MembershipStarted':
+    case 'MembershipImported': {
       const d = event.data;
       const membership: Membership = {
         membershipId: d.membershipId,
+        productId: d.productId,
         name: d.name,
         price: d.price,
         billingPeriod: d.billingPeriod,
         eventTypes: d.eventTypes,
         creditsPerPeriod: d.creditsPerPeriod,
-        anchorDay: Number(d.startsOn.slice(8, 10)),
+        // An imported membership renews on the day its next payment falls, as it did before.
+        anchorDay: Number(
+          (event.type === 'MembershipStarted' ? d.startsOn : d.nextPaymentDue).slice(8, 10),
+        ),
         startsOn: d.startsOn,
         currentPeriod: d.currentPeriod,
         nextPaymentDue: d.nextPaymentDue,
         freeze: null,
         cancellation: null,
+        importedFrom: event.type === 'MembershipImported' ? event.data.importedFrom : null,
       };
       return { ...state, memberships: new Map(state.memberships).set(d.membershipId, membership) };
     }

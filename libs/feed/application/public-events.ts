@@ -38,6 +38,13 @@ function contact(personal: unknown): Data {
   );
 }
 
+/** An imported fact says where it came from: the import job, the file's name and the row. */
+function imported(from: unknown): Data {
+  if (!from || typeof from !== 'object') return {};
+  const { jobId, fileName, row } = from as Data;
+  return { importedFrom: { jobId, fileName, row } };
+}
+
 const pick = (d: Data, keys: string[]) =>
   Object.fromEntries(keys.filter((k) => k in d).map((k) => [k, d[k]]));
 
@@ -92,7 +99,10 @@ const PUBLIC: Record<string, { type: string; data: (d: Data) => Data }> = {
   },
   CreditsGranted: {
     type: 'credits.granted',
-    data: (d) => pick(d, ['grantId', 'eventTypes', 'count', 'expiresAt']),
+    data: (d) => ({
+      ...pick(d, ['grantId', 'eventTypes', 'count', 'expiresAt']),
+      ...imported((d.source as Data).importedFrom),
+    }),
   },
   CreditGrantAdjusted: {
     type: 'credits.adjusted',
@@ -114,6 +124,14 @@ const PUBLIC: Record<string, { type: string; data: (d: Data) => Data }> = {
     data: (d) => ({
       ...pick(d, ['membershipId', 'productId', 'name', 'startsOn', 'nextPaymentDue']),
       price: money(d.price),
+    }),
+  },
+  MembershipImported: {
+    type: 'membership.imported',
+    data: (d) => ({
+      ...pick(d, ['membershipId', 'productId', 'name', 'startsOn', 'nextPaymentDue']),
+      price: money(d.price),
+      ...imported(d.importedFrom),
     }),
   },
   MembershipRenewed: {

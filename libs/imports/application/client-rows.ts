@@ -45,7 +45,7 @@ export function rowContext(
   };
 }
 
-function reasonOf(error: ClienteleError): string {
+export function reasonOf(error: ClienteleError): string {
   if (error instanceof InvalidInput && error.errors.length > 0) {
     return error.errors.map((e) => `${e.field} ${e.message}`).join('; ');
   }

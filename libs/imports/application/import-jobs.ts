@@ -1,7 +1,7 @@
 import type { Database } from '@clientele/database';
 import { NotFound, type Actor } from '@clientele/shared';
 import { sql, type Kysely, type Migration } from 'kysely';
-import type { ColumnMapping, DateOrder } from '../domain';
+import type { ColumnMapping, DateOrder, ImportKind } from '../domain';
 
 export const importsMigrations: Record<string, Migration> = {
   '2026-12-02T0900_import_jobs': {
@@ -53,7 +53,8 @@ export type ImportStatus = 'queued' | 'running' | 'completed' | 'failed';
 export interface ImportJob {
   id: string;
   studioId: string;
-  kind: 'clients';
+  /** What the file's rows are: clients, the credits they have left, or their memberships. */
+  kind: ImportKind;
   status: ImportStatus;
   dryRun: boolean;
   fileName: string;
@@ -102,7 +103,7 @@ export interface FailedRow {
 interface JobRow {
   id: string;
   studio_id: string;
-  kind: 'clients';
+  kind: ImportKind;
   status: ImportStatus;
   dry_run: boolean;
   file_name: string;
@@ -164,6 +165,7 @@ export function publicJob(job: StoredImportJob): ImportJob {
 
 export interface NewImportJob {
   id: string;
+  kind: ImportKind;
   studioId: string;
   dryRun: boolean;
   fileName: string;
@@ -192,7 +194,7 @@ export class ImportJobStore {
       .values({
         id: job.id,
         studio_id: job.studioId,
-        kind: 'clients',
+        kind: job.kind,
         status: 'queued',
         dry_run: job.dryRun,
         file_name: job.fileName,
@@ -223,12 +225,17 @@ export class ImportJobStore {
     return toJob(row as JobRow);
   }
 
-  /** The studio's unfinished import of this file (not a dry run), to resume. */
-  async unfinished(studioId: string, sha256: string): Promise<StoredImportJob | null> {
+  /** The studio's unfinished import of this file as `kind` (not a dry run), to resume. */
+  async unfinished(
+    studioId: string,
+    kind: ImportKind,
+    sha256: string,
+  ): Promise<StoredImportJob | null> {
     const row = await this.db.kysely
       .selectFrom('import_jobs')
       .selectAll()
       .where('studio_id', '=', studioId)
+      .where('kind', '=', kind)
       .where('file_sha256', '=', sha256)
       .where('dry_run', '=', false)
       .where('status', 'in', ['queued', 'running', 'failed'])

@@ -1,4 +1,4 @@
-import type { ClientField, ColumnPlan } from './column-mapping';
+import type { ColumnPlan } from './column-mapping';
 
 /** A client as one row of a file gives it: what is empty in the row is absent here. */
 export interface ImportedClient {
@@ -37,11 +37,19 @@ function isoDay(year: number, month: number, day: number): string | null {
   return date.toISOString().slice(0, 10);
 }
 
-/** A two-digit year of a birthday is in the last hundred years as of `thisYear`. */
-function fullYear(text: string, thisYear: number): number {
+/**
+ * A two-digit year: of a birthday (`past`), in the last hundred years as of `thisYear`; of an
+ * expiry or a payment (`near`), within fifty years either side of it.
+ */
+function fullYear(text: string, thisYear: number, years: 'past' | 'near'): number {
   const year = Number(text);
   if (text.length === 4) return year;
   const century = Math.floor(thisYear / 100) * 100;
+  if (years === 'near') {
+    const guess = century + year;
+    if (guess > thisYear + 50) return guess - 100;
+    return guess < thisYear - 50 ? guess + 100 : guess;
+  }
   return century + year > thisYear ? century - 100 + year : century + year;
 }
 
@@ -51,7 +59,12 @@ export type DateReading = { day: string } | { problem: string };
  * A day as spreadsheets write it: 1990-04-03 (with a time after it, too), 03.04.1990 (day
  * first, as where dots are used), 3/4/1990 in the file's order. Anything else is refused.
  */
-export function readDate(text: string, order: DateOrder, thisYear: number): DateReading {
+export function readDate(
+  text: string,
+  order: DateOrder,
+  thisYear: number,
+  years: 'past' | 'near' = 'past',
+): DateReading {
   const iso = ISO_DAY.exec(text);
   if (iso) {
     const day = isoDay(Number(iso[1]), Number(iso[2]), Number(iso[3]));
@@ -74,7 +87,7 @@ export function readDate(text: string, order: DateOrder, thisYear: number): Date
     };
   }
   const [day, month] = dayFirst ? [a, b] : [b, a];
-  const parsed = isoDay(fullYear(year, thisYear), Number(month), Number(day));
+  const parsed = isoDay(fullYear(year, thisYear, years), Number(month), Number(day));
   return parsed ? { day: parsed } : { problem: `"${text}" is not a real date` };
 }
 
@@ -99,7 +112,7 @@ export class DateOrderEvidence {
   }
 }
 
-function cell(cells: readonly string[], plan: ColumnPlan, field: ClientField): string {
+export function cell(cells: readonly string[], plan: ColumnPlan, field: string): string {
   const index = plan[field];
   if (index === undefined) return '';
   return (cells[index] ?? '').trim();
@@ -126,6 +139,25 @@ export function rowEmail(cells: readonly string[], plan: ColumnPlan): string {
   return cell(cells, plan, 'email').toLowerCase();
 }
 
+/** What makes a row unreadable whatever it holds: bytes that were not UTF-8, NUL characters. */
+export function textProblems(cells: readonly string[]): string[] {
+  const problems: string[] = [];
+  // Bytes that were not UTF-8 (a file saved as Latin-1) decode to U+FFFD: names would be mangled.
+  if (cells.some((value) => value.includes('\uFFFD'))) {
+    problems.push('the row is not UTF-8 text (save the file as "CSV UTF-8")');
+  }
+  if (cells.some((value) => value.includes('\u0000'))) {
+    problems.push('the row holds NUL characters');
+  }
+  return problems;
+}
+
+/** An email as a row gives it, checked for shape: the client is found by it. */
+export function readEmail(email: string, problems: string[]): void {
+  if (!email) problems.push('email is missing');
+  else if (!EMAIL.test(email)) problems.push(`"${email}" is not an email address`);
+}
+
 /**
  * A row as a client, or why it cannot be one. The client's own rules (RegisterClient's decider)
  * still decide; this reads the row and says what a studio can fix in its file.
@@ -135,20 +167,13 @@ export function readClientRow(
   plan: ColumnPlan,
   options: { dateOrder: DateOrder; thisYear: number },
 ): RowReading {
-  const problems: string[] = [];
-  // Bytes that were not UTF-8 (a file saved as Latin-1) decode to U+FFFD: names would be mangled.
-  if (cells.some((value) => value.includes('\uFFFD'))) {
-    problems.push('the row is not UTF-8 text (save the file as "CSV UTF-8")');
-  }
-  if (cells.some((value) => value.includes('\u0000')))
-    problems.push('the row holds NUL characters');
+  const problems = textProblems(cells);
   let firstName = cell(cells, plan, 'firstName');
   let lastName = cell(cells, plan, 'lastName');
   const fullName = cell(cells, plan, 'fullName');
   if (fullName && !firstName && !lastName) ({ firstName, lastName } = splitFullName(fullName));
   const email = cell(cells, plan, 'email');
-  if (!email) problems.push('email is missing');
-  else if (!EMAIL.test(email)) problems.push(`"${email}" is not an email address`);
+  readEmail(email, problems);
   if (!firstName) problems.push('first name is missing');
   if (!lastName) problems.push('last name is missing');
   const client: ImportedClient = { firstName, lastName, email };

@@ -1,2 +1,3 @@
 export * from './client-row';
 export * from './column-mapping';
+export * from './entitlement-rows';

@@ -70,7 +70,8 @@ type Read =
         source:
           | { kind: 'complimentary' }
           | { kind: 'sale'; productName: string }
-          | { kind: 'membership' };
+          | { kind: 'membership' }
+          | { kind: 'import' };
       };
     };
 
@@ -113,6 +114,8 @@ export function notificationsFor(event: SourceEvent): Notification[] {
       const { source, count, eventTypes, expiresAt, validityDaysFromFirstUse } = read.data;
       // A membership's credits come with every period the client pays for: no news to them.
       if (source.kind === 'membership') return [];
+      // Imported credits are what the client already had elsewhere: no news to them either.
+      if (source.kind === 'import') return [];
       const from: CreditsIssued['from'] =
         source.kind === 'sale'
           ? { kind: 'sale', productName: source.productName }

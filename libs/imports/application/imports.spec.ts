@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { claimHolder, clientStream, emailClaimStream } from '@clientele/clients';
 import { openTestStudio, type TestStudio } from '../../../test/support/test-runtime';
 import { until } from '../../shared/testing/until';
-import { ClientImports } from './client-imports';
+import { Imports } from './imports';
 import { ImportJobStore } from './import-jobs';
 
 const ROWS = 1500;
@@ -48,13 +48,14 @@ describe('an import that stops halfway', () => {
     // count its rows, import them. The fifth opening, the import itself, breaks two thirds in
     // (far enough that the parser's read-ahead cannot reach it before rows are done).
     let opens = 0;
-    const first = new ClientImports(studio.runtime.store, jobs, {
+    const first = new Imports(studio.runtime.store, jobs, {
       saveEvery: 25,
       concurrency: 16,
       openFile: (path) => (++opens === 5 ? breakingAfter(path, 40_000) : createReadStream(path)),
     });
     const job = await first.create({
       id: '7d1a5c36-7a4e-4b39-9f5e-3c1f6b0e2a11',
+      kind: 'clients',
       studioId: studio.studioId,
       actor: { type: 'system', id: 'resume-spec' },
       dryRun: false,
@@ -70,7 +71,7 @@ describe('an import that stops halfway', () => {
     expect(stopped.processed).toBeLessThan(ROWS);
 
     // The next run (as after a restart) picks the job up where its progress was saved.
-    const second = new ClientImports(studio.runtime.store, jobs);
+    const second = new Imports(studio.runtime.store, jobs);
     const finished = await second.start(stopped);
     expect(finished).toMatchObject({
       status: 'completed',
@@ -96,9 +97,10 @@ describe('an import that stops halfway', () => {
 
   it('the same file again, as a new job, creates no one and skips every row', async () => {
     const jobs = new ImportJobStore(studio.runtime.db);
-    const imports = new ClientImports(studio.runtime.store, jobs);
+    const imports = new Imports(studio.runtime.store, jobs);
     const job = await imports.create({
       id: '0b6f8a52-3d1e-4c7a-8e55-9a2b1c4d6e77',
+      kind: 'clients',
       studioId: studio.studioId,
       actor: { type: 'system', id: 'resume-spec' },
       dryRun: false,
@@ -121,8 +123,9 @@ describe('an import that stops halfway', () => {
     const jobs = new ImportJobStore(studio.runtime.db);
     const small = join(dir, 'small.csv');
     writeFileSync(small, 'Name;E-mail\nMüller, Zoë;zoe@resume.example\n');
-    const queued = await new ClientImports(studio.runtime.store, jobs).create({
+    const queued = await new Imports(studio.runtime.store, jobs).create({
       id: 'c3e1f0a2-5b6d-4e8f-9a1b-2c3d4e5f6a7b',
+      kind: 'clients',
       studioId: studio.studioId,
       actor: { type: 'system', id: 'resume-spec' },
       dryRun: false,
@@ -131,7 +134,7 @@ describe('an import that stops halfway', () => {
       mapping: {},
       dateOrder: 'auto',
     });
-    await new ClientImports(studio.runtime.store, jobs).resumeUnfinished();
+    await new Imports(studio.runtime.store, jobs).resumeUnfinished();
     await until(async () => (await jobs.get(studio.studioId, queued.id)).status === 'completed');
     expect(await jobs.get(studio.studioId, queued.id)).toMatchObject({ total: 1, created: 1 });
   });

@@ -8,13 +8,12 @@ import {
   DateOrderEvidence,
   isBlankRow,
   planColumns,
-  readClientRow,
-  rowEmail,
   type ColumnMapping,
   type ColumnPlan,
   type DateOrder,
+  type ImportKind,
 } from '../domain';
-import { ClientRowImporter, rowContext, type RowOutcome } from './client-rows';
+import type { RowOutcome } from './client-rows';
 import { csvRecords } from './csv-records';
 import {
   publicJob,
@@ -24,8 +23,11 @@ import {
   type RowCounts,
   type StoredImportJob,
 } from './import-jobs';
+import { rowKinds, type RowKind, type StudioCatalog } from './row-kinds';
 
-export interface ClientImportOptions {
+export interface ImportOptions {
+  /** The studio's products, where credits and memberships find the product a row names. */
+  catalog?: StudioCatalog;
   /** Rows in flight at once: enough for the event store's batches to fill (ADR 0008). */
   concurrency?: number;
   /** Progress is saved after this many rows, or every second, whichever comes first. */
@@ -36,8 +38,9 @@ export interface ClientImportOptions {
   openFile?: (path: string) => AsyncIterable<Buffer>;
 }
 
-export interface NewClientImport {
+export interface NewImport {
   id: string;
+  kind: ImportKind;
   studioId: string;
   actor: Actor;
   dryRun: boolean;
@@ -53,15 +56,16 @@ export type ProgressListener = (job: ImportJob) => void;
 class Stopped extends Error {}
 
 /**
- * CSV imports of clients, run in the background of the process that holds the database (the
- * API, or the CLI on its own): a job streams its file twice — once to count the rows and learn
- * how its dates are written, once to import — with a bounded number of rows in flight.
- * Progress (a prefix of the file, and the failed rows in it) is saved as it goes, so a job
- * stopped by a crash resumes after the last rows saved; rows done after that are done again
- * and change nothing (each row's key derives from the job and its email).
+ * CSV imports (of clients, of the credits they have left, of their memberships), run in the
+ * background of the process that holds the database (the API, or the CLI on its own): a job
+ * streams its file twice — once to count the rows and learn how its dates are written, once to
+ * import — with a bounded number of rows in flight. Progress (a prefix of the file, and the
+ * failed rows in it) is saved as it goes, so a job stopped by a crash resumes after the last
+ * rows saved; rows done after that are done again and change nothing (each row's key derives
+ * from the job and its email, or its row).
  */
-export class ClientImports {
-  private readonly importer: ClientRowImporter;
+export class Imports {
+  private readonly kinds: Record<ImportKind, RowKind>;
   private readonly running = new Map<string, Promise<ImportJob>>();
   private readonly stopping = new AbortController();
   private readonly concurrency: number;
@@ -71,9 +75,9 @@ export class ClientImports {
   constructor(
     store: EventStore,
     readonly jobs: ImportJobStore,
-    private readonly options: ClientImportOptions = {},
+    private readonly options: ImportOptions = {},
   ) {
-    this.importer = new ClientRowImporter(store);
+    this.kinds = rowKinds(store, options.catalog);
     this.concurrency = options.concurrency ?? 256;
     this.saveEvery = options.saveEvery ?? 1_000;
     this.openFile = options.openFile ?? ((path) => createReadStream(path));
@@ -83,9 +87,9 @@ export class ClientImports {
    * Checks the file's header against the mapping (a file whose columns cannot be matched is
    * refused here, before any job exists) and records the job, queued.
    */
-  async create(input: NewClientImport): Promise<StoredImportJob> {
+  async create(input: NewImport): Promise<StoredImportJob> {
     const { sha256, size } = await digest(this.openFile(input.filePath));
-    const { headers } = await this.plan(input.filePath, input.mapping);
+    const { headers } = await this.plan(input.kind, input.filePath, input.mapping);
     const { job } = await this.jobs.create({
       ...input,
       headers,
@@ -96,9 +100,13 @@ export class ClientImports {
   }
 
   /** The studio's unfinished import of the same bytes, which running again resumes. */
-  async unfinishedOf(studioId: string, filePath: string): Promise<StoredImportJob | null> {
+  async unfinishedOf(
+    studioId: string,
+    kind: ImportKind,
+    filePath: string,
+  ): Promise<StoredImportJob | null> {
     const { sha256 } = await digest(this.openFile(filePath));
-    return this.jobs.unfinished(studioId, sha256);
+    return this.jobs.unfinished(studioId, kind, sha256);
   }
 
   /** Runs the job in the background (once, however often asked); answers when it ends. */
@@ -126,20 +134,23 @@ export class ClientImports {
   }
 
   private async plan(
+    kind: ImportKind,
     filePath: string,
     mapping: ColumnMapping,
   ): Promise<{ headers: string[]; plan: ColumnPlan }> {
+    const columns = this.kinds[kind].columns;
     for await (const headers of csvRecords(this.openFile(filePath))) {
-      return { headers, plan: planColumns(headers, mapping) };
+      return { headers, plan: planColumns(headers, mapping, columns) };
     }
-    throw new InvalidInput('The file is empty: it needs a header row and a row per client.', [
-      { field: 'file', message: 'is empty' },
-    ]);
+    throw new InvalidInput(
+      `The file is empty: it needs a header row and a row per line of ${columns.rows}.`,
+      [{ field: 'file', message: 'is empty' }],
+    );
   }
 
   private async run(job: StoredImportJob, onProgress?: ProgressListener): Promise<ImportJob> {
     try {
-      const { plan } = await this.plan(job.filePath, job.mapping);
+      const { plan } = await this.plan(job.kind, job.filePath, job.mapping);
       let { total, dateOrder } = job;
       if (total === null) ({ total, dateOrder } = await this.count(job, plan));
       await this.jobs.start(job.id, total, dateOrder);
@@ -163,12 +174,14 @@ export class ClientImports {
     plan: ColumnPlan,
   ): Promise<{ total: number; dateOrder: DateOrder }> {
     const evidence = new DateOrderEvidence();
-    const birthday = plan.birthday;
+    const dated = this.kinds[job.kind].columns.dateFields
+      .map((field) => plan[field])
+      .filter((index) => index !== undefined);
     let total = -1;
     for await (const record of csvRecords(this.openFile(job.filePath))) {
       if (isBlankRow(record)) continue;
       total++;
-      if (birthday !== undefined) evidence.see((record[birthday] ?? '').trim());
+      for (const index of dated) evidence.see((record[index] ?? '').trim());
       if (this.stopping.signal.aborted) throw new Stopped();
     }
     return { total, dateOrder: job.dateOrder === 'auto' ? evidence.order : job.dateOrder };
@@ -187,7 +200,9 @@ export class ClientImports {
       errors: job.errors,
     };
     const thisYear = new Date().getUTCFullYear();
-    /** Email → the row that had it first: a later row with it is a duplicate in the file. */
+    const kind = this.kinds[job.kind];
+    const importRow = await kind.prepare(job);
+    /** A row's key (a client's email) → the row that had it first: later ones are duplicates. */
     const seen = new Map<string, number>();
     const done = new Map<number, { result: RowOutcome; failed?: FailedRow }>();
     let unsaved: FailedRow[] = [];
@@ -226,24 +241,16 @@ export class ClientImports {
         const at = ++index;
         // Spreadsheet numbering: the header is row 1 (blank lines are not counted).
         const row = at + 2;
-        const email = rowEmail(record, plan);
-        const first = email ? seen.get(email) : undefined;
-        if (email && first === undefined) seen.set(email, row);
+        const key = kind.unique?.key(record, plan);
+        const first = key ? seen.get(key) : undefined;
+        if (key && first === undefined) seen.set(key, row);
         if (at < counts.processed) continue;
         if (this.stopping.signal.aborted) throw new Stopped();
         if (failure) break;
-        const reading = readClientRow(record, plan, { dateOrder: job.dateOrder, thisYear });
-        let outcome: Promise<RowOutcome>;
-        if (!reading.ok) outcome = Promise.resolve({ outcome: 'failed', reason: reading.reason });
-        else if (first !== undefined) {
-          outcome = Promise.resolve({
-            outcome: 'failed',
-            reason: `duplicate in the file: row ${first} has the same email`,
-          });
-        } else {
-          const context = rowContext(job, email, new Date());
-          outcome = this.importer.import(reading.client, context, job.dryRun);
-        }
+        const outcome: Promise<RowOutcome> =
+          first !== undefined && kind.unique
+            ? Promise.resolve({ outcome: 'failed', reason: kind.unique.reason(first) })
+            : importRow(record, plan, row, { dateOrder: job.dateOrder, thisYear });
         const task = outcome.then(
           (result) => {
             const failed =
