@@ -72,6 +72,30 @@ onPostgres('database on a PostgreSQL server', () => {
 onPostgres('migrations on a server where other schemas come and go', () => {
   // Kysely's Migrator lists every table of every schema to find its own; a rebuild or another
   // process dropping its schema meanwhile must not fail our migration.
+  it("lists tables as Kysely's own introspector does", async () => {
+    const { openDatabase } = await import('./database');
+    const { PostgresIntrospector, sql } = await import('kysely');
+    const db = await openDatabase({ url: process.env.DATABASE_URL!, schema: 't_introspect' });
+    try {
+      await sql`CREATE TABLE listed (id serial PRIMARY KEY, name text NOT NULL, at date DEFAULT now())`.execute(
+        db.kysely,
+      );
+      await sql`COMMENT ON COLUMN listed.name IS 'who'`.execute(db.kysely);
+      await sql`CREATE VIEW listed_view AS SELECT name FROM listed`.execute(db.kysely);
+      const ours = (await db.kysely.introspection.getTables()).filter(
+        (t) => t.schema === 't_introspect',
+      );
+      const kysely = (await new PostgresIntrospector(db.kysely).getTables()).filter(
+        (t) => t.schema === 't_introspect',
+      );
+      expect(ours.map((t) => t.name)).toEqual(['listed', 'listed_view']);
+      expect(ours).toEqual(kysely);
+    } finally {
+      await db.sql.query('DROP SCHEMA t_introspect CASCADE');
+      await db.close();
+    }
+  });
+
   it('migrate while another connection creates and drops schemas', async () => {
     const { openDatabase } = await import('./database');
     const { migrateToLatest } = await import('./migrate');
@@ -88,7 +112,7 @@ onPostgres('migrations on a server where other schemas come and go', () => {
     })();
     const migrations: Record<string, Migration> = {};
     try {
-      for (let round = 0; round < 150; round++) {
+      for (let round = 0; round < 10; round++) {
         migrations[`round_${String(round).padStart(3, '0')}`] = {
           up: async (kysely) => {
             await sql`CREATE TABLE ${sql.id(`round_${round}`)} (id int)`.execute(kysely);
@@ -99,7 +123,7 @@ onPostgres('migrations on a server where other schemas come and go', () => {
       const tables = await db.sql.query(
         "SELECT 1 FROM pg_tables WHERE schemaname = 't_migrate_churn' AND tablename LIKE 'round_%'",
       );
-      expect(tables).toHaveLength(150);
+      expect(tables).toHaveLength(10);
     } finally {
       churning = false;
       await churn;

@@ -106,7 +106,7 @@ async function openPostgres(url: string, options: DatabaseOptions): Promise<Data
 // Other schemas come and go on a shared server (rebuilds swap theirs in): see SchemaChurnIntrospector.
 class ServerDialect extends PostgresDialect {
   override createIntrospector(db: Kysely<unknown>): DatabaseIntrospector {
-    return new SchemaChurnIntrospector(super.createIntrospector(db));
+    return new SchemaChurnIntrospector(db);
   }
 }
 
