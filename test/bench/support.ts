@@ -4,7 +4,7 @@ import { readFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { join } from 'node:path';
 import autocannon from 'autocannon';
-import { Client } from 'pg';
+import { Client, type Pool } from 'pg';
 
 /** What the HTTP benchmarks share: an API in its own process, a studio, CPU meters. */
 
@@ -88,14 +88,6 @@ export function cpuMeter(api: ChildProcess) {
       return []; // no PostgreSQL server running (the embedded PGlite lives in the API process)
     }
   };
-  const ticksOf = (pid: string | number | undefined) => {
-    try {
-      const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
-      return Number(fields[11]) + Number(fields[12]); // utime + stime
-    } catch {
-      return undefined; // a backend that ended meanwhile
-    }
-  };
   const snapshot = () => new Map(postgresPids().map((pid) => [pid, ticksOf(pid) ?? 0]));
   const start = { api: ticksOf(api.pid) ?? 0, postgres: snapshot(), self: process.cpuUsage() };
   return {
@@ -114,6 +106,39 @@ export function cpuMeter(api: ChildProcess) {
       };
     },
   };
+}
+
+/**
+ * CPU time of the PostgreSQL backends serving connections named `applicationName`: on a server
+ * that other work shares, the part of PostgreSQL's CPU that is the benchmark's own (its WAL
+ * writer, checkpointer and autovacuum are not counted: `cpuMeter` counts every process).
+ */
+export async function backendCpuMeter(admin: Pool, applicationName: string) {
+  const ticks = async () => {
+    const { rows } = await admin.query<{ pid: number }>(
+      'SELECT pid FROM pg_stat_activity WHERE application_name = $1',
+      [applicationName],
+    );
+    return new Map(rows.map(({ pid }) => [pid, ticksOf(pid) ?? 0]));
+  };
+  const start = await ticks();
+  return {
+    /** Microseconds per unit; backends that ended meanwhile are lost, so it is a floor. */
+    async perUnit(units: number): Promise<number> {
+      let total = 0;
+      for (const [pid, now] of await ticks()) total += now - (start.get(pid) ?? 0);
+      return Math.round((total * 10_000) / Math.max(1, units));
+    },
+  };
+}
+
+function ticksOf(pid: string | number | undefined): number | undefined {
+  try {
+    const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
+    return Number(fields[11]) + Number(fields[12]); // utime + stime, clock ticks of 10 ms
+  } catch {
+    return undefined; // a backend that ended meanwhile
+  }
 }
 
 export function percentile(sorted: number[], p: number): number {

@@ -14,7 +14,7 @@ import {
   type ColumnPlan,
   type DateOrder,
 } from '../domain';
-import { ClientRowImporter, rowContext, type RowOutcome } from './client-rows';
+import { ClientRowImporter, rowContext, type ClientRow, type RowOutcome } from './client-rows';
 import { csvRecords } from './csv-records';
 import {
   publicJob,
@@ -26,7 +26,10 @@ import {
 } from './import-jobs';
 
 export interface ClientImportOptions {
-  /** Rows in flight at once: enough for the event store's batches to fill (ADR 0008). */
+  /**
+   * Rows in flight at once, in two chunks: each chunk's rows are decided one by one and written
+   * together, a few statements a chunk (ADR 0017).
+   */
   concurrency?: number;
   /** Progress is saved after this many rows, or every second, whichever comes first. */
   saveEvery?: number;
@@ -52,6 +55,19 @@ export type ProgressListener = (job: ImportJob) => void;
 /** A job stopped because its process is closing: it stays `running`, to be resumed. */
 class Stopped extends Error {}
 
+/** One chunk is written while the next is read and decided. */
+const CHUNKS_IN_FLIGHT = 2;
+
+/** A row of the file on its way: to import, or already failed (`failed`). */
+interface PendingRow {
+  at: number;
+  /** Its number in the spreadsheet. */
+  line: number;
+  cells: string[];
+  row?: ClientRow;
+  failed?: RowOutcome;
+}
+
 /**
  * CSV imports of clients, run in the background of the process that holds the database (the
  * API, or the CLI on its own): a job streams its file twice — once to count the rows and learn
@@ -64,7 +80,7 @@ export class ClientImports {
   private readonly importer: ClientRowImporter;
   private readonly running = new Map<string, Promise<ImportJob>>();
   private readonly stopping = new AbortController();
-  private readonly concurrency: number;
+  private readonly chunkSize: number;
   private readonly saveEvery: number;
   private readonly openFile: (path: string) => AsyncIterable<Buffer>;
 
@@ -74,7 +90,7 @@ export class ClientImports {
     private readonly options: ClientImportOptions = {},
   ) {
     this.importer = new ClientRowImporter(store);
-    this.concurrency = options.concurrency ?? 256;
+    this.chunkSize = Math.max(1, Math.ceil((options.concurrency ?? 1_000) / CHUNKS_IN_FLIGHT));
     this.saveEvery = options.saveEvery ?? 1_000;
     this.openFile = options.openFile ?? ((path) => createReadStream(path));
   }
@@ -215,6 +231,34 @@ export class ClientImports {
       onProgress?.(publicJob({ ...job, ...counts, status: 'running' }));
     };
 
+    // Rows go in chunks, decided and written together; one chunk is in the database while the
+    // next is read. A chunk's rows finish together, chunks in order or not.
+    let chunk: PendingRow[] = [];
+    const send = async () => {
+      const rows = chunk;
+      chunk = [];
+      const importing = rows.flatMap((r) => (r.row ? [r.row] : []));
+      const task = this.importer.import(importing, job.dryRun).then(
+        (outcomes) => {
+          let next = 0;
+          for (const { at, line, cells, failed } of rows) {
+            const result = failed ?? outcomes[next++]!;
+            const row =
+              result.outcome === 'failed' ? { row: line, reason: result.reason, cells } : undefined;
+            done.set(at, { result, failed: row });
+          }
+          advance();
+        },
+        (error: unknown) => {
+          failure ??= error;
+        },
+      );
+      inFlight.add(task);
+      void task.finally(() => inFlight.delete(task));
+      if (inFlight.size >= CHUNKS_IN_FLIGHT) await Promise.race(inFlight);
+      await save(false);
+    };
+
     let index = -1;
     let header = true;
     try {
@@ -225,43 +269,27 @@ export class ClientImports {
         }
         const at = ++index;
         // Spreadsheet numbering: the header is row 1 (blank lines are not counted).
-        const row = at + 2;
+        const line = at + 2;
         const email = rowEmail(record, plan);
         const first = email ? seen.get(email) : undefined;
-        if (email && first === undefined) seen.set(email, row);
+        if (email && first === undefined) seen.set(email, line);
         if (at < counts.processed) continue;
         if (this.stopping.signal.aborted) throw new Stopped();
         if (failure) break;
         const reading = readClientRow(record, plan, { dateOrder: job.dateOrder, thisYear });
-        let outcome: Promise<RowOutcome>;
-        if (!reading.ok) outcome = Promise.resolve({ outcome: 'failed', reason: reading.reason });
+        const pending: PendingRow = { at, line, cells: record };
+        if (!reading.ok) pending.failed = { outcome: 'failed', reason: reading.reason };
         else if (first !== undefined) {
-          outcome = Promise.resolve({
+          pending.failed = {
             outcome: 'failed',
             reason: `duplicate in the file: row ${first} has the same email`,
-          });
-        } else {
-          const context = rowContext(job, email, new Date());
-          outcome = this.importer.import(reading.client, context, job.dryRun);
-        }
-        const task = outcome.then(
-          (result) => {
-            const failed =
-              result.outcome === 'failed'
-                ? { row, reason: result.reason, cells: record }
-                : undefined;
-            done.set(at, { result, failed });
-            advance();
-          },
-          (error: unknown) => {
-            failure ??= error;
-          },
-        );
-        inFlight.add(task);
-        void task.finally(() => inFlight.delete(task));
-        if (inFlight.size >= this.concurrency) await Promise.race(inFlight);
-        await save(false);
+          };
+        } else
+          pending.row = { client: reading.client, context: rowContext(job, email, new Date()) };
+        chunk.push(pending);
+        if (chunk.length >= this.chunkSize) await send();
       }
+      if (chunk.length > 0 && !failure) await send();
     } finally {
       // Rows in flight finish (or fail) before the job is said to have stopped.
       await Promise.allSettled(inFlight);
