@@ -81,7 +81,10 @@ const DESTROY_KEYS = `INSERT INTO personal_data_keys (client_id, studio_id, key,
  * that answer is cached for good.
  */
 export class PersonalDataKeys {
+  /** Usable keys, in the order they expire (each `ttlMs` after it was read). */
   private readonly cache = new Map<string, { state: KeyState; until: number }>();
+  /** Destroyed keys: final, so kept for good. */
+  private readonly erased = new Map<string, KeyState>();
   private readonly ttlMs: number;
   private readonly maxCached: number;
   /** Lookups of concurrent seals and opens share one SELECT. */
@@ -118,8 +121,10 @@ export class PersonalDataKeys {
     const missing: string[] = [];
     const now = Date.now();
     for (const clientId of new Set(clientIds)) {
+      const erased = this.erased.get(clientId);
       const cached = this.cache.get(clientId);
-      if (cached && cached.until > now) found.set(clientId, cached.state);
+      if (erased) found.set(clientId, erased);
+      else if (cached && cached.until > now) found.set(clientId, cached.state);
       else missing.push(clientId);
     }
     if (missing.length > 0) {
@@ -194,9 +199,21 @@ export class PersonalDataKeys {
 
   private remember(row: KeyRow): KeyState {
     const state = stateOf(row);
+    this.cache.delete(row.client_id);
+    if (state.key === null) {
+      if (this.erased.size >= this.maxCached) this.erased.clear();
+      this.erased.set(row.client_id, state);
+      return state;
+    }
+    const now = Date.now();
+    // Expired keys go as new ones come (an import reads thousands a second), not only when
+    // the cache is full: they would never be answered again, only held.
+    for (const [clientId, entry] of this.cache) {
+      if (entry.until > now) break;
+      this.cache.delete(clientId);
+    }
     if (this.cache.size >= this.maxCached) this.cache.clear();
-    const until = state.key === null ? Number.POSITIVE_INFINITY : Date.now() + this.ttlMs;
-    this.cache.set(row.client_id, { state, until });
+    this.cache.set(row.client_id, { state, until: now + this.ttlMs });
     return state;
   }
 }
