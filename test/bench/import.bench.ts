@@ -79,12 +79,20 @@ export async function benchImport(url: string): Promise<object> {
       const seconds = (Date.now() - started) / 1000;
       console.error(`bench: import ${JSON.stringify(job)} in ${seconds}s`);
       const cpu = meter.perRequest(ROWS);
+      // The peak so far: after the first run, the first run's own.
+      const memory = { peakRssMb: Math.round(peakRss / 1024 / 1024) };
       const cpuMicrosPerRow = {
         importer: cpu.api,
         postgresBackends: await backends.perUnit(ROWS),
         postgresAll: cpu.postgres,
       };
-      return { ...job, seconds, rowsPerSecond: Math.round(ROWS / seconds), cpuMicrosPerRow };
+      return {
+        ...job,
+        seconds,
+        rowsPerSecond: Math.round(ROWS / seconds),
+        cpuMicrosPerRow,
+        memory,
+      };
     };
     const first = await run();
     const again = await run();
@@ -96,6 +104,7 @@ export async function benchImport(url: string): Promise<object> {
         seconds: first.seconds,
         created: first.created,
         errors: first.errors,
+        peakRssMb: first.memory.peakRssMb,
       },
       again: {
         rowsPerSecond: again.rowsPerSecond,
