@@ -8,7 +8,7 @@ import { Pool } from 'pg';
 import type { ImportJob } from '@clientele/imports';
 import { adminActions, loadConfig, openRuntime, type Runtime } from '@clientele/runtime';
 import type { ChildProcess } from 'node:child_process';
-import { cpuMeter, ownCpuMeter, withSearchPath } from './support';
+import { cpuMeter, withSearchPath } from './support';
 
 const ROWS = Number(process.env.IMPORT_BENCH_ROWS ?? 100_000);
 const FIRST = ['Anna', 'Zoë', 'José', 'Марія', 'Liam', '美咲', 'Émilie', 'Jürgen'];
@@ -38,13 +38,25 @@ async function writeFile(path: string): Promise<void> {
 /** With a progress listener, an import action answers when its job ends (not when it starts). */
 const untilDone = { job: () => undefined };
 
-type Timed = ImportJob & {
-  seconds: number;
-  rowsPerSecond: number;
-  cpuMicrosPerRow: object;
-  /** The peak so far: after the first run, the first run's own. */
-  peakRssMb: number;
-};
+/** Rows of an import job run in this process: rows per second, CPU per row (Node, PostgreSQL). */
+async function timed(
+  rows: number,
+  job: () => Promise<ImportJob>,
+): Promise<ImportJob & { seconds: number; rowsPerSecond: number; cpuMicrosPerRow: object }> {
+  // This process is the importer: its CPU and PostgreSQL's, per row.
+  const meter = cpuMeter({ pid: process.pid } as ChildProcess);
+  const started = Date.now();
+  const done = await job();
+  const seconds = (Date.now() - started) / 1000;
+  console.error(`bench: import ${JSON.stringify(done)} in ${seconds}s`);
+  const cpu = meter.perRequest(rows);
+  return {
+    ...done,
+    seconds,
+    rowsPerSecond: Math.round(rows / seconds),
+    cpuMicrosPerRow: { importer: cpu.api, postgres: cpu.postgres },
+  };
+}
 
 /**
  * A fresh schema with a studio and the clients file written, the runtime open in this process
@@ -58,8 +70,6 @@ async function withImportStudio(
     studioId: string;
     dir: string;
     clients: string;
-    /** Runs an import job of `rows` rows: rows per second, CPU per row (Node, PostgreSQL). */
-    timed: (rows: number, job: () => Promise<ImportJob>) => Promise<Timed>;
   }) => Promise<object>,
 ): Promise<object> {
   const schema = `bench_import_${randomBytes(4).toString('hex')}`;
@@ -68,10 +78,7 @@ async function withImportStudio(
   const dir = mkdtempSync(join(tmpdir(), 'clientele-import-bench-'));
   const clients = join(dir, 'clients.csv');
   await writeFile(clients);
-  // Its own name, so its backends' CPU is told apart from other work on a shared server.
-  const databaseUrl = new URL(withSearchPath(url, schema));
-  databaseUrl.searchParams.set('application_name', schema);
-  const config = { ...loadConfig({}), databaseUrl: databaseUrl.toString(), dataDir: dir };
+  const config = { ...loadConfig({}), databaseUrl: withSearchPath(url, schema), dataDir: dir };
   const runtime = await openRuntime(config, 'client');
   let peakRss = process.memoryUsage().rss;
   let peakHeap = process.memoryUsage().heapUsed;
@@ -87,28 +94,7 @@ async function withImportStudio(
       timezone: 'UTC',
       ownerEmail: 'bench@example.com',
     });
-    const timed = async (rows: number, job: () => Promise<ImportJob>): Promise<Timed> => {
-      // This process is the importer: its CPU and PostgreSQL's, per row.
-      const meter = cpuMeter({ pid: process.pid } as ChildProcess);
-      const own = await ownCpuMeter(runtime.db.sql, schema).start();
-      const started = Date.now();
-      const done = await job();
-      const seconds = (Date.now() - started) / 1000;
-      console.error(`bench: import ${JSON.stringify(done)} in ${seconds}s`);
-      const cpu = meter.perRequest(rows);
-      return {
-        ...done,
-        seconds,
-        rowsPerSecond: Math.round(rows / seconds),
-        cpuMicrosPerRow: {
-          importer: cpu.api,
-          postgresBackends: (await own.perUnit(rows)).postgres,
-          postgresAll: cpu.postgres,
-        },
-        peakRssMb: Math.round(peakRss / 1024 / 1024),
-      };
-    };
-    const result = await work({ runtime, studioId, dir, clients, timed });
+    const result = await work({ runtime, studioId, dir, clients });
     return {
       ...result,
       peakRssMb: Math.round(peakRss / 1024 / 1024),
@@ -128,7 +114,7 @@ async function withImportStudio(
  * memory. Then the same file again (every row skipped).
  */
 export function benchImport(url: string): Promise<object> {
-  return withImportStudio(url, async ({ runtime, studioId, clients, timed }) => {
+  return withImportStudio(url, async ({ runtime, studioId, clients }) => {
     const run = () =>
       timed(ROWS, () =>
         adminActions['imports.clients'](runtime, { path: clients, studio: studioId }, untilDone),
@@ -143,7 +129,6 @@ export function benchImport(url: string): Promise<object> {
         seconds: first.seconds,
         created: first.created,
         errors: first.errors,
-        peakRssMb: first.peakRssMb,
       },
       again: {
         rowsPerSecond: again.rowsPerSecond,
@@ -161,7 +146,7 @@ export function benchImport(url: string): Promise<object> {
  * account. Then the same file again (every row skipped).
  */
 export function benchImportCredits(url: string): Promise<object> {
-  return withImportStudio(url, async ({ runtime, studioId, dir, clients, timed }) => {
+  return withImportStudio(url, async ({ runtime, studioId, dir, clients }) => {
     await adminActions['imports.clients'](runtime, { path: clients, studio: studioId }, untilDone);
     const credits = join(dir, 'credits.csv');
     const out = createWriteStream(credits);
@@ -188,7 +173,6 @@ export function benchImportCredits(url: string): Promise<object> {
         seconds: first.seconds,
         created: first.created,
         errors: first.errors,
-        peakRssMb: first.peakRssMb,
       },
       again: {
         rowsPerSecond: again.rowsPerSecond,

@@ -27,20 +27,18 @@ import {
   type SubscribeToAllOptions,
 } from '@eventstore/db-client';
 import { compareCheckpoints } from '../checkpoint';
-import {
-  assertDistinctStreams,
-  type AppendOptions,
-  type AppendResult,
-  type Checkpoint,
-  type EventMetadata,
-  type EventStore,
-  type ExpectedRevision,
-  type NewEvent,
-  type ReadAllOptions,
-  type ReadStreamOptions,
-  type RecordedEvent,
-  type StreamAppend,
-  type SubscribeOptions,
+import type {
+  AppendOptions,
+  AppendResult,
+  Checkpoint,
+  EventMetadata,
+  EventStore,
+  ExpectedRevision,
+  NewEvent,
+  ReadAllOptions,
+  ReadStreamOptions,
+  RecordedEvent,
+  SubscribeOptions,
 } from '../event-store.port';
 import { WrongExpectedVersion } from '../wrong-expected-version.error';
 
@@ -109,18 +107,6 @@ export class EventStoreDbEventStore implements EventStore {
       }
       throw error;
     }
-  }
-
-  /** EventStoreDB writes one stream a call: the appends go out together, each on its own. */
-  async appendMany(appends: StreamAppend[]): Promise<PromiseSettledResult<AppendResult>[]> {
-    assertDistinctStreams(appends);
-    return Promise.allSettled(appends.map((a) => this.append(a.stream, a.events, a)));
-  }
-
-  async readStreams(streams: readonly string[]): Promise<Map<string, RecordedEvent[]>> {
-    const unique = [...new Set(streams)];
-    const read = await Promise.all(unique.map((stream) => this.readStream(stream)));
-    return new Map(unique.map((stream, i) => [stream, read[i]!]));
   }
 
   async readStream(stream: string, options: ReadStreamOptions = {}): Promise<RecordedEvent[]> {
