@@ -32,6 +32,15 @@ describe('Batcher', () => {
     expect(batches).toEqual([['a'], ['b', 'c', 'd']]);
   });
 
+  it('sends items submitted together in one batch, even with none out', async () => {
+    const { batches, send, releaseAll } = gatedSend();
+    const batcher = new Batcher({ send, maxInFlight: 4, maxBatch: 3 });
+    const results = batcher.submitAll(['a', 'b', 'c', 'd']);
+    expect(batches).toEqual([['a', 'b', 'c'], ['d']]);
+    await releaseAll();
+    expect(await Promise.all(results)).toEqual(['A', 'B', 'C', 'D']);
+  });
+
   it('settles each item with its own outcome', async () => {
     const { send, releaseAll } = gatedSend();
     const batcher = new Batcher({ send, maxInFlight: 1, maxBatch: 10 });

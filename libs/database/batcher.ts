@@ -31,10 +31,17 @@ export class Batcher<Item, Result> {
   constructor(private readonly options: BatcherOptions<Item, Result>) {}
 
   submit(item: Item): Promise<Result> {
-    return new Promise<Result>((resolve, reject) => {
-      this.queue.push({ item, resolve, reject });
-      this.pump();
-    });
+    return this.submitAll([item])[0]!;
+  }
+
+  /** Items one caller has together are queued together, so they leave in as few batches as fit. */
+  submitAll(items: readonly Item[]): Promise<Result>[] {
+    const results = items.map(
+      (item) =>
+        new Promise<Result>((resolve, reject) => this.queue.push({ item, resolve, reject })),
+    );
+    this.pump();
+    return results;
   }
 
   private pump(): void {

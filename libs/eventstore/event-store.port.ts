@@ -55,6 +55,13 @@ export interface AppendOptions {
   expectedRevision: ExpectedRevision;
 }
 
+/** One append of `appendMany`: events for one stream, with what the stream must be at. */
+export interface StreamAppend {
+  stream: string;
+  events: NewEvent[];
+  expectedRevision: ExpectedRevision;
+}
+
 export interface AppendResult {
   /** Revision of the last event appended. */
   nextExpectedRevision: number;
@@ -93,8 +100,20 @@ export interface EventStore {
   /** Throws `WrongExpectedVersion` when the stream is not at the expected revision. */
   append(stream: string, events: NewEvent[], options: AppendOptions): Promise<AppendResult>;
 
+  /**
+   * Appends to several streams (each named once) at once, each decided as `append` alone would
+   * decide it: one outcome per append, in order, a conflict settling that append alone with
+   * `WrongExpectedVersion` while the others land. The PostgreSQL store writes them in one
+   * statement and one transaction; no store makes them all-or-nothing. Rejects as a whole only
+   * when the store itself fails (as `append` would).
+   */
+  appendMany(appends: StreamAppend[]): Promise<PromiseSettledResult<AppendResult>[]>;
+
   /** Events of one stream in revision order; an empty array for a stream that does not exist. */
   readStream(stream: string, options?: ReadStreamOptions): Promise<RecordedEvent[]>;
+
+  /** The events of each stream, as `readStream` reads it whole: one read for many streams. */
+  readStreams(streams: readonly string[]): Promise<Map<string, RecordedEvent[]>>;
 
   /**
    * Up to `limit` events after `from`, in checkpoint order, never passing an event that a
@@ -114,6 +133,13 @@ export interface EventStore {
   head(): Promise<Checkpoint | null>;
 
   close(): Promise<void>;
+}
+
+/** `appendMany` names each stream once: one statement cannot write a stream's row twice. */
+export function assertDistinctStreams(appends: readonly StreamAppend[]): void {
+  if (new Set(appends.map((a) => a.stream)).size !== appends.length) {
+    throw new Error('appendMany names a stream twice: append its events together instead.');
+  }
 }
 
 /** Injection token of the EventStore (a plain symbol: no framework in this library). */

@@ -94,23 +94,9 @@ async function decideAndAppend<Command, Event extends DomainEvent, State>(
   context: CommandContext,
 ): Promise<CommandResult<Event, State>> {
   if (context.expectNew && context.expectedRevision === undefined) {
-    const events = decider.decide(command, decider.initialState, context.now);
-    if (events.length > 0) {
-      try {
-        const result = await store.append(stream, events.map(toNewEvent(context)), {
-          expectedRevision: 'no_stream',
-        });
-        return {
-          state: fold(decider, events),
-          revision: result.nextExpectedRevision,
-          appended: events,
-          lastPosition: result.lastPosition,
-          replayed: false,
-        };
-      } catch (error) {
-        if (!(error instanceof WrongExpectedVersion)) throw error;
-      }
-    }
+    const [outcome] = await appendNew(store, decider, [{ stream, command, context }]);
+    if (outcome!.status === 'rejected') throw outcome!.reason;
+    if (outcome!.value) return outcome!.value;
   }
   for (let attempt = 1; ; attempt++) {
     const history = await store.readStream(stream);
@@ -147,6 +133,87 @@ async function decideAndAppend<Command, Event extends DomainEvent, State>(
       await backoff(attempt);
     }
   }
+}
+
+/** A command on a stream that is almost certainly new (see `CommandContext.expectNew`). */
+export interface NewStreamCommand<Command> {
+  stream: string;
+  command: Command;
+  context: CommandContext;
+}
+
+/**
+ * `handleCommand` with `expectNew` for many commands at once, each on its own stream: each is
+ * decided on the empty state and all are appended with `no_stream` in one `appendMany` (one
+ * statement on PostgreSQL instead of one a command). A stream that exists after all gets
+ * `handleCommand`'s read-decide-append, so each outcome is the one `handleCommand` would give.
+ */
+export async function handleNewStreams<Command, Event extends DomainEvent, State>(
+  store: EventStore,
+  decider: Decider<Command, Event, State>,
+  commands: readonly NewStreamCommand<Command>[],
+): Promise<PromiseSettledResult<CommandResult<Event, State>>[]> {
+  const outcomes = await appendNew(store, decider, commands);
+  return Promise.allSettled(
+    commands.map(async ({ stream, command, context }, i) => {
+      const outcome = outcomes[i]!;
+      if (outcome.status === 'rejected') throw outcome.reason;
+      return (
+        outcome.value ??
+        handleCommand(store, stream, decider, command, { ...context, expectNew: false })
+      );
+    }),
+  );
+}
+
+/**
+ * Decides each command on the empty state and appends them all with `no_stream`: a result for
+ * each that landed, null for each whose stream exists (or that decided nothing), to be handled
+ * the usual way; a decision that refuses rejects its command alone.
+ */
+async function appendNew<Command, Event extends DomainEvent, State>(
+  store: EventStore,
+  decider: Decider<Command, Event, State>,
+  commands: readonly NewStreamCommand<Command>[],
+): Promise<PromiseSettledResult<CommandResult<Event, State> | null>[]> {
+  const decided = commands.map(({ command, context }) => {
+    try {
+      return { events: decider.decide(command, decider.initialState, context.now) };
+    } catch (error) {
+      return { error };
+    }
+  });
+  const appending = commands.flatMap((_, i) => ((decided[i]!.events?.length ?? 0) > 0 ? [i] : []));
+  const appended = await store.appendMany(
+    appending.map((i) => ({
+      stream: commands[i]!.stream,
+      events: decided[i]!.events!.map(toNewEvent(commands[i]!.context)),
+      expectedRevision: 'no_stream' as const,
+    })),
+  );
+  const outcomeOf = new Map(appending.map((at, i) => [at, appended[i]!]));
+  return commands.map((_, i): PromiseSettledResult<CommandResult<Event, State> | null> => {
+    const { events, error } = decided[i]!;
+    if (!events) return { status: 'rejected', reason: error };
+    const outcome = outcomeOf.get(i);
+    if (!outcome) return { status: 'fulfilled', value: null };
+    if (outcome.status === 'rejected') {
+      if (outcome.reason instanceof WrongExpectedVersion)
+        return { status: 'fulfilled', value: null };
+      return outcome;
+    }
+    const result = outcome.value;
+    return {
+      status: 'fulfilled',
+      value: {
+        state: fold(decider, events),
+        revision: result.nextExpectedRevision,
+        appended: events,
+        lastPosition: result.lastPosition,
+        replayed: false,
+      },
+    };
+  });
 }
 
 function toNewEvent(context: CommandContext) {

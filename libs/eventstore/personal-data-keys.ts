@@ -23,6 +23,9 @@ export const personalDataKeysMigrations: Record<string, Migration> = {
   },
 };
 
+/** AES-256: a client's key is 32 random bytes. */
+const KEY_BYTES = 32;
+
 /** Nest's token for the runtime's PersonalDataKeys. */
 export const PERSONAL_DATA_KEYS = Symbol('PersonalDataKeys');
 
@@ -78,7 +81,10 @@ const DESTROY_KEYS = `INSERT INTO personal_data_keys (client_id, studio_id, key,
  * that answer is cached for good.
  */
 export class PersonalDataKeys {
+  /** Usable keys, in the order they expire (each `ttlMs` after it was read). */
   private readonly cache = new Map<string, { state: KeyState; until: number }>();
+  /** Destroyed keys: final, so kept for good. */
+  private readonly erased = new Map<string, KeyState>();
   private readonly ttlMs: number;
   private readonly maxCached: number;
   /** Lookups of concurrent seals and opens share one SELECT. */
@@ -115,8 +121,10 @@ export class PersonalDataKeys {
     const missing: string[] = [];
     const now = Date.now();
     for (const clientId of new Set(clientIds)) {
+      const erased = this.erased.get(clientId);
       const cached = this.cache.get(clientId);
-      if (cached && cached.until > now) found.set(clientId, cached.state);
+      if (erased) found.set(clientId, erased);
+      else if (cached && cached.until > now) found.set(clientId, cached.state);
       else missing.push(clientId);
     }
     if (missing.length > 0) {
@@ -140,21 +148,21 @@ export class PersonalDataKeys {
     for (const { clientId, studioId } of subjects) {
       if (!found.has(clientId)) missing.set(clientId, studioId);
     }
-    await Promise.all(
-      [...missing].map(async ([clientId, studioId]) => {
-        found.set(clientId, await this.creating.submit({ clientId, studioId }));
-      }),
+    const made = await Promise.all(
+      this.creating.submitAll([...missing].map(([clientId, studioId]) => ({ clientId, studioId }))),
     );
+    [...missing.keys()].forEach((clientId, i) => found.set(clientId, made[i]!));
     return found;
   }
 
   private async create(
     subjects: { clientId: string; studioId: string }[],
   ): Promise<PromiseSettledResult<KeyState>[]> {
+    const keys = randomBytes(KEY_BYTES * subjects.length);
     const rows = await this.sql.query<KeyRow>(CREATE_KEYS, [
       subjects.map((s) => s.clientId),
       subjects.map((s) => s.studioId),
-      subjects.map(() => randomBytes(32).toString('base64')),
+      subjects.map((_, i) => keys.toString('base64', i * KEY_BYTES, (i + 1) * KEY_BYTES)),
     ]);
     const made = new Map(rows.map((row) => [row.client_id, this.remember(row)]));
     return subjects.map((s): PromiseSettledResult<KeyState> => {
@@ -191,12 +199,27 @@ export class PersonalDataKeys {
 
   private remember(row: KeyRow): KeyState {
     const state = stateOf(row);
+    this.cache.delete(row.client_id);
+    if (state.key === null) {
+      if (this.erased.size >= this.maxCached) this.erased.clear();
+      this.erased.set(row.client_id, state);
+      return state;
+    }
+    const now = Date.now();
+    // Expired keys go as new ones come (an import reads thousands a second), not only when
+    // the cache is full: they would never be answered again, only held.
+    for (const [clientId, entry] of this.cache) {
+      if (entry.until > now) break;
+      this.cache.delete(clientId);
+    }
     if (this.cache.size >= this.maxCached) this.cache.clear();
-    const until = state.key === null ? Number.POSITIVE_INFINITY : Date.now() + this.ttlMs;
-    this.cache.set(row.client_id, { state, until });
+    this.cache.set(row.client_id, { state, until: now + this.ttlMs });
     return state;
   }
 }
+
+/** GCM's standard 96-bit IV, random for every seal. */
+const IV_BYTES = 12;
 
 /** Sealed personal data: self-describing, so personal data written before keys reads as plain. */
 interface Sealed {
@@ -217,8 +240,7 @@ function isSealed(value: unknown): value is Sealed {
 }
 
 /** The client id is authenticated with the text, so sealed data cannot be moved to another client. */
-function seal(key: Buffer, subject: string, personal: unknown): Sealed {
-  const iv = randomBytes(12);
+function seal(key: Buffer, subject: string, personal: unknown, iv: Buffer): Sealed {
   const cipher = createCipheriv('aes-256-gcm', key, iv);
   cipher.setAAD(Buffer.from(subject));
   const ct = Buffer.concat([cipher.update(JSON.stringify(personal), 'utf8'), cipher.final()]);
@@ -253,10 +275,13 @@ export function encryptedPersonalData(keys: PersonalDataKeys): PersonalDataCodec
       const found = await keys.obtain(
         items.map((item) => ({ clientId: item.subject, studioId: item.event.metadata.studioId })),
       );
-      return items.map((item) => {
+      // The batch's random IVs in one draw rather than a draw a seal.
+      const ivs = randomBytes(IV_BYTES * items.length);
+      return items.map((item, i) => {
         const state = found.get(item.subject);
         if (!state?.key) throw new PersonalDataErased(item.subject);
-        return seal(state.key, item.subject, item.personal);
+        const iv = ivs.subarray(i * IV_BYTES, (i + 1) * IV_BYTES);
+        return seal(state.key, item.subject, item.personal, iv);
       });
     },
     async open(items: readonly PersonalOf<RecordedEvent>[]) {

@@ -1,3 +1,4 @@
+import { RuleViolation } from '@clientele/shared';
 import type {
   AppendOptions,
   AppendResult,
@@ -6,6 +7,7 @@ import type {
   ReadAllOptions,
   ReadStreamOptions,
   RecordedEvent,
+  StreamAppend,
   SubscribeOptions,
 } from './event-store.port';
 
@@ -97,8 +99,46 @@ export class PersonalDataEventStore implements EventStore {
     return this.inner.append(stream, sealed, options);
   }
 
+  /** The appends' personal data is sealed together: one key lookup for them all. */
+  async appendMany(appends: StreamAppend[]): Promise<PromiseSettledResult<AppendResult>[]> {
+    let sealed: NewEvent[];
+    try {
+      sealed = await transform(
+        appends.flatMap((a) => a.events),
+        (items) => this.codec.seal(items),
+      );
+    } catch (error) {
+      // A rule refusing one append's sealing (its client was erased) refuses that append alone.
+      if (!(error instanceof RuleViolation)) throw error;
+      const outcomes = await Promise.allSettled(
+        appends.map(async (a) => transform(a.events, (items) => this.codec.seal(items))),
+      );
+      const open = appends.flatMap((a, i) => {
+        const outcome = outcomes[i]!;
+        return outcome.status === 'fulfilled' ? [{ ...a, events: outcome.value }] : [];
+      });
+      const appended = (await this.inner.appendMany(open)).values();
+      return outcomes.map((outcome) =>
+        outcome.status === 'rejected' ? outcome : appended.next().value!,
+      );
+    }
+    let next = 0;
+    return this.inner.appendMany(
+      appends.map((a) => ({ ...a, events: sealed.slice(next, (next += a.events.length)) })),
+    );
+  }
+
   async readStream(stream: string, options?: ReadStreamOptions): Promise<RecordedEvent[]> {
     return this.openAll(await this.inner.readStream(stream, options));
+  }
+
+  /** Every stream's events are opened together: one key lookup for them all. */
+  async readStreams(streams: readonly string[]): Promise<Map<string, RecordedEvent[]>> {
+    const read = await this.inner.readStreams(streams);
+    const opened = (await this.openAll([...read.values()].flat())).values();
+    return new Map(
+      [...read].map(([stream, events]) => [stream, events.map(() => opened.next().value!)]),
+    );
   }
 
   async readAll(options: ReadAllOptions): Promise<RecordedEvent[]> {

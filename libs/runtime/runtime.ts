@@ -261,14 +261,15 @@ export async function openRuntime(
 function withRunnerWakeUp(store: EventStore, wake: () => void): EventStore {
   return new Proxy(store, {
     get(target, property, receiver) {
-      if (property === 'append') {
-        return async (...args: Parameters<EventStore['append']>) => {
-          const result = await target.append(...args);
+      const value = Reflect.get(target, property, receiver);
+      if (property === 'append' || property === 'appendMany') {
+        const write = value as (...args: unknown[]) => Promise<unknown>;
+        return async (...args: unknown[]) => {
+          const result = await write.apply(target, args);
           wake();
           return result;
         };
       }
-      const value = Reflect.get(target, property, receiver);
       return typeof value === 'function' ? value.bind(target) : value;
     },
   });

@@ -8,7 +8,7 @@ import { Pool } from 'pg';
 import type { ImportJob } from '@clientele/imports';
 import { adminActions, loadConfig, openRuntime, type Runtime } from '@clientele/runtime';
 import type { ChildProcess } from 'node:child_process';
-import { cpuMeter, withSearchPath } from './support';
+import { cpuMeter, ownCpuMeter, withSearchPath } from './support';
 
 const ROWS = Number(process.env.IMPORT_BENCH_ROWS ?? 100_000);
 const FIRST = ['Anna', 'Zoë', 'José', 'Марія', 'Liam', '美咲', 'Émilie', 'Jürgen'];
@@ -38,25 +38,13 @@ async function writeFile(path: string): Promise<void> {
 /** With a progress listener, an import action answers when its job ends (not when it starts). */
 const untilDone = { job: () => undefined };
 
-/** Rows of an import job run in this process: rows per second, CPU per row (Node, PostgreSQL). */
-async function timed(
-  rows: number,
-  job: () => Promise<ImportJob>,
-): Promise<ImportJob & { seconds: number; rowsPerSecond: number; cpuMicrosPerRow: object }> {
-  // This process is the importer: its CPU and PostgreSQL's, per row.
-  const meter = cpuMeter({ pid: process.pid } as ChildProcess);
-  const started = Date.now();
-  const done = await job();
-  const seconds = (Date.now() - started) / 1000;
-  console.error(`bench: import ${JSON.stringify(done)} in ${seconds}s`);
-  const cpu = meter.perRequest(rows);
-  return {
-    ...done,
-    seconds,
-    rowsPerSecond: Math.round(rows / seconds),
-    cpuMicrosPerRow: { importer: cpu.api, postgres: cpu.postgres },
-  };
-}
+type Timed = ImportJob & {
+  seconds: number;
+  rowsPerSecond: number;
+  cpuMicrosPerRow: object;
+  /** The peak so far: after the first run, the first run's own. */
+  peakRssMb: number;
+};
 
 /**
  * A fresh schema with a studio and the clients file written, the runtime open in this process
@@ -70,6 +58,8 @@ async function withImportStudio(
     studioId: string;
     dir: string;
     clients: string;
+    /** Runs an import job of `rows` rows: rows per second, CPU per row (Node, PostgreSQL). */
+    timed: (rows: number, job: () => Promise<ImportJob>) => Promise<Timed>;
   }) => Promise<object>,
 ): Promise<object> {
   const schema = `bench_import_${randomBytes(4).toString('hex')}`;
@@ -78,7 +68,10 @@ async function withImportStudio(
   const dir = mkdtempSync(join(tmpdir(), 'clientele-import-bench-'));
   const clients = join(dir, 'clients.csv');
   await writeFile(clients);
-  const config = { ...loadConfig({}), databaseUrl: withSearchPath(url, schema), dataDir: dir };
+  // Its own name, so its backends' CPU is told apart from other work on a shared server.
+  const databaseUrl = new URL(withSearchPath(url, schema));
+  databaseUrl.searchParams.set('application_name', schema);
+  const config = { ...loadConfig({}), databaseUrl: databaseUrl.toString(), dataDir: dir };
   const runtime = await openRuntime(config, 'client');
   let peakRss = process.memoryUsage().rss;
   let peakHeap = process.memoryUsage().heapUsed;
@@ -94,7 +87,28 @@ async function withImportStudio(
       timezone: 'UTC',
       ownerEmail: 'bench@example.com',
     });
-    const result = await work({ runtime, studioId, dir, clients });
+    const timed = async (rows: number, job: () => Promise<ImportJob>): Promise<Timed> => {
+      // This process is the importer: its CPU and PostgreSQL's, per row.
+      const meter = cpuMeter({ pid: process.pid } as ChildProcess);
+      const own = await ownCpuMeter(runtime.db.sql, schema).start();
+      const started = Date.now();
+      const done = await job();
+      const seconds = (Date.now() - started) / 1000;
+      console.error(`bench: import ${JSON.stringify(done)} in ${seconds}s`);
+      const cpu = meter.perRequest(rows);
+      return {
+        ...done,
+        seconds,
+        rowsPerSecond: Math.round(rows / seconds),
+        cpuMicrosPerRow: {
+          importer: cpu.api,
+          postgresBackends: (await own.perUnit(rows)).postgres,
+          postgresAll: cpu.postgres,
+        },
+        peakRssMb: Math.round(peakRss / 1024 / 1024),
+      };
+    };
+    const result = await work({ runtime, studioId, dir, clients, timed });
     return {
       ...result,
       peakRssMb: Math.round(peakRss / 1024 / 1024),
@@ -114,7 +128,7 @@ async function withImportStudio(
  * memory. Then the same file again (every row skipped).
  */
 export function benchImport(url: string): Promise<object> {
-  return withImportStudio(url, async ({ runtime, studioId, clients }) => {
+  return withImportStudio(url, async ({ runtime, studioId, clients, timed }) => {
     const run = () =>
       timed(ROWS, () =>
         adminActions['imports.clients'](runtime, { path: clients, studio: studioId }, untilDone),
@@ -129,6 +143,7 @@ export function benchImport(url: string): Promise<object> {
         seconds: first.seconds,
         created: first.created,
         errors: first.errors,
+        peakRssMb: first.peakRssMb,
       },
       again: {
         rowsPerSecond: again.rowsPerSecond,
@@ -146,7 +161,7 @@ export function benchImport(url: string): Promise<object> {
  * account. Then the same file again (every row skipped).
  */
 export function benchImportCredits(url: string): Promise<object> {
-  return withImportStudio(url, async ({ runtime, studioId, dir, clients }) => {
+  return withImportStudio(url, async ({ runtime, studioId, dir, clients, timed }) => {
     await adminActions['imports.clients'](runtime, { path: clients, studio: studioId }, untilDone);
     const credits = join(dir, 'credits.csv');
     const out = createWriteStream(credits);
@@ -173,6 +188,7 @@ export function benchImportCredits(url: string): Promise<object> {
         seconds: first.seconds,
         created: first.created,
         errors: first.errors,
+        peakRssMb: first.peakRssMb,
       },
       again: {
         rowsPerSecond: again.rowsPerSecond,

@@ -89,14 +89,6 @@ export function cpuMeter(api: ChildProcess) {
       return []; // no PostgreSQL server running (the embedded PGlite lives in the API process)
     }
   };
-  const ticksOf = (pid: string | number | undefined) => {
-    try {
-      const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
-      return Number(fields[11]) + Number(fields[12]); // utime + stime
-    } catch {
-      return undefined; // a backend that ended meanwhile
-    }
-  };
   const snapshot = () => new Map(postgresPids().map((pid) => [pid, ticksOf(pid) ?? 0]));
   const start = { api: ticksOf(api.pid) ?? 0, postgres: snapshot(), self: process.cpuUsage() };
   return {
@@ -119,17 +111,10 @@ export function cpuMeter(api: ChildProcess) {
 
 /**
  * CPU time of this process and of the PostgreSQL backends that connected with `applicationName`
- * (a bench's own connections, not other users' of a shared server), from /proc.
+ * (a bench's own connections, not other users' of a shared server: its WAL writer, checkpointer
+ * and autovacuum are not counted, which `cpuMeter` counts with every process), from /proc.
  */
 export function ownCpuMeter(sql: SqlExecutor, applicationName: string) {
-  const ticksOf = (pid: number) => {
-    try {
-      const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
-      return Number(fields[11]) + Number(fields[12]); // utime + stime
-    } catch {
-      return undefined; // a backend that ended meanwhile
-    }
-  };
   const backends = async () => {
     const rows = await sql.query<{ pid: number }>(
       'SELECT pid FROM pg_stat_activity WHERE application_name = $1',
@@ -154,6 +139,15 @@ export function ownCpuMeter(sql: SqlExecutor, applicationName: string) {
       };
     },
   };
+}
+
+function ticksOf(pid: string | number | undefined): number | undefined {
+  try {
+    const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
+    return Number(fields[11]) + Number(fields[12]); // utime + stime, clock ticks of 10 ms
+  } catch {
+    return undefined; // a backend that ended meanwhile
+  }
 }
 
 export function percentile(sorted: number[], p: number): number {

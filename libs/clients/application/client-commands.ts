@@ -5,9 +5,11 @@ import {
   EVENT_STORE,
   appliedByKey,
   handleCommand,
+  handleNewStreams,
   lastRevision,
   idForRequest,
   WrongExpectedVersion,
+  type CommandResult,
   type EventStore,
 } from '@clientele/eventstore';
 import { fold, NotFound, PreconditionFailed, type RequestContext } from '@clientele/shared';
@@ -15,7 +17,7 @@ import { ERASED_PERSONAL_DETAILS, type ClientProfile } from '../client-profile';
 import type { RegisterClientCommand } from '../domain/client.commands';
 import { clientDecider, normaliseEmail, type ClientState } from '../domain/client.decider';
 import { clientStream, type ClientEvent, type PersonalDetails } from '../domain/client.events';
-import { claimEmail, claimRevision, releaseEmail } from './email-claims';
+import { claimEmail, claimEmails, claimRevision, releaseEmail } from './email-claims';
 
 /** Attempts of an update that keeps meeting concurrent changes to the same client. */
 const MAX_ATTEMPTS = 5;
@@ -64,24 +66,65 @@ export function toProfile(state: ClientState, version: number, updatedAt: Date):
 export class RegisterClientHandler implements ICommandHandler<RegisterClient> {
   constructor(@Inject(EVENT_STORE) private readonly store: EventStore) {}
 
-  async execute({ input, context }: RegisterClient): Promise<ClientProfile> {
+  async execute(command: RegisterClient): Promise<ClientProfile> {
+    const [outcome] = await registerClients(this.store, [command]);
+    if (outcome!.status === 'rejected') throw outcome!.reason;
+    return outcome!.value;
+  }
+}
+
+/**
+ * RegisterClient for many clients at once (an import), an outcome each, in order: what
+ * RegisterClient alone answers or throws. Each is decided, claims its email and is appended as
+ * one would be; only the statements are shared: the new emails' claims go in one append of many
+ * streams, and then the new accounts in another.
+ */
+export async function registerClients(
+  store: EventStore,
+  commands: readonly RegisterClient[],
+): Promise<PromiseSettledResult<ClientProfile>[]> {
+  const decided = commands.map(({ input, context }) => {
     const clientId = idForRequest('client', context);
     const command: RegisterClientCommand = {
       type: 'RegisterClient',
       data: { ...input, clientId, studioId: context.studioId },
     };
-    // Decide once on an empty account first, so invalid details claim no email.
-    clientDecider.decide(command, clientDecider.initialState, context.now);
-    await claimEmail(this.store, context, input.email, clientId);
-    const result = await handleCommand(
-      this.store,
-      clientStream(clientId),
-      clientDecider,
-      command,
-      commandContext(context, { expectNew: true }),
-    );
-    return toProfile(result.state, result.revision, context.now);
-  }
+    try {
+      // Decide once on an empty account first, so invalid details claim no email.
+      clientDecider.decide(command, clientDecider.initialState, context.now);
+      return { command, refused: null };
+    } catch (error) {
+      return { command, refused: { status: 'rejected', reason: error } as const };
+    }
+  });
+  const valid = commands.flatMap((_, i) => (decided[i]!.refused ? [] : [i]));
+  const claims = await claimEmails(
+    store,
+    valid.map((i) => ({
+      context: commands[i]!.context,
+      email: commands[i]!.input.email,
+      clientId: decided[i]!.command.data.clientId,
+    })),
+  );
+  const claimed = valid.filter((_, at) => claims[at]!.status === 'fulfilled');
+  const registered = await handleNewStreams(
+    store,
+    clientDecider,
+    claimed.map((i) => ({
+      stream: clientStream(decided[i]!.command.data.clientId),
+      command: decided[i]!.command,
+      context: commandContext(commands[i]!.context),
+    })),
+  );
+  const outcomes = new Map<number, PromiseSettledResult<unknown>>();
+  valid.forEach((i, at) => outcomes.set(i, claims[at]!));
+  claimed.forEach((i, at) => outcomes.set(i, registered[at]!));
+  return commands.map((command, i): PromiseSettledResult<ClientProfile> => {
+    const outcome = decided[i]!.refused ?? outcomes.get(i)!;
+    if (outcome.status === 'rejected') return outcome;
+    const { state, revision } = outcome.value as CommandResult<ClientEvent, ClientState>;
+    return { status: 'fulfilled', value: toProfile(state, revision, command.context.now) };
+  });
 }
 
 @CommandHandler(UpdateClientProfile)

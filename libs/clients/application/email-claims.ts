@@ -1,6 +1,7 @@
 import {
   commandContext,
   handleCommand,
+  handleNewStreams,
   lastRevision,
   WrongExpectedVersion,
   type EventStore,
@@ -9,6 +10,7 @@ import {
   claimDecider,
   fold,
   ValueAlreadyClaimed,
+  type ClaimCommand,
   type ClaimEvent,
   type RequestContext,
 } from '@clientele/shared';
@@ -30,42 +32,80 @@ export async function claimEmail(
   email: string,
   clientId: string,
 ): Promise<void> {
+  const [outcome] = await claimEmails(store, [{ context, email, clientId }]);
+  if (outcome!.status === 'rejected') throw outcome!.reason;
+}
+
+export interface EmailClaim {
+  context: RequestContext;
+  email: string;
+  clientId: string;
+}
+
+/**
+ * Claims each email for its client, as `claimEmail` does, an outcome each. Most emails have
+ * never been claimed: those claims go in together, in one append of many streams.
+ */
+export async function claimEmails(
+  store: EventStore,
+  claims: readonly EmailClaim[],
+): Promise<PromiseSettledResult<void>[]> {
+  const tried = await handleNewStreams(
+    store,
+    claimDecider,
+    claims.map(({ context, email, clientId }) => ({
+      stream: emailClaimStream(context.studioId, email),
+      command: claimCommand(clientId),
+      context: commandContext(context, { replayByKey: false }),
+    })),
+  );
+  return Promise.allSettled(
+    claims.map(async (claim, i) => {
+      const outcome = tried[i]!;
+      if (outcome.status === 'fulfilled') return;
+      if (!(outcome.reason instanceof ValueAlreadyClaimed)) throw outcome.reason;
+      await takeOverAbandoned(store, claim, outcome.reason.holderId);
+    }),
+  );
+}
+
+function claimCommand(holderId: string, takeOverFrom?: string): ClaimCommand {
+  return { type: 'ClaimValue', data: { scope: SCOPE, holderId, takeOverFrom } };
+}
+
+/** Takes the claim `holder` has on the email if it abandoned it; says who has it otherwise. */
+async function takeOverAbandoned(
+  store: EventStore,
+  { context, email, clientId }: EmailClaim,
+  holder: string,
+): Promise<void> {
   const stream = emailClaimStream(context.studioId, email);
-  const claim = (takeOverFrom?: string) =>
-    handleCommand(
-      store,
-      stream,
-      claimDecider,
-      { type: 'ClaimValue', data: { scope: SCOPE, holderId: clientId, takeOverFrom } },
-      // Most emails have never been claimed: try that first.
-      commandContext(context, { replayByKey: false, expectNew: takeOverFrom === undefined }),
-    );
+  const seen = await abandonedAt(store, stream, holder, email, context.now);
+  if (seen === null) throw new EmailMustBeUniqueInStudio(holder);
+  // Fence the holder before taking its claim: its change, if still in flight, now conflicts
+  // with this event instead of landing with an email someone else holds.
+  const lapsed: ClientEvent = {
+    type: 'EmailClaimLapsed',
+    data: { clientId: holder, takenBy: clientId },
+  };
   try {
-    await claim();
-  } catch (error) {
-    if (!(error instanceof ValueAlreadyClaimed)) throw error;
-    const holder = error.holderId;
-    const seen = await abandonedAt(store, stream, holder, email, context.now);
-    if (seen === null) throw new EmailMustBeUniqueInStudio(holder);
-    // Fence the holder before taking its claim: its change, if still in flight, now conflicts
-    // with this event instead of landing with an email someone else holds.
-    const lapsed: ClientEvent = {
-      type: 'EmailClaimLapsed',
-      data: { clientId: holder, takenBy: clientId },
-    };
-    try {
-      await store.append(
-        clientStream(holder),
-        [{ ...lapsed, metadata: commandContext(context, { replayByKey: false }).metadata }],
-        { expectedRevision: seen < 0 ? 'no_stream' : seen },
-      );
-    } catch (fenceError) {
-      // The holder moved meanwhile: it is alive, and keeps its claim.
-      if (fenceError instanceof WrongExpectedVersion) throw new EmailMustBeUniqueInStudio(holder);
-      throw fenceError;
-    }
-    await claim(holder);
+    await store.append(
+      clientStream(holder),
+      [{ ...lapsed, metadata: commandContext(context, { replayByKey: false }).metadata }],
+      { expectedRevision: seen < 0 ? 'no_stream' : seen },
+    );
+  } catch (fenceError) {
+    // The holder moved meanwhile: it is alive, and keeps its claim.
+    if (fenceError instanceof WrongExpectedVersion) throw new EmailMustBeUniqueInStudio(holder);
+    throw fenceError;
   }
+  await handleCommand(
+    store,
+    stream,
+    claimDecider,
+    claimCommand(clientId, holder),
+    commandContext(context, { replayByKey: false }),
+  );
 }
 
 /** The revision of an email's claim stream now (-1 when never claimed). */

@@ -8,6 +8,7 @@ import type {
   ReadAllOptions,
   ReadStreamOptions,
   RecordedEvent,
+  StreamAppend,
   SubscribeOptions,
 } from '../event-store.port';
 import { eventStoreContract } from '../testing/event-store.contract';
@@ -44,8 +45,16 @@ class FromCheckpointEventStore implements EventStore {
     return this.store.append(stream, events, options);
   }
 
+  appendMany(appends: StreamAppend[]): Promise<PromiseSettledResult<AppendResult>[]> {
+    return this.store.appendMany(appends);
+  }
+
   readStream(stream: string, options?: ReadStreamOptions): Promise<RecordedEvent[]> {
     return this.store.readStream(stream, options);
+  }
+
+  readStreams(streams: readonly string[]): Promise<Map<string, RecordedEvent[]>> {
+    return this.store.readStreams(streams);
   }
 
   readAll({ from, limit }: ReadAllOptions): Promise<RecordedEvent[]> {

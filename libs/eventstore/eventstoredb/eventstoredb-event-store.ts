@@ -27,18 +27,20 @@ import {
   type SubscribeToAllOptions,
 } from '@eventstore/db-client';
 import { compareCheckpoints } from '../checkpoint';
-import type {
-  AppendOptions,
-  AppendResult,
-  Checkpoint,
-  EventMetadata,
-  EventStore,
-  ExpectedRevision,
-  NewEvent,
-  ReadAllOptions,
-  ReadStreamOptions,
-  RecordedEvent,
-  SubscribeOptions,
+import {
+  assertDistinctStreams,
+  type AppendOptions,
+  type AppendResult,
+  type Checkpoint,
+  type EventMetadata,
+  type EventStore,
+  type ExpectedRevision,
+  type NewEvent,
+  type ReadAllOptions,
+  type ReadStreamOptions,
+  type RecordedEvent,
+  type StreamAppend,
+  type SubscribeOptions,
 } from '../event-store.port';
 import { WrongExpectedVersion } from '../wrong-expected-version.error';
 
@@ -107,6 +109,18 @@ export class EventStoreDbEventStore implements EventStore {
       }
       throw error;
     }
+  }
+
+  /** EventStoreDB writes one stream a call: the appends go out together, each on its own. */
+  async appendMany(appends: StreamAppend[]): Promise<PromiseSettledResult<AppendResult>[]> {
+    assertDistinctStreams(appends);
+    return Promise.allSettled(appends.map((a) => this.append(a.stream, a.events, a)));
+  }
+
+  async readStreams(streams: readonly string[]): Promise<Map<string, RecordedEvent[]>> {
+    const unique = [...new Set(streams)];
+    const read = await Promise.all(unique.map((stream) => this.readStream(stream)));
+    return new Map(unique.map((stream, i) => [stream, read[i]!]));
   }
 
   async readStream(stream: string, options: ReadStreamOptions = {}): Promise<RecordedEvent[]> {

@@ -182,4 +182,11 @@ export const eventStoreMigrations: Record<string, Migration> = Object.freeze({
         CHECK (status IN ('pending', 'sent', 'failed', 'cancelled'))`.execute(db);
     },
   },
+  '2026-12-02T0900_eventstore_append_set': {
+    // Combined appends are one set-based statement now (APPEND_SET in postgres-event-store.ts),
+    // which appendMany shares: the per-append loop of clientele_append_many is no longer called.
+    async up(db: Kysely<any>) {
+      await sql`DROP FUNCTION IF EXISTS clientele_append_many`.execute(db);
+    },
+  },
 });

@@ -169,6 +169,26 @@ export function postgresAdapterCases(kind: 'postgres' | 'pglite', open: Open): v
         expect((await outbox(streams[2]!)).map((row) => row.payload)).toEqual([{ n: 9 }]);
       });
 
+      it('writes the messages of each append of appendMany only if that append went in', async () => {
+        const writer = new PostgresEventStore(db.sql, { name: kind, outbox: notify });
+        const taken = `edge-${randomUUID()}`;
+        await writer.append(taken, [event({ n: 0 }, 'Notify')], { expectedRevision: 'no_stream' });
+        const [fresh, quiet] = [`edge-${randomUUID()}`, `edge-${randomUUID()}`];
+        const outcomes = await writer.appendMany([
+          { stream: taken, events: [event({ n: 1 }, 'Notify')], expectedRevision: 'no_stream' },
+          {
+            stream: fresh,
+            events: [event({ n: 1 }, 'Notify'), event({ n: 2 }, 'Notify')],
+            expectedRevision: 'no_stream',
+          },
+          { stream: quiet, events: [event({ n: 1 }, 'Quiet')], expectedRevision: 'any' },
+        ]);
+        expect(outcomes.map((o) => o.status)).toEqual(['rejected', 'fulfilled', 'fulfilled']);
+        expect((await outbox(taken)).map((row) => row.payload)).toEqual([{ n: 0 }]);
+        expect((await outbox(fresh)).map((row) => row.payload)).toEqual([{ n: 1 }, { n: 2 }]);
+        expect(await outbox(quiet)).toEqual([]);
+      });
+
       it('writes one message for a command retried with the same Idempotency-Key', async () => {
         const writer = new PostgresEventStore(db.sql, {
           name: kind,
@@ -252,6 +272,20 @@ export function postgresAdapterCases(kind: 'postgres' | 'pglite', open: Open): v
       expect(
         (await store.append(stream, [event()], { expectedRevision: 0 })).nextExpectedRevision,
       ).toBe(1);
+    });
+
+    it('sends appendMany again one by one when a duplicate event id fails it: only that append fails', async () => {
+      const taken = event();
+      await store.append(`edge-${randomUUID()}`, [taken], { expectedRevision: 'no_stream' });
+      const streams = Array.from({ length: 3 }, () => `edge-${randomUUID()}`);
+      const outcomes = await store.appendMany([
+        { stream: streams[0]!, events: [event()], expectedRevision: 'no_stream' },
+        { stream: streams[1]!, events: [event(), taken], expectedRevision: 'no_stream' },
+        { stream: streams[2]!, events: [event()], expectedRevision: 'any' },
+      ]);
+      expect(outcomes.map((o) => o.status)).toEqual(['fulfilled', 'rejected', 'fulfilled']);
+      const read = await store.readStreams(streams);
+      expect(streams.map((stream) => read.get(stream)!.length)).toEqual([1, 0, 1]);
     });
 
     it('rejects a negative or fractional expected revision and a non-positive limit', async () => {

@@ -1,17 +1,19 @@
 import { randomUUID } from 'node:crypto';
 import { Batcher, settleEach, type Database, type SqlExecutor } from '@clientele/database';
-import type {
-  AppendOptions,
-  AppendResult,
-  Checkpoint,
-  EventMetadata,
-  EventStore,
-  ExpectedRevision,
-  NewEvent,
-  ReadAllOptions,
-  ReadStreamOptions,
-  RecordedEvent,
-  SubscribeOptions,
+import {
+  assertDistinctStreams,
+  type AppendOptions,
+  type AppendResult,
+  type Checkpoint,
+  type EventMetadata,
+  type EventStore,
+  type ExpectedRevision,
+  type NewEvent,
+  type ReadAllOptions,
+  type ReadStreamOptions,
+  type RecordedEvent,
+  type StreamAppend,
+  type SubscribeOptions,
 } from '../event-store.port';
 import {
   INSERT_OUTBOX,
@@ -106,17 +108,60 @@ const APPEND = {
   any: appendStatement(STREAM_WRITES.any),
 } as const;
 
-// Each append's outbox rows ($9, numbered by append) go in only if that append went in.
-const APPEND_MANY = `
-  WITH appends AS (
-    SELECT * FROM clientele_append_many(
-      $1::text[], $2::text[], $3::bigint[], $4::int[], $5::uuid[], $6::text[], $7::jsonb[], $8::jsonb[])
-      WITH ORDINALITY AS a(out_revision, out_position, append)
+/*
+ * Many appends (`appendMany`, or single appends queued behind busy statements) as one set-based
+ * statement: each append's stream row moves as its single append would move it (same expectations, one CTE a kind), then the events of the appends whose row
+ * moved go in, in append and revision order so global positions follow revisions. An append
+ * whose row did not move gets a NULL revision: its conflict; the others commit. $1..$4 the
+ * appends (stream, kind, expected revision, event count); $5 the events (append number, place
+ * in the append, id, type, data, metadata) as one JSON array, which PostgreSQL parses in about
+ * half the time of an array of JSON texts; $6 the outbox rows, numbered by append.
+ */
+const APPEND_SET = `
+  WITH input AS (
+    SELECT * FROM unnest($1::text[], $2::text[], $3::bigint[], $4::int[])
+      WITH ORDINALITY AS a(stream, kind, expected, n, append)
   ),
-  outboxed AS (${INSERT_OUTBOX}
-    FROM appends JOIN ${outboxRowSource('$9')} ON m.append = appends.append
-    WHERE appends.out_revision IS NOT NULL)
-  SELECT out_revision, out_position FROM appends ORDER BY append`;
+  updated AS (
+    UPDATE streams s SET revision = s.revision + i.n FROM input i
+    WHERE s.stream_name = i.stream
+      AND (i.kind = 'stream_exists' OR (i.kind = 'exact' AND s.revision = i.expected))
+    RETURNING s.stream_name, s.revision
+  ),
+  created AS (
+    INSERT INTO streams (stream_name, revision)
+    SELECT stream, n - 1 FROM input WHERE kind = 'no_stream' ORDER BY stream
+    ON CONFLICT (stream_name) DO NOTHING RETURNING stream_name, revision
+  ),
+  upserted AS (
+    INSERT INTO streams AS s (stream_name, revision)
+    SELECT stream, n - 1 FROM input WHERE kind = 'any' ORDER BY stream
+    ON CONFLICT (stream_name) DO UPDATE SET revision = s.revision + excluded.revision + 1
+    RETURNING stream_name, revision
+  ),
+  moved AS (
+    SELECT i.append, i.stream, i.n, w.revision FROM input i
+    JOIN (SELECT * FROM updated UNION ALL SELECT * FROM created UNION ALL SELECT * FROM upserted) w
+      ON w.stream_name = i.stream
+  ),
+  appended AS (
+    INSERT INTO events (stream_name, revision, event_id, type, data, metadata)
+    SELECT moved.stream, moved.revision - moved.n + e.place, e.id, e.type, e.data, e.metadata
+    FROM moved JOIN jsonb_to_recordset($5::jsonb)
+      AS e(append int, place int, id uuid, type text, data jsonb, metadata jsonb)
+      ON e.append = moved.append
+    ORDER BY e.append, e.place
+    RETURNING stream_name, global_position
+  ),
+  outboxed AS (${INSERT_OUTBOX} FROM moved JOIN ${outboxRowSource('$6')} ON m.append = moved.append),
+  positions AS (
+    SELECT stream_name, max(global_position) AS global_position FROM appended GROUP BY stream_name
+  )
+  SELECT moved.revision AS out_revision, positions.global_position AS out_position
+  FROM input
+  LEFT JOIN moved ON moved.append = input.append
+  LEFT JOIN positions ON positions.stream_name = input.stream
+  ORDER BY input.append`;
 
 /*
  * The read rule (DESIGN.md, ADR 0002): order by (transaction_id, global_position) and stop below
@@ -154,6 +199,10 @@ const READ_STREAM = `
     AND ($3::timestamptz IS NULL OR recorded_at < $3::timestamptz + interval '1 millisecond')
   ORDER BY revision
   LIMIT $4::bigint`;
+
+const READ_STREAMS = `
+  SELECT ${COLUMNS} FROM events WHERE stream_name = ANY($1::text[])
+  ORDER BY stream_name, revision`;
 
 const STREAM_STATE = `
   SELECT s.revision,
@@ -207,46 +256,73 @@ export class PostgresEventStore implements EventStore {
 
   async append(stream: string, events: NewEvent[], options: AppendOptions): Promise<AppendResult> {
     const expected = options.expectedRevision;
-    const kind = expectationKind(expected);
     if (events.length === 0) return this.appendNothing(stream, expected);
+    return this.appends.submit(this.pending({ stream, events, expectedRevision: expected }));
+  }
+
+  async appendMany(appends: StreamAppend[]): Promise<PromiseSettledResult<AppendResult>[]> {
+    assertDistinctStreams(appends);
+    // One append, or none with events, is what `append` does, combined with its neighbours.
+    const writing = appends.filter((a) => a.events.length > 0);
+    if (writing.length <= 1) {
+      return settleEach(appends, (a) => this.append(a.stream, a.events, a));
+    }
+    const requests = appends.map((a) => (a.events.length > 0 ? this.pending(a) : null));
+    const batch = requests.filter((r): r is PendingAppend => r !== null);
+    const outcomes = new Map<PendingAppend, PromiseSettledResult<AppendResult>>();
+    (await this.sendSet(batch)).forEach((outcome, i) => outcomes.set(batch[i]!, outcome));
+    return settleEach(appends, (a, i) => {
+      const request = requests[i];
+      if (!request) return this.appendNothing(a.stream, a.expectedRevision);
+      const outcome = outcomes.get(request)!;
+      if (outcome.status === 'rejected') throw outcome.reason;
+      return outcome.value;
+    });
+  }
+
+  private pending({ stream, events, expectedRevision }: StreamAppend): PendingAppend {
     const identified = events.map((event) => ({
       ...event,
       id: event.id ?? randomUUID(),
       streamName: stream,
     }));
-    const request: PendingAppend = {
+    return {
       stream,
-      expected,
-      kind,
+      expected: expectedRevision,
+      kind: expectationKind(expectedRevision),
       ids: identified.map((event) => event.id),
       types: events.map((event) => event.type),
       data: events.map((event) => JSON.stringify(event.data ?? null)),
       metadata: events.map((event) => JSON.stringify(event.metadata)),
       outbox: this.options.outbox ? outboxRowsOf(this.options.outbox, identified) : [],
     };
-    return this.appends.submit(request);
   }
 
-  private async send(batch: PendingAppend[]): Promise<PromiseSettledResult<AppendResult>[]> {
-    if (batch.length === 1) return settleEach(batch, (request) => this.appendOne(request));
+  /** Many appends in one statement and one transaction; conflicts settle alone. */
+  private async sendSet(batch: PendingAppend[]): Promise<PromiseSettledResult<AppendResult>[]> {
     let rows: { out_revision: string | null; out_position: string | null }[];
     try {
       rows = await this.sql.query(
-        APPEND_MANY,
+        APPEND_SET,
         [
           batch.map((r) => r.stream),
           batch.map((r) => r.kind),
           batch.map((r) => (typeof r.expected === 'number' ? r.expected : null)),
           batch.map((r) => r.ids.length),
-          batch.flatMap((r) => r.ids),
-          batch.flatMap((r) => r.types),
-          batch.flatMap((r) => r.data),
-          batch.flatMap((r) => r.metadata),
+          // Data and metadata are JSON already: the array is joined, not stringified again.
+          `[${batch
+            .flatMap((r, i) =>
+              r.ids.map(
+                (id, k) =>
+                  `{"append":${i + 1},"place":${k + 1},"id":${JSON.stringify(id)},"type":${JSON.stringify(r.types[k])},"data":${r.data[k]},"metadata":${r.metadata[k]}}`,
+              ),
+            )
+            .join(',')}]`,
           JSON.stringify(
             batch.flatMap((r, i) => r.outbox.map((row) => ({ ...row, append: i + 1 }))),
           ),
         ],
-        { name: 'clientele_es_append_many' },
+        { name: 'clientele_es_append_set' },
       );
     } catch (error) {
       // One bad append (a duplicate event id) or a deadlock between two combined statements
@@ -257,13 +333,15 @@ export class PostgresEventStore implements EventStore {
       return settleEach(batch, (request) => this.appendOne(request));
     }
     this.appended.notify();
-    return settleEach(batch, async (request, index) => {
+    const conflicts = batch.filter((_, i) => rows[i]?.out_position == null);
+    const actual = await this.actualRevisions(conflicts.map((r) => r.stream));
+    return settleEach(batch, (request, index) => {
       const row = rows[index];
       if (!row || row.out_revision === null || row.out_position === null) {
         throw new WrongExpectedVersion(
           request.stream,
           request.expected,
-          await this.actualRevision(request.stream),
+          actual.get(request.stream) ?? 'no_stream',
         );
       }
       return {
@@ -271,6 +349,11 @@ export class PostgresEventStore implements EventStore {
         lastPosition: BigInt(row.out_position),
       };
     });
+  }
+
+  private send(batch: PendingAppend[]): Promise<PromiseSettledResult<AppendResult>[]> {
+    if (batch.length === 1) return settleEach(batch, (request) => this.appendOne(request));
+    return this.sendSet(batch);
   }
 
   private async appendOne(request: PendingAppend): Promise<AppendResult> {
@@ -315,6 +398,16 @@ export class PostgresEventStore implements EventStore {
       { name: 'clientele_es_read_stream' },
     );
     return rows.map(toRecordedEvent);
+  }
+
+  async readStreams(streams: readonly string[]): Promise<Map<string, RecordedEvent[]>> {
+    const read = new Map<string, RecordedEvent[]>(streams.map((stream) => [stream, []]));
+    if (read.size === 0) return read;
+    const rows = await this.sql.query<EventRow>(READ_STREAMS, [[...read.keys()]], {
+      name: 'clientele_es_read_streams',
+    });
+    for (const row of rows) read.get(row.stream_name)!.push(toRecordedEvent(row));
+    return read;
   }
 
   async readAll(options: ReadAllOptions): Promise<RecordedEvent[]> {
@@ -393,11 +486,16 @@ export class PostgresEventStore implements EventStore {
   }
 
   private async actualRevision(stream: string): Promise<number | 'no_stream'> {
-    const [row] = await this.sql.query<{ revision: string }>(
-      'SELECT revision FROM streams WHERE stream_name = $1',
-      [stream],
+    return (await this.actualRevisions([stream])).get(stream) ?? 'no_stream';
+  }
+
+  private async actualRevisions(streams: string[]): Promise<Map<string, number>> {
+    if (streams.length === 0) return new Map();
+    const rows = await this.sql.query<{ stream_name: string; revision: string }>(
+      'SELECT stream_name, revision FROM streams WHERE stream_name = ANY($1::text[])',
+      [streams],
     );
-    return row ? Number(row.revision) : 'no_stream';
+    return new Map(rows.map((row) => [row.stream_name, Number(row.revision)]));
   }
 }
 

@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { compareCheckpoints, covers } from '../checkpoint';
 import type {
+  AppendResult,
   Checkpoint,
   EventMetadata,
   EventStore,
@@ -134,6 +135,132 @@ export function eventStoreContract(target: ContractTarget): void {
         );
         expect(second!.id).not.toBe(id);
         expect(second!.globalPosition > first!.globalPosition).toBe(true);
+      });
+    });
+
+    describe('appendMany', () => {
+      it('appends to several new streams, each numbered from 0, each answering its own result', async () => {
+        const [a, b, c] = [streamName(), streamName(), streamName()];
+        const outcomes = await store.appendMany([
+          { stream: a, events: [event('A1'), event('A2')], expectedRevision: 'no_stream' },
+          { stream: b, events: [event('B1')], expectedRevision: 'no_stream' },
+          { stream: c, events: [event('C1'), event('C2'), event('C3')], expectedRevision: 'any' },
+        ]);
+        const results = outcomes.map((o) => (o.status === 'fulfilled' ? o.value : o.reason));
+        expect(results.map((r) => (r as AppendResult).nextExpectedRevision)).toEqual([1, 0, 2]);
+        const read = await Promise.all([a, b, c].map((stream) => store.readStream(stream)));
+        expect(read.map((events) => events.map((e) => [e.type, e.revision]))).toEqual([
+          [
+            ['A1', 0],
+            ['A2', 1],
+          ],
+          [['B1', 0]],
+          [
+            ['C1', 0],
+            ['C2', 1],
+            ['C3', 2],
+          ],
+        ]);
+        read.forEach((events, i) => {
+          expect((results[i] as AppendResult).lastPosition).toBe(events.at(-1)!.globalPosition);
+        });
+      });
+
+      it('decides each append on its own: a conflict rejects that one, the others land', async () => {
+        const existing = await streamWith(store, 2);
+        const moving = await streamWith(store, 1);
+        const [fresh, missing] = [streamName(), streamName()];
+        const outcomes = await store.appendMany([
+          { stream: existing, events: [event('Stale')], expectedRevision: 0 },
+          { stream: moving, events: [event('M1')], expectedRevision: 0 },
+          { stream: fresh, events: [event('F1')], expectedRevision: 'no_stream' },
+          { stream: missing, events: [event('X')], expectedRevision: 'stream_exists' },
+          { stream: existing + '-taken', events: [], expectedRevision: 'no_stream' },
+        ]);
+        expect(outcomes.map((o) => o.status)).toEqual([
+          'rejected',
+          'fulfilled',
+          'fulfilled',
+          'rejected',
+          'fulfilled',
+        ]);
+        const stale = (outcomes[0] as PromiseRejectedResult).reason as WrongExpectedVersion;
+        expect(stale).toBeInstanceOf(WrongExpectedVersion);
+        expect([stale.stream, stale.expected, stale.actual]).toEqual([existing, 0, 1]);
+        const gone = (outcomes[3] as PromiseRejectedResult).reason as WrongExpectedVersion;
+        expect([gone.stream, gone.actual]).toEqual([missing, 'no_stream']);
+        expect((await store.readStream(existing)).map((e) => e.type)).toEqual(['Seed0', 'Seed1']);
+        expect((await store.readStream(moving)).map((e) => e.revision)).toEqual([0, 1]);
+        expect(await store.readStream(fresh)).toHaveLength(1);
+        expect(await store.readStream(missing)).toEqual([]);
+      });
+
+      it('keeps each stream’s events in revision order in the global log', async () => {
+        const streams = [streamName(), streamName(), streamName()];
+        await store.appendMany(
+          streams.map((stream) => ({
+            stream,
+            events: [event('First'), event('Second'), event('Third')],
+            expectedRevision: 'no_stream' as const,
+          })),
+        );
+        await settled(store);
+        const all = await store.readAll({ from: null, limit: 100_000 });
+        for (const stream of streams) {
+          expect(ofStream(all, stream).map((e) => e.revision)).toEqual([0, 1, 2]);
+        }
+      });
+
+      it('refuses a stream named twice, writing nothing', async () => {
+        const stream = streamName();
+        const twice = { stream, events: [event('A')], expectedRevision: 'any' as const };
+        await expect(store.appendMany([twice, twice])).rejects.toThrow(/twice/);
+        expect(await store.readStream(stream)).toEqual([]);
+      });
+
+      it('lets exactly one of 8 parallel appendMany calls take each new stream', async () => {
+        const streams = Array.from({ length: 12 }, () => streamName());
+        const calls = await Promise.all(
+          Array.from({ length: 8 }, (_, racer) =>
+            store.appendMany(
+              streams.map((stream) => ({
+                stream,
+                events: [event(`Racer${racer}`)],
+                expectedRevision: 'no_stream' as const,
+              })),
+            ),
+          ),
+        );
+        streams.forEach((_, i) => {
+          const won = calls.filter((outcomes) => outcomes[i]!.status === 'fulfilled');
+          expect(won).toHaveLength(1);
+          for (const outcomes of calls) {
+            const outcome = outcomes[i]!;
+            if (outcome.status === 'rejected') {
+              expect(outcome.reason).toBeInstanceOf(WrongExpectedVersion);
+            }
+          }
+        });
+        const read = await store.readStreams(streams);
+        for (const stream of streams) expect(read.get(stream)).toHaveLength(1);
+      });
+    });
+
+    describe('readStreams', () => {
+      it('reads each stream whole, in revision order; a missing one is empty', async () => {
+        const a = await streamWith(store, 3);
+        const b = await streamWith(store, 1);
+        const missing = streamName();
+        const read = await store.readStreams([b, missing, a]);
+        expect([...read.keys()].sort()).toEqual([a, b, missing].sort());
+        expect(read.get(a)!.map((e) => [e.streamName, e.revision])).toEqual([
+          [a, 0],
+          [a, 1],
+          [a, 2],
+        ]);
+        expect(read.get(b)).toEqual(await store.readStream(b));
+        expect(read.get(missing)).toEqual([]);
+        expect((await store.readStreams([])).size).toBe(0);
       });
     });
 

@@ -28,7 +28,10 @@ import { rowKinds, type RowKind, type StudioCatalog } from './row-kinds';
 export interface ImportOptions {
   /** The studio's products, where credits and memberships find the product a row names. */
   catalog?: StudioCatalog;
-  /** Rows in flight at once: enough for the event store's batches to fill (ADR 0008). */
+  /**
+   * Rows in flight at once, in two chunks: a chunk of clients is decided row by row and written
+   * together, a few statements a chunk; other kinds import a chunk's rows side by side (ADR 0017).
+   */
   concurrency?: number;
   /** Progress is saved after this many rows, or every second, whichever comes first. */
   saveEvery?: number;
@@ -55,6 +58,18 @@ export type ProgressListener = (job: ImportJob) => void;
 /** A job stopped because its process is closing: it stays `running`, to be resumed. */
 class Stopped extends Error {}
 
+/** One chunk is written while the next is read and decided. */
+const CHUNKS_IN_FLIGHT = 2;
+
+/** A row of the file on its way: to import, or already failed (`failed`: a duplicate). */
+interface PendingRow {
+  at: number;
+  /** Its number in the spreadsheet. */
+  line: number;
+  cells: string[];
+  failed?: RowOutcome;
+}
+
 /**
  * CSV imports (of clients, of the credits they have left, of their memberships), run in the
  * background of the process that holds the database (the API, or the CLI on its own): a job
@@ -68,7 +83,7 @@ export class Imports {
   private readonly kinds: Record<ImportKind, RowKind>;
   private readonly running = new Map<string, Promise<ImportJob>>();
   private readonly stopping = new AbortController();
-  private readonly concurrency: number;
+  private readonly chunkSize: number;
   private readonly saveEvery: number;
   private readonly openFile: (path: string) => AsyncIterable<Buffer>;
 
@@ -78,7 +93,7 @@ export class Imports {
     private readonly options: ImportOptions = {},
   ) {
     this.kinds = rowKinds(store, options.catalog);
-    this.concurrency = options.concurrency ?? 256;
+    this.chunkSize = Math.max(1, Math.ceil((options.concurrency ?? 1_000) / CHUNKS_IN_FLIGHT));
     this.saveEvery = options.saveEvery ?? 1_000;
     this.openFile = options.openFile ?? ((path) => createReadStream(path));
   }
@@ -201,7 +216,8 @@ export class Imports {
     };
     const thisYear = new Date().getUTCFullYear();
     const kind = this.kinds[job.kind];
-    const importRow = await kind.prepare(job);
+    const importChunk = await kind.prepare(job);
+    const reading = { dateOrder: job.dateOrder, thisYear };
     /** A row's key (a client's email) → the row that had it first: later ones are duplicates. */
     const seen = new Map<string, number>();
     const done = new Map<number, { result: RowOutcome; failed?: FailedRow }>();
@@ -230,6 +246,34 @@ export class Imports {
       onProgress?.(publicJob({ ...job, ...counts, status: 'running' }));
     };
 
+    // Rows go to their kind in chunks (a chunk of clients is written together); one chunk is in
+    // the database while the next is read. A chunk's rows finish together, chunks in any order.
+    let chunk: PendingRow[] = [];
+    const send = async () => {
+      const rows = chunk;
+      chunk = [];
+      const importing = rows.flatMap((r) => (r.failed ? [] : [{ cells: r.cells, row: r.line }]));
+      const task = importChunk(importing, plan, reading).then(
+        (outcomes) => {
+          let next = 0;
+          for (const { at, line, cells, failed } of rows) {
+            const result = failed ?? outcomes[next++]!;
+            const row =
+              result.outcome === 'failed' ? { row: line, reason: result.reason, cells } : undefined;
+            done.set(at, { result, failed: row });
+          }
+          advance();
+        },
+        (error: unknown) => {
+          failure ??= error;
+        },
+      );
+      inFlight.add(task);
+      void task.finally(() => inFlight.delete(task));
+      if (inFlight.size >= CHUNKS_IN_FLIGHT) await Promise.race(inFlight);
+      await save(false);
+    };
+
     let index = -1;
     let header = true;
     try {
@@ -240,35 +284,21 @@ export class Imports {
         }
         const at = ++index;
         // Spreadsheet numbering: the header is row 1 (blank lines are not counted).
-        const row = at + 2;
+        const line = at + 2;
         const key = kind.unique?.key(record, plan);
         const first = key ? seen.get(key) : undefined;
-        if (key && first === undefined) seen.set(key, row);
+        if (key && first === undefined) seen.set(key, line);
         if (at < counts.processed) continue;
         if (this.stopping.signal.aborted) throw new Stopped();
         if (failure) break;
-        const outcome: Promise<RowOutcome> =
-          first !== undefined && kind.unique
-            ? Promise.resolve({ outcome: 'failed', reason: kind.unique.reason(first) })
-            : importRow(record, plan, row, { dateOrder: job.dateOrder, thisYear });
-        const task = outcome.then(
-          (result) => {
-            const failed =
-              result.outcome === 'failed'
-                ? { row, reason: result.reason, cells: record }
-                : undefined;
-            done.set(at, { result, failed });
-            advance();
-          },
-          (error: unknown) => {
-            failure ??= error;
-          },
-        );
-        inFlight.add(task);
-        void task.finally(() => inFlight.delete(task));
-        if (inFlight.size >= this.concurrency) await Promise.race(inFlight);
-        await save(false);
+        const pending: PendingRow = { at, line, cells: record };
+        if (first !== undefined && kind.unique) {
+          pending.failed = { outcome: 'failed', reason: kind.unique.reason(first) };
+        }
+        chunk.push(pending);
+        if (chunk.length >= this.chunkSize) await send();
       }
+      if (chunk.length > 0 && !failure) await send();
     } finally {
       // Rows in flight finish (or fail) before the job is said to have stopped.
       await Promise.allSettled(inFlight);

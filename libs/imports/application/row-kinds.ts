@@ -25,7 +25,13 @@ import {
   type DateOrder,
   type ImportKind,
 } from '../domain';
-import { ClientRowImporter, reasonOf, rowContext, type RowOutcome } from './client-rows';
+import {
+  ClientRowImporter,
+  reasonOf,
+  rowContext,
+  type ClientRow,
+  type RowOutcome,
+} from './client-rows';
 import type { StoredImportJob } from './import-jobs';
 
 /** What a studio can fix in its file: the row fails with this as its reason. */
@@ -40,12 +46,25 @@ export interface RowReadOptions {
 }
 
 /** Imports one row of a job's file: reads it, then records (or, dry, decides) it. */
-export type RowImport = (
+type RowImport = (
   cells: string[],
   plan: ColumnPlan,
   row: number,
   options: RowReadOptions,
 ) => Promise<RowOutcome>;
+
+/** A row of a job's file: its cells and its number in the spreadsheet. */
+export interface FileRow {
+  cells: string[];
+  row: number;
+}
+
+/** Imports a chunk of a job's rows (none a duplicate of another): an outcome per row, in order. */
+export type ChunkImport = (
+  rows: readonly FileRow[],
+  plan: ColumnPlan,
+  options: RowReadOptions,
+) => Promise<RowOutcome[]>;
 
 /** What one kind of import reads from a file and how a row of it is imported. */
 export interface RowKind {
@@ -53,7 +72,7 @@ export interface RowKind {
   /** Rows of one file that must not repeat a key (a client file's emails). */
   unique?: { key(cells: string[], plan: ColumnPlan): string; reason(firstRow: number): string };
   /** Once per run of a job: what its rows need (the studio's catalog, read once). */
-  prepare(job: StoredImportJob): Promise<RowImport>;
+  prepare(job: StoredImportJob): Promise<ChunkImport>;
 }
 
 export function clientRows(store: EventStore): RowKind {
@@ -64,12 +83,41 @@ export function clientRows(store: EventStore): RowKind {
       key: rowEmail,
       reason: (first) => `duplicate in the file: row ${first} has the same email`,
     },
-    prepare: async (job) => async (cells, plan, _row, options) => {
-      const reading = readClientRow(cells, plan, options);
-      if (!reading.ok) return { outcome: 'failed', reason: reading.reason };
-      const context = rowContext(job, reading.client.email, new Date());
-      return importer.import(reading.client, context, job.dryRun);
+    // A chunk's readable rows are imported together (a few statements a chunk, ADR 0017).
+    prepare: async (job) => async (rows, plan, options) => {
+      const outcomes: RowOutcome[] = [];
+      const importing: { at: number; row: ClientRow }[] = [];
+      rows.forEach(({ cells }, at) => {
+        const reading = readClientRow(cells, plan, options);
+        if (!reading.ok) outcomes[at] = { outcome: 'failed', reason: reading.reason };
+        else {
+          const context = rowContext(job, reading.client.email, new Date());
+          importing.push({ at, row: { client: reading.client, context } });
+        }
+      });
+      const imported = await importer.import(
+        importing.map((i) => i.row),
+        job.dryRun,
+      );
+      importing.forEach(({ at }, n) => (outcomes[at] = imported[n]!));
+      return outcomes;
     },
+  };
+}
+
+/**
+ * A kind whose rows are imported one by one: a chunk's rows go side by side, and all of them end
+ * before the chunk does (a row that fails the job leaves none of the others running).
+ */
+function sideBySide(importRow: RowImport): ChunkImport {
+  return async (rows, plan, options) => {
+    const settled = await Promise.allSettled(
+      rows.map(({ cells, row }) => importRow(cells, plan, row, options)),
+    );
+    return settled.map((outcome) => {
+      if (outcome.status === 'rejected') throw outcome.reason;
+      return outcome.value;
+    });
   };
 }
 
@@ -183,7 +231,7 @@ export function creditRows(store: EventStore, catalog?: StudioCatalog): RowKind 
     columns: CREDIT_COLUMNS,
     async prepare(job) {
       const products = await productIndex(store, catalog, job.studioId);
-      return (cells, plan, row, options) =>
+      return sideBySide((cells, plan, row, options) =>
         outcomeOf(async () => {
           const reading = readCreditRow(cells, plan, options);
           if (!reading.ok) throw new RowFailed(reading.reason);
@@ -215,7 +263,8 @@ export function creditRows(store: EventStore, catalog?: StudioCatalog): RowKind 
             job.dryRun,
           );
           return { clientId, outcome };
-        });
+        }),
+      );
     },
   };
 }
@@ -234,7 +283,7 @@ export function membershipRows(store: EventStore, catalog?: StudioCatalog): RowK
     },
     async prepare(job) {
       const products = await productIndex(store, catalog, job.studioId);
-      return (cells, plan, row, options) =>
+      return sideBySide((cells, plan, row, options) =>
         outcomeOf(async () => {
           const reading = readMembershipRow(cells, plan, options);
           if (!reading.ok) throw new RowFailed(reading.reason);
@@ -259,7 +308,8 @@ export function membershipRows(store: EventStore, catalog?: StudioCatalog): RowK
             job.dryRun,
           );
           return { clientId, outcome };
-        });
+        }),
+      );
     },
   };
 }
