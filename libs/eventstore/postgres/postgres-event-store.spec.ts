@@ -1,4 +1,4 @@
-import { randomBytes } from 'node:crypto';
+import { randomBytes, randomUUID } from 'node:crypto';
 import { Client, Pool } from 'pg';
 import { migrateToLatest, openDatabase, quoteIdent, type SqlExecutor } from '@clientele/database';
 import type { EventStore } from '../event-store.port';
@@ -68,4 +68,54 @@ if (!url) {
   });
 
   postgresAdapterCases('postgres', openPostgresStore);
+
+  describe('PostgresEventStore on PostgreSQL, while another transaction holds the read rule', () => {
+    it('delivers its own append once it is readable, not a poll interval later', async () => {
+      const { store } = await openPostgresStore({ pollIntervalMs: 60_000 });
+      // Any open transaction with an id, anywhere on the server, holds back what reads see.
+      const holder = new Client({ connectionString: url });
+      await holder.connect();
+      try {
+        const controller = new AbortController();
+        const seen: string[] = [];
+        const done = (async () => {
+          for await (const recorded of store.subscribe({ from: null, signal: controller.signal })) {
+            seen.push(recorded.type);
+          }
+        })();
+        await holder.query('BEGIN');
+        await holder.query('SELECT pg_current_xact_id()');
+        await store.append(
+          'held-1',
+          [
+            {
+              type: 'Held',
+              data: {},
+              metadata: {
+                studioId: 'studio-held',
+                actor: { type: 'system', id: 'held' },
+                correlationId: randomUUID(),
+                schemaVersion: 1,
+              },
+            },
+          ],
+          { expectedRevision: 'no_stream' },
+        );
+        await sleep(300);
+        expect(seen).toEqual([]);
+        await holder.query('COMMIT');
+        // Well inside the 60 s poll interval: only the prompt look-again can deliver it.
+        const released = Date.now();
+        while (seen.length === 0 && Date.now() - released < 30_000) await sleep(5);
+        expect(seen).toEqual(['Held']);
+        controller.abort();
+        await done;
+      } finally {
+        await holder.end();
+        await store.close();
+      }
+    });
+  });
 }
+
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));

@@ -24,6 +24,9 @@ import {
 } from '../outbox';
 import { WrongExpectedVersion } from '../wrong-expected-version.error';
 
+/** How soon a subscription looks again for an append of its own store it could not read yet. */
+const OWN_APPEND_RETRY_MS = 20;
+
 export interface PostgresEventStoreOptions {
   name: 'postgres' | 'pglite';
   /** How often a caught-up subscription polls for events appended by other processes. */
@@ -332,7 +335,12 @@ export class PostgresEventStore implements EventStore {
       if (!RETRY_ALONE.has((error as { code?: string }).code ?? '')) throw error;
       return settleEach(batch, (request) => this.appendOne(request));
     }
-    this.appended.notify();
+    this.appended.notify(
+      rows.reduce((max, row) => {
+        const position = row.out_position === null ? 0n : BigInt(row.out_position);
+        return position > max ? position : max;
+      }, 0n),
+    );
     const conflicts = batch.filter((_, i) => rows[i]?.out_position == null);
     const actual = await this.actualRevisions(conflicts.map((r) => r.stream));
     return settleEach(batch, (request, index) => {
@@ -379,11 +387,9 @@ export class PostgresEventStore implements EventStore {
         await this.actualRevision(request.stream),
       );
     }
-    this.appended.notify();
-    return {
-      nextExpectedRevision: Number(row.revision),
-      lastPosition: BigInt(row.global_position),
-    };
+    const lastPosition = BigInt(row.global_position);
+    this.appended.notify(lastPosition);
+    return { nextExpectedRevision: Number(row.revision), lastPosition };
   }
 
   async readStream(stream: string, options: ReadStreamOptions = {}): Promise<RecordedEvent[]> {
@@ -451,6 +457,7 @@ export class PostgresEventStore implements EventStore {
     const signals = [this.closing.signal, ...(options.signal ? [options.signal] : [])];
     const stopped = () => signals.some((signal) => signal.aborted);
     let from = options.from;
+    let seen = from?.minor ?? 0n;
     while (!stopped()) {
       // Taken before reading, so an append that lands during the read still wakes the next wait.
       const generation = this.appended.generation;
@@ -459,9 +466,16 @@ export class PostgresEventStore implements EventStore {
         if (stopped()) return;
         yield event;
         from = event.checkpoint;
+        if (event.globalPosition > seen) seen = event.globalPosition;
       }
       if (batch.length < this.batchSize) {
-        await this.appended.wait(generation, this.pollIntervalMs, signals);
+        // An append of ours has committed but is not readable yet: a transaction elsewhere on
+        // the server holds the read rule back (ADR 0002). Look again soon, not a whole interval on.
+        const ownUnseen = seen < this.appended.lastPosition;
+        const ms = ownUnseen
+          ? Math.min(this.pollIntervalMs, OWN_APPEND_RETRY_MS)
+          : this.pollIntervalMs;
+        await this.appended.wait(generation, ms, signals);
       }
     }
   }
@@ -525,9 +539,12 @@ function toRecordedEvent(row: EventRow): RecordedEvent {
 /** Wakes caught-up subscriptions of this instance when it appends (no NOTIFY: in-process only). */
 class Wakeup {
   generation = 0;
+  /** The highest global position this instance has appended. */
+  lastPosition = 0n;
   private readonly waiters = new Set<() => void>();
 
-  notify(): void {
+  notify(position: bigint): void {
+    if (position > this.lastPosition) this.lastPosition = position;
     this.generation++;
     const waiters = [...this.waiters];
     this.waiters.clear();
