@@ -7,3 +7,4 @@ export * from './money';
 export * from './ids';
 export * from './event-type';
 export * from './file-type';
+export * from './imported-from';

@@ -107,6 +107,19 @@ describe('importing clients from a CSV file', () => {
       phone: '+49 170 1234567',
       birthday: '1990-12-24',
     });
+    // The history names the row Zoë came from; the import sent her no welcome.
+    const history = await t.call('GET', `/v1/clients/${zoe.id}/history`, { token });
+    const registered = history.body.events.find(
+      (e: { type: string }) => e.type === 'ClientRegistered',
+    );
+    expect(registered.data.importedFrom).toEqual({
+      jobId: job.id,
+      fileName: 'clients.csv',
+      fileSha256: job.fileSha256,
+      row: 2,
+    });
+    const notified = await t.call('GET', `/v1/clients/${zoe.id}/notifications`, { token });
+    expect(notified.body.items).toEqual([]);
 
     const again = await importFile(EXPORT);
     expect(again).toMatchObject({ created: 0, updated: 0, skipped: 4, errors: 3 });

@@ -1,4 +1,4 @@
-import type { ImportedFrom } from '@clientele/entitlements';
+import type { ImportedFrom } from '@clientele/shared';
 import type { Money } from '@clientele/shared';
 import type { ClientHistory, HistoryEntry } from './client-history';
 
@@ -45,9 +45,11 @@ export function describe(
   };
   switch (entry.type) {
     case 'ClientRegistered':
-      return d.personal
-        ? `registered as ${String(d.personal.firstName)} ${String(d.personal.lastName)} <${String(d.personal.email)}>`
-        : 'registered (personal details erased)';
+      return `${
+        d.personal
+          ? `registered as ${String(d.personal.firstName)} ${String(d.personal.lastName)} <${String(d.personal.email)}>`
+          : 'registered (personal details erased)'
+      }${importedFrom(d.importedFrom as ImportedFrom | undefined)}`;
     case 'ClientProfileUpdated':
       return d.personal
         ? `profile changed: ${Object.keys(d.personal).join(', ')}`

@@ -1,3 +1,4 @@
+import type { ImportedFrom } from '@clientele/shared';
 import type { FileFacts } from './client-files';
 import type { ClientDetails, ClientFieldDefinitions } from './client-details';
 import type { PersonalDetails } from './client.events';
@@ -14,6 +15,8 @@ export type RegisterClientCommand = {
     birthday?: string | null;
     address?: PersonalDetails['address'];
     username?: string | null;
+    /** A client brought from another product's export: no welcome message goes out. */
+    importedFrom?: ImportedFrom;
   };
 };
 

@@ -54,6 +54,14 @@ describe('registering a client', () => {
       .then([registered]);
   });
 
+  it('records the import row a client was brought from, and nothing of it otherwise', () => {
+    const importedFrom = { jobId: 'job-1', fileName: 'export.csv', fileSha256: 'ab12', row: 7 };
+    spec
+      .given([])
+      .when(register({ importedFrom }))
+      .then([{ ...registered, data: { ...registered.data, importedFrom } } as ClientEvent]);
+  });
+
   it('cannot register once its email claim lapsed to another client', () => {
     spec
       .given([{ type: 'EmailClaimLapsed', data: { clientId, takenBy: 'other-client' } }])

@@ -123,7 +123,7 @@ function register(command: RegisterClientCommand, state: ClientState, now: Date)
   if (state.status !== 'unregistered') {
     throw new ClientMustNotBeRegisteredTwice(command.data.clientId);
   }
-  const { clientId, studioId, ...input } = command.data;
+  const { clientId, studioId, importedFrom, ...input } = command.data;
   const personal: PersonalDetails = tidy({
     firstName: input.firstName,
     lastName: input.lastName,
@@ -138,7 +138,13 @@ function register(command: RegisterClientCommand, state: ClientState, now: Date)
   return [
     {
       type: 'ClientRegistered',
-      data: { clientId, studioId, registeredAt: now.toISOString(), personal },
+      data: {
+        clientId,
+        studioId,
+        registeredAt: now.toISOString(),
+        personal,
+        ...(importedFrom ? { importedFrom } : {}),
+      },
     },
   ];
 }

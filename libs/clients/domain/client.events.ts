@@ -1,3 +1,4 @@
+import type { ImportedFrom } from '@clientele/shared';
 import type { FileFacts } from './client-files';
 import type { ClientDetails } from './client-details';
 /**
@@ -33,6 +34,8 @@ export type ClientRegistered = {
     studioId: string;
     registeredAt: string;
     personal: Shredded<PersonalDetails>;
+    /** Only for a client brought by an import: the row they came from. */
+    importedFrom?: ImportedFrom;
   };
 };
 

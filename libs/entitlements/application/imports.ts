@@ -7,7 +7,8 @@ import type {
   MembershipOnSale,
   PackOnSale,
 } from '../domain/account.commands';
-import type { ImportedFrom, LocalDate } from '../domain/account.events';
+import type { ImportedFrom } from '@clientele/shared';
+import type { LocalDate } from '../domain/account.events';
 import type { AccountState } from '../domain/account.state';
 import { decideOnAccount, previewOnAccount } from './account-commands';
 

@@ -1,5 +1,6 @@
 import type { Money } from '@clientele/shared';
-import type { BillingPeriod, ImportedFrom, LocalDate, PaymentMethod } from './account.events';
+import type { ImportedFrom } from '@clientele/shared';
+import type { BillingPeriod, LocalDate, PaymentMethod } from './account.events';
 import type { ProcessorNotice } from './account.processor';
 
 /** What the account needs to know of a product being sold: the catalog's, as it is at the sale. */

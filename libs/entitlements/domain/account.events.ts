@@ -1,4 +1,4 @@
-import type { Money } from '@clientele/shared';
+import type { ImportedFrom, Money } from '@clientele/shared';
 
 /**
  * A client's account: what they hold (credits, memberships, video access, account credit) and
@@ -32,17 +32,6 @@ export function packName(source: CreditSource): string | null {
   if (source.kind === 'sale') return source.productName;
   if (source.kind === 'import') return source.productName;
   return null;
-}
-
-/**
- * The row of an import file a fact came from: the job, the file (its name and SHA-256, so the
- * very bytes can be found again) and the row, numbered as a spreadsheet shows it (header = 1).
- */
-export interface ImportedFrom {
-  jobId: string;
-  fileName: string;
-  fileSha256: string;
-  row: number;
 }
 
 export interface BillingPeriod {

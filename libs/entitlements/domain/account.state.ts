@@ -1,10 +1,9 @@
-import { assertNever, type Money } from '@clientele/shared';
+import { assertNever, type ImportedFrom, type Money } from '@clientele/shared';
 import type {
   AccountEvent,
   BillingPeriod,
   CreditSource,
   DisputeOutcome,
-  ImportedFrom,
   LocalDate,
   PaymentMethod,
 } from './account.events';

@@ -25,6 +25,7 @@ import {
   fold,
   InvalidInput,
   type ClaimEvent,
+  type ImportedFrom,
   type RequestContext,
 } from '@clientele/shared';
 import type { ImportedClient } from '../domain';
@@ -71,10 +72,11 @@ function refused(error: unknown): RowOutcome {
   return { outcome: 'failed', reason: reasonOf(error) };
 }
 
-/** A row to import: the client it reads as, and its command context (`rowContext`). */
+/** A row to import: the client it reads as, its command context (`rowContext`), its place. */
 export interface ClientRow {
   client: ImportedClient;
   context: RequestContext;
+  importedFrom: ImportedFrom;
 }
 
 /**
@@ -111,7 +113,7 @@ export class ClientRowImporter {
     } else {
       const registered = await registerClients(
         this.store,
-        registering.map((i) => new RegisterClient(registration(rows[i]!.client), rows[i]!.context)),
+        registering.map((i) => new RegisterClient(registration(rows[i]!), rows[i]!.context)),
       );
       registering.forEach((i, at) => {
         const outcome = registered[at]!;
@@ -173,13 +175,14 @@ export class ClientRowImporter {
 }
 
 /** What a dry run's new client would be: the decider's answer, nothing appended. */
-function foresee({ client, context }: ClientRow): RowOutcome {
+function foresee(row: ClientRow): RowOutcome {
+  const { context } = row;
   const clientId = idForRequest('client', context);
   try {
     clientDecider.decide(
       {
         type: 'RegisterClient',
-        data: { ...registration(client), clientId, studioId: context.studioId },
+        data: { ...registration(row), clientId, studioId: context.studioId },
       },
       clientDecider.initialState,
       context.now,
@@ -190,8 +193,9 @@ function foresee({ client, context }: ClientRow): RowOutcome {
   return { outcome: 'created', clientId };
 }
 
-function registration(client: ImportedClient): RegisterClientInput {
+function registration({ client, importedFrom }: ClientRow): RegisterClientInput {
   return {
+    importedFrom,
     firstName: client.firstName,
     lastName: client.lastName,
     email: client.email,

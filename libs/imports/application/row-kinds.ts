@@ -4,13 +4,17 @@ import {
   importCredits,
   importMembership,
   onSale,
-  type ImportedFrom,
   type ImportOutcome,
   type MembershipOnSale,
   type PackOnSale,
 } from '@clientele/entitlements';
 import type { EventStore } from '@clientele/eventstore';
-import { ClienteleError, NotFound, type RequestContext } from '@clientele/shared';
+import {
+  ClienteleError,
+  NotFound,
+  type ImportedFrom,
+  type RequestContext,
+} from '@clientele/shared';
 import {
   CLIENT_COLUMNS,
   CREDIT_COLUMNS,
@@ -87,12 +91,13 @@ export function clientRows(store: EventStore): RowKind {
     prepare: async (job) => async (rows, plan, options) => {
       const outcomes: RowOutcome[] = [];
       const importing: { at: number; row: ClientRow }[] = [];
-      rows.forEach(({ cells }, at) => {
+      rows.forEach(({ cells, row }, at) => {
         const reading = readClientRow(cells, plan, options);
         if (!reading.ok) outcomes[at] = { outcome: 'failed', reason: reading.reason };
         else {
           const context = rowContext(job, reading.client.email, new Date());
-          importing.push({ at, row: { client: reading.client, context } });
+          const from = importedFrom(job, row);
+          importing.push({ at, row: { client: reading.client, context, importedFrom: from } });
         }
       });
       const imported = await importer.import(

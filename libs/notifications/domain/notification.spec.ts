@@ -37,6 +37,16 @@ describe('the notifications an event causes', () => {
     expect(JSON.stringify(notifications)).not.toContain('ada@example.com');
   });
 
+  it('does not welcome a client brought by an import: the studio sends it when it chooses', () => {
+    const imported = given('ClientRegistered', {
+      studioId,
+      registeredAt: '2026-11-27T09:00:00.000Z',
+      personal: 'sealed',
+      importedFrom: { jobId: 'j1', fileName: 'clients.csv', fileSha256: 'ab12', row: 2 },
+    });
+    expect(notificationsFor(imported)).toEqual([]);
+  });
+
   it('welcomes again when staff ask for it', () => {
     expect(notificationsFor(given('WelcomeMessageRequested', {}))).toEqual([
       { id: idOf('welcome'), kind: 'welcome', studioId, clientId, data: {} },

@@ -52,7 +52,7 @@ export interface SourceEvent {
 
 /** The events other contexts record, as far as a notification needs them. */
 type Read =
-  | { type: 'ClientRegistered'; data: { clientId: string } }
+  | { type: 'ClientRegistered'; data: { clientId: string; importedFrom?: unknown } }
   | { type: 'WelcomeMessageRequested'; data: { clientId: string } }
   | { type: 'PasswordResetRequested'; data: { clientId: string } }
   | {
@@ -96,6 +96,10 @@ export function notificationsFor(event: SourceEvent): Notification[] {
   });
   switch (read.type) {
     case 'ClientRegistered':
+      // A studio moving its clients over chooses when they hear from it (ResendWelcome), not the
+      // import: a hundred thousand welcomes on the day of the move would be spam.
+      if (read.data.importedFrom) return [];
+      return [{ ...about('welcome'), kind: 'welcome', data: {} }];
     case 'WelcomeMessageRequested':
       return [{ ...about('welcome'), kind: 'welcome', data: {} }];
     case 'PasswordResetRequested':
