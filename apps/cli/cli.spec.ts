@@ -284,12 +284,15 @@ describe(`CLI (${serverUrl ? 'PostgreSQL' : 'embedded PGlite'})`, () => {
     expect(stdout[2]).toMatch(
       /^Imported members\.csv: 2 rows — 1 created, 0 updated, 0 skipped, 1 failed/,
     );
-    expect(stdout[3]).toBe(`The failed rows and why: ${file}.errors.csv`);
+    expect(stdout[3]).toBe(
+      'Columns: email ← "Mail", firstName ← "Vorname", lastName ← "Nachname", birthday ← "Geburtsdatum".',
+    );
+    expect(stdout[4]).toBe(`The failed rows and why: ${file}.errors.csv`);
     expect(readFileSync(`${file}.errors.csv`, 'utf8')).toContain(
       'bad,B,C,,3,"""bad"" is not an email address"',
     );
     expect(await run(['import', 'clients', file, ...map, '--json'])).toBe(0);
-    expect(JSON.parse(stdout[4]!)).toMatchObject({ created: 0, skipped: 1, errors: 1 });
+    expect(JSON.parse(stdout[5]!)).toMatchObject({ created: 0, skipped: 1, errors: 1 });
   });
 
   it('import credits and memberships: what clients have left, by product id, once', async () => {
@@ -354,6 +357,9 @@ describe(`CLI (${serverUrl ? 'PostgreSQL' : 'embedded PGlite'})`, () => {
     const at = ['--studio', studioId];
     expect(await run(['import', 'credits', credits, ...at])).toBe(0);
     expect(stdout.pop()).toBe(`The failed rows and why: ${credits}.errors.csv`);
+    expect(stdout.pop()).toBe(
+      'Columns: email ← "Email", product ← "Package", remaining ← "Remaining", expiresOn ← "Expires".',
+    );
     expect(stdout.pop()).toMatch(
       /^Imported credits\.csv: 2 rows — 1 created, 0 updated, 0 skipped, 1 failed/,
     );

@@ -331,6 +331,16 @@ export function buildProgram(): Command {
           console.log(
             `${verb} ${job.fileName}: ${job.total} rows — ${job.created} created, ${job.updated} updated, ${job.skipped} skipped, ${job.errors} failed (job ${job.id}).`,
           );
+          console.log(
+            `Columns: ${Object.entries(job.columns)
+              .map(([field, header]) => `${field} ← "${header}"`)
+              .join(', ')}.`,
+          );
+          if (job.ignoredHeaders.length > 0) {
+            console.log(
+              `Not imported: ${job.ignoredHeaders.map((h) => `"${h}"`).join(', ')} (no field reads them; --map names one).`,
+            );
+          }
           if (errorsFile) console.log(`The failed rows and why: ${errorsFile}`);
         },
       );

@@ -75,6 +75,14 @@ describe('importing clients from a CSV file', () => {
       updated: 0,
       skipped: 0,
       errors: 3,
+      columns: {
+        firstName: 'First Name',
+        lastName: 'Last Name',
+        email: 'E-Mail Address',
+        phone: 'Mobile',
+        birthday: 'Date of Birth',
+      },
+      ignoredHeaders: [],
     });
     const search = await t.call('GET', '/v1/clients?search=example.com', { token });
     expect(search.body.items).toHaveLength(0);
@@ -137,7 +145,7 @@ describe('importing clients from a CSV file', () => {
   });
 
   it('takes a mapping for headers it does not know', async () => {
-    const csv = 'Courriel électronique,Given,Family\nmapped@example.com,Map,Ped\n';
+    const csv = 'Courriel électronique,Given,Family,Notes\nmapped@example.com,Map,Ped,VIP\n';
     const refused = await t.call('POST', '/v1/imports/clients', { token, ...upload(csv) });
     expect(refused.status).toBe(400);
     expect(refused.headers['content-type']).toContain('application/problem+json');
@@ -146,6 +154,13 @@ describe('importing clients from a CSV file', () => {
       mapping: 'email=Courriel électronique,firstName=Given,lastName=Family',
     });
     expect(job).toMatchObject({ created: 1, errors: 0 });
+    // The job says which column each field came from, and which columns were left out.
+    expect(job.columns).toEqual({
+      email: 'Courriel électronique',
+      firstName: 'Given',
+      lastName: 'Family',
+    });
+    expect(job.ignoredHeaders).toEqual(['Notes']);
   });
 
   it('refuses what is not an import with 400, and another studio’s job is not found', async () => {

@@ -1,7 +1,13 @@
 import type { Database } from '@clientele/database';
 import { NotFound, type Actor } from '@clientele/shared';
 import { sql, type Kysely, type Migration } from 'kysely';
-import type { ColumnMapping, DateOrder, ImportKind } from '../domain';
+import {
+  IMPORT_COLUMNS,
+  planColumns,
+  type ColumnMapping,
+  type DateOrder,
+  type ImportKind,
+} from '../domain';
 
 export const importsMigrations: Record<string, Migration> = {
   '2026-12-02T0900_import_jobs': {
@@ -63,6 +69,10 @@ export interface ImportJob {
   /** The file's header row, as written. */
   headers: string[];
   mapping: ColumnMapping;
+  /** Which header each field is read from: the mapping's, or matched by its name. */
+  columns: Record<string, string>;
+  /** Headers no field is read from: those columns are not imported. */
+  ignoredHeaders: string[];
   dateOrder: DateOrder;
   /** Rows of the file (blank lines left out); null until the file was counted. */
   total: number | null;
@@ -82,7 +92,7 @@ export interface ImportJob {
 }
 
 /** What the runner alone needs: where the file is. */
-export interface StoredImportJob extends ImportJob {
+export interface StoredImportJob extends Omit<ImportJob, 'columns' | 'ignoredHeaders'> {
   filePath: string;
 }
 
@@ -160,7 +170,13 @@ function toJob(row: JobRow): StoredImportJob {
 /** The job without where its file lies on the server's disk. */
 export function publicJob(job: StoredImportJob): ImportJob {
   const { filePath: _filePath, ...rest } = job;
-  return rest;
+  // The job exists only because its headers were matched (Imports.create): this plan succeeds.
+  const plan = planColumns(job.headers, job.mapping, IMPORT_COLUMNS[job.kind]);
+  const columns: Record<string, string> = {};
+  for (const [field, index] of Object.entries(plan)) columns[field] = job.headers[index!]!;
+  const used = new Set(Object.values(plan));
+  const ignoredHeaders = job.headers.filter((header, i) => !used.has(i) && header.trim() !== '');
+  return { ...rest, columns, ignoredHeaders };
 }
 
 export interface NewImportJob {
