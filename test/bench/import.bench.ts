@@ -123,6 +123,29 @@ async function withImportStudio(
   }
 }
 
+/** The file imported, then the same file again (every row skipped). */
+async function firstAndAgain(run: () => Promise<Timed>): Promise<object> {
+  const first = await run();
+  const again = await run();
+  return {
+    rows: ROWS,
+    first: {
+      rowsPerSecond: first.rowsPerSecond,
+      cpuMicrosPerRow: first.cpuMicrosPerRow,
+      seconds: first.seconds,
+      created: first.created,
+      errors: first.errors,
+      peakRssMb: first.peakRssMb,
+    },
+    again: {
+      rowsPerSecond: again.rowsPerSecond,
+      cpuMicrosPerRow: again.cpuMicrosPerRow,
+      seconds: again.seconds,
+      skipped: again.skipped,
+    },
+  };
+}
+
 /**
  * 100,000 rows imported in process into a fresh schema: rows per second and the peak resident
  * memory. Then the same file again (every row skipped).
@@ -133,25 +156,7 @@ export function benchImport(url: string): Promise<object> {
       timed(ROWS, () =>
         adminActions['imports.clients'](runtime, { path: clients, studio: studioId }, untilDone),
       );
-    const first = await run();
-    const again = await run();
-    return {
-      rows: ROWS,
-      first: {
-        rowsPerSecond: first.rowsPerSecond,
-        cpuMicrosPerRow: first.cpuMicrosPerRow,
-        seconds: first.seconds,
-        created: first.created,
-        errors: first.errors,
-        peakRssMb: first.peakRssMb,
-      },
-      again: {
-        rowsPerSecond: again.rowsPerSecond,
-        cpuMicrosPerRow: again.cpuMicrosPerRow,
-        seconds: again.seconds,
-        skipped: again.skipped,
-      },
-    };
+    return firstAndAgain(run);
   });
 }
 
@@ -178,24 +183,6 @@ export function benchImportCredits(url: string): Promise<object> {
       timed(ROWS, () =>
         adminActions['imports.credits'](runtime, { path: credits, studio: studioId }, untilDone),
       );
-    const first = await run();
-    const again = await run();
-    return {
-      rows: ROWS,
-      first: {
-        rowsPerSecond: first.rowsPerSecond,
-        cpuMicrosPerRow: first.cpuMicrosPerRow,
-        seconds: first.seconds,
-        created: first.created,
-        errors: first.errors,
-        peakRssMb: first.peakRssMb,
-      },
-      again: {
-        rowsPerSecond: again.rowsPerSecond,
-        cpuMicrosPerRow: again.cpuMicrosPerRow,
-        seconds: again.seconds,
-        skipped: again.skipped,
-      },
-    };
+    return firstAndAgain(run);
   });
 }
