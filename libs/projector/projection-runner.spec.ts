@@ -285,6 +285,53 @@ describe(`ProjectionRunner (${onPostgres ? 'PostgreSQL' : 'PGlite'})`, () => {
       expect(rows).toEqual([]);
     });
 
+    it('builds the indexes its apply never reads after the replay, as the live ones are', async () => {
+      const { probe, runner, name } = await probeAndRunner({ catchUpBatchSize: 9 });
+      const index = `${name}_by_stream`;
+      await sql`CREATE INDEX ${sql.id(index)} ON ${sql.table(name)} (stream_name, revision DESC)`.execute(
+        db.kysely,
+      );
+      const definitions = async () => {
+        const { rows } = await sql<{ indexname: string; indexdef: string }>`
+          SELECT indexname, indexdef FROM pg_indexes
+          WHERE schemaname = current_schema() AND tablename = ${name} ORDER BY indexname`.execute(
+          db.kysely,
+        );
+        return rows;
+      };
+      const before = await definitions();
+      const indexesDuringReplay = new Set<number>();
+      const apply = probe.projection.apply;
+      const projection = {
+        ...probe.projection,
+        indexesAfterReplay: [index],
+        async apply(trx: Trx, events: RecordedEvent[]) {
+          const { rows } = await sql<{ n: number }>`
+            SELECT count(*)::int AS n FROM pg_indexes
+            WHERE schemaname = (current_schemas(false))[1] AND tablename = ${name}`.execute(trx);
+          indexesDuringReplay.add(rows[0]!.n);
+          await apply(trx, events);
+        },
+      };
+      const rebuilding = new ProjectionRunner(db, store, [projection], { catchUpBatchSize: 9 });
+      runners.push(rebuilding);
+      await runner.catchUp();
+      const rows = await seen(db, name);
+
+      await rebuilding.rebuild(name);
+      // Only the primary key while replaying; afterwards every index, as defined live.
+      expect([...indexesDuringReplay]).toEqual([1]);
+      expect(await definitions()).toEqual(before);
+      expect(await seen(db, name)).toEqual(rows);
+
+      const misnamed = new ProjectionRunner(db, store, [
+        { ...probe.projection, indexesAfterReplay: [`${name}_by_nothing`] },
+      ]);
+      runners.push(misnamed);
+      await expect(misnamed.rebuild(name)).rejects.toThrow(/no index/);
+      expect(await seen(db, name)).toEqual(rows);
+    });
+
     it('reports each projection’s checkpoint, events applied and whether it runs', async () => {
       const a = await probeAndRunner({ liveBatchSize: 10, catchUpBatchSize: 10 });
       const bName = `probe_${++tables}`;

@@ -486,4 +486,14 @@ export const clientProfilesProjection: Projection = {
     }
   },
   tables: ['client_profiles', 'client_memos', 'client_documents', 'client_merges'],
+  // `apply` finds profiles by client_id and memos by memo_id (an erasure's memos by client_id,
+  // which the partial index cannot answer): these serve the API's lists and searches only.
+  indexesAfterReplay: [
+    'client_profiles_by_name',
+    'client_profiles_search',
+    'client_profiles_prefix_first_folded',
+    'client_profiles_prefix_last_folded',
+    'client_profiles_prefix_email_folded',
+    'client_memos_by_client',
+  ],
 };
