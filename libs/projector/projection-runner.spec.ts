@@ -264,6 +264,7 @@ describe(`ProjectionRunner (${onPostgres ? 'PostgreSQL' : 'PGlite'})`, () => {
       const { probe, runner, name } = await probeAndRunner({
         liveBatchSize: 9,
         catchUpBatchSize: 9,
+        rebuildBatchSize: 9,
       });
       await runner.catchUp();
       const before = await seen(db, name);
@@ -286,7 +287,7 @@ describe(`ProjectionRunner (${onPostgres ? 'PostgreSQL' : 'PGlite'})`, () => {
     });
 
     it('builds the indexes its apply never reads after the replay, as the live ones are', async () => {
-      const { probe, runner, name } = await probeAndRunner({ catchUpBatchSize: 9 });
+      const { probe, runner, name } = await probeAndRunner({ rebuildBatchSize: 9 });
       const index = `${name}_by_stream`;
       await sql`CREATE INDEX ${sql.id(index)} ON ${sql.table(name)} (stream_name, revision DESC)`.execute(
         db.kysely,
@@ -313,7 +314,7 @@ describe(`ProjectionRunner (${onPostgres ? 'PostgreSQL' : 'PGlite'})`, () => {
           await apply(trx, events);
         },
       };
-      const rebuilding = new ProjectionRunner(db, store, [projection], { catchUpBatchSize: 9 });
+      const rebuilding = new ProjectionRunner(db, store, [projection], { rebuildBatchSize: 9 });
       runners.push(rebuilding);
       await runner.catchUp();
       const rows = await seen(db, name);
@@ -377,6 +378,7 @@ describe(`ProjectionRunner (${onPostgres ? 'PostgreSQL' : 'PGlite'})`, () => {
       const runner = new ProjectionRunner(db, store, [probe.projection], {
         liveBatchSize: 5,
         catchUpBatchSize: 5,
+        rebuildBatchSize: 5,
         onError: () => undefined,
       });
       runners.push(runner);
@@ -402,7 +404,7 @@ describe(`ProjectionRunner (${onPostgres ? 'PostgreSQL' : 'PGlite'})`, () => {
       const name = `probe_${++tables}`;
       await createProbeTable(db, name);
       const slow = probeProjection(name, { applyDelayMs: 20 });
-      const first = new ProjectionRunner(db, store, [slow.projection], { catchUpBatchSize: 5 });
+      const first = new ProjectionRunner(db, store, [slow.projection], { rebuildBatchSize: 5 });
       // Another process with the same projection.
       const second = new ProjectionRunner(db, store, [probeProjection(name).projection]);
       runners.push(first, second);
