@@ -330,7 +330,13 @@ describe(`ProjectionRunner (${onPostgres ? 'PostgreSQL' : 'PGlite'})`, () => {
       ]);
       runners.push(misnamed);
       await expect(misnamed.rebuild(name)).rejects.toThrow(/no index/);
+      const unique = new ProjectionRunner(db, store, [
+        { ...probe.projection, indexesAfterReplay: [`${name}_pkey`] },
+      ]);
+      runners.push(unique);
+      await expect(unique.rebuild(name)).rejects.toThrow(/is unique/);
       expect(await seen(db, name)).toEqual(rows);
+      expect(await definitions()).toEqual(before);
     });
 
     it('reports each projection’s checkpoint, events applied and whether it runs', async () => {

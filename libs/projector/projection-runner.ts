@@ -464,6 +464,10 @@ async function createShadow(
       db,
     );
     if (!rows[0]) throw new Error(`Projection ${projection.name} has no index ${name}.`);
+    // A unique index is a rule the replay must keep (and ON CONFLICT's target): never deferred.
+    if (rows[0].indexdef.startsWith('CREATE UNIQUE')) {
+      throw new Error(`Index ${name} of projection ${projection.name} is unique: it is kept.`);
+    }
     deferred.push(rows[0].indexdef);
     await sql`DROP INDEX ${sql.id(shadow, name)}`.execute(db);
   }

@@ -19,6 +19,7 @@ export interface Projection {
   /**
    * Indexes of those tables that `apply` never reads (it finds every row it changes by other
    * keys): a rebuild builds them once after the replay rather than entry by entry (ADR 0020).
+   * Never a unique one: the replay relies on those.
    */
   readonly indexesAfterReplay?: readonly string[];
 }
