@@ -264,6 +264,7 @@ describe(`ProjectionRunner (${onPostgres ? 'PostgreSQL' : 'PGlite'})`, () => {
       const { probe, runner, name } = await probeAndRunner({
         liveBatchSize: 9,
         catchUpBatchSize: 9,
+        rebuildBatchSize: 9,
       });
       await runner.catchUp();
       const before = await seen(db, name);
@@ -283,6 +284,59 @@ describe(`ProjectionRunner (${onPostgres ? 'PostgreSQL' : 'PGlite'})`, () => {
         SELECT schema_name FROM information_schema.schemata
         WHERE schema_name LIKE current_schema() || '_rebuild_%'`.execute(db.kysely);
       expect(rows).toEqual([]);
+    });
+
+    it('builds the indexes its apply never reads after the replay, as the live ones are', async () => {
+      const { probe, runner, name } = await probeAndRunner({ rebuildBatchSize: 9 });
+      const index = `${name}_by_stream`;
+      await sql`CREATE INDEX ${sql.id(index)} ON ${sql.table(name)} (stream_name, revision DESC)`.execute(
+        db.kysely,
+      );
+      const definitions = async () => {
+        const { rows } = await sql<{ indexname: string; indexdef: string }>`
+          SELECT indexname, indexdef FROM pg_indexes
+          WHERE schemaname = current_schema() AND tablename = ${name} ORDER BY indexname`.execute(
+          db.kysely,
+        );
+        return rows;
+      };
+      const before = await definitions();
+      const indexesDuringReplay = new Set<number>();
+      const apply = probe.projection.apply;
+      const projection = {
+        ...probe.projection,
+        indexesAfterReplay: [index],
+        async apply(trx: Trx, events: RecordedEvent[]) {
+          const { rows } = await sql<{ n: number }>`
+            SELECT count(*)::int AS n FROM pg_indexes
+            WHERE schemaname = (current_schemas(false))[1] AND tablename = ${name}`.execute(trx);
+          indexesDuringReplay.add(rows[0]!.n);
+          await apply(trx, events);
+        },
+      };
+      const rebuilding = new ProjectionRunner(db, store, [projection], { rebuildBatchSize: 9 });
+      runners.push(rebuilding);
+      await runner.catchUp();
+      const rows = await seen(db, name);
+
+      await rebuilding.rebuild(name);
+      // Only the primary key while replaying; afterwards every index, as defined live.
+      expect([...indexesDuringReplay]).toEqual([1]);
+      expect(await definitions()).toEqual(before);
+      expect(await seen(db, name)).toEqual(rows);
+
+      const misnamed = new ProjectionRunner(db, store, [
+        { ...probe.projection, indexesAfterReplay: [`${name}_by_nothing`] },
+      ]);
+      runners.push(misnamed);
+      await expect(misnamed.rebuild(name)).rejects.toThrow(/no index/);
+      const unique = new ProjectionRunner(db, store, [
+        { ...probe.projection, indexesAfterReplay: [`${name}_pkey`] },
+      ]);
+      runners.push(unique);
+      await expect(unique.rebuild(name)).rejects.toThrow(/is unique/);
+      expect(await seen(db, name)).toEqual(rows);
+      expect(await definitions()).toEqual(before);
     });
 
     it('reports each projection’s checkpoint, events applied and whether it runs', async () => {
@@ -330,6 +384,7 @@ describe(`ProjectionRunner (${onPostgres ? 'PostgreSQL' : 'PGlite'})`, () => {
       const runner = new ProjectionRunner(db, store, [probe.projection], {
         liveBatchSize: 5,
         catchUpBatchSize: 5,
+        rebuildBatchSize: 5,
         onError: () => undefined,
       });
       runners.push(runner);
@@ -355,7 +410,7 @@ describe(`ProjectionRunner (${onPostgres ? 'PostgreSQL' : 'PGlite'})`, () => {
       const name = `probe_${++tables}`;
       await createProbeTable(db, name);
       const slow = probeProjection(name, { applyDelayMs: 20 });
-      const first = new ProjectionRunner(db, store, [slow.projection], { catchUpBatchSize: 5 });
+      const first = new ProjectionRunner(db, store, [slow.projection], { rebuildBatchSize: 5 });
       // Another process with the same projection.
       const second = new ProjectionRunner(db, store, [probeProjection(name).projection]);
       runners.push(first, second);

@@ -16,4 +16,10 @@ export interface Projection {
    * and swaps them in (ADR 0020). None: nothing to rebuild (the outbox must never be replayed).
    */
   readonly tables: readonly string[];
+  /**
+   * Indexes of those tables that `apply` never reads (it finds every row it changes by other
+   * keys): a rebuild builds them once after the replay rather than entry by entry (ADR 0020).
+   * Never a unique one: the replay relies on those.
+   */
+  readonly indexesAfterReplay?: readonly string[];
 }
