@@ -286,6 +286,62 @@ describe(`ProjectionRunner (${onPostgres ? 'PostgreSQL' : 'PGlite'})`, () => {
       expect(rows).toEqual([]);
     });
 
+    it('rebuilds several projections from one read of the log; a failure of one keeps every live table', async () => {
+      const names = [`probe_${++tables}`, `probe_${++tables}`];
+      for (const name of names) await createProbeTable(db, name);
+      const probes = names.map((name) => probeProjection(name));
+      // The second handles Noise instead: each sees only its own events from the shared pages.
+      probes[1]!.projection = { ...probes[1]!.projection, eventTypes: new Set(['Noise']) };
+      let reads = 0;
+      const counting: EventStore = Object.assign(Object.create(store) as EventStore, {
+        readAll: (options: Parameters<EventStore['readAll']>[0]) => {
+          reads++;
+          return store.readAll(options);
+        },
+      });
+      const runner = new ProjectionRunner(
+        db,
+        counting,
+        probes.map((probe) => probe.projection),
+        { rebuildBatchSize: 20 },
+      );
+      runners.push(runner);
+      const rebuilt = await runner.rebuildTogether(names);
+      expect(Object.fromEntries(rebuilt)).toEqual({
+        [names[0]!]: { eventsRead: 50, eventsApplied: 40 },
+        [names[1]!]: { eventsRead: 50, eventsApplied: 10 },
+      });
+      // Pages of 20 over 50 events, and the empty page that ends them: once, not once each.
+      expect(reads).toBe(4);
+      expect((await seen(db, names[0]!)).map((row) => row.event_id)).toEqual(
+        ticks.map((event) => event.id),
+      );
+      expect((await seen(db, names[1]!)).map((row) => row.n)).toEqual(
+        log
+          .filter((event) => event.type === 'Noise')
+          .map((event) => (event.data as { n: number }).n),
+      );
+      for (const status of await runner.status()) {
+        expect(status.checkpoint).toBe(formatCheckpoint(log.at(-1)!.checkpoint));
+      }
+
+      const noise = log.find((event) => event.type === 'Noise')!;
+      probes[1]!.failOn = (event) => event.id === noise.id;
+      const before = await Promise.all(names.map((name) => seen(db, name)));
+      await expect(runner.rebuildTogether(names)).rejects.toThrow(`apply failed on ${noise.id}`);
+      expect(await Promise.all(names.map((name) => seen(db, name)))).toEqual(before);
+      const { rows } = await sql<{ schema_name: string }>`
+        SELECT schema_name FROM information_schema.schemata
+        WHERE schema_name LIKE current_schema() || '_rebuild_%'`.execute(db.kysely);
+      expect(rows).toEqual([]);
+      // Both claims were released: each may be rebuilt again.
+      probes[1]!.failOn = null;
+      await expect(runner.rebuild(names[1]!)).resolves.toEqual({
+        eventsRead: 50,
+        eventsApplied: 10,
+      });
+    });
+
     it('builds the indexes its apply never reads after the replay, as the live ones are', async () => {
       const { probe, runner, name } = await probeAndRunner({ rebuildBatchSize: 9 });
       const index = `${name}_by_stream`;

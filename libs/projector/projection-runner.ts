@@ -132,29 +132,51 @@ export class ProjectionRunner {
   async rebuild(
     name: string,
     onProgress: (progress: RebuildProgress) => void = () => undefined,
-  ): Promise<{ eventsRead: number; eventsApplied: number }> {
-    const { projection } = this.lane(name);
-    if (projection.tables.length === 0) return { eventsRead: 0, eventsApplied: 0 };
+  ): Promise<RebuildResult> {
+    return (await this.rebuildTogether([name], onProgress)).get(name)!;
+  }
+
+  /**
+   * `rebuild` for several projections at once, from one read of the log: each page goes to
+   * every projection that handles some of its events. Rebuilding them one after another would
+   * read (and send, and parse) the whole log once for each. A failure while replaying drops
+   * every new table, and the live ones stay; each swap at the end is its own transaction.
+   */
+  async rebuildTogether(
+    names: readonly string[],
+    onProgress: (progress: RebuildProgress) => void = () => undefined,
+  ): Promise<Map<string, RebuildResult>> {
+    const results = new Map<string, RebuildResult>(
+      names.map((name) => [name, { eventsRead: 0, eventsApplied: 0 }]),
+    );
+    const projections = names.map((name) => this.lane(name).projection);
+    const rebuilding = projections.filter((projection) => projection.tables.length > 0);
+    if (rebuilding.length === 0) return results;
     const owner = randomUUID();
-    await claimRebuild(this.db.kysely, name, owner);
+    const claimed: string[] = [];
     // The live tables are in the connection's schema (public, or a test's own).
     const { rows } = await sql<{ schema: string }>`SELECT current_schema() AS schema`.execute(
       this.db.kysely,
     );
     const live = rows[0]!.schema;
-    const shadow = `${live}_rebuild_${name}`.slice(0, 63);
+    const shadowOf = (projection: Projection) => `${live}_rebuild_${projection.name}`.slice(0, 63);
     let finished = false;
     try {
-      const deferred = await createShadow(this.db.kysely, live, shadow, projection);
+      for (const projection of rebuilding) {
+        await claimRebuild(this.db.kysely, projection.name, owner);
+        claimed.push(projection.name);
+      }
+      const deferred = new Map<Projection, string[]>();
+      for (const projection of rebuilding) {
+        deferred.set(
+          projection,
+          await createShadow(this.db.kysely, live, shadowOf(projection), projection),
+        );
+      }
+      const types = new Set(rebuilding.flatMap((projection) => [...projection.eventTypes]));
       let from: Checkpoint | null = null;
-      let eventsRead = 0;
-      let eventsApplied = 0;
       const read = (after: Checkpoint | null) =>
-        this.store.readAll({
-          from: after,
-          limit: this.rebuildBatchSize,
-          types: projection.eventTypes,
-        });
+        this.store.readAll({ from: after, limit: this.rebuildBatchSize, types });
       // Read outside the transaction: the embedded database has one connection. The next page
       // is read while this one is applied (on a server, by another connection).
       let next = read(null);
@@ -165,49 +187,72 @@ export class ProjectionRunner {
         next = read(from);
         // Not awaited if this batch fails: its failure is this one's.
         next.catch(() => undefined);
-        const relevant = events.filter((event) => projection.eventTypes.has(event.type));
+        const applying = rebuilding.map((projection) => ({
+          projection,
+          relevant: events.filter((event) => projection.eventTypes.has(event.type)),
+        }));
         await this.db.kysely.transaction().execute(async (trx) => {
-          await stillClaimed(trx, name, owner);
-          if (relevant.length === 0) return;
-          await sql`SET LOCAL search_path TO ${sql.id(shadow)}, ${sql.id(live)}`.execute(trx);
-          await projection.apply(trx, relevant);
+          for (const { projection, relevant } of applying) {
+            await stillClaimed(trx, projection.name, owner);
+            if (relevant.length === 0) continue;
+            await sql`SET LOCAL search_path TO ${sql.id(shadowOf(projection))}, ${sql.id(live)}`.execute(
+              trx,
+            );
+            await projection.apply(trx, relevant);
+          }
         });
-        eventsRead += events.length;
-        eventsApplied += relevant.length;
-        onProgress({ name, eventsRead, eventsApplied });
+        for (const { projection, relevant } of applying) {
+          const result = results.get(projection.name)!;
+          result.eventsRead += events.length;
+          result.eventsApplied += relevant.length;
+          onProgress({ name: projection.name, ...result });
+        }
       }
-      // Written to the WAL once, whole, before the swap rather than row by row (see createShadow).
-      for (const table of projection.tables) {
-        await sql`ALTER TABLE ${sql.id(shadow, table)} SET LOGGED`.execute(this.db.kysely);
+      for (const projection of rebuilding) {
+        const shadow = shadowOf(projection);
+        // Written to the WAL once, whole, before the swap rather than row by row (createShadow).
+        for (const table of projection.tables) {
+          await sql`ALTER TABLE ${sql.id(shadow, table)} SET LOGGED`.execute(this.db.kysely);
+        }
+        // After SET LOGGED, which rebuilds every index the table has: these are built once.
+        for (const definition of deferred.get(projection)!) {
+          await sql.raw(definition).execute(this.db.kysely);
+        }
       }
-      // After SET LOGGED, which rebuilds every index the table has: these are built once.
-      for (const definition of deferred) await sql.raw(definition).execute(this.db.kysely);
       // The new tables take the live ones' place at the checkpoint they reached: what the live
       // tables applied after it, the live runner applies again to the new ones.
       const reached = from ? formatCheckpoint(from) : null;
-      await this.db.kysely.transaction().execute(async (trx) => {
-        await sql`SELECT pg_advisory_xact_lock(hashtext(${lockKey(name)}))`.execute(trx);
-        await stillClaimed(trx, name, owner);
-        await swapIn(trx, live, shadow, projection.tables);
-        await trx
-          .insertInto('projection_checkpoints')
-          .values({ name, checkpoint: reached, events_applied: eventsRead })
-          .onConflict((oc) =>
-            oc.column('name').doUpdateSet({
-              checkpoint: reached,
-              events_applied: eventsRead,
-              updated_at: sql`now()`,
-            }),
-          )
-          .execute();
-      });
+      for (const projection of rebuilding) {
+        const { name } = projection;
+        const { eventsRead } = results.get(name)!;
+        await this.db.kysely.transaction().execute(async (trx) => {
+          await sql`SELECT pg_advisory_xact_lock(hashtext(${lockKey(name)}))`.execute(trx);
+          await stillClaimed(trx, name, owner);
+          await swapIn(trx, live, shadowOf(projection), projection.tables);
+          await trx
+            .insertInto('projection_checkpoints')
+            .values({ name, checkpoint: reached, events_applied: eventsRead })
+            .onConflict((oc) =>
+              oc.column('name').doUpdateSet({
+                checkpoint: reached,
+                events_applied: eventsRead,
+                updated_at: sql`now()`,
+              }),
+            )
+            .execute();
+        });
+        this.lane(name).checkpoint = undefined;
+      }
       finished = true;
-      this.lane(name).checkpoint = undefined;
-      return { eventsRead, eventsApplied };
+      return results;
     } finally {
-      if (!finished)
-        await sql`DROP SCHEMA IF EXISTS ${sql.id(shadow)} CASCADE`.execute(this.db.kysely);
-      await releaseRebuild(this.db.kysely, name, owner);
+      for (const name of claimed) {
+        if (!finished) {
+          const shadow = shadowOf(this.lane(name).projection);
+          await sql`DROP SCHEMA IF EXISTS ${sql.id(shadow)} CASCADE`.execute(this.db.kysely);
+        }
+        await releaseRebuild(this.db.kysely, name, owner);
+      }
     }
   }
 
@@ -354,6 +399,12 @@ export class ProjectionRunner {
 type AnyDb = Kysely<any>;
 
 class StaleBatch extends Error {}
+
+export interface RebuildResult {
+  /** Events of the log read, and those of them the projection applied. */
+  eventsRead: number;
+  eventsApplied: number;
+}
 
 export interface RebuildProgress {
   name: string;

@@ -46,8 +46,9 @@ export const adminActions = {
   },
 
   /**
-   * Rebuilds one projection (`name`) or every one, each into new tables beside the live ones,
-   * swapped in at the end (ADR 0020): the API keeps serving the old tables meanwhile. On the
+   * Rebuilds one projection (`name`) or every one, together from one read of the log, each into
+   * new tables beside the live ones, swapped in at the end (ADR 0020): the API keeps serving the
+   * old tables meanwhile. `ms` is the whole run's. On the
    * embedded database this runs inside the API process (see `runAdminAction`). Progress goes to
    * `options.progress`, a line now and then.
    */
@@ -64,20 +65,27 @@ export const adminActions = {
         { field: 'name', message },
       ]);
     }
-    const rebuilt: { name: string; eventsRead: number; eventsApplied: number; ms: number }[] = [];
-    for (const projection of name === undefined ? known : [name]) {
-      const started = Date.now();
-      let said = 0;
-      const result = await runtime.runner.rebuild(projection, (progress) => {
-        if (Date.now() - said < 1000) return;
-        said = Date.now();
-        options.progress?.(
-          `${progress.name}: ${progress.eventsRead} events read, ${progress.eventsApplied} applied`,
-        );
-      });
-      rebuilt.push({ name: projection, ...result, ms: Date.now() - started });
-      options.progress?.(`${projection}: rebuilt from ${result.eventsRead} events`);
-    }
+    // Every projection at once, from one read of the log (ProjectionRunner.rebuildTogether).
+    const names = name === undefined ? known : [name];
+    const started = Date.now();
+    const applied = new Map<string, number>();
+    let said = 0;
+    const results = await runtime.runner.rebuildTogether(names, (progress) => {
+      applied.set(progress.name, progress.eventsApplied);
+      if (Date.now() - said < 1000) return;
+      said = Date.now();
+      const by = [...applied].filter(([, count]) => count > 0);
+      options.progress?.(
+        `${progress.eventsRead} events read${by.length > 0 ? `; applied: ${by.map(([n, count]) => `${n} ${count}`).join(', ')}` : ''}`,
+      );
+    });
+    const ms = Date.now() - started;
+    const rebuilt = names.map((projection) => ({
+      name: projection,
+      ...results.get(projection)!,
+      ms,
+    }));
+    for (const r of rebuilt) options.progress?.(`${r.name}: rebuilt from ${r.eventsRead} events`);
     return { rebuilt };
   },
 
