@@ -67,9 +67,18 @@ export function buildProgram(): Command {
         console.log(JSON.stringify(result));
         return;
       }
+      const [first] = result.rebuilt;
+      // Several are rebuilt together, from one read: the events and the time are the run's.
+      if (first && result.rebuilt.length > 1) {
+        console.log(
+          `Rebuilt ${result.rebuilt.length} projections together from ${first.eventsRead} events in ${first.ms} ms:`,
+        );
+      }
       for (const r of result.rebuilt) {
         console.log(
-          `${r.name}: rebuilt from ${r.eventsRead} events (${r.eventsApplied} applied) in ${r.ms} ms`,
+          result.rebuilt.length > 1
+            ? `  ${r.name}: ${r.eventsApplied} applied`
+            : `${r.name}: rebuilt from ${r.eventsRead} events (${r.eventsApplied} applied) in ${r.ms} ms`,
         );
       }
     });
@@ -338,7 +347,7 @@ export function buildProgram(): Command {
           );
           if (job.ignoredHeaders.length > 0) {
             console.log(
-              `Not imported: ${job.ignoredHeaders.map((h) => `"${h}"`).join(', ')} (no field reads them; --map names one).`,
+              `Not imported: ${job.ignoredHeaders.map((h) => `"${h}"`).join(', ')} (no field is read from ${job.ignoredHeaders.length === 1 ? 'it' : 'them'}; --map can name one).`,
             );
           }
           if (errorsFile) console.log(`The failed rows and why: ${errorsFile}`);
