@@ -26,7 +26,7 @@ const price = fc.record({
 
 const product: fc.Arbitrary<ProductOnSale> = fc.oneof(
   fc.record({
-    productId: fc.constantFrom('pack-5', 'pass-1'),
+    productId: fc.constantFrom(uuidFrom('pack-5'), uuidFrom('pass-1')),
     name: fc.constant('Pack'),
     price,
     archived: fc.integer({ min: 0, max: 9 }).map((n) => n === 0),
@@ -39,7 +39,7 @@ const product: fc.Arbitrary<ProductOnSale> = fc.oneof(
     validityStarts: fc.constantFrom('purchase' as const, 'first_use' as const),
   }),
   fc.record({
-    productId: fc.constantFrom('monthly', 'weekly'),
+    productId: fc.constantFrom(uuidFrom('monthly'), uuidFrom('weekly')),
     name: fc.constant('Membership'),
     price,
     archived: fc.constant(false),
@@ -52,7 +52,7 @@ const product: fc.Arbitrary<ProductOnSale> = fc.oneof(
     creditsPerPeriod: fc.option(fc.integer({ min: 1, max: 4 })),
   }),
   fc.record({
-    productId: fc.constant('vod'),
+    productId: fc.constant(uuidFrom('vod')),
     name: fc.constant('Videos'),
     price,
     archived: fc.constant(false),
@@ -60,7 +60,7 @@ const product: fc.Arbitrary<ProductOnSale> = fc.oneof(
     accessDays: fc.integer({ min: 1, max: 30 }),
   }),
   fc.record({
-    productId: fc.constant('towel'),
+    productId: fc.constant(uuidFrom('towel')),
     name: fc.constant('Towel'),
     price,
     archived: fc.constant(false),
