@@ -229,7 +229,8 @@ export type AccountEvent =
   | {
       /**
        * The bank decided a dispute. `lost`: the money went back to the cardholder, so the bill
-       * owes it again; `won` or `warning_closed`: the studio keeps it.
+       * owes it again; `won` or `warning_closed`: the studio keeps it. A lost dispute's `amount`
+       * is what it took back: at most what a refund or a bounced debit had not taken already.
        */
       type: 'PaymentDisputeClosed';
       data: {

@@ -51,6 +51,16 @@ function paymentByReference(
 }
 
 /**
+ * What of a payment the processor can still take back: not refunded, not taken back already. A
+ * bounced debit takes all of it, a lost dispute its amount; whichever comes second takes only what
+ * the first left, or a bill would owe more than it was for.
+ */
+function stillHeld(paid: Payment): number {
+  if (paid.failed) return 0;
+  return Math.max(0, paid.amount - paid.refunded - paid.chargedBack);
+}
+
+/**
  * Turns a processor's notice into the account's events, or none when the account already says
  * so. A notice about a payment the account never recorded changes nothing but a success, which
  * is recorded once as confirmed by the processor, for the desk to match by hand.
@@ -85,7 +95,7 @@ export function reconcileWithProcessor(state: AccountState, c: ReconcileCommand)
             paymentId,
             billId: paid.billId,
             // What the bill owes again: the payment less what was already given back.
-            amount: money(paid.amount - paid.refunded, c.currency),
+            amount: money(stillHeld(paid), c.currency),
             reference: notice.reference,
             reason: notice.reason,
           },
@@ -97,7 +107,9 @@ export function reconcileWithProcessor(state: AccountState, c: ReconcileCommand)
       if (!found) return refundedUnrecorded(state, c, notice);
       if (found.paid.failed) return [];
       const { paymentId, paid } = found;
-      const missing = Math.min(notice.refundedTotal.amount, paid.amount) - paid.refunded;
+      // A lost dispute gave back its part already: never more back in all than was paid.
+      const missing =
+        Math.min(notice.refundedTotal.amount, paid.amount - paid.chargedBack) - paid.refunded;
       if (missing <= 0) return [];
       // Named by the total it brings the payment to: the same total told again is the same refund.
       const refundId = uuidFrom(`processor-refund:${notice.reference}:${paid.refunded + missing}`);
@@ -126,6 +138,7 @@ export function reconcileWithProcessor(state: AccountState, c: ReconcileCommand)
       const dispute = state.disputes.get(notice.disputeId);
       const found = paymentByReference(state, notice.reference);
       if (!found || dispute?.outcome) return opened;
+      const takenBack = Math.min(notice.amount.amount, stillHeld(found.paid));
       return [
         ...opened,
         {
@@ -135,7 +148,7 @@ export function reconcileWithProcessor(state: AccountState, c: ReconcileCommand)
             paymentId: found.paymentId,
             billId: found.paid.billId,
             disputeId: notice.disputeId,
-            amount: notice.amount,
+            amount: notice.outcome === 'lost' ? money(takenBack, c.currency) : notice.amount,
             outcome: notice.outcome,
           },
         },

@@ -435,6 +435,27 @@ describe('a place replaced by a newer booking of the same client', () => {
     expect(after.places.get('a')).toMatchObject({ enrollmentId: 'e-a2', status: 'confirmed' });
     expect(seatsTaken(after, now)).toBe(1);
   });
+
+  it('never becomes a place when paid late: the client would hold two, beyond capacity', () => {
+    const lapsed = held('a', '2026-11-23T09:00:00Z');
+    // Booked again, and that hold lapsed too: no seat is taken, yet e-a is not the client's place.
+    const again = held('a', '2026-11-23T09:30:00Z');
+    const rebooked = {
+      ...again,
+      data: { ...(again.data as object), enrollmentId: 'e-a2' },
+    } as SessionEvent;
+    spec
+      .given([scheduled({ capacity: 1 }), lapsed, rebooked])
+      .when({
+        type: 'ConfirmEnrollment',
+        data: {
+          sessionId: S,
+          enrollmentId: 'e-a',
+          payment: { kind: 'credit', reservationId: 'e-a' },
+        },
+      })
+      .thenThrows(HoldLapsed);
+  });
 });
 
 describe('invitations', () => {

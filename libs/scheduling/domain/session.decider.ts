@@ -325,7 +325,9 @@ function decide(command: SessionCommand, state: SessionState, now: Date): Sessio
       const place = placeOf(s, c.enrollmentId);
       if (!place) throw new NotFound('enrollment', c.enrollmentId);
       if (place.status === 'confirmed') return [];
-      if (place.status !== 'held') throw new HoldLapsed(c.enrollmentId);
+      // A hold the client's newer booking replaced lapsed for good: the newer one is their place.
+      const current = s.places.get(place.clientId)?.enrollmentId === c.enrollmentId;
+      if (place.status !== 'held' || !current) throw new HoldLapsed(c.enrollmentId);
       // A lapsed hold still becomes a place when one is free: nobody else took it.
       if (
         Date.parse(place.heldUntil!) <= now.getTime() &&
