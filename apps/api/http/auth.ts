@@ -1,4 +1,5 @@
 import {
+  applyDecorators,
   createParamDecorator,
   Inject,
   Injectable,
@@ -9,6 +10,7 @@ import {
 } from '@nestjs/common';
 import { Reflector } from '@nestjs/core';
 import { QueryBus } from '@nestjs/cqrs';
+import { ApiExtension } from '@nestjs/swagger';
 import { ReadConsistency } from '@clientele/projector';
 import { roleAllows, type Permission } from '@clientele/staff';
 import {
@@ -23,8 +25,12 @@ import type { FastifyRequest } from 'fastify';
 const PERMISSION = 'clientele:permission';
 const PUBLIC = 'clientele:public';
 
-/** The permission a route needs. Every /v1 route names one. */
-export const RequirePermission = (permission: Permission) => SetMetadata(PERMISSION, permission);
+/**
+ * The permission a route needs. Every /v1 route names one; the OpenAPI document shows it as
+ * `x-permission`, so a consumer knows which role may call what.
+ */
+export const RequirePermission = (permission: Permission) =>
+  applyDecorators(SetMetadata(PERMISSION, permission), ApiExtension('x-permission', permission));
 /** Routes anyone may call: health, docs, the Stripe webhook later. */
 export const Public = () => SetMetadata(PUBLIC, true);
 
