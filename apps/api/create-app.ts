@@ -27,6 +27,8 @@ export async function createApp(
     genReqId: () => randomUUID(),
     // Long-lived keep-alive keeps load tests and busy front desks from reconnecting.
     keepAliveTimeout: 65_000,
+    // Behind a load balancer, the client's own address (the failed-authentication limit counts by it).
+    ...(runtime.config.trustProxy !== undefined ? { trustProxy: runtime.config.trustProxy } : {}),
     // A URL Fastify cannot decode (%FF, an encoded lone surrogate) fails before any route, so
     // before Nest's filter: it gets the same problem+json as everything else.
     frameworkErrors: (error: Error, _request: FastifyRequest, reply: FastifyReply) =>

@@ -204,7 +204,13 @@ const label = (op: Operation) => `${op.method} ${op.path}`;
 async function send(
   method: Method,
   url: string,
-  options: { token?: string; payload?: string | Buffer; contentType?: string } = {},
+  options: {
+    token?: string;
+    payload?: string | Buffer;
+    contentType?: string;
+    /** The client's address (127.0.0.1 when left out). */
+    from?: string;
+  } = {},
 ): Promise<Reply> {
   const headers: Record<string, string> = {};
   if (options.token) headers.authorization = `Bearer ${options.token}`;
@@ -223,6 +229,7 @@ async function send(
         method,
         url,
         headers,
+        ...(options.from ? { remoteAddress: options.from } : {}),
         ...(options.payload !== undefined ? { payload: options.payload } : {}),
       }),
       hung,
@@ -512,5 +519,39 @@ describe('another studio and a role without the permission', () => {
       failures.add(notProblem(`${label(op)} without a token`, reply, [401]));
     }
     failures.check();
+  });
+});
+
+describe('wrong tokens from one address', () => {
+  const wrong = () => `ct_${randomUUID().replace(/-/g, '')}`;
+
+  it('answers 429 problem+json with Retry-After past the limit, to every token, and only there', async () => {
+    const { limit, windowSeconds } = t.runtime.config.authFailures;
+    const guesser = '203.0.113.7';
+    for (let i = 0; i < limit; i++) {
+      const reply = await send('GET', '/v1/clients', { token: wrong(), from: guesser });
+      expect(notProblem(`wrong token ${i + 1}`, reply, [401])).toBeUndefined();
+    }
+    const blocked = await send('GET', '/v1/clients', { token: wrong(), from: guesser });
+    expect(notProblem('a wrong token past the limit', blocked, [429])).toBeUndefined();
+    expect(blocked.body.code).toBe('too_many_requests');
+    const retryAfter = Number(blocked.headers['retry-after']);
+    expect(Number.isInteger(retryAfter) && retryAfter >= 1 && retryAfter <= windowSeconds).toBe(
+      true,
+    );
+    // A right guess from there is refused the same way: guessing on teaches nothing.
+    const right = await send('GET', '/v1/clients', { token: a.owner, from: guesser });
+    expect(notProblem('the right token from the blocked address', right, [429])).toBeUndefined();
+    // Without a token nothing is guessed: the usual 401.
+    const none = await send('GET', '/v1/clients', { from: guesser });
+    expect(notProblem('no token from the blocked address', none, [401])).toBeUndefined();
+    // Another address is not held back by the guesser.
+    const elsewhere = await send('GET', '/v1/clients', { token: a.owner, from: '198.51.100.1' });
+    expect(elsewhere.status).toBe(200);
+    const wrongElsewhere = await send('GET', '/v1/clients', {
+      token: wrong(),
+      from: '198.51.100.1',
+    });
+    expect(notProblem('a wrong token elsewhere', wrongElsewhere, [401])).toBeUndefined();
   });
 });

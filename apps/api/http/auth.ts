@@ -21,6 +21,7 @@ import {
 } from '@clientele/shared';
 import { AuthenticateToken, type Principal } from '@projections/staff-directory';
 import type { FastifyRequest } from 'fastify';
+import { FailedAuthentications } from './failed-authentications';
 
 const PERMISSION = 'clientele:permission';
 const PUBLIC = 'clientele:public';
@@ -42,6 +43,7 @@ export class AuthGuard implements CanActivate {
     private readonly reflector: Reflector,
     private readonly queries: QueryBus,
     @Inject(ReadConsistency) private readonly consistency: ReadConsistency,
+    @Inject(FailedAuthentications) private readonly failures: FailedAuthentications,
   ) {}
 
   async canActivate(context: ExecutionContext): Promise<boolean> {
@@ -57,13 +59,17 @@ export class AuthGuard implements CanActivate {
     const match = typeof header === 'string' ? /^Bearer\s+(\S+)$/i.exec(header) : null;
     if (!match) throw new Unauthenticated('Send a staff token as "Authorization: Bearer <token>".');
     const token = match[1]!;
+    this.failures.check(request.ip);
     let principal = await this.queries.execute(new AuthenticateToken(token));
     if (!principal) {
       // A token issued a moment ago may not have reached the read model yet.
       await this.consistency.awaitHead();
       principal = await this.queries.execute(new AuthenticateToken(token));
     }
-    if (!principal) throw new Unauthenticated('The token is unknown or was revoked.');
+    if (!principal) {
+      this.failures.record(request.ip);
+      throw new Unauthenticated('The token is unknown or was revoked.');
+    }
     if (!roleAllows(principal.role, permission)) throw new PermissionDenied(permission);
     request.principal = principal;
     return true;
