@@ -555,3 +555,45 @@ describe('wrong tokens from one address', () => {
     expect(notProblem('a wrong token elsewhere', wrongElsewhere, [401])).toBeUndefined();
   });
 });
+
+describe('SQL injection in search', () => {
+  const attempts = [
+    "' OR '1'='1",
+    "' OR 1=1 --",
+    "'; DROP TABLE client_profiles; --",
+    "x' UNION SELECT * FROM events --",
+    `${SECRET}' OR studio_id IS NOT NULL --`,
+    '%',
+    '_',
+    '\\',
+    "\\'; SELECT pg_sleep(5); --",
+    '$1',
+    ') OR (1=1',
+  ];
+
+  it('finds nothing of another studio through the client search or any report, and breaks nothing', async () => {
+    const failures = new Failures();
+    const reports = await send('GET', '/v1/reports', { token: ownerB });
+    const names: string[] = reports.body.items.map((r: { name: string }) => r.name);
+    expect(names.length).toBeGreaterThan(0);
+    // Studio B has no clients: any row it is shown came from elsewhere.
+    const urls = (search: string) => [
+      `/v1/clients?search=${encodeURIComponent(search)}`,
+      ...names.map((name) => `/v1/reports/${name}?search=${encodeURIComponent(search)}`),
+    ];
+    for (const search of attempts) {
+      for (const url of urls(search)) {
+        const reply = await send('GET', url, { token: ownerB });
+        if (reply.status !== 200)
+          failures.add(`${url}: ${reply.status} ${reply.text.slice(0, 200)}`);
+        else if (reply.text.includes(SECRET) || reply.body.items?.length !== 0) {
+          failures.add(`${url} showed rows: ${reply.text.slice(0, 200)}`);
+        }
+      }
+    }
+    failures.check();
+    // Studio A's own search still finds its client: the tables are all there.
+    const found = await send('GET', `/v1/clients?search=${SECRET}`, { token: a.owner });
+    expect(found.body.items.map((c: { id: string }) => c.id)).toContain(a.ids.client);
+  });
+});
