@@ -469,9 +469,12 @@ function mutationsOf(
     integer: ['"12"', '1.5', 'false'],
     boolean: ['"true"', '1', '{}'],
     array: ['"yoga"', '{"0": "yoga"}', '7'],
-    object: ['"x"', '9'],
+    object: ['"x"', '9', '[]'],
   };
-  for (const raw of wrong[schema.type ?? 'object'] ?? []) more.push(refused(raw));
+  // An object without properties is how the document shows a union (`string | null`, a map):
+  // its type is unknown, so nothing is surely wrong for it.
+  const known = schema.type !== undefined && (schema.type !== 'object' || schema.properties);
+  if (known) for (const raw of wrong[schema.type!] ?? []) more.push(refused(raw));
   return { sure, more };
 }
 
