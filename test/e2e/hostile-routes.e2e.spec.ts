@@ -456,6 +456,9 @@ function mutationsOf(
   const sure = numeric
     ? [refused('1e308'), refused('18446744073709551616'), refused('"NaN"'), nothing]
     : [refused(JSON.stringify(OVER_LONG)), refused('18446744073709551616'), nothing];
+  // A list where an object belongs passes a bare ValidateNested: it once reached a handler (500).
+  if (schema.type === 'array') sure.push(refused('[[]]'));
+  if (schema.properties) sure.push(refused('[]'));
   const more: Mutation[] = [
     refused('-1e400'),
     refused('-9007199254740993'),
