@@ -107,6 +107,7 @@ import { MemosController } from './clients/memos.controller';
 import { HealthController } from './health/health.controller';
 import { ADMIN_SECRET, AdminController, RUNTIME } from './internal/admin.controller';
 import { AuthGuard } from './http/auth';
+import { FailedAuthentications } from './http/failed-authentications';
 import { IdempotencyInterceptor } from './http/idempotency.interceptor';
 import { MergedClientGuard } from './http/merged-client.guard';
 import { IdempotencyStore } from '@clientele/idempotency';
@@ -208,6 +209,13 @@ export class AppModule {
           ),
         },
         { provide: IdempotencyStore, useValue: new IdempotencyStore(runtime.db) },
+        {
+          provide: FailedAuthentications,
+          useValue: new FailedAuthentications(
+            runtime.config.authFailures.limit,
+            runtime.config.authFailures.windowSeconds,
+          ),
+        },
         { provide: APP_PIPE, useValue: validationPipe },
         { provide: APP_FILTER, useClass: ProblemDetailsFilter },
         { provide: APP_GUARD, useClass: AuthGuard },

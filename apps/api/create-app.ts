@@ -1,4 +1,5 @@
 import multipart from '@fastify/multipart';
+import { Logger } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
 import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
@@ -9,9 +10,11 @@ import {
   IMAGE_TYPES,
 } from '@clientele/clients';
 import type { Runtime } from '@clientele/runtime';
+import type { FastifyReply, FastifyRequest } from 'fastify';
 import { InvalidInput, type FieldError } from '@clientele/shared';
 import { randomUUID } from 'node:crypto';
 import { AppModule } from './app.module';
+import { sendProblem } from './http/problem-details.filter';
 import { STRIPE_WEBHOOK_PATH } from './payments/webhooks.controller';
 
 /** The HTTP API over a runtime; used by main.ts and by the end-to-end tests. */
@@ -24,6 +27,12 @@ export async function createApp(
     genReqId: () => randomUUID(),
     // Long-lived keep-alive keeps load tests and busy front desks from reconnecting.
     keepAliveTimeout: 65_000,
+    // Behind a load balancer, the client's own address (the failed-authentication limit counts by it).
+    ...(runtime.config.trustProxy !== undefined ? { trustProxy: runtime.config.trustProxy } : {}),
+    // A URL Fastify cannot decode (%FF, an encoded lone surrogate) fails before any route, so
+    // before Nest's filter: it gets the same problem+json as everything else.
+    frameworkErrors: (error: Error, _request: FastifyRequest, reply: FastifyReply) =>
+      sendProblem(reply, error, new Logger('API')),
   });
   const app = await NestFactory.create<NestFastifyApplication>(
     AppModule.forRuntime(runtime, options.adminSecret ?? { value: null }),

@@ -45,4 +45,20 @@ describe('loadConfig', () => {
     expect(() => loadConfig({ SMTP_URL: 'http://mail.example' })).toThrow(/smtp:\/\//);
     expect(() => loadConfig({ MAIL_FROM: 'Sunrise Yoga' })).toThrow(/MAIL_FROM/);
   });
+
+  it('limits wrong tokens to 20 a minute an address unless told otherwise, and refuses nonsense', () => {
+    expect(loadConfig({}).authFailures).toEqual({ limit: 20, windowSeconds: 60 });
+    expect(
+      loadConfig({ AUTH_FAILURE_LIMIT: '5', AUTH_FAILURE_WINDOW_SECONDS: '600' }).authFailures,
+    ).toEqual({ limit: 5, windowSeconds: 600 });
+    expect(() => loadConfig({ AUTH_FAILURE_LIMIT: '0' })).toThrow(/AUTH_FAILURE_LIMIT/);
+    expect(() => loadConfig({ AUTH_FAILURE_WINDOW_SECONDS: 'soon' })).toThrow(/WINDOW/);
+  });
+
+  it('trusts a proxy only when TRUST_PROXY says which', () => {
+    expect(loadConfig({})).not.toHaveProperty('trustProxy');
+    expect(loadConfig({ TRUST_PROXY: 'true' }).trustProxy).toBe(true);
+    expect(loadConfig({ TRUST_PROXY: '1' }).trustProxy).toBe(1);
+    expect(loadConfig({ TRUST_PROXY: '10.0.0.0/8' }).trustProxy).toBe('10.0.0.0/8');
+  });
 });

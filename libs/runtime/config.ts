@@ -23,6 +23,13 @@ export interface ClienteleConfig {
   smtpUrl?: string;
   /** The sender of notifications; its domain ends their Message-IDs. */
   mailFrom: string;
+  /**
+   * Wrong tokens one address may present per window before it gets 429 until the window ends
+   * (apps/api/http/failed-authentications.ts).
+   */
+  authFailures: { limit: number; windowSeconds: number };
+  /** Fastify's `trustProxy`: whose X-Forwarded-For names the client, behind a load balancer. */
+  trustProxy?: boolean | number | string;
 }
 
 export const DEFAULT_MAIL_FROM = 'Clientele <no-reply@localhost>';
@@ -47,7 +54,27 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): ClienteleConfi
     ...(env.STRIPE_API_URL ? { stripeApi: stripeApi(env.STRIPE_API_URL) } : {}),
     ...(env.SMTP_URL ? { smtpUrl: smtpUrl(env.SMTP_URL) } : {}),
     mailFrom: mailFrom(env.MAIL_FROM || DEFAULT_MAIL_FROM),
+    authFailures: {
+      limit: positive('AUTH_FAILURE_LIMIT', env.AUTH_FAILURE_LIMIT, 20),
+      windowSeconds: positive('AUTH_FAILURE_WINDOW_SECONDS', env.AUTH_FAILURE_WINDOW_SECONDS, 60),
+    },
+    ...(env.TRUST_PROXY ? { trustProxy: trustProxy(env.TRUST_PROXY) } : {}),
   };
+}
+
+function positive(name: string, value: string | undefined, fallback: number): number {
+  if (value === undefined || value === '') return fallback;
+  const number = Number(value);
+  if (!Number.isInteger(number) || number < 1) {
+    throw new Error(`${name} must be a whole number above 0, not "${value}".`);
+  }
+  return number;
+}
+
+/** `true`, a number of hops, or the proxies' addresses (comma-separated IPs or CIDRs). */
+function trustProxy(value: string): boolean | number | string {
+  if (value === 'true') return true;
+  return /^\d+$/.test(value) ? Number(value) : value;
 }
 
 function smtpUrl(value: string): string {

@@ -11,6 +11,7 @@ export type ErrorKind =
   | 'conflict'
   | 'precondition_failed'
   | 'rule_violated'
+  | 'rate_limited'
   | 'unavailable';
 
 export interface FieldError {
@@ -83,6 +84,17 @@ export class PreconditionFailed extends ClienteleError {
 /** A business rule said no. Subclasses are named as the rule, in the domain that owns it. */
 export abstract class RuleViolation extends ClienteleError {
   readonly kind = 'rule_violated';
+}
+
+/** Too many failed attempts from one address: wait `retryAfterSeconds` before the next. */
+export class TooManyRequests extends ClienteleError {
+  readonly kind = 'rate_limited';
+  constructor(
+    message: string,
+    readonly retryAfterSeconds: number,
+  ) {
+    super('too_many_requests', message);
+  }
 }
 
 export class Unavailable extends ClienteleError {

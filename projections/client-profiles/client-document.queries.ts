@@ -2,7 +2,7 @@ import { Inject } from '@nestjs/common';
 import { IQueryHandler, Query, QueryHandler } from '@nestjs/cqrs';
 import { DATABASE, type Database } from '@clientele/database';
 import type { Actor } from '@clientele/shared';
-import { answeredFor } from './client-merge.queries';
+import { answeredFor, assertProfileOfStudio } from './client-merge.queries';
 
 export interface ClientDocument {
   documentId: string;
@@ -32,6 +32,7 @@ export class ListClientDocumentsHandler implements IQueryHandler<ListClientDocum
   constructor(@Inject(DATABASE) private readonly db: Database) {}
 
   async execute({ studioId, clientId }: ListClientDocuments): Promise<ClientDocument[]> {
+    await assertProfileOfStudio(this.db, studioId, clientId);
     const rows = await this.db.kysely
       .selectFrom('client_documents')
       .selectAll()

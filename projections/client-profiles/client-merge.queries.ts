@@ -1,7 +1,7 @@
 import { Inject } from '@nestjs/common';
 import { IQueryHandler, Query, QueryHandler } from '@nestjs/cqrs';
 import { DATABASE, type Database } from '@clientele/database';
-import type { Actor } from '@clientele/shared';
+import { NotFound, type Actor } from '@clientele/shared';
 import { sql, type Expression, type RawBuilder } from 'kysely';
 
 /**
@@ -11,6 +11,24 @@ import { sql, type Expression, type RawBuilder } from 'kysely';
 export function answeredFor(clientId: string | Expression<string>): RawBuilder<string> {
   const id = typeof clientId === 'string' ? sql`${clientId}::uuid` : clientId;
   return sql<string>`(SELECT ${id} UNION ALL SELECT duplicate_id FROM client_merges WHERE survivor_id = ${id} AND unmerged_at IS NULL)`;
+}
+
+/**
+ * Refuses a read about a client that is not the studio's (unknown, or another studio's:
+ * invariant 6) with a 404, so a list of a client's things is never an empty 200 for a stranger.
+ */
+export async function assertProfileOfStudio(
+  db: Database,
+  studioId: string,
+  clientId: string,
+): Promise<void> {
+  const found = await db.kysely
+    .selectFrom('client_profiles')
+    .select('client_id')
+    .where('client_id', '=', clientId)
+    .where('studio_id', '=', studioId)
+    .executeTakeFirst();
+  if (!found) throw new NotFound('client', clientId);
 }
 
 /** The survivor answering for a client, or the client itself. */

@@ -127,7 +127,9 @@ async function applyDetails(
         .set({
           version: revision,
           ...(customerGroup !== undefined ? { customer_group: customerGroup } : {}),
-          ...(newsletter !== undefined ? { newsletter } : {}),
+          // A null the decider once let through means no change, as the decider's evolve reads it:
+          // written, it would fail the NOT NULL column and stall the projection for good.
+          ...(typeof newsletter === 'boolean' ? { newsletter } : {}),
           ...(sync ? { sync: sql`sync || ${JSON.stringify(sync)}::jsonb` } : {}),
           ...(customFields
             ? {

@@ -2,7 +2,7 @@ import { Inject } from '@nestjs/common';
 import { IQueryHandler, Query, QueryHandler } from '@nestjs/cqrs';
 import type { RelationshipRole } from '@clientele/clients';
 import { DATABASE, type Database } from '@clientele/database';
-import { answeredFor } from '@projections/client-profiles';
+import { answeredFor, assertProfileOfStudio } from '@projections/client-profiles';
 
 export interface ClientRelationship {
   clientId: string;
@@ -28,6 +28,7 @@ export class ListClientRelationshipsHandler implements IQueryHandler<ListClientR
   constructor(@Inject(DATABASE) private readonly db: Database) {}
 
   async execute({ studioId, clientId }: ListClientRelationships): Promise<ClientRelationship[]> {
+    await assertProfileOfStudio(this.db, studioId, clientId);
     const rows = await this.db.kysely
       .selectFrom('client_relationships as r')
       .innerJoin('client_profiles as p', 'p.client_id', 'r.other_client_id')

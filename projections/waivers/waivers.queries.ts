@@ -2,7 +2,7 @@ import { Inject } from '@nestjs/common';
 import { IQueryHandler, Query, QueryHandler } from '@nestjs/cqrs';
 import { DATABASE, type Database } from '@clientele/database';
 import { NotFound } from '@clientele/shared';
-import { answeredFor } from '@projections/client-profiles';
+import { answeredFor, assertProfileOfStudio } from '@projections/client-profiles';
 
 export interface WaiverSummary {
   waiverId: string;
@@ -135,6 +135,7 @@ export class GetClientWaiversHandler implements IQueryHandler<GetClientWaivers> 
   constructor(@Inject(DATABASE) private readonly db: Database) {}
 
   async execute({ studioId, clientId }: GetClientWaivers): Promise<ClientWaivers> {
+    await assertProfileOfStudio(this.db, studioId, clientId);
     const [signed, requested] = await Promise.all([
       this.db.kysely
         .selectFrom('waiver_signatures as s')
@@ -189,6 +190,7 @@ export class ListClientSignaturesHandler implements IQueryHandler<ListClientSign
   constructor(@Inject(DATABASE) private readonly db: Database) {}
 
   async execute({ studioId, clientId }: ListClientSignatures): Promise<SignatureRecord[]> {
+    await assertProfileOfStudio(this.db, studioId, clientId);
     const rows = await this.db.kysely
       .selectFrom('waiver_signatures')
       .select(['waiver_id', 'title', 'version', 'signed_at', 'signed_by', 'personal'])

@@ -52,6 +52,8 @@ export class SellProductsRequest {
   @IsArray()
   @ArrayMinSize(1)
   @ArrayMaxSize(50)
+  // ValidateNested alone lets a list inside the list through ([[]]): each must be an object.
+  @IsObject({ each: true })
   @ValidateNested({ each: true })
   @Type(() => SaleItemDto)
   items!: SaleItemDto[];

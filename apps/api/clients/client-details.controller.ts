@@ -49,6 +49,8 @@ export class ClientFieldsRequest {
   @ApiProperty({ type: [CustomFieldDefinitionDto] })
   @IsArray()
   @ArrayMaxSize(100)
+  // ValidateNested alone lets a list inside the list through ([[]]): each must be an object.
+  @IsObject({ each: true })
   @ValidateNested({ each: true })
   @Type(() => CustomFieldDefinitionDto)
   customFields!: CustomFieldDefinitionDto[];

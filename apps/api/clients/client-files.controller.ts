@@ -13,7 +13,14 @@ import {
   Res,
 } from '@nestjs/common';
 import { CommandBus, QueryBus } from '@nestjs/cqrs';
-import { ApiBearerAuth, ApiConsumes, ApiHeader, ApiOperation, ApiTags } from '@nestjs/swagger';
+import {
+  ApiBearerAuth,
+  ApiBody,
+  ApiConsumes,
+  ApiHeader,
+  ApiOperation,
+  ApiTags,
+} from '@nestjs/swagger';
 import { ChangeClientFiles } from '@clientele/clients';
 import { FILE_STORE, type FileStore } from '@clientele/files';
 import { InvalidInput, NotFound, type RequestContext } from '@clientele/shared';
@@ -23,6 +30,8 @@ import { Ctx, RequirePermission, uuidParam } from '../http/auth';
 
 const uuid = uuidParam('id');
 const documentUuid = uuidParam('documentId');
+/** The body is the file itself, as sent: the document says so, with each type it takes. */
+const FILE = { type: 'string', format: 'binary' } as const;
 
 /** The bytes of a file upload: the body parsers of create-app.ts give them as a Buffer. */
 function bytesOf(body: unknown): Buffer {
@@ -47,6 +56,7 @@ export class ClientFilesController {
   @Put('image')
   @RequirePermission('clients:write')
   @ApiConsumes('image/png', 'image/jpeg', 'image/webp')
+  @ApiBody({ schema: FILE })
   @ApiOperation({
     summary: 'Set the profile image: the body is the image (PNG, JPEG or WebP, 2 MB at most)',
   })
@@ -86,6 +96,7 @@ export class ClientFilesController {
   @HttpCode(201)
   @RequirePermission('clients:write')
   @ApiConsumes('application/pdf')
+  @ApiBody({ schema: FILE })
   @ApiOperation({
     summary: 'Attach a PDF document: the body is the PDF (10 MB at most); ?name= names it',
   })

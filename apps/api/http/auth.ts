@@ -1,4 +1,5 @@
 import {
+  applyDecorators,
   createParamDecorator,
   Inject,
   Injectable,
@@ -9,6 +10,7 @@ import {
 } from '@nestjs/common';
 import { Reflector } from '@nestjs/core';
 import { QueryBus } from '@nestjs/cqrs';
+import { ApiExtension } from '@nestjs/swagger';
 import { ReadConsistency } from '@clientele/projector';
 import { roleAllows, type Permission } from '@clientele/staff';
 import {
@@ -19,12 +21,17 @@ import {
 } from '@clientele/shared';
 import { AuthenticateToken, type Principal } from '@projections/staff-directory';
 import type { FastifyRequest } from 'fastify';
+import { FailedAuthentications } from './failed-authentications';
 
 const PERMISSION = 'clientele:permission';
 const PUBLIC = 'clientele:public';
 
-/** The permission a route needs. Every /v1 route names one. */
-export const RequirePermission = (permission: Permission) => SetMetadata(PERMISSION, permission);
+/**
+ * The permission a route needs. Every /v1 route names one; the OpenAPI document shows it as
+ * `x-permission`, so a consumer knows which role may call what.
+ */
+export const RequirePermission = (permission: Permission) =>
+  applyDecorators(SetMetadata(PERMISSION, permission), ApiExtension('x-permission', permission));
 /** Routes anyone may call: health, docs, the Stripe webhook later. */
 export const Public = () => SetMetadata(PUBLIC, true);
 
@@ -36,6 +43,7 @@ export class AuthGuard implements CanActivate {
     private readonly reflector: Reflector,
     private readonly queries: QueryBus,
     @Inject(ReadConsistency) private readonly consistency: ReadConsistency,
+    @Inject(FailedAuthentications) private readonly failures: FailedAuthentications,
   ) {}
 
   async canActivate(context: ExecutionContext): Promise<boolean> {
@@ -51,13 +59,17 @@ export class AuthGuard implements CanActivate {
     const match = typeof header === 'string' ? /^Bearer\s+(\S+)$/i.exec(header) : null;
     if (!match) throw new Unauthenticated('Send a staff token as "Authorization: Bearer <token>".');
     const token = match[1]!;
+    this.failures.check(request.ip);
     let principal = await this.queries.execute(new AuthenticateToken(token));
     if (!principal) {
       // A token issued a moment ago may not have reached the read model yet.
       await this.consistency.awaitHead();
       principal = await this.queries.execute(new AuthenticateToken(token));
     }
-    if (!principal) throw new Unauthenticated('The token is unknown or was revoked.');
+    if (!principal) {
+      this.failures.record(request.ip);
+      throw new Unauthenticated('The token is unknown or was revoked.');
+    }
     if (!roleAllows(principal.role, permission)) throw new PermissionDenied(permission);
     request.principal = principal;
     return true;

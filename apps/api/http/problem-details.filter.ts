@@ -22,7 +22,8 @@ export class ProblemDetailsFilter implements ExceptionFilter {
   }
 }
 
-function sendProblem(reply: FastifyReply, error: unknown, logger: Logger): void {
+/** Sends what was thrown as problem+json: the filter's answer, and Fastify's own for a bad URL. */
+export function sendProblem(reply: FastifyReply, error: unknown, logger: Logger): void {
   const { problem, retryAfter } = toProblem(error);
   if (problem.status >= 500 && problem.code === 'internal_error') {
     logger.error(error instanceof Error ? (error.stack ?? error.message) : String(error));

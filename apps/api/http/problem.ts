@@ -1,5 +1,11 @@
 import { HttpException } from '@nestjs/common';
-import { ClienteleError, InvalidInput, Unavailable, type ErrorKind } from '@clientele/shared';
+import {
+  ClienteleError,
+  InvalidInput,
+  TooManyRequests,
+  Unavailable,
+  type ErrorKind,
+} from '@clientele/shared';
 
 /** An RFC 9457 problem document. */
 export interface Problem {
@@ -20,6 +26,7 @@ const STATUS: Record<ErrorKind, number> = {
   conflict: 409,
   precondition_failed: 412,
   rule_violated: 422,
+  rate_limited: 429,
   unavailable: 503,
 };
 
@@ -67,7 +74,9 @@ export function toProblem(error: unknown): { problem: Problem; retryAfter?: numb
     const result: { problem: Problem; retryAfter?: number } = {
       problem: problem(STATUS[error.kind], error.code, error.message, extra),
     };
-    if (error instanceof Unavailable) result.retryAfter = error.retryAfterSeconds;
+    if (error instanceof Unavailable || error instanceof TooManyRequests) {
+      result.retryAfter = error.retryAfterSeconds;
+    }
     return result;
   }
   if (error instanceof HttpException) {

@@ -31,6 +31,7 @@ import {
   ValidateNested,
   IsInt,
   IsISO8601,
+  IsObject,
   IsOptional,
   IsString,
   IsUrl,
@@ -62,6 +63,7 @@ export class CreateClassTypeRequest {
     description: 'The price of one visit paid by card or held on a bill',
   })
   @IsOptional()
+  @IsObject()
   @ValidateNested()
   @Type(() => MoneyDto)
   dropInPrice?: MoneyDto;
@@ -104,6 +106,7 @@ export class ScheduleSessionRequest {
     description: 'The class type’s drop-in price when left out',
   })
   @IsOptional()
+  @IsObject()
   @ValidateNested()
   @Type(() => MoneyDto)
   dropInPrice?: MoneyDto;

@@ -3,6 +3,7 @@ import { deciderSpec } from '../../shared/testing/decider-spec';
 import {
   clientFieldsDecider,
   detailsChanges,
+  type ClientDetails,
   DEFAULT_DETAILS,
   withDetails,
   type ClientFieldDefinitions,
@@ -142,6 +143,22 @@ describe("a client's details", () => {
         ],
       }),
     );
+  });
+
+  it('refuses a newsletter choice that is not true or false (null included)', () => {
+    for (const newsletter of [null, 'yes', 1]) {
+      expect(() =>
+        detailsChanges(
+          DEFAULT_DETAILS,
+          { newsletter } as unknown as Partial<ClientDetails>,
+          definitions,
+        ),
+      ).toThrow(
+        expect.objectContaining({
+          errors: [{ field: 'newsletter', message: 'must be true or false' }],
+        }),
+      );
+    }
   });
 
   it('merges custom fields by key, null clearing one', () => {

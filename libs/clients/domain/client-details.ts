@@ -165,6 +165,10 @@ export function detailsChanges(
       message: `must be one of the studio's groups: ${definitions.customerGroups.join(', ') || 'none defined'}`,
     });
   }
+  // Null is no answer to "newsletter or not": recorded, it would break every reader of it.
+  if (newsletter !== undefined && typeof newsletter !== 'boolean') {
+    errors.push({ field: 'newsletter', message: 'must be true or false' });
+  }
   for (const [integration, on] of Object.entries(sync ?? {})) {
     if (!definitions.integrations.includes(integration)) {
       errors.push({ field: `sync.${integration}`, message: 'is not an integration of the studio' });
