@@ -14,7 +14,7 @@ import {
   type Schema,
 } from '../support/openapi-routes';
 import { studioFixtures } from '../support/studio-fixtures';
-import { startTestApp, type Reply, type TestApp } from '../support/test-app';
+import { replyOf, startTestApp, type Reply, type TestApp } from '../support/test-app';
 
 /**
  * Every operation of the OpenAPI document (read at test time, so a new route is covered the day
@@ -236,19 +236,7 @@ async function send(
       }),
       hung,
     ]);
-    let body: unknown;
-    try {
-      body = JSON.parse(response.body);
-    } catch {
-      body = undefined;
-    }
-    return {
-      status: response.statusCode,
-      headers: response.headers,
-      body,
-      text: response.body,
-      bytes: response.rawPayload,
-    };
+    return replyOf(response);
   } finally {
     clearTimeout(timer);
   }

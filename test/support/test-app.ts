@@ -5,6 +5,28 @@ import { adminActions, type ClienteleConfig, type Runtime } from '@clientele/run
 import { createApp } from '../../apps/api/create-app';
 import { openTestRuntime } from './test-runtime';
 
+/** An injected response as tests read it: the body parsed when it is JSON. */
+export function replyOf(response: {
+  statusCode: number;
+  headers: Reply['headers'];
+  body: string;
+  rawPayload: Buffer;
+}): Reply {
+  let body: unknown = undefined;
+  try {
+    body = response.body ? JSON.parse(response.body) : undefined;
+  } catch {
+    body = undefined;
+  }
+  return {
+    status: response.statusCode,
+    headers: response.headers,
+    body,
+    text: response.body,
+    bytes: response.rawPayload,
+  };
+}
+
 export interface Reply {
   status: number;
   headers: Record<string, string | string[] | number | undefined>;
@@ -71,19 +93,7 @@ export async function startTestApp(
         headers,
         ...(payload !== undefined ? { payload } : {}),
       });
-      let body: unknown = undefined;
-      try {
-        body = response.body ? JSON.parse(response.body) : undefined;
-      } catch {
-        body = undefined;
-      }
-      return {
-        status: response.statusCode,
-        headers: response.headers,
-        body,
-        text: response.body,
-        bytes: response.rawPayload,
-      };
+      return replyOf(response);
     },
     async createStudio(name = `Studio ${++studios}`) {
       const result = await adminActions['studio.create'](runtime, {
