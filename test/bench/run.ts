@@ -5,6 +5,7 @@ import { benchHttp } from './http.bench';
 import { benchRebuild } from './rebuild.bench';
 import { benchReports } from './reports.bench';
 import { benchImport, benchImportCredits } from './import.bench';
+import { benchLimit } from './limit.bench';
 import { benchSearch } from './search.bench';
 
 /**
@@ -12,6 +13,7 @@ import { benchSearch } from './search.bench';
  * ONE JSON document (progress goes to stderr). Each section is one entry below.
  */
 const sections: Record<string, (url: string) => Promise<object>> = {
+  limit: benchLimit,
   eventStore: benchEventStore,
   registerClientOverHttp: benchHttp,
   clientSearch: benchSearch,
