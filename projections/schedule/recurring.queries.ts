@@ -1,8 +1,7 @@
 import { Inject } from '@nestjs/common';
 import { IQueryHandler, Query, QueryHandler } from '@nestjs/cqrs';
 import { DATABASE, type Database } from '@clientele/database';
-import { NotFound } from '@clientele/shared';
-import { answeredFor } from '@projections/client-profiles';
+import { answeredFor, assertProfileOfStudio } from '@projections/client-profiles';
 import { sql } from 'kysely';
 
 /** The calendar recurring registrations book from: sessions of a class type in [from, to). */
@@ -83,13 +82,7 @@ export class ListClientRecurringHandler implements IQueryHandler<ListClientRecur
   constructor(@Inject(DATABASE) private readonly db: Database) {}
 
   async execute({ studioId, clientId }: ListClientRecurring) {
-    const known = await this.db.kysely
-      .selectFrom('client_profiles')
-      .select('client_id')
-      .where('client_id', '=', clientId)
-      .where('studio_id', '=', studioId)
-      .executeTakeFirst();
-    if (!known) throw new NotFound('client', clientId);
+    await assertProfileOfStudio(this.db, studioId, clientId);
     const { rows } = await sql<Record<string, unknown>>`
       SELECT r.*, c.name AS title,
              coalesce(jsonb_agg(jsonb_build_object(

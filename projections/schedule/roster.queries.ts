@@ -3,7 +3,7 @@ import { IQueryHandler, Query, QueryHandler } from '@nestjs/cqrs';
 import { DATABASE, decodePageCursor, encodePageCursor, type Database } from '@clientele/database';
 import type { Channel, PayWith, PlacePayment } from '@clientele/scheduling';
 import { InvalidInput, money, NotFound, type Money } from '@clientele/shared';
-import { answeredFor, survivorOf } from '@projections/client-profiles';
+import { answeredFor, assertProfileOfStudio, survivorOf } from '@projections/client-profiles';
 import { sql } from 'kysely';
 import { toSessionDetails, type SessionDetails } from './schedule.queries';
 
@@ -196,16 +196,6 @@ function billOf(row: PlaceRow): BillView | null {
     total: money(total, row.bill_currency!),
     due: money(due, row.bill_currency!),
   };
-}
-
-async function assertClientOfStudio(db: Database, studioId: string, clientId: string) {
-  const found = await db.kysely
-    .selectFrom('client_profiles')
-    .select('client_id')
-    .where('client_id', '=', clientId)
-    .where('studio_id', '=', studioId)
-    .executeTakeFirst();
-  if (!found) throw new NotFound('client', clientId);
 }
 
 /** A page's cursor: the last row's session start and enrollment id. */
@@ -402,7 +392,7 @@ export class ListClientRegistrationsHandler implements IQueryHandler<ListClientR
 
   async execute(query: ListClientRegistrations): Promise<Page<Registration>> {
     const { studioId, clientId, when, limit, cursor, now } = query;
-    await assertClientOfStudio(this.db, studioId, clientId);
+    await assertProfileOfStudio(this.db, studioId, clientId);
     const upcoming = when === 'upcoming';
     const order = sql.raw(upcoming ? 'ASC' : 'DESC');
     const after = sql.raw(upcoming ? '>' : '<');
@@ -476,7 +466,7 @@ export class ListClientBookingsHandler implements IQueryHandler<ListClientBookin
 
   async execute(query: ListClientBookings): Promise<Page<Booking>> {
     const { studioId, clientId, limit, cursor, now } = query;
-    await assertClientOfStudio(this.db, studioId, clientId);
+    await assertProfileOfStudio(this.db, studioId, clientId);
     let keyset = sql`true`;
     if (cursor) {
       const [startsAt, enrollmentId] = decodeCursor(cursor);
