@@ -1,9 +1,8 @@
 import fc from 'fast-check';
 import {
-  advance,
-  describedStep,
   propertyParameters,
   runSteps,
+  stepsOf,
   type Decided,
   type Step,
 } from '../../shared/testing/decider-property';
@@ -26,16 +25,7 @@ const memoId = fc.integer({ min: 0, max: 3 }).map((n) => `memo-${n}`);
 const email = fc.constantFrom('ana@example.com', ' Ana@Example.com ', 'not an email', 'b@x.io');
 const survivorId = fc.constantFrom('client-2', 'client-3', clientId);
 
-const step = <T>(
-  command: fc.Arbitrary<T>,
-  make: (value: T) => ClientCommand,
-  weight = 1,
-): fc.WeightedArbitrary<ClientStep> => ({
-  weight,
-  arbitrary: fc
-    .record({ advanceMinutes: advance, value: command })
-    .map(({ advanceMinutes, value }) => describedStep(advanceMinutes, value, make)),
-});
+const step = stepsOf<ClientCommand, ClientState>();
 
 const clientSteps: fc.WeightedArbitrary<ClientStep>[] = [
   step(

@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { uuidFrom, type Money } from '@clientele/shared';
-import { advance, describedStep, pick, type Step } from '../../shared/testing/decider-property';
+import { pick, stepsOf, type Step } from '../../shared/testing/decider-property';
 import type { AccountCommand, AccountScope, ProductOnSale } from '../domain/account.commands';
 import type { ProcessorNotice } from '../domain/account.processor';
 import type { AccountState, Payment } from '../domain/account.state';
@@ -79,17 +79,7 @@ function paymentAt(state: AccountState, i: number, unknownId: string) {
   return { paymentId, paid };
 }
 
-/** A kind of step, `weight` times as likely as a plain one. */
-const step = <T>(
-  command: fc.Arbitrary<T>,
-  make: (value: T, state: AccountState, now: Date) => AccountCommand,
-  weight = 1,
-): fc.WeightedArbitrary<AccountStep> => ({
-  weight,
-  arbitrary: fc
-    .record({ advanceMinutes: advance, value: command })
-    .map(({ advanceMinutes, value }) => describedStep(advanceMinutes, value, make)),
-});
+const step = stepsOf<AccountCommand, AccountState>();
 
 /**
  * Steps of one client's account: every command, valid or not, about the account's own grants,

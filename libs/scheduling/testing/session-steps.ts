@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { uuidFrom } from '@clientele/shared';
-import { describedStep, pick, type Step } from '../../shared/testing/decider-property';
+import { pick, stepsOf, type Step } from '../../shared/testing/decider-property';
 import type { Place, SessionCommand, SessionState } from '../domain/session.decider';
 import type { PlacePayment } from '../domain/session.events';
 
@@ -37,16 +37,7 @@ const advance = fc.oneof(
   { weight: 1, arbitrary: fc.integer({ min: 60, max: 60 * 24 }) },
 );
 
-const step = <T>(
-  command: fc.Arbitrary<T>,
-  make: (value: T, state: SessionState, now: Date) => SessionCommand,
-  weight = 1,
-): fc.WeightedArbitrary<SessionStep> => ({
-  weight,
-  arbitrary: fc
-    .record({ advanceMinutes: advance, value: command })
-    .map(({ advanceMinutes, value }) => describedStep(advanceMinutes, value, make)),
-});
+const step = stepsOf<SessionCommand, SessionState>(advance);
 
 export const schedule = fc.record({
   capacity: fc.oneof({ weight: 9, arbitrary: fc.integer({ min: 1, max: 3 }) }, fc.constant(0)),

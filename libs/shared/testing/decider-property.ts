@@ -101,6 +101,24 @@ export const advance = fc.oneof(
 );
 
 /**
+ * How a decider's property test writes its kinds of step: `step(values, make, weight)` is a
+ * step made from a generated value, `weight` times as likely as a plain one, the clock moved by
+ * `minutes` first.
+ */
+export function stepsOf<Command, State>(minutes: fc.Arbitrary<number> = advance) {
+  return <T>(
+    command: fc.Arbitrary<T>,
+    make: (value: T, state: State, now: Date) => Command,
+    weight = 1,
+  ): fc.WeightedArbitrary<Step<Command, State>> => ({
+    weight,
+    arbitrary: fc
+      .record({ advanceMinutes: minutes, value: command })
+      .map(({ advanceMinutes, value }) => describedStep(advanceMinutes, value, make)),
+  });
+}
+
+/**
  * Runs of a property: FC_SEED (and FC_PATH) replay the counterexample a failure printed;
  * FC_NUM_RUNS runs more of them for a longer search.
  */
