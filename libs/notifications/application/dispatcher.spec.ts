@@ -101,6 +101,11 @@ async function row(messageId: string) {
 }
 
 const later = (from: Date, ms: number) => new Date(from.getTime() + ms);
+/**
+ * A row is due from PostgreSQL's now(), kept in microseconds; a Date made in the same millisecond
+ * rounds down and could come before it.
+ */
+const justAfterNow = () => later(new Date(), 1);
 
 describe('sending notifications', () => {
   it('mails a welcome to the client, from the studio, under the notification’s Message-ID', async () => {
@@ -135,7 +140,7 @@ describe('sending notifications', () => {
     smtp = await startTestSmtpServer({ refuse: [451, 554] });
     const ada = await register();
     const sender = dispatcher(smtpTransport(smtp.url));
-    const t0 = new Date();
+    const t0 = justAfterNow();
     expect(await sender.runOnce(t0)).toMatchObject({ retrying: 1 });
     const first = await row(ada.notificationId);
     expect(first).toMatchObject({ status: 'pending', attempts: 1 });
@@ -167,7 +172,7 @@ describe('sending notifications', () => {
     const sender = dispatcher(smtpTransport(smtp.url), {
       retry: { ...DEFAULT_RETRY, maxAttempts: 2 },
     });
-    const t0 = new Date();
+    const t0 = justAfterNow();
     expect(await sender.runOnce(t0)).toMatchObject({ retrying: 1 });
     expect(await sender.runOnce(later(t0, 30_000))).toMatchObject({ failed: 1 });
     const failed = await row(ada.notificationId);
@@ -222,7 +227,7 @@ describe('sending notifications', () => {
           : db.sql.query(text, params, options),
       transaction: (fn) => db.sql.transaction(fn),
     };
-    const t0 = new Date();
+    const t0 = justAfterNow();
     await expect(
       dispatcher(smtpTransport(smtp.url), { leaseMs: 60_000 }, dying).runOnce(t0),
     ).rejects.toThrow('the process died');
