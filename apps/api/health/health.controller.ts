@@ -15,6 +15,7 @@ import type { Runtime } from '@clientele/runtime';
 import type { FastifyReply } from 'fastify';
 import { RUNTIME } from '../internal/admin.controller';
 import { Public } from '../http/auth';
+import { ReadsTheLog } from '../http/read-consistency.interceptor';
 
 @ApiTags('health')
 @Controller('health')
@@ -29,6 +30,8 @@ export class HealthController {
 
   @Get()
   @Public()
+  // It reports the lag; waiting for the read models would turn a lagging API into a 503.
+  @ReadsTheLog()
   @ApiOperation({
     summary: 'Event store, database and each projection’s lag; 503 when something is down',
   })
