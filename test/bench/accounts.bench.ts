@@ -4,7 +4,7 @@ import type autocannon from 'autocannon';
 import { CreditSpending } from '@clientele/entitlements';
 import { loadConfig, openRuntime, type Runtime } from '@clientele/runtime';
 import type { RequestContext } from '@clientele/shared';
-import { createStudio, percentile, postLoad, withApi } from './support';
+import { createStudio, percentile, postLoad, withApi, TEN_CLASS_PACK } from './support';
 
 const CLIENTS = 200;
 const SECONDS = 10;
@@ -41,13 +41,7 @@ async function measure(runtime: Runtime, databaseUrl: string, base: string, sche
   const studio = (await (
     await fetch(`${base}/v1/studio`, { headers: { authorization: `Bearer ${token}` } })
   ).json()) as { id: string };
-  const pack = await call('/v1/products', {
-    kind: 'class_pack',
-    name: '10 classes',
-    price: { amount: 12000, currency: 'USD' },
-    credits: { count: 10, eventTypes: ['yoga'] },
-    validityDays: 90,
-  });
+  const pack = await call('/v1/products', TEN_CLASS_PACK);
   const clients: string[] = [];
   for (let i = 0; i < CLIENTS; i++) {
     clients.push(

@@ -1,5 +1,5 @@
 import type { ChildProcess } from 'node:child_process';
-import { cpuMeter, createStudio, percentile, postLoad, withApi } from './support';
+import { cpuMeter, createStudio, lagSampler, postLoad, withApi } from './support';
 
 /**
  * RegisterClient over HTTP against the API in its own process on PostgreSQL, with the
@@ -40,23 +40,11 @@ async function measure(
   seconds: number,
   connections: number,
 ) {
-  const lags: number[] = [];
-  let sampling = true;
-  const sampler = (async () => {
-    while (sampling) {
-      const health = (await (await fetch(`${base}/health`)).json()) as {
-        projections: { lagMs: number }[];
-      };
-      lags.push(Math.max(0, ...health.projections.map((p) => p.lagMs)));
-      await new Promise((resolve) => setTimeout(resolve, 100));
-    }
-  })();
+  const lag = lagSampler(base);
   const cpu = cpuMeter(api);
   const result = await load(base, token, seconds, connections);
   const cpuMicrosecondsPerRequest = cpu.perRequest(result.requests.total);
-  sampling = false;
-  await sampler;
-  lags.sort((a, b) => a - b);
+  const projectionLagMs = await lag.stop();
   return {
     connections,
     seconds,
@@ -65,11 +53,7 @@ async function measure(
     errors: result.errors,
     commandsPerSecond: Math.round(result.requests.total / seconds),
     latencyMs: { p50: result.latency.p50, p99: result.latency.p99, max: result.latency.max },
-    projectionLagMs: {
-      p50: percentile(lags, 0.5),
-      p99: percentile(lags, 0.99),
-      samples: lags.length,
-    },
+    projectionLagMs,
     cpuMicrosecondsPerRequest,
   };
 }

@@ -6,7 +6,11 @@ import { benchRebuild } from './rebuild.bench';
 import { benchReports } from './reports.bench';
 import { benchImport, benchImportCredits } from './import.bench';
 import { benchLimit } from './limit.bench';
+import { benchCommandMix } from './mix.bench';
+import { benchAtScale } from './scale.bench';
 import { benchSearch } from './search.bench';
+import { writeSummary } from './summary';
+import { join } from 'node:path';
 
 /**
  * `npm run bench`: every benchmark against the PostgreSQL at DATABASE_URL, printed to stdout as
@@ -15,6 +19,7 @@ import { benchSearch } from './search.bench';
 const sections: Record<string, (url: string) => Promise<object>> = {
   limit: benchLimit,
   eventStore: benchEventStore,
+  commandMix: benchCommandMix,
   registerClientOverHttp: benchHttp,
   clientSearch: benchSearch,
   salesAndCreditSpends: benchAccounts,
@@ -23,6 +28,7 @@ const sections: Record<string, (url: string) => Promise<object>> = {
   importClients: benchImport,
   importCredits: benchImportCredits,
   rebuild: benchRebuild,
+  atScale: benchAtScale,
   // Add further sections here: `name: (url) => benchSomething(url)`.
 };
 
@@ -36,9 +42,16 @@ async function main(): Promise<void> {
     console.error(`bench: ${name}…`);
     report[name] = await bench(url);
   }
-  process.stdout.write(
-    `${JSON.stringify(report, (_, value) => (typeof value === 'bigint' ? value.toString() : value), 2)}\n`,
+  const json = JSON.stringify(
+    report,
+    (_, value) => (typeof value === 'bigint' ? value.toString() : value),
+    2,
   );
+  process.stdout.write(`${json}\n`);
+  // With the limit, the run at scale and the import in it: the table of docs/benchmarks.md.
+  if (writeSummary(JSON.parse(json) as object, join(__dirname, '..', '..', '..'))) {
+    console.error('bench: docs/benchmarks.md and docs/benchmarks.json written');
+  }
 }
 
 main().catch((error: unknown) => {

@@ -9,6 +9,15 @@ import type { SqlExecutor } from '@clientele/database';
 
 /** What the HTTP benchmarks share: an API in its own process, a studio, CPU meters. */
 
+/** The pack the HTTP benchmarks sell: ten yoga classes for $120, valid 90 days. */
+export const TEN_CLASS_PACK = {
+  kind: 'class_pack',
+  name: '10 classes',
+  price: { amount: 12000, currency: 'USD' },
+  credits: { count: 10, eventTypes: ['yoga'] },
+  validityDays: 90,
+};
+
 export function withSearchPath(url: string, schema: string): string {
   const parsed = new URL(url);
   parsed.searchParams.set('options', `-c search_path=${schema},public`);
@@ -31,10 +40,14 @@ export function freePort(): Promise<number> {
 
 export async function startApi(databaseUrl: string, port: number): Promise<ChildProcess> {
   const root = join(__dirname, '..', '..');
-  const child = spawn(process.execPath, [join(root, 'apps/api/main.js')], {
+  // BENCH_API_NODE_ARGS (e.g. "--cpu-prof --cpu-prof-dir=/tmp/prof") profiles the API.
+  const nodeArgs = (process.env.BENCH_API_NODE_ARGS ?? '').split(' ').filter(Boolean);
+  const child = spawn(process.execPath, [...nodeArgs, join(root, 'apps/api/main.js')], {
     env: { ...process.env, DATABASE_URL: databaseUrl, PORT: String(port), HOST: '127.0.0.1' },
     stdio: ['ignore', 'ignore', 'inherit'],
   });
+  // A bench that dies must not leave its API running on.
+  process.once('exit', () => child.kill('SIGKILL'));
   for (let i = 0; i < 100; i++) {
     try {
       if ((await fetch(`http://127.0.0.1:${port}/health`)).ok) return child;
@@ -156,6 +169,43 @@ export function percentile(sorted: number[], p: number): number {
 }
 
 /**
+ * Samples /health every 100 ms until stopped: the largest projection lag (how long the oldest
+ * event not yet applied has waited), as p50/p99 over the samples.
+ */
+export function lagSampler(base: string) {
+  const lags: number[] = [];
+  let failed = 0;
+  let sampling = true;
+  const sampler = (async () => {
+    while (sampling) {
+      try {
+        const health = (await (await fetch(`${base}/health`)).json()) as {
+          projections?: { lagMs: number }[];
+        };
+        if (health.projections) lags.push(Math.max(0, ...health.projections.map((p) => p.lagMs)));
+        else failed++;
+      } catch {
+        failed++; // counted, not fatal: a bench must not die and leave its API running
+      }
+      await new Promise((resolve) => setTimeout(resolve, 100));
+    }
+  })();
+  return {
+    async stop() {
+      sampling = false;
+      await sampler;
+      lags.sort((a, b) => a - b);
+      return {
+        p50: percentile(lags, 0.5),
+        p99: percentile(lags, 0.99),
+        samples: lags.length,
+        failedSamples: failed,
+      };
+    },
+  };
+}
+
+/**
  * POSTs to `path` on `connections` connections for `seconds`, each request with the body made
  * for its number and, when `key` gives one, an Idempotency-Key.
  */
@@ -196,9 +246,10 @@ export function postLoad(options: {
 
 /**
  * Runs `measure` against an API of its own, in its own process, on a fresh schema of the
- * PostgreSQL at `url`; stops the API and drops the schema afterwards.
+ * PostgreSQL at `url`; stops the API and drops the schema afterwards. `before` fills the schema
+ * before the API starts; `after` measures more once it has stopped, and its figures are added.
  */
-export async function withApi<T>(
+export async function withApi<T extends object>(
   url: string,
   name: string,
   measure: (api: {
@@ -207,6 +258,10 @@ export async function withApi<T>(
     process: ChildProcess;
     schema: string;
   }) => Promise<T>,
+  hooks: {
+    before?(databaseUrl: string): Promise<void>;
+    after?(databaseUrl: string): Promise<object>;
+  } = {},
 ): Promise<T> {
   const schema = `bench_${name}_${randomBytes(4).toString('hex')}`;
   const admin = new Client({ connectionString: url });
@@ -214,13 +269,24 @@ export async function withApi<T>(
   await admin.query(`CREATE SCHEMA ${schema}`);
   await admin.query('CREATE EXTENSION IF NOT EXISTS pg_trgm WITH SCHEMA public');
   const databaseUrl = withSearchPath(url, schema);
-  const port = await freePort();
-  const api = await startApi(databaseUrl, port);
   try {
-    return await measure({ databaseUrl, base: `http://127.0.0.1:${port}`, process: api, schema });
+    await hooks.before?.(databaseUrl);
+    const port = await freePort();
+    const api = await startApi(databaseUrl, port);
+    let result: T;
+    try {
+      result = await measure({
+        databaseUrl,
+        base: `http://127.0.0.1:${port}`,
+        process: api,
+        schema,
+      });
+    } finally {
+      api.kill('SIGTERM');
+      await new Promise((resolve) => api.once('exit', resolve));
+    }
+    return { ...result, ...(await hooks.after?.(databaseUrl)) };
   } finally {
-    api.kill('SIGTERM');
-    await new Promise((resolve) => api.once('exit', resolve));
     await admin.query(`DROP SCHEMA ${schema} CASCADE`);
     await admin.end();
   }
