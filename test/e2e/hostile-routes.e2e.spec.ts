@@ -469,6 +469,116 @@ function mutationsOf(
   return { sure, more };
 }
 
+describe(`multipart uploads on every operation that takes one (seed ${SEED})`, () => {
+  const uploads = () => operations.filter((op) => op.multipart && op.permission);
+  const BOUNDARY = 'hostile-boundary';
+  interface Part {
+    name: string;
+    value: string | Buffer;
+    fileName?: string;
+  }
+  const multipart = (parts: Part[], closed = true) =>
+    Buffer.concat([
+      ...parts.map((part) =>
+        Buffer.concat([
+          Buffer.from(
+            `--${BOUNDARY}\r\nContent-Disposition: form-data; name="${part.name}"${
+              part.fileName === undefined
+                ? ''
+                : `; filename="${part.fileName}"\r\nContent-Type: text/csv`
+            }\r\n\r\n`,
+          ),
+          Buffer.from(part.value),
+          Buffer.from('\r\n'),
+        ]),
+      ),
+      Buffer.from(closed ? `--${BOUNDARY}--\r\n` : ''),
+    ]);
+  /** A row each upload takes, under the headers studio products export. */
+  const CSV: Record<string, string> = {
+    clients: 'E-mail,First name,Last name\r\nfuzz@example.com,Fuzz,Case\r\n',
+    credits: 'E-mail,Pass,Classes left,Valid until\r\nfuzz@example.com,Fuzz pack,3,2099-12-31\r\n',
+    memberships:
+      'E-mail,Membership,Start,Next billing date\r\nfuzz@example.com,Fuzz monthly,2026-01-01,2099-12-01\r\n',
+  };
+  const csvOf = (op: Operation) => CSV[op.path.split('/').at(-1)!]!;
+  const fileOf = (op: Operation): Part => ({ name: 'file', value: csvOf(op), fileName: 'up.csv' });
+  /** Every variant is a dry run (when the route documents one): nothing is written. */
+  const dryRun = (op: Operation): Part[] =>
+    op.multipart!.properties?.dryRun ? [{ name: 'dryRun', value: 'true' }] : [];
+  const upload = (op: Operation, parts: Part[], closed = true) =>
+    send(
+      op.method,
+      fill(op.path, (param, coll) => idOf(fuzz, param, coll)),
+      {
+        token: fuzz.owner,
+        payload: multipart(parts, closed),
+        contentType: `multipart/form-data; boundary=${BOUNDARY}`,
+      },
+    );
+
+  it('documents its parts, and takes a well-formed dry run', async () => {
+    expect(uploads().map(label)).toEqual([
+      'POST /v1/imports/clients',
+      'POST /v1/imports/credits',
+      'POST /v1/imports/memberships',
+    ]);
+    const failures = new Failures();
+    for (const op of uploads()) {
+      expect(op.multipart!.required).toEqual(['file']);
+      const reply = await upload(op, [...dryRun(op), fileOf(op)]);
+      if (reply.status !== 202) failures.add(`${label(op)}: ${reply.status} ${reply.text}`);
+    }
+    failures.check();
+  });
+
+  it('answers 4xx problem+json to hostile parts, never a 500, never a hang', async () => {
+    const failures = new Failures();
+    const random = seeded(SEED + 4);
+    const badBytes = Buffer.from([0x66, 0xff, 0xc3, 0x28, 0xed, 0xa0, 0x80]);
+    for (const op of uploads()) {
+      const file = fileOf(op);
+      const refused: [string, Part[], boolean?][] = [
+        ['no file', dryRun(op)],
+        ['an unknown part', [...dryRun(op), { name: 'isAdmin', value: 'true' }, file]],
+        ['the file under another name', [...dryRun(op), { ...file, name: 'upload' }]],
+        ['two files', [...dryRun(op), file, { ...file, fileName: 'again.csv' }]],
+        ['a part with no name', [...dryRun(op), { ...file, name: '' }]],
+        ['a body cut short', [...dryRun(op), file], false],
+      ];
+      for (const [what, parts, closed] of refused) {
+        const reply = await upload(op, parts, closed ?? true);
+        failures.add(notProblem(`${label(op)} with ${what}`, reply));
+      }
+      for (const [name, schema] of Object.entries(op.multipart!.properties ?? {})) {
+        if (schema.format === 'binary') continue;
+        const values: Buffer[] = [
+          Buffer.from(OVER_LONG),
+          badBytes,
+          Buffer.from('a\u0000b'),
+          Buffer.from(''),
+          Buffer.from('{"email": ["E-mail"]}'),
+        ];
+        for (const value of sample(values, 3, random)) {
+          const parts = [...dryRun(op).filter((p) => p.name !== name), { name, value }, file];
+          const reply = await upload(op, parts);
+          const what = `${label(op)} with ${name} = ${value.toString('hex').slice(0, 20)}`;
+          // A documented choice takes nothing else; free text may be fine (an empty mapping).
+          failures.add(schema.enum ? notProblem(what, reply, [400]) : notClean(what, reply));
+        }
+      }
+      const garbled = { ...file, value: Buffer.concat([Buffer.from(csvOf(op)), badBytes]) };
+      failures.add(
+        notClean(`${label(op)} with a file not UTF-8`, await upload(op, [...dryRun(op), garbled])),
+      );
+    }
+    // A dry run writes nothing: the fuzzing studio still has only the clients it was given.
+    const read = await send('GET', '/v1/clients?search=fuzz%40example.com', { token: fuzz.owner });
+    if (read.body?.items?.length !== 0) failures.add(`a dry run wrote: ${read.text}`);
+    failures.check();
+  });
+});
+
 describe('another studio and a role without the permission', () => {
   const ownIds = (op: Operation) => fill(op.path, (param, coll) => idOf(a, param, coll));
   const ownBody = (op: Operation) => {

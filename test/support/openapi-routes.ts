@@ -6,6 +6,7 @@ export interface Schema {
   $ref?: string;
   allOf?: Schema[];
   type?: string;
+  format?: string;
   enum?: unknown[];
   example?: unknown;
   nullable?: boolean;
@@ -27,6 +28,8 @@ export interface Operation {
   body?: Schema;
   /** The media types it takes instead of JSON: the file itself (an image, a PDF). */
   fileTypes: string[];
+  /** The parts of a multipart/form-data body (a CSV upload), when it takes one. */
+  multipart?: Schema;
 }
 
 interface Document {
@@ -62,13 +65,17 @@ export async function routeTable(t: TestApp): Promise<Operation[]> {
     for (const [method, operation] of Object.entries(methods)) {
       const content = operation.requestBody?.content ?? {};
       const json = content['application/json']?.schema;
+      const multipart = content['multipart/form-data']?.schema;
       operations.push({
         method: method.toUpperCase() as Method,
         path,
         ...(operation['x-permission'] ? { permission: operation['x-permission'] } : {}),
         pathParams: (operation.parameters ?? []).filter((p) => p.in === 'path').map((p) => p.name),
         ...(json ? { body: deepResolve(json, resolve) } : {}),
-        fileTypes: Object.keys(content).filter((type) => type !== 'application/json'),
+        ...(multipart ? { multipart: deepResolve(multipart, resolve) } : {}),
+        fileTypes: Object.keys(content).filter(
+          (type) => type !== 'application/json' && type !== 'multipart/form-data',
+        ),
       });
     }
   }

@@ -2,8 +2,25 @@ import { createWriteStream } from 'node:fs';
 import { mkdir, unlink } from 'node:fs/promises';
 import { join } from 'node:path';
 import { pipeline } from 'node:stream/promises';
-import { Controller, Get, HttpCode, Inject, Param, Post, Req, Res } from '@nestjs/common';
-import { ApiBearerAuth, ApiConsumes, ApiHeader, ApiOperation, ApiTags } from '@nestjs/swagger';
+import {
+  applyDecorators,
+  Controller,
+  Get,
+  HttpCode,
+  Inject,
+  Param,
+  Post,
+  Req,
+  Res,
+} from '@nestjs/common';
+import {
+  ApiBearerAuth,
+  ApiBody,
+  ApiConsumes,
+  ApiHeader,
+  ApiOperation,
+  ApiTags,
+} from '@nestjs/swagger';
 import { idForRequest } from '@clientele/eventstore';
 import {
   failedRowsCsv,
@@ -25,6 +42,8 @@ export const IMPORT_MAX_BYTES = 200 * 1024 * 1024;
 
 const uuid = uuidParam('id');
 const DATE_ORDERS: readonly DateOrder[] = ['auto', 'dmy', 'mdy'];
+/** The multipart parser's words for a body that ends inside a part: the sender's fault. */
+const CUT_SHORT = /^Unexpected end of (multipart data|form)$/;
 
 interface UploadFields {
   mapping: ColumnMapping;
@@ -32,6 +51,36 @@ interface UploadFields {
   dateOrder: DateOrder;
   fileName: string | null;
 }
+
+/** The upload's parts, documented so a consumer (and the hostile-input suite) knows them. */
+const Upload = (kind: ImportKind) =>
+  applyDecorators(
+    ApiConsumes('multipart/form-data'),
+    ApiBody({
+      schema: {
+        type: 'object',
+        required: ['file'],
+        properties: {
+          file: { type: 'string', format: 'binary', description: 'The CSV, at most 200 MB' },
+          mapping: {
+            type: 'string',
+            example: 'email=E-mail',
+            description: `field=Header pairs, comma-separated, or a JSON object of field to header; fields: ${IMPORT_COLUMNS[kind].fields.join(', ')}. Headers are matched by name when left out`,
+          },
+          dryRun: {
+            type: 'string',
+            enum: ['true', 'false'],
+            description: 'true: check every row, write nothing',
+          },
+          dateOrder: {
+            type: 'string',
+            enum: [...DATE_ORDERS],
+            description: 'How to read 03/04/1990; auto when the file tells',
+          },
+        },
+      },
+    }),
+  );
 
 function invalid(field: string, message: string): InvalidInput {
   return new InvalidInput(`The ${field} ${message}.`, [{ field, message }]);
@@ -46,7 +95,7 @@ export class ImportsController {
   @Post('clients')
   @HttpCode(202)
   @RequirePermission('clients:import')
-  @ApiConsumes('multipart/form-data')
+  @Upload('clients')
   @ApiOperation({
     summary:
       'Import clients from a CSV file (multipart: `file`, and `mapping`, `dryRun`, `dateOrder` as fields): answers the job, which runs in the background',
@@ -63,7 +112,7 @@ export class ImportsController {
   @Post('credits')
   @HttpCode(202)
   @RequirePermission('clients:import')
-  @ApiConsumes('multipart/form-data')
+  @Upload('credits')
   @ApiOperation({
     summary:
       'Import the credits clients have left in another product (a row: email, the pack by name or id or the event types of a plain count, the credits left, their expiry, the purchase date), recorded as imported with their row; multipart as for clients. Clients are imported first',
@@ -80,7 +129,7 @@ export class ImportsController {
   @Post('memberships')
   @HttpCode(202)
   @RequirePermission('clients:import')
-  @ApiConsumes('multipart/form-data')
+  @Upload('memberships')
   @ApiOperation({
     summary:
       'Import the memberships clients hold in another product (a row: email, the membership by name or id, start date, next payment date, an optional freeze from/until), recorded as imported with their row: the first renewal bills on the next payment date; multipart as for clients',
@@ -135,6 +184,21 @@ export class ImportsController {
 
   /** Reads the parts in any order; the file goes to disk as it arrives (memory stays flat). */
   private async receive(
+    kind: ImportKind,
+    request: FastifyRequest,
+    filePath: string,
+  ): Promise<UploadFields> {
+    try {
+      return await this.receiveParts(kind, request, filePath);
+    } catch (error) {
+      if (error instanceof Error && CUT_SHORT.test(error.message)) {
+        throw invalid('body', 'ended before its last part did: send the whole multipart body');
+      }
+      throw error;
+    }
+  }
+
+  private async receiveParts(
     kind: ImportKind,
     request: FastifyRequest,
     filePath: string,
