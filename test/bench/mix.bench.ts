@@ -84,9 +84,10 @@ export async function measureMix(
   base: string,
   studio: Studio,
   connections: number,
+  worker?: ChildProcess,
 ) {
   const lag = lagSampler(base);
-  const cpu = cpuMeter(api);
+  const cpu = cpuMeter(api, worker);
   const { result, byKind } = await loadMix(base, studio, connections, SECONDS);
   const cpuMicrosecondsPerCommand = cpu.perRequest(result.requests.total);
   const lags = await lag.stop();

@@ -49,7 +49,7 @@ async function main(): Promise<void> {
   );
   process.stdout.write(`${json}\n`);
   // With the limit, the run at scale and the import in it: the table of docs/benchmarks.md.
-  if (writeSummary(JSON.parse(json) as object, join(__dirname, '..', '..', '..'))) {
+  if (await writeSummary(JSON.parse(json) as object, join(__dirname, '..', '..', '..'))) {
     console.error('bench: docs/benchmarks.md and docs/benchmarks.json written');
   }
 }

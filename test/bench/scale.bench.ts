@@ -1,11 +1,12 @@
 import 'reflect-metadata';
-import { spawn } from 'node:child_process';
-import { join } from 'node:path';
+import type { ChildProcess } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { Client } from 'pg';
 import { openDatabase } from '@clientele/database';
 import { loadConfig, openRuntime } from '@clientele/runtime';
 import { measureMix, prepareStudio } from './mix.bench';
 import { measureQueries, sampleStudio } from './queries.bench';
-import { withApi } from './support';
+import { cli, freePort, startApi, startWorker, stop, withSearchPath } from './support';
 
 const CLIENTS = Number(process.env.SCALE_BENCH_CLIENTS ?? 100_000);
 const MONTHS = Number(process.env.SCALE_BENCH_MONTHS ?? 12);
@@ -18,53 +19,25 @@ interface Seeded {
 }
 
 /**
- * Issue 8 at scale, in one run on one database: `clientele dev seed` makes a year of several
- * studios through the real commands; then, on the API in its own process, the reads of the
- * largest studio (profile, search, roster, report) while nothing else runs, the command mix with
- * projection lag while those studios' data is there, and at last every projection rebuilt
- * together from the whole log, the API stopped.
+ * Issue 8 at scale, in one run on one fresh schema: `clientele dev seed` makes a year of several
+ * studios through the real commands, and the upkeep and the notifications due are run once, so
+ * the API starts in a steady state. Then, on the API in its own process with its projections
+ * (the default): the reads of the largest studio (profile, search, roster, report) with nothing
+ * else running, and the command mix with projection lag. Again the mix with the projections in
+ * apps/worker beside an API without them. At last every projection rebuilt together from the
+ * whole log, nothing else running.
  */
 export async function benchAtScale(url: string): Promise<object> {
-  let seeded: Seeded | undefined;
-  return withApi(
-    url,
-    'scale',
-    async ({ databaseUrl, base, process: api }) => {
-      const studio = [...seeded!.studios].sort((a, b) => b.clients - a.clients)[0]!;
-      await caughtUp(base);
-      console.error(`bench: scale: reads of ${studio.name} (${studio.clients} clients)…`);
-      const sample = await sampleStudio(databaseUrl, studio.studioId, base, studio.token);
-      const queries = await measureQueries(base, studio.token, sample);
-      console.error('bench: scale: the command mix…');
-      const mixStudio = await prepareStudio(base, studio.token);
-      const mix = await measureMix(api, base, mixStudio, MIX_CONNECTIONS);
-      return {
-        seed: { clients: CLIENTS, months: MONTHS, ...seeded },
-        queries,
-        commandMix: mix,
-      };
-    },
-    {
-      async before(databaseUrl) {
-        console.error(`bench: scale: seeding ${CLIENTS} clients over ${MONTHS} months…`);
-        seeded = await seed(databaseUrl);
-        console.error(`bench: scale: ${seeded.events} events in ${Math.round(seeded.seconds)} s`);
-      },
-      async after(databaseUrl) {
-        console.error('bench: scale: rebuilding every projection from the log…');
-        return { rebuild: await rebuildAll(databaseUrl) };
-      },
-    },
-  );
-}
-
-function seed(databaseUrl: string): Promise<Seeded> {
-  const root = join(__dirname, '..', '..');
-  return new Promise((resolve, reject) => {
-    const child = spawn(
-      process.execPath,
-      [
-        join(root, 'apps/cli/main.js'),
+  const schema = `bench_scale_${randomBytes(4).toString('hex')}`;
+  const admin = new Client({ connectionString: url });
+  await admin.connect();
+  await admin.query(`CREATE SCHEMA ${schema}`);
+  await admin.query('CREATE EXTENSION IF NOT EXISTS pg_trgm WITH SCHEMA public');
+  const databaseUrl = withSearchPath(url, schema);
+  try {
+    console.error(`bench: scale: seeding ${CLIENTS} clients over ${MONTHS} months…`);
+    const seed = JSON.parse(
+      await cli(databaseUrl, [
         'dev',
         'seed',
         '--clients',
@@ -72,15 +45,67 @@ function seed(databaseUrl: string): Promise<Seeded> {
         '--months',
         String(MONTHS),
         '--json',
-      ],
-      { env: { ...process.env, DATABASE_URL: databaseUrl }, stdio: ['ignore', 'pipe', 'inherit'] },
-    );
-    let text = '';
-    child.stdout.on('data', (chunk) => (text += chunk));
-    child.on('exit', (code) =>
-      code === 0 ? resolve(JSON.parse(text) as Seeded) : reject(new Error(`seed exited ${code}`)),
-    );
-  });
+      ]),
+    ) as Seeded;
+    console.error(`bench: scale: ${seed.events} events in ${Math.round(seed.seconds)} s`);
+    for (const action of [
+      ['accounts', 'upkeep'],
+      ['bookings', 'upkeep'],
+      ['notifications', 'send'],
+    ]) {
+      await cli(databaseUrl, [...action, '--json'], 'ignore');
+    }
+    const studio = [...seed.studios].sort((a, b) => b.clients - a.clients)[0]!;
+
+    const inProcess = await onApi(databaseUrl, 'in-process', async (api, base) => {
+      console.error(`bench: scale: reads of ${studio.name} (${studio.clients} clients)…`);
+      const sample = await sampleStudio(databaseUrl, studio.studioId, base, studio.token);
+      const queries = await measureQueries(base, studio.token, sample);
+      console.error('bench: scale: the command mix, projections in the API…');
+      const mixStudio = await prepareStudio(base, studio.token);
+      const commandMix = await measureMix(api, base, mixStudio, MIX_CONNECTIONS);
+      return { queries: { studioClients: studio.clients, ...queries }, commandMix };
+    });
+    const inWorker = await onApi(databaseUrl, 'worker', async (api, base, worker) => {
+      console.error('bench: scale: the command mix, projections in apps/worker…');
+      const mixStudio = await prepareStudio(base, studio.token);
+      return measureMix(api, base, mixStudio, MIX_CONNECTIONS, worker);
+    });
+    console.error('bench: scale: rebuilding every projection from the log…');
+    const rebuild = await rebuildAll(databaseUrl);
+    return {
+      seed: { clients: CLIENTS, months: MONTHS, ...seed },
+      ...inProcess,
+      commandMixWithWorker: inWorker,
+      rebuild,
+    };
+  } finally {
+    await admin.query(`DROP SCHEMA ${schema} CASCADE`);
+    await admin.end();
+  }
+}
+
+/** An API (and a worker when the projections run there) caught up with the log, then `use`. */
+async function onApi<T>(
+  databaseUrl: string,
+  projections: 'in-process' | 'worker',
+  use: (api: ChildProcess, base: string, worker?: ChildProcess) => Promise<T>,
+): Promise<T> {
+  const port = await freePort();
+  const worker = projections === 'worker' ? await startWorker(databaseUrl) : undefined;
+  const api = await startApi(
+    databaseUrl,
+    port,
+    projections === 'worker' ? { PROJECTIONS: 'off' } : {},
+  );
+  try {
+    const base = `http://127.0.0.1:${port}`;
+    await caughtUp(base);
+    return await use(api, base, worker);
+  } finally {
+    await stop(api);
+    if (worker) await stop(worker);
+  }
 }
 
 async function caughtUp(base: string): Promise<void> {

@@ -38,12 +38,22 @@ export function freePort(): Promise<number> {
   });
 }
 
-export async function startApi(databaseUrl: string, port: number): Promise<ChildProcess> {
+export async function startApi(
+  databaseUrl: string,
+  port: number,
+  env: Record<string, string> = {},
+): Promise<ChildProcess> {
   const root = join(__dirname, '..', '..');
   // BENCH_API_NODE_ARGS (e.g. "--cpu-prof --cpu-prof-dir=/tmp/prof") profiles the API.
   const nodeArgs = (process.env.BENCH_API_NODE_ARGS ?? '').split(' ').filter(Boolean);
   const child = spawn(process.execPath, [...nodeArgs, join(root, 'apps/api/main.js')], {
-    env: { ...process.env, DATABASE_URL: databaseUrl, PORT: String(port), HOST: '127.0.0.1' },
+    env: {
+      ...process.env,
+      ...env,
+      DATABASE_URL: databaseUrl,
+      PORT: String(port),
+      HOST: '127.0.0.1',
+    },
     stdio: ['ignore', 'ignore', 'inherit'],
   });
   // A bench that dies must not leave its API running on.
@@ -60,41 +70,67 @@ export async function startApi(databaseUrl: string, port: number): Promise<Child
   throw new Error('The API did not start.');
 }
 
-export async function createStudio(databaseUrl: string): Promise<string> {
+/** Runs `npx clientele ARGS…` on the database; answers what it printed on stdout. */
+export function cli(databaseUrl: string, args: string[], stderr: 'inherit' | 'ignore' = 'inherit') {
   const root = join(__dirname, '..', '..');
-  const output = await new Promise<string>((resolve, reject) => {
-    const child = spawn(
-      process.execPath,
-      [
-        join(root, 'apps/cli/main.js'),
-        'studio',
-        'create',
-        '--name',
-        'Bench Studio',
-        '--currency',
-        'USD',
-        '--timezone',
-        'UTC',
-        '--owner-email',
-        'bench@example.com',
-        '--json',
-      ],
-      { env: { ...process.env, DATABASE_URL: databaseUrl }, stdio: ['ignore', 'pipe', 'inherit'] },
-    );
+  return new Promise<string>((resolve, reject) => {
+    const child = spawn(process.execPath, [join(root, 'apps/cli/main.js'), ...args], {
+      env: { ...process.env, DATABASE_URL: databaseUrl },
+      stdio: ['ignore', 'pipe', stderr],
+    });
     let text = '';
     child.stdout.on('data', (chunk) => (text += chunk));
     child.on('exit', (code) =>
-      code === 0 ? resolve(text) : reject(new Error(`studio create exited ${code}`)),
+      code === 0 ? resolve(text) : reject(new Error(`clientele ${args[0]} exited ${code}`)),
     );
   });
+}
+
+export async function createStudio(databaseUrl: string): Promise<string> {
+  const output = await cli(databaseUrl, [
+    'studio',
+    'create',
+    '--name',
+    'Bench Studio',
+    '--currency',
+    'USD',
+    '--timezone',
+    'UTC',
+    '--owner-email',
+    'bench@example.com',
+    '--json',
+  ]);
   return (JSON.parse(output) as { token: string }).token;
+}
+
+/** apps/worker in its own process: the projections and the upkeep, beside an API without them. */
+export async function startWorker(databaseUrl: string): Promise<ChildProcess> {
+  const root = join(__dirname, '..', '..');
+  const child = spawn(process.execPath, [join(root, 'apps/worker/main.js')], {
+    env: { ...process.env, DATABASE_URL: databaseUrl },
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
+  process.once('exit', () => child.kill('SIGKILL'));
+  await new Promise<void>((resolve, reject) => {
+    child.stdout!.on('data', (chunk: Buffer) => {
+      if (chunk.toString().includes('Clientele worker')) resolve();
+    });
+    child.once('exit', (code) => reject(new Error(`the worker exited ${code}`)));
+  });
+  return child;
+}
+
+export async function stop(child: ChildProcess): Promise<void> {
+  if (child.exitCode !== null || child.signalCode !== null) return;
+  child.kill('SIGTERM');
+  await new Promise((resolve) => child.once('exit', resolve));
 }
 
 /**
  * CPU time spent by the API process, by every PostgreSQL process and by this process (the load
  * generator), from /proc: where a request's cost goes when the machine is the limit.
  */
-export function cpuMeter(api: ChildProcess) {
+export function cpuMeter(api: ChildProcess, worker?: ChildProcess) {
   const postgresPids = () => {
     try {
       return execFileSync('pgrep', ['-x', 'postgres']).toString().trim().split('\n');
@@ -103,7 +139,12 @@ export function cpuMeter(api: ChildProcess) {
     }
   };
   const snapshot = () => new Map(postgresPids().map((pid) => [pid, ticksOf(pid) ?? 0]));
-  const start = { api: ticksOf(api.pid) ?? 0, postgres: snapshot(), self: process.cpuUsage() };
+  const start = {
+    api: ticksOf(api.pid) ?? 0,
+    worker: ticksOf(worker?.pid) ?? 0,
+    postgres: snapshot(),
+    self: process.cpuUsage(),
+  };
   return {
     perRequest(requests: number) {
       const self = process.cpuUsage(start.self);
@@ -115,6 +156,7 @@ export function cpuMeter(api: ChildProcess) {
       const micros = (ticks: number) => Math.round((ticks * 10_000) / Math.max(1, requests));
       return {
         api: micros((ticksOf(api.pid) ?? 0) - start.api),
+        ...(worker ? { worker: micros((ticksOf(worker.pid) ?? 0) - start.worker) } : {}),
         postgres: micros(postgres),
         loadGenerator: Math.round((self.user + self.system) / Math.max(1, requests)),
       };
@@ -246,10 +288,9 @@ export function postLoad(options: {
 
 /**
  * Runs `measure` against an API of its own, in its own process, on a fresh schema of the
- * PostgreSQL at `url`; stops the API and drops the schema afterwards. `before` fills the schema
- * before the API starts; `after` measures more once it has stopped, and its figures are added.
+ * PostgreSQL at `url`; stops the API and drops the schema afterwards.
  */
-export async function withApi<T extends object>(
+export async function withApi<T>(
   url: string,
   name: string,
   measure: (api: {
@@ -258,10 +299,6 @@ export async function withApi<T extends object>(
     process: ChildProcess;
     schema: string;
   }) => Promise<T>,
-  hooks: {
-    before?(databaseUrl: string): Promise<void>;
-    after?(databaseUrl: string): Promise<object>;
-  } = {},
 ): Promise<T> {
   const schema = `bench_${name}_${randomBytes(4).toString('hex')}`;
   const admin = new Client({ connectionString: url });
@@ -269,24 +306,12 @@ export async function withApi<T extends object>(
   await admin.query(`CREATE SCHEMA ${schema}`);
   await admin.query('CREATE EXTENSION IF NOT EXISTS pg_trgm WITH SCHEMA public');
   const databaseUrl = withSearchPath(url, schema);
+  const port = await freePort();
+  const api = await startApi(databaseUrl, port);
   try {
-    await hooks.before?.(databaseUrl);
-    const port = await freePort();
-    const api = await startApi(databaseUrl, port);
-    let result: T;
-    try {
-      result = await measure({
-        databaseUrl,
-        base: `http://127.0.0.1:${port}`,
-        process: api,
-        schema,
-      });
-    } finally {
-      api.kill('SIGTERM');
-      await new Promise((resolve) => api.once('exit', resolve));
-    }
-    return { ...result, ...(await hooks.after?.(databaseUrl)) };
+    return await measure({ databaseUrl, base: `http://127.0.0.1:${port}`, process: api, schema });
   } finally {
+    await stop(api);
     await admin.query(`DROP SCHEMA ${schema} CASCADE`);
     await admin.end();
   }
