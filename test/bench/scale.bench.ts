@@ -12,8 +12,9 @@ const CLIENTS = Number(process.env.SCALE_BENCH_CLIENTS ?? 100_000);
 const MONTHS = Number(process.env.SCALE_BENCH_MONTHS ?? 12);
 const MIX_CONNECTIONS = 32;
 
+/** What `dev seed --json` prints, in part. */
 interface Seeded {
-  events: number;
+  eventsAppended: number;
   seconds: number;
   studios: { studioId: string; name: string; token: string; clients: number }[];
 }
@@ -47,7 +48,7 @@ export async function benchAtScale(url: string): Promise<object> {
         '--json',
       ]),
     ) as Seeded;
-    console.error(`bench: scale: ${seed.events} events in ${Math.round(seed.seconds)} s`);
+    console.error(`bench: scale: ${seed.eventsAppended} events in ${Math.round(seed.seconds)} s`);
     for (const action of [
       ['accounts', 'upkeep'],
       ['bookings', 'upkeep'],

@@ -5,7 +5,7 @@ import { join } from 'node:path';
 interface Report {
   limit?: { pgbench: Record<string, Appends>; node: Record<string, Appends> };
   atScale?: {
-    seed: { clients: number; months: number; events: number; seconds: number };
+    seed: { clients: number; months: number; eventsAppended: number; seconds: number };
     queries: Record<'profile' | 'search' | 'roster' | 'report', Read> & { studioClients: number };
     commandMix: Mix;
     commandMixWithWorker: Mix;
@@ -102,7 +102,7 @@ export function summaryTable(report: Report, at: Date): string | null {
     ],
   ];
   return [
-    `Measured ${at.toISOString().slice(0, 16).replace('T', ' ')} UTC by \`npm run bench -- limit atScale importClients\`; the dataset: \`clientele dev seed --clients ${seed.clients} --months ${seed.months}\`, ${n(seed.events)} events in ${n(seed.seconds)} s.`,
+    `Measured ${at.toISOString().slice(0, 16).replace('T', ' ')} UTC by \`npm run bench -- limit atScale importClients\`; the dataset: \`clientele dev seed --clients ${seed.clients} --months ${seed.months}\`, ${n(seed.eventsAppended)} events in ${n(seed.seconds)} s.`,
     '',
     '| figure | measured | goal | |',
     '| --- | --- | --- | --- |',
