@@ -1,5 +1,5 @@
 import fc from 'fast-check';
-import { migrateToLatest, type Database } from '@clientele/database';
+import { migrateToLatest } from '@clientele/database';
 import { accountDecider, accountStream } from '@clientele/entitlements';
 import { accountSteps } from '@clientele/entitlements/testing/account-steps';
 import { eventStoreMigrations, PostgresEventStore } from '@clientele/eventstore';
@@ -12,7 +12,7 @@ import {
 } from '@clientele/scheduling/testing/session-steps';
 import { uuidFrom } from '@clientele/shared';
 import { propertyParameters, runSteps } from '@clientele/shared/testing/decider-property';
-import { sql } from 'kysely';
+import { forgetReadModels, readModelTables } from '../test/support/read-models';
 import { onPostgres, openTestDatabase } from '../test/support/test-database';
 import { clientAccountsMigrations, clientAccountsProjection } from './client-accounts';
 import { scheduleMigrations, scheduleProjection } from './schedule';
@@ -26,6 +26,7 @@ import { scheduleMigrations, scheduleProjection } from './schedule';
  */
 
 const projections: Projection[] = [clientAccountsProjection, scheduleProjection];
+const tables = projections.flatMap((p) => p.tables);
 const clients = [1, 2, 3, 4].map((n) => uuidFrom(`batch-sizes:client-${n}`));
 const sessions = [1, 2, 3, 4].map((n) => uuidFrom(`batch-sizes:session-${n}`));
 const metadata = {
@@ -97,31 +98,6 @@ function logOf(generated: Generated): Append[] {
   return log;
 }
 
-/** Every row of every table of the projections, in an order of their own. */
-async function tablesOf(db: Database): Promise<Record<string, string[]>> {
-  const tables: Record<string, string[]> = {};
-  for (const table of projections.flatMap((p) => p.tables)) {
-    const { rows } = await sql`SELECT * FROM ${sql.table(table)}`.execute(db.kysely);
-    tables[table] = rows.map((row) => JSON.stringify(row)).sort();
-  }
-  return tables;
-}
-
-async function forgetProjections(db: Database): Promise<void> {
-  const tables = projections.flatMap((p) => p.tables);
-  await sql`TRUNCATE ${sql.join(tables.map((t) => sql.table(t)))} RESTART IDENTITY`.execute(
-    db.kysely,
-  );
-  await db.kysely
-    .deleteFrom('projection_checkpoints')
-    .where(
-      'name',
-      'in',
-      projections.map((p) => p.name),
-    )
-    .execute();
-}
-
 describe(`projections fed in any batch sizes (${onPostgres ? 'PostgreSQL' : 'PGlite'})`, () => {
   it('reach the same tables live, caught up afresh and rebuilt', async () => {
     await fc.assert(
@@ -152,15 +128,15 @@ describe(`projections fed in any batch sizes (${onPostgres ? 'PostgreSQL' : 'PGl
               if ((i + 1) % live!.appendsPerCatchUp === 0) await liveRunner.catchUp();
             }
             await liveRunner.catchUp();
-            const expected = await tablesOf(db);
+            const expected = await readModelTables(db, tables);
 
-            await forgetProjections(db);
+            await forgetReadModels(db, projections);
             await runner(other!).catchUp();
-            expect(await tablesOf(db)).toEqual(expected);
+            expect(await readModelTables(db, tables)).toEqual(expected);
 
             const rebuilding = runner(other!);
             for (const { name } of projections) await rebuilding.rebuild(name);
-            expect(await tablesOf(db)).toEqual(expected);
+            expect(await readModelTables(db, tables)).toEqual(expected);
           } finally {
             await store.close();
             await db.close();

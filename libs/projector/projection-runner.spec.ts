@@ -480,6 +480,31 @@ describe(`ProjectionRunner (${onPostgres ? 'PostgreSQL' : 'PGlite'})`, () => {
         eventsApplied: expect.any(Number),
       });
     });
+
+    it('takes over at once the claim of a rebuild whose process was killed', async () => {
+      const name = `probe_${++tables}`;
+      await createProbeTable(db, name);
+      await appendTicks(store, 3, 5000);
+      const ticks = (await wholeLog(store)).filter((event) => event.type === 'Tick').length;
+      // What a rebuild killed a moment ago leaves: its claim, fresh, and its half-made schema.
+      await db.kysely
+        .insertInto('projection_rebuilds')
+        .values({ name, owner: 'killed', heartbeat_at: sql`now()` })
+        .execute();
+      const { rows } = await sql<{ schema: string }>`SELECT current_schema() AS schema`.execute(
+        db.kysely,
+      );
+      const shadow = `${rows[0]!.schema}_rebuild_${name}`;
+      await sql`CREATE SCHEMA ${sql.id(shadow)}`.execute(db.kysely);
+      const runner = new ProjectionRunner(db, store, [probeProjection(name).projection]);
+      runners.push(runner);
+      await expect(runner.rebuild(name)).resolves.toMatchObject({ eventsApplied: ticks });
+      expect(await seen(db, name)).toHaveLength(ticks);
+      const { rows: left } = await sql`
+        SELECT 1 FROM information_schema.schemata WHERE schema_name = ${shadow}`.execute(db.kysely);
+      expect(left).toEqual([]);
+      expect(await db.kysely.selectFrom('projection_rebuilds').selectAll().execute()).toEqual([]);
+    });
   });
 
   describe('read consistency', () => {

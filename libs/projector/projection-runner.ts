@@ -9,7 +9,7 @@ import {
 import type { Database } from '@clientele/database';
 import { randomUUID } from 'node:crypto';
 import { Conflict } from '@clientele/shared';
-import { sql, type Kysely } from 'kysely';
+import { sql, type Kysely, type RawBuilder } from 'kysely';
 import type { Projection } from './projection';
 
 export interface ProjectionRunnerOptions {
@@ -153,6 +153,61 @@ export class ProjectionRunner {
     const rebuilding = projections.filter((projection) => projection.tables.length > 0);
     if (rebuilding.length === 0) return results;
     const owner = randomUUID();
+    rebuildsHere.add(owner);
+    try {
+      return await this.holdingRebuildLocks(
+        rebuilding.map((projection) => projection.name),
+        (holderGone) => this.replayAndSwap(rebuilding, results, owner, holderGone, onProgress),
+      );
+    } finally {
+      rebuildsHere.delete(owner);
+    }
+  }
+
+  /**
+   * Runs `rebuild` with what tells whether the process that claimed a projection's rebuild is
+   * gone (killed mid-rebuild): its claim is then taken over at once, not after the heartbeat's
+   * minute of silence. On a server each rebuild holds a session advisory lock per projection on
+   * a connection of its own, which the server releases when the process dies: holding it, any
+   * claim found is a dead one's. The embedded database is one process's: a claim whose owner is
+   * not a rebuild running in this process was left by one that stopped.
+   */
+  private async holdingRebuildLocks<T>(
+    names: string[],
+    rebuild: (holderGone: RawBuilder<boolean>) => Promise<T>,
+  ): Promise<T> {
+    if (this.db.kind === 'pglite') {
+      return rebuild(
+        sql<boolean>`projection_rebuilds.owner NOT IN (${sql.join([...rebuildsHere])})`,
+      );
+    }
+    return this.db.kysely.connection().execute(async (session) => {
+      const held: string[] = [];
+      try {
+        for (const name of names) {
+          const { rows } = await sql<{ locked: boolean }>`
+            SELECT pg_try_advisory_lock(hashtext(${rebuildLockKey(name)})) AS locked`.execute(
+            session,
+          );
+          if (rows[0]?.locked) held.push(name);
+        }
+        // Another live process holds one: the claim decides (it refuses, unless that one stalled).
+        return await rebuild(sql<boolean>`${held.length === names.length}`);
+      } finally {
+        for (const name of held) {
+          await sql`SELECT pg_advisory_unlock(hashtext(${rebuildLockKey(name)}))`.execute(session);
+        }
+      }
+    });
+  }
+
+  private async replayAndSwap(
+    rebuilding: Projection[],
+    results: Map<string, RebuildResult>,
+    owner: string,
+    holderGone: RawBuilder<boolean>,
+    onProgress: (progress: RebuildProgress) => void,
+  ): Promise<Map<string, RebuildResult>> {
     const claimed: string[] = [];
     // The live tables are in the connection's schema (public, or a test's own).
     const { rows } = await sql<{ schema: string }>`SELECT current_schema() AS schema`.execute(
@@ -163,7 +218,7 @@ export class ProjectionRunner {
     let finished = false;
     try {
       for (const projection of rebuilding) {
-        await claimRebuild(this.db.kysely, projection.name, owner);
+        await claimRebuild(this.db.kysely, projection.name, owner, holderGone);
         claimed.push(projection.name);
       }
       const deferred = new Map<Projection, string[]>();
@@ -425,7 +480,15 @@ export class RebuildInProgress extends Conflict {
   }
 }
 
-async function claimRebuild(db: AnyDb, name: string, owner: string): Promise<void> {
+/** The owners of the rebuilds this process runs now (see `holdingRebuildLocks`). */
+const rebuildsHere = new Set<string>();
+
+async function claimRebuild(
+  db: AnyDb,
+  name: string,
+  owner: string,
+  holderGone: RawBuilder<boolean>,
+): Promise<void> {
   const claimed = await db
     .insertInto('projection_rebuilds')
     .values({ name, owner, heartbeat_at: sql`now()` })
@@ -434,7 +497,7 @@ async function claimRebuild(db: AnyDb, name: string, owner: string): Promise<voi
         .column('name')
         .doUpdateSet({ owner, heartbeat_at: sql`now()` })
         .where(
-          sql<boolean>`projection_rebuilds.heartbeat_at < now() - ${sql.raw(ABANDONED_AFTER)}`,
+          sql<boolean>`projection_rebuilds.heartbeat_at < now() - ${sql.raw(ABANDONED_AFTER)} OR ${holderGone}`,
         ),
     )
     .returning('owner')
@@ -581,6 +644,10 @@ async function moveCheckpoint(
 
 function lockKey(name: string): string {
   return `clientele.projection.${name}`;
+}
+
+function rebuildLockKey(name: string): string {
+  return `clientele.rebuild.${name}`;
 }
 
 function lagOf(events: RecordedEvent[]): number {

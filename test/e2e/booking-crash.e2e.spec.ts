@@ -1,4 +1,4 @@
-import { execFileSync, spawn } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -16,6 +16,8 @@ import {
 import { fold } from '@clientele/shared';
 import { createApp } from '../../apps/api/create-app';
 import type { CrashPlan } from '../support/booking-crash-child';
+import { compileForChildren } from '../support/fault-processes';
+import { expectReadModelsToEqualRebuild } from '../support/read-models';
 
 /**
  * Invariant 3 of issue 4: a crash between spending the credit and taking the seat leaves neither
@@ -47,16 +49,7 @@ async function open(): Promise<Runtime> {
 
 beforeAll(() => {
   // The child runs compiled: the same build as `npm run build`, of what it needs.
-  execFileSync(
-    join(ROOT, 'node_modules/.bin/swc'),
-    ['apps', 'libs', 'projections', 'test/support', '-d', OUT, '--copy-files', '--quiet'].concat([
-      '--config-file',
-      '.swcrc',
-      '--ignore',
-      '**/*.spec.ts',
-    ]),
-    { cwd: ROOT },
-  );
+  compileForChildren('crash-test');
   if (process.env.DATABASE_URL) schema = `t_${randomBytes(6).toString('hex')}`;
   else dataDir = mkdtempSync(join(tmpdir(), 'clientele-crash-'));
 }, 120_000);
@@ -174,6 +167,8 @@ it('leaves no credit lost and no seat unpaid when the process is killed mid-book
       expect(report.failed).toEqual([]);
       settled += report.settled;
       await expectEveryPlaceAndCreditToAgree(runtime, sessionIds, clientIds);
+      // What the killed process and the upkeep left in the read models is what the log says.
+      await expectReadModelsToEqualRebuild(runtime);
     } finally {
       await runtime.close();
     }
