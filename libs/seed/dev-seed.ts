@@ -174,6 +174,8 @@ interface ClientBook {
 interface Grant {
   left: number;
   expiresAt: number;
+  /** When they hold it: bought then, or given back by a cancel then. */
+  from: number;
 }
 
 /** What the run learns from the answers, to name later commands by id. */
@@ -535,12 +537,12 @@ export async function seedStudios(
     let spent: Grant | null = null;
     if (client.persona === 'pack') {
       payWith = 'credit';
-      spent = spend(book, session.startsAt);
+      spent = spend(book, at, session.startsAt);
       if (!spent) {
         const key = pick(random, ['five', 'ten', 'ten', 'ten', 'twenty'] as const);
         plan(client.index, at - MINUTE, { kind: 'buy', product: key, method: paidWith() });
         grant(book, pack(studio, key), at - MINUTE);
-        spent = spend(book, session.startsAt);
+        spent = spend(book, at, session.startsAt);
       }
     }
     if (client.persona === 'drop_in') client.visitsLeft--;
@@ -552,7 +554,10 @@ export async function seedStudios(
       // Cancelled in the app some time before the class: early ones get their credit back.
       const cancelAt = at + Math.floor(random() * (session.startsAt - 30 * MINUTE - at));
       plan(client.index, cancelAt, { kind: 'cancel', session: session.key });
-      if (spent && session.startsAt - cancelAt >= 12 * HOUR) spent.left++;
+      if (spent && session.startsAt - cancelAt >= 12 * HOUR) {
+        book.grants.push({ left: 1, expiresAt: spent.expiresAt, from: cancelAt });
+        book.grants.sort((a, b) => a.expiresAt - b.expiresAt);
+      }
     } else if (roll < 0.92) {
       plan(client.index, session.startsAt - 10 * MINUTE, {
         kind: 'check_in',
@@ -722,13 +727,15 @@ export async function seedStudios(
   }
 
   function grant(book: ClientBook, { credits, validityDays }: PackPlan, at: number) {
-    book.grants.push({ left: credits, expiresAt: at + validityDays * DAY });
+    book.grants.push({ left: credits, expiresAt: at + validityDays * DAY, from: at });
     book.grants.sort((a, b) => a.expiresAt - b.expiresAt);
   }
 
-  /** Spends a credit still valid a day past the class, from the soonest to expire. */
-  function spend(book: ClientBook, startsAt: number): Grant | null {
-    const usable = book.grants.find((g) => g.left > 0 && g.expiresAt > startsAt + DAY);
+  /** Spends a credit held at `at` and still valid a day past the class, soonest to expire first. */
+  function spend(book: ClientBook, at: number, startsAt: number): Grant | null {
+    const usable = book.grants.find(
+      (g) => g.left > 0 && g.from <= at && g.expiresAt > startsAt + DAY,
+    );
     if (!usable) return null;
     usable.left--;
     return usable;
