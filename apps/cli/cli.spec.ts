@@ -389,6 +389,23 @@ describe(`CLI (${serverUrl ? 'PostgreSQL' : 'embedded PGlite'})`, () => {
     expect(stderr.join('\n')).not.toMatch(/ {4}at /);
     expect(stderr.join('\n')).toMatch(/mapping\.shoe: is not a client field/);
   });
+
+  it('dev seed with options out of range, or on a database in use: exit code 2, in words', async () => {
+    expect(await run(['dev', 'seed', '--clients', '-5', '--months', '0', '--json'])).toBe(2);
+    expect(stdout).toEqual([]);
+    const text = stderr.join('\n');
+    expect(text).toMatch(
+      /^error: dev seed: --clients must be a whole number from 1 to 10000000; --months must be a whole number from 1 to 60\./,
+    );
+    expect(text).toMatch(/clients: must be a whole number from 1 to 10000000/);
+    stderr.length = 0;
+    // A studio in use: a seed would mix with its data.
+    expect(await run(studio())).toBe(0);
+    expect(await run(['dev', 'seed', '--clients', '10', '--months', '1'])).toBe(2);
+    expect(stderr.join('\n')).toMatch(
+      /^error: dev seed fills an empty database, and this one holds \d+ events/,
+    );
+  });
 });
 
 function restore(name: string, value: string | undefined): void {

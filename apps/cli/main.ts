@@ -2,7 +2,8 @@ import 'reflect-metadata';
 import { existsSync, statSync } from 'node:fs';
 import { resolve } from 'node:path';
 import type { ImportJob, ImportKind } from '@clientele/imports';
-import { loadConfig, RemoteActionFailed, runAdminAction } from '@clientele/runtime';
+import { loadConfig, RemoteActionFailed, runAdminAction, type SeedJob } from '@clientele/runtime';
+import type { SeedProgress } from '@clientele/seed';
 import { accountSummary, timeline, timelineCsv } from '@clientele/audit';
 import { ClienteleError, InvalidInput } from '@clientele/shared';
 import { SingleBar, Presets } from 'cli-progress';
@@ -354,6 +355,92 @@ export function buildProgram(): Command {
         },
       );
   }
+
+  const dev = program.command('dev').description('Tools for trying Clientele out');
+  dev
+    .command('seed')
+    .description(
+      'Fill an empty database with studios, their catalogs, timetables and clients, and months of their history (sales, bookings, cancellations, refunds, check-ins, waivers), through the same commands the API runs',
+    )
+    .option('--clients <n>', 'clients in all, spread over the studios', '100000')
+    .option('--months <n>', 'months of history, ending today', '12')
+    .option('--studios <n>', 'studios, of uneven sizes', '4')
+    .option('--seed <n>', 'the same seed makes the same dataset', '1')
+    .option('--concurrency <n>', 'commands in flight at once', '24')
+    .option('--json', 'print the summary as JSON')
+    .action(
+      async (options: {
+        clients: string;
+        months: string;
+        studios: string;
+        seed: string;
+        concurrency: string;
+        json?: boolean;
+      }) => {
+        const config = loadConfig();
+        const { json: _json, ...args } = options;
+        const bar = new SingleBar(
+          {
+            format: '{bar} {phase} {value}/{total} | {clients} clients, {events} events',
+            hideCursor: true,
+          },
+          Presets.shades_classic,
+        );
+        let shown = false;
+        const show = (progress: SeedProgress | null) => {
+          if (!progress) return;
+          const phase = progress.phase === 'days' ? 'days' : 'read models';
+          const counts = { phase, clients: progress.clients, events: progress.events };
+          if (!shown) bar.start(progress.total, progress.done, counts);
+          shown = true;
+          bar.setTotal(progress.total);
+          bar.update(progress.done, counts);
+        };
+        let job: SeedJob;
+        try {
+          job = await runAdminAction(config, 'dev.seed', args, { seed: show });
+          // An API that owns the database runs it in the background: follow it there.
+          while (job.status === 'running') {
+            show(job.progress);
+            await new Promise((next) => setTimeout(next, 500));
+            job = await runAdminAction(config, 'dev.seed.show', { id: job.id });
+          }
+        } finally {
+          bar.stop();
+        }
+        if (job.status === 'failed' || !job.summary) {
+          throw new Error(`The seed stopped: ${job.error}`);
+        }
+        const summary = job.summary;
+        if (options.json) {
+          console.log(JSON.stringify(summary));
+          return;
+        }
+        console.log(
+          `Seeded ${summary.studios.length} studios in ${summary.seconds} s: ${summary.eventsAppended} events (${summary.eventsPerSecond} events/s while writing; the read models took ${summary.projectionSeconds} s more).`,
+        );
+        console.log(
+          `${summary.clients} clients, ${summary.products} products, ${summary.sessions} sessions, ${summary.sales} sales, ${summary.enrollments} enrollments, ${summary.cancellations} cancellations, ${summary.refunds} refunds, ${summary.checkIns} check-ins, ${summary.noShows} no-shows, ${summary.waiversSigned} waivers signed, ${summary.membershipRenewals} membership renewals, ${summary.creditsExpired} credit grants expired.`,
+        );
+        const refused = Object.entries(summary.refused);
+        if (refused.length > 0) {
+          console.log(
+            `Refused by a rule: ${refused.map(([what, n]) => `${what} ×${n}`).join(', ')}.`,
+          );
+        }
+        for (const studio of summary.studios) {
+          console.log(
+            `${studio.name} (${studio.clients} clients): studio ${studio.studioId}, owner token ${studio.token}`,
+          );
+        }
+        const [first] = summary.studios;
+        if (first) {
+          console.log(
+            `Try: curl -H "Authorization: Bearer ${first.token}" http://localhost:3000/v1/clients`,
+          );
+        }
+      },
+    );
 
   return program;
 }

@@ -12,7 +12,13 @@ import {
   type ImportKind,
   type ProgressListener,
 } from '@clientele/imports';
-import { InvalidInput, NotFound, type FieldError } from '@clientele/shared';
+import {
+  seedStudios,
+  validSeedOptions,
+  type SeedProgress,
+  type SeedSummary,
+} from '@clientele/seed';
+import { InvalidInput, NotFound, RuleViolation, type FieldError } from '@clientele/shared';
 import { CreateStudio, CreateStudioHandler } from '@clientele/staff';
 import { streamsTouching } from '@projections/audit';
 import type { ClienteleConfig } from './config';
@@ -185,6 +191,76 @@ export const adminActions = {
     return { path: String(args.path), rows: job.errors };
   },
 
+  /**
+   * Seeds an empty database with studios, their clients and a year (`months`) of their
+   * history, through the command handlers (libs/seed). With `options.seed` (the CLI running it
+   * in its own process) it answers when done; otherwise at once, and it runs in the background
+   * (`dev.seed.show` follows it), as an import does.
+   */
+  async 'dev.seed'(
+    runtime: Runtime,
+    args: Record<string, unknown>,
+    options: AdminActionOptions = {},
+  ) {
+    const seedOptions = validSeedOptions(args);
+    const events = await countEvents(runtime);
+    if (events !== null && events > 0) {
+      throw new DatabaseNotEmpty(events);
+    }
+    const job: SeedJob = {
+      id: randomUUID(),
+      status: 'running',
+      progress: null,
+      summary: null,
+      error: null,
+    };
+    seedJobs.set(job.id, job);
+    const ports = {
+      store: runtime.store,
+      gateway: runtime.gateway,
+      async upkeep(now: Date) {
+        await runtime.runner.catchUp('client_accounts');
+        await runtime.runner.catchUp('schedule');
+        const accounts = await runtime.upkeep.runOnce(now);
+        const bookings = await runtime.bookingUpkeep.runOnce(now);
+        const failed = [...accounts.failed, ...bookings.failed];
+        if (failed.length > 0) throw new Error(`upkeep failed: ${JSON.stringify(failed[0])}`);
+        return {
+          renewals: accounts.renewals,
+          expiredGrants: accounts.expiredGrants,
+          noShows: bookings.noShows,
+        };
+      },
+      catchUp: () => runtime.runner.catchUp(),
+      countEvents: () => countEvents(runtime),
+    };
+    const running = runtime
+      .withoutTimedUpkeep(() =>
+        seedStudios(ports, seedOptions, (progress) => {
+          job.progress = progress;
+          options.seed?.(progress);
+        }),
+      )
+      .then(
+        (summary) => Object.assign(job, { status: 'done', summary }),
+        (error: unknown) =>
+          Object.assign(job, {
+            status: 'failed',
+            error: error instanceof Error ? error.message : String(error),
+          }),
+      );
+    if (!options.seed) return { ...job };
+    await running;
+    return { ...job };
+  },
+
+  /** A seed running in this process, as `dev.seed` answered it, now. */
+  async 'dev.seed.show'(_runtime: Runtime, args: Record<string, unknown>) {
+    const job = seedJobs.get(String(args.id));
+    if (!job) throw new NotFound('seed', String(args.id));
+    return { ...job };
+  },
+
   /** Each projection's checkpoint and events applied, as its runner sees them. */
   async 'projections.status'(runtime: Runtime) {
     return runtime.runner.status();
@@ -258,6 +334,35 @@ export interface AdminActionOptions {
   progress?: (line: string) => void;
   /** An import job as it moves: the action then answers when the job ends. */
   job?: ProgressListener;
+  /** A seed as it goes: the action then answers when the seed ends. */
+  seed?: (progress: SeedProgress) => void;
+}
+
+export interface SeedJob {
+  id: string;
+  status: 'running' | 'done' | 'failed';
+  progress: SeedProgress | null;
+  summary: SeedSummary | null;
+  error: string | null;
+}
+
+/** Seeds this process runs or ran (a dev tool's: kept until the process ends). */
+const seedJobs = new Map<string, SeedJob>();
+
+export class DatabaseNotEmpty extends RuleViolation {
+  constructor(events: number) {
+    super(
+      'database_not_empty',
+      `dev seed fills an empty database, and this one holds ${events} events: point CLIENTELE_DATA_DIR or DATABASE_URL at a fresh one.`,
+    );
+  }
+}
+
+/** Events in the log; null on EventStoreDB, where counting means reading them all. */
+async function countEvents(runtime: Runtime): Promise<number | null> {
+  if (runtime.config.eventStoreUrl) return null;
+  const [row] = await runtime.db.sql.query<{ n: number }>('SELECT count(*)::int AS n FROM events');
+  return row!.n;
 }
 
 export async function runAdminAction<A extends AdminAction>(

@@ -105,6 +105,11 @@ export interface Runtime {
    * `notifyEveryMs`, until `close()`.
    */
   startUpkeep(everyMs?: number, notifyEveryMs?: number): void;
+  /**
+   * Runs `work` with the timed upkeep skipped meanwhile: `dev seed` drives a simulated clock,
+   * and an upkeep at the real now would lapse its holds and credits before their time.
+   */
+  withoutTimedUpkeep<T>(work: () => Promise<T>): Promise<T>;
   close(): Promise<void>;
 }
 
@@ -192,6 +197,7 @@ export async function openRuntime(
   let notifyTimer: NodeJS.Timeout | undefined;
   let notifyRun: Promise<void> = Promise.resolve();
   let closed = false;
+  let upkeepHeld = 0;
   return {
     config,
     db,
@@ -205,6 +211,10 @@ export async function openRuntime(
     imports,
     startUpkeep(everyMs = 60_000, notifyEveryMs = 2_000) {
       const tick = () => {
+        if (upkeepHeld > 0) {
+          upkeepTimer = setTimeout(tick, everyMs);
+          return;
+        }
         const now = new Date();
         upkeepRun = upkeep
           .runOnce(now)
@@ -243,6 +253,16 @@ export async function openRuntime(
           });
       };
       notifyTimer = setTimeout(send, 1_000);
+    },
+    async withoutTimedUpkeep(work) {
+      upkeepHeld++;
+      // A run already under way finishes first.
+      await upkeepRun;
+      try {
+        return await work();
+      } finally {
+        upkeepHeld--;
+      }
     },
     async close() {
       closed = true;

@@ -23,14 +23,14 @@ onEmbedded('the embedded server (PGlite on disk)', () => {
   });
   afterAll(() => rmSync(dataDir, { recursive: true, force: true }));
 
-  async function start() {
-    const runtime = await openRuntime(config, 'server');
+  async function start(on = { config, dataDir }) {
+    const runtime = await openRuntime(on.config, 'server');
     runtime.runner.start();
     const adminSecret = { value: null as string | null };
     const app = await createApp(runtime, { logger: false, adminSecret });
     await app.listen({ port: 0, host: '127.0.0.1' });
     const url = await app.getUrl();
-    adminSecret.value = announceServer(dataDir, url.replace('[::1]', '127.0.0.1')).adminSecret;
+    adminSecret.value = announceServer(on.dataDir, url.replace('[::1]', '127.0.0.1')).adminSecret;
     return {
       url,
       async stop() {
@@ -76,5 +76,31 @@ onEmbedded('the embedded server (PGlite on disk)', () => {
       ownerEmail: 'owner@moon.example',
     });
     expect(result.token).toMatch(/^clt_/);
+  });
+
+  it('runs dev seed in the running server, in the background, followed until done', async () => {
+    const fresh = mkdtempSync(join(tmpdir(), 'clientele-'));
+    const on = {
+      config: { ...loadConfig({ CLIENTELE_DATA_DIR: fresh }), port: 0 },
+      dataDir: fresh,
+    };
+    const server = await start(on);
+    try {
+      let job = await runAdminAction(on.config, 'dev.seed', { clients: 8, months: 1, studios: 1 });
+      expect(job.status).toBe('running');
+      while (job.status === 'running') {
+        await new Promise((next) => setTimeout(next, 200));
+        job = await runAdminAction(on.config, 'dev.seed.show', { id: job.id });
+      }
+      expect(job.error).toBeNull();
+      const [studio] = job.summary!.studios;
+      const listed = await fetch(`${server.url}/v1/clients?limit=100`, {
+        headers: { authorization: `Bearer ${studio!.token}` },
+      });
+      expect(((await listed.json()) as { items: unknown[] }).items).toHaveLength(8);
+    } finally {
+      await server.stop();
+      rmSync(fresh, { recursive: true, force: true });
+    }
   });
 });
