@@ -11,16 +11,21 @@ import { cli, freePort, startApi, startWorker, stop, withSearchPath } from './su
 const CLIENTS = Number(process.env.SCALE_BENCH_CLIENTS ?? 100_000);
 const MONTHS = Number(process.env.SCALE_BENCH_MONTHS ?? 12);
 const MIX_CONNECTIONS = 32;
+/** A schema to keep: seeded (and its summary kept in bench_seed) on the first run, reused after. */
+const KEPT_SCHEMA = process.env.SCALE_BENCH_SCHEMA;
 
 /** What `dev seed --json` prints, in part. */
 interface Seeded {
+  clients: number;
+  /** Not printed by the seed: the bench keeps it beside the summary. */
+  months: number;
   eventsAppended: number;
   seconds: number;
   studios: { studioId: string; name: string; token: string; clients: number }[];
 }
 
 /**
- * Issue 8 at scale, in one run on one fresh schema: `clientele dev seed` makes a year of several
+ * Issue 8 at scale, in one run on one fresh schema (or SCALE_BENCH_SCHEMA's, kept): `clientele dev seed` makes a year of several
  * studios through the real commands, and the upkeep and the notifications due are run once, so
  * the API starts in a steady state. Then, on the API in its own process with its projections
  * (the default): the reads of the largest studio (profile, search, roster, report) with nothing
@@ -29,26 +34,37 @@ interface Seeded {
  * whole log, nothing else running.
  */
 export async function benchAtScale(url: string): Promise<object> {
-  const schema = `bench_scale_${randomBytes(4).toString('hex')}`;
+  const schema = KEPT_SCHEMA ?? `bench_scale_${randomBytes(4).toString('hex')}`;
   const admin = new Client({ connectionString: url });
   await admin.connect();
-  await admin.query(`CREATE SCHEMA ${schema}`);
+  await admin.query(`CREATE SCHEMA IF NOT EXISTS ${schema}`);
   await admin.query('CREATE EXTENSION IF NOT EXISTS pg_trgm WITH SCHEMA public');
+  await admin.query(`CREATE TABLE IF NOT EXISTS ${schema}.bench_seed (summary jsonb NOT NULL)`);
   const databaseUrl = withSearchPath(url, schema);
   try {
-    console.error(`bench: scale: seeding ${CLIENTS} clients over ${MONTHS} months…`);
-    const seed = JSON.parse(
-      await cli(databaseUrl, [
-        'dev',
-        'seed',
-        '--clients',
-        String(CLIENTS),
-        '--months',
-        String(MONTHS),
-        '--json',
-      ]),
-    ) as Seeded;
-    console.error(`bench: scale: ${seed.eventsAppended} events in ${Math.round(seed.seconds)} s`);
+    const kept = await admin.query<{ summary: Seeded }>(`SELECT summary FROM ${schema}.bench_seed`);
+    let seed = kept.rows[0]?.summary;
+    if (seed) {
+      console.error(
+        `bench: scale: the dataset of ${schema}, seeded before (${seed.eventsAppended} events)`,
+      );
+    } else {
+      console.error(`bench: scale: seeding ${CLIENTS} clients over ${MONTHS} months…`);
+      const printed = JSON.parse(
+        await cli(databaseUrl, [
+          'dev',
+          'seed',
+          '--clients',
+          String(CLIENTS),
+          '--months',
+          String(MONTHS),
+          '--json',
+        ]),
+      ) as Omit<Seeded, 'months'>;
+      seed = { ...printed, months: MONTHS };
+      await admin.query(`INSERT INTO ${schema}.bench_seed (summary) VALUES ($1)`, [seed]);
+      console.error(`bench: scale: ${seed.eventsAppended} events in ${Math.round(seed.seconds)} s`);
+    }
     for (const action of [
       ['accounts', 'upkeep'],
       ['bookings', 'upkeep'],
@@ -75,13 +91,13 @@ export async function benchAtScale(url: string): Promise<object> {
     console.error('bench: scale: rebuilding every projection from the log…');
     const rebuild = await rebuildAll(databaseUrl);
     return {
-      seed: { clients: CLIENTS, months: MONTHS, ...seed },
+      seed,
       ...inProcess,
       commandMixWithWorker: inWorker,
       rebuild,
     };
   } finally {
-    await admin.query(`DROP SCHEMA ${schema} CASCADE`);
+    if (!KEPT_SCHEMA) await admin.query(`DROP SCHEMA ${schema} CASCADE`);
     await admin.end();
   }
 }
