@@ -21,6 +21,11 @@ it('answers 503 with Retry-After while the read models lag behind a write, then 
   expect(waiting.headers['retry-after']).toBe('1');
   expect(waiting.headers['content-type']).toMatch(/application\/problem\+json/);
   expect(waiting.body).toMatchObject({ status: 503, code: 'unavailable' });
+  // /health shows the lag at once rather than waiting on it like the reads.
+  const lagging = await t.call('GET', '/health');
+  expect(lagging.body.projections).toContainEqual(
+    expect.objectContaining({ name: 'client_profiles', caughtUp: false }),
+  );
 
   t.runtime.runner.start();
   const read = await t.call('GET', `/v1/clients/${created.body.id}`, { token });
