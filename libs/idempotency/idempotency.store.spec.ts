@@ -1,4 +1,9 @@
-import { migrateToLatest, type Database } from '@clientele/database';
+import {
+  DatabaseUnavailable,
+  migrateToLatest,
+  type Database,
+  type SqlExecutor,
+} from '@clientele/database';
 import type { Conflict } from '@clientele/shared';
 import { openTestDatabase } from '../../test/support/test-database';
 import { IdempotencyStore, idempotencyMigrations } from './idempotency.store';
@@ -56,6 +61,37 @@ describe('IdempotencyStore', () => {
     });
     await expect(store.claim('studio-a', 'done-1', 'other')).rejects.toMatchObject({
       code: 'idempotency_key_reused',
+    });
+  });
+
+  it('lets a retry take over at once a key whose failed request could not free it', async () => {
+    // The database goes away while the request runs: its 5xx cannot free the key.
+    let away = false;
+    const derivedSql: SqlExecutor = {
+      ...db.derivedSql,
+      query: (text, params, options) =>
+        away
+          ? Promise.reject(new DatabaseUnavailable(new Error('connect ECONNREFUSED')))
+          : db.derivedSql.query(text, params, options),
+    };
+    const flaky = new IdempotencyStore({ ...db, derivedSql });
+    expect(await flaky.claim('studio-a', 'cut-short', 'hash')).toEqual({ kind: 'run' });
+    expect(await flaky.claim('studio-a', 'running', 'hash')).toEqual({ kind: 'run' });
+    away = true;
+    await flaky.abandon('studio-a', 'cut-short');
+    away = false;
+
+    // Back: the retry runs now, not once the claim is stale; a request still running keeps its key.
+    const [retry, again, duplicate] = await Promise.allSettled([
+      flaky.claim('studio-a', 'cut-short', 'hash'),
+      flaky.claim('studio-a', 'cut-short', 'hash'),
+      flaky.claim('studio-a', 'running', 'hash'),
+    ]);
+    expect(retry).toEqual({ status: 'fulfilled', value: { kind: 'run' } });
+    expect(again).toMatchObject({ status: 'rejected', reason: { code: 'idempotency_key_in_use' } });
+    expect(duplicate).toMatchObject({
+      status: 'rejected',
+      reason: { code: 'idempotency_key_in_use' },
     });
   });
 });
