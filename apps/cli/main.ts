@@ -2,7 +2,7 @@ import 'reflect-metadata';
 import { existsSync, statSync } from 'node:fs';
 import { resolve } from 'node:path';
 import type { ImportJob, ImportKind } from '@clientele/imports';
-import { loadConfig, RemoteActionFailed, runAdminAction } from '@clientele/runtime';
+import { failureText, loadConfig, RemoteActionFailed, runAdminAction } from '@clientele/runtime';
 import { accountSummary, timeline, timelineCsv } from '@clientele/audit';
 import { ClienteleError, InvalidInput } from '@clientele/shared';
 import { SingleBar, Presets } from 'cli-progress';
@@ -370,10 +370,10 @@ export async function run(argv: string[]): Promise<number> {
       return 2;
     }
     if (error instanceof ClienteleError) {
-      console.error(`error: ${error.message}`);
+      console.error(`error: ${failureText(error)}`);
       return 2;
     }
-    console.error(`error: ${error instanceof Error ? error.message : String(error)}`);
+    console.error(`error: ${failureText(error)}`);
     return 1;
   }
 }
