@@ -2,6 +2,7 @@ import {
   DatabaseUnavailable,
   migrateToLatest,
   type Database,
+  type QueryOptions,
   type SqlExecutor,
 } from '@clientele/database';
 import type { Conflict } from '@clientele/shared';
@@ -93,5 +94,25 @@ describe('IdempotencyStore', () => {
       status: 'rejected',
       reason: { code: 'idempotency_key_in_use' },
     });
+  });
+
+  it('lets a retry take over at once a key whose claim was made but its answer lost', async () => {
+    // The connection breaks after the server made the claim, before it said so.
+    let losing = false;
+    const derivedSql: SqlExecutor = {
+      ...db.derivedSql,
+      async query<Row>(text: string, params?: readonly unknown[], options?: QueryOptions) {
+        const rows = await db.derivedSql.query<Row>(text, params, options);
+        if (losing) throw new DatabaseUnavailable(new Error('Connection terminated unexpectedly'));
+        return rows;
+      },
+    };
+    const flaky = new IdempotencyStore({ ...db, derivedSql });
+    losing = true;
+    await expect(flaky.claim('studio-a', 'claim-lost', 'hash')).rejects.toBeInstanceOf(
+      DatabaseUnavailable,
+    );
+    losing = false;
+    expect(await flaky.claim('studio-a', 'claim-lost', 'hash')).toEqual({ kind: 'run' });
   });
 });

@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { Batcher, type Database } from '@clientele/database';
+import { Batcher, DatabaseUnavailable, type Database } from '@clientele/database';
 import { Conflict } from '@clientele/shared';
 import { sql, type Kysely, type Migration } from 'kysely';
 
@@ -78,7 +78,8 @@ export class IdempotencyStore {
   private readonly completions: Batcher<Completion, void>;
   /**
    * Keys whose request ended here with a 5xx while the database was away, so their claim could
-   * not be freed: when sent again, it is taken over at once rather than after STALE_AFTER_SECONDS.
+   * not be freed (or was not known to be made): when sent again, it is taken over at once rather
+   * than after STALE_AFTER_SECONDS.
    */
   private readonly cutShort = new Map<string, number>();
 
@@ -134,7 +135,15 @@ export class IdempotencyStore {
     // The row we collided with may be deleted before we read it (its request failed with a
     // 5xx and freed the key): then claim again.
     for (let attempt = 1; ; attempt++) {
-      const claim = await this.tryClaim(studioId, key, requestHash);
+      let claim: Claim | 'vanished';
+      try {
+        claim = await this.tryClaim(studioId, key, requestHash);
+      } catch (error) {
+        // The claim may have landed and its answer been lost: the request ends here unanswered.
+        if (error instanceof DatabaseUnavailable)
+          this.cutShort.set(keyOf({ studioId, key }), Date.now());
+        throw error;
+      }
       if (claim !== 'vanished') return claim;
       if (attempt >= 3) {
         throw new Conflict(
