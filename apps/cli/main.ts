@@ -2,7 +2,13 @@ import 'reflect-metadata';
 import { existsSync, statSync } from 'node:fs';
 import { resolve } from 'node:path';
 import type { ImportJob, ImportKind } from '@clientele/imports';
-import { loadConfig, RemoteActionFailed, runAdminAction, type SeedJob } from '@clientele/runtime';
+import {
+  failureText,
+  loadConfig,
+  RemoteActionFailed,
+  runAdminAction,
+  type SeedJob,
+} from '@clientele/runtime';
 import type { SeedProgress } from '@clientele/seed';
 import { accountSummary, timeline, timelineCsv } from '@clientele/audit';
 import { ClienteleError, InvalidInput } from '@clientele/shared';
@@ -457,10 +463,10 @@ export async function run(argv: string[]): Promise<number> {
       return 2;
     }
     if (error instanceof ClienteleError) {
-      console.error(`error: ${error.message}`);
+      console.error(`error: ${failureText(error)}`);
       return 2;
     }
-    console.error(`error: ${error instanceof Error ? error.message : String(error)}`);
+    console.error(`error: ${failureText(error)}`);
     return 1;
   }
 }

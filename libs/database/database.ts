@@ -1,11 +1,18 @@
 import { PGlite } from '@electric-sql/pglite';
 import { pg_trgm } from '@electric-sql/pglite/contrib/pg_trgm';
-import { Kysely, PostgresDialect, type DatabaseIntrospector } from 'kysely';
+import {
+  Kysely,
+  PostgresDialect,
+  type DatabaseIntrospector,
+  type PostgresPool,
+  type PostgresPoolClient,
+} from 'kysely';
 import { Pool, types, type PoolConfig, type QueryConfig } from 'pg';
 import { Mutex } from './mutex';
 import { PGliteDialect } from './pglite-dialect';
 import { SchemaChurnIntrospector } from './schema-churn-introspector';
 import type { QueryOptions, SqlExecutor } from './sql-executor';
+import { unavailableIfAway } from './unavailable';
 
 /**
  * One PostgreSQL database, on a server (`pg`) or embedded (PGlite): read models through Kysely,
@@ -47,6 +54,12 @@ const INT8 = 20;
 const DATE = 1082;
 const XID8 = 5069;
 
+/**
+ * How long a statement waits for a connection (a new one, or one of a busy pool) before it
+ * fails as DatabaseUnavailable: a server that does not answer makes requests fail, not hang.
+ */
+const CONNECT_TIMEOUT_MS = 5000;
+
 export async function openDatabase(options: DatabaseOptions): Promise<Database> {
   return options.url ? openPostgres(options.url, options) : openPGlite(options);
 }
@@ -59,6 +72,9 @@ async function openPostgres(url: string, options: DatabaseOptions): Promise<Data
   const config: PoolConfig = {
     connectionString: parsed.toString(),
     max: options.poolSize ?? 20,
+    connectionTimeoutMillis: CONNECT_TIMEOUT_MS,
+    // A server that vanished without closing its sockets is noticed, not waited on for ever.
+    keepAlive: true,
     types: {
       getTypeParser: ((oid: number, format?: 'text' | 'binary') =>
         oid === DATE
@@ -80,15 +96,19 @@ async function openPostgres(url: string, options: DatabaseOptions): Promise<Data
       .filter(Boolean)
       .join(' ');
   }
-  const pool = new Pool(config);
+  const pool = survivingOutages(new Pool(config));
   // Read models and stored idempotency answers are derived: a crash can lose their last
   // milliseconds and the log rebuilds them (a checkpoint commits with its batch, so both are
   // lost together). They commit without waiting for the WAL flush; events never do.
-  const derived = new Pool({
-    ...config,
-    options: [config.options, '-c synchronous_commit=off'].filter(Boolean).join(' '),
+  const derived = survivingOutages(
+    new Pool({
+      ...config,
+      options: [config.options, '-c synchronous_commit=off'].filter(Boolean).join(' '),
+    }),
+  );
+  const kysely = new Kysely<unknown>({
+    dialect: new ServerDialect({ pool: unavailableWhenAway(derived) }),
   });
-  const kysely = new Kysely<unknown>({ dialect: new ServerDialect({ pool: derived }) });
   return {
     kind: 'postgres',
     kysely,
@@ -110,22 +130,60 @@ class ServerDialect extends PostgresDialect {
   }
 }
 
+/**
+ * A server that stops or restarts makes every connection of a pool fail. `pg` reports that as
+ * an 'error' event on the pool (an idle connection) or on the connection itself (one lent out,
+ * between statements), and an 'error' event nobody listens to ends the Node process. The pool
+ * drops the broken connections and opens new ones when next asked: nothing to do but say so.
+ */
+function survivingOutages(pool: Pool): Pool {
+  pool.on('error', (error) => {
+    console.warn(`database connection lost (${error.message}); it reconnects when next used`);
+  });
+  // The statement running on it, if any, fails with the same error: its caller hears of it.
+  pool.on('connect', (client) => client.on('error', () => undefined));
+  return pool;
+}
+
+/** What `pg` rejects with, as DatabaseUnavailable when it says the server is away. */
+function translated<T>(promise: Promise<T>): Promise<T> {
+  return promise.catch((error: unknown) => {
+    throw unavailableIfAway(error);
+  });
+}
+
+/** The pool Kysely draws from, failing as `translated` says. */
+function unavailableWhenAway(pool: Pool): PostgresPool {
+  return {
+    async connect() {
+      const client = await translated(pool.connect());
+      return {
+        // Kysely is given no cursor: it only ever sends text and parameters.
+        query: ((text: string, params: readonly unknown[]) =>
+          translated(client.query(text, [...params]))) as unknown as PostgresPoolClient['query'],
+        release: () => client.release(),
+      };
+    },
+    end: () => pool.end(),
+  };
+}
+
 function poolExecutor(pool: Pool): SqlExecutor {
   return {
     async query(text, params, options) {
-      return (await pool.query(queryConfig(text, params, options))).rows;
+      return (await translated(pool.query(queryConfig(text, params, options)))).rows;
     },
     async transaction(fn) {
-      const client = await pool.connect();
+      const client = await translated(pool.connect());
       try {
-        await client.query('BEGIN');
+        await translated(client.query('BEGIN'));
         const tx: SqlExecutor = {
           query: async (text, params, options) =>
-            (await client.query(queryConfig(text, params, options))).rows,
+            (await translated(client.query(queryConfig(text, params, options)))).rows,
           transaction: (inner) => inner(tx),
         };
         const result = await fn(tx);
-        await client.query('COMMIT');
+        await translated(client.query('COMMIT'));
         return result;
       } catch (error) {
         await client.query('ROLLBACK').catch(() => undefined);

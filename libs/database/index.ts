@@ -5,3 +5,4 @@ export * from './page-cursor';
 export * from './migrate';
 export * from './sql-executor';
 export * from './unnest-rows';
+export * from './unavailable';

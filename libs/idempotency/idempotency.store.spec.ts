@@ -1,4 +1,10 @@
-import { migrateToLatest, type Database } from '@clientele/database';
+import {
+  DatabaseUnavailable,
+  migrateToLatest,
+  type Database,
+  type QueryOptions,
+  type SqlExecutor,
+} from '@clientele/database';
 import type { Conflict } from '@clientele/shared';
 import { openTestDatabase } from '../../test/support/test-database';
 import { IdempotencyStore, idempotencyMigrations } from './idempotency.store';
@@ -57,5 +63,56 @@ describe('IdempotencyStore', () => {
     await expect(store.claim('studio-a', 'done-1', 'other')).rejects.toMatchObject({
       code: 'idempotency_key_reused',
     });
+  });
+
+  it('lets a retry take over at once a key whose failed request could not free it', async () => {
+    // The database goes away while the request runs: its 5xx cannot free the key.
+    let away = false;
+    const derivedSql: SqlExecutor = {
+      ...db.derivedSql,
+      query: (text, params, options) =>
+        away
+          ? Promise.reject(new DatabaseUnavailable(new Error('connect ECONNREFUSED')))
+          : db.derivedSql.query(text, params, options),
+    };
+    const flaky = new IdempotencyStore({ ...db, derivedSql });
+    expect(await flaky.claim('studio-a', 'cut-short', 'hash')).toEqual({ kind: 'run' });
+    expect(await flaky.claim('studio-a', 'running', 'hash')).toEqual({ kind: 'run' });
+    away = true;
+    await flaky.abandon('studio-a', 'cut-short');
+    away = false;
+
+    // Back: the retry runs now, not once the claim is stale; a request still running keeps its key.
+    const [retry, again, duplicate] = await Promise.allSettled([
+      flaky.claim('studio-a', 'cut-short', 'hash'),
+      flaky.claim('studio-a', 'cut-short', 'hash'),
+      flaky.claim('studio-a', 'running', 'hash'),
+    ]);
+    expect(retry).toEqual({ status: 'fulfilled', value: { kind: 'run' } });
+    expect(again).toMatchObject({ status: 'rejected', reason: { code: 'idempotency_key_in_use' } });
+    expect(duplicate).toMatchObject({
+      status: 'rejected',
+      reason: { code: 'idempotency_key_in_use' },
+    });
+  });
+
+  it('lets a retry take over at once a key whose claim was made but its answer lost', async () => {
+    // The connection breaks after the server made the claim, before it said so.
+    let losing = false;
+    const derivedSql: SqlExecutor = {
+      ...db.derivedSql,
+      async query<Row>(text: string, params?: readonly unknown[], options?: QueryOptions) {
+        const rows = await db.derivedSql.query<Row>(text, params, options);
+        if (losing) throw new DatabaseUnavailable(new Error('Connection terminated unexpectedly'));
+        return rows;
+      },
+    };
+    const flaky = new IdempotencyStore({ ...db, derivedSql });
+    losing = true;
+    await expect(flaky.claim('studio-a', 'claim-lost', 'hash')).rejects.toBeInstanceOf(
+      DatabaseUnavailable,
+    );
+    losing = false;
+    expect(await flaky.claim('studio-a', 'claim-lost', 'hash')).toEqual({ kind: 'run' });
   });
 });

@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { Batcher, type Database } from '@clientele/database';
+import { Batcher, DatabaseUnavailable, type Database } from '@clientele/database';
 import { Conflict } from '@clientele/shared';
 import { sql, type Kysely, type Migration } from 'kysely';
 
@@ -60,6 +60,9 @@ const COMPLETE = `
     AS v(studio_id, key, status, headers, body)
   WHERE k.studio_id = v.studio_id AND k.key = v.key`;
 
+// Only a claim its request never completed: a stored answer is kept.
+const FREE = `DELETE FROM idempotency_keys WHERE studio_id = $1 AND key = $2 AND completed_at IS NULL`;
+
 export type Claim = { kind: 'run' } | { kind: 'replay'; response: StoredResponse };
 
 /**
@@ -73,6 +76,12 @@ export class IdempotencyStore {
   // statements (see Batcher).
   private readonly claims: Batcher<ClaimRequest, boolean>;
   private readonly completions: Batcher<Completion, void>;
+  /**
+   * Keys whose request ended here with a 5xx while the database was away, so their claim could
+   * not be freed (or was not known to be made): when sent again, it is taken over at once rather
+   * than after STALE_AFTER_SECONDS.
+   */
+  private readonly cutShort = new Map<string, number>();
 
   constructor(private readonly db: Database) {
     this.claims = new Batcher<ClaimRequest, boolean>({
@@ -126,7 +135,15 @@ export class IdempotencyStore {
     // The row we collided with may be deleted before we read it (its request failed with a
     // 5xx and freed the key): then claim again.
     for (let attempt = 1; ; attempt++) {
-      const claim = await this.tryClaim(studioId, key, requestHash);
+      let claim: Claim | 'vanished';
+      try {
+        claim = await this.tryClaim(studioId, key, requestHash);
+      } catch (error) {
+        // The claim may have landed and its answer been lost: the request ends here unanswered.
+        if (error instanceof DatabaseUnavailable)
+          this.cutShort.set(keyOf({ studioId, key }), Date.now());
+        throw error;
+      }
       if (claim !== 'vanished') return claim;
       if (attempt >= 3) {
         throw new Conflict(
@@ -167,14 +184,19 @@ export class IdempotencyStore {
         response: { status: row.status, headers: row.headers ?? {}, body: row.body },
       };
     }
-    if (row.stale) {
+    const endedHere = this.takeEndedHere(studioId, key);
+    if (row.stale || endedHere) {
       const taken = await this.db.kysely
         .updateTable('idempotency_keys')
         .set({ started_at: sql`now()` })
         .where('studio_id', '=', studioId)
         .where('key', '=', key)
         .where('completed_at', 'is', null)
-        .where(sql<boolean>`started_at < now() - make_interval(secs => ${STALE_AFTER_SECONDS})`)
+        .$if(!endedHere, (query) =>
+          query.where(
+            sql<boolean>`started_at < now() - make_interval(secs => ${STALE_AFTER_SECONDS})`,
+          ),
+        )
         .executeTakeFirst();
       if (Number(taken.numUpdatedRows) === 1) return { kind: 'run' };
     }
@@ -188,14 +210,26 @@ export class IdempotencyStore {
     await this.completions.submit({ studioId, key, response });
   }
 
-  /** The request failed in a way a retry may fix (a 5xx): free the key. */
+  /**
+   * The request failed in a way a retry may fix (a 5xx): free the key. When that fails too (the
+   * database is away), the retry that comes to this process takes the claim over at once.
+   */
   async abandon(studioId: string, key: string): Promise<void> {
-    await this.db.kysely
-      .deleteFrom('idempotency_keys')
-      .where('studio_id', '=', studioId)
-      .where('key', '=', key)
-      .where('completed_at', 'is', null)
-      .execute();
+    try {
+      await this.db.derivedSql.query(FREE, [studioId, key]);
+    } catch {
+      this.cutShort.set(keyOf({ studioId, key }), Date.now());
+    }
+  }
+
+  /**
+   * Whether this key's request ended here unanswered (past the stale limit, any process may
+   * take it over anyway). Forgotten as it is asked: of two retries at once, one takes it over.
+   */
+  private takeEndedHere(studioId: string, key: string): boolean {
+    const at = this.cutShort.get(keyOf({ studioId, key }));
+    this.cutShort.delete(keyOf({ studioId, key }));
+    return at !== undefined && Date.now() - at <= STALE_AFTER_SECONDS * 1000;
   }
 }
 

@@ -1,6 +1,6 @@
 import { Controller, Get, Inject, Res } from '@nestjs/common';
 import { ApiOperation, ApiTags } from '@nestjs/swagger';
-import { DATABASE, type Database } from '@clientele/database';
+import { DATABASE, DatabaseUnavailable, type Database } from '@clientele/database';
 import {
   covers,
   EVENT_STORE,
@@ -30,7 +30,8 @@ export class HealthController {
 
   @Get()
   @Public()
-  // It reports the lag; waiting for the read models would turn a lagging API into a 503.
+  // It reports on the read models rather than reading them: it must answer at once, most of all
+  // when they lag or the database is away, instead of waiting for them and failing without a word.
   @ReadsTheLog()
   @ApiOperation({
     summary: 'Event store, database and each projection’s lag; 503 when something is down',
@@ -87,7 +88,7 @@ export class HealthController {
       );
       return { kind: this.db.kind, ok: true, oldestOpenTransactionSeconds: rows[0]?.seconds ?? 0 };
     } catch (error) {
-      return { kind: this.db.kind, ok: false, error: (error as Error).message };
+      return { kind: this.db.kind, ok: false, error: reason(error) };
     }
   }
 
@@ -96,7 +97,7 @@ export class HealthController {
       const head = await this.store.head();
       return { ok: true, head: head ? formatCheckpoint(head) : null, error: null };
     } catch (error) {
-      return { ok: false, head: null, error: (error as Error).message };
+      return { ok: false, head: null, error: reason(error) };
     }
   }
 
@@ -119,4 +120,10 @@ export class HealthController {
       }),
     );
   }
+}
+
+/** What failed, for whoever runs the server: the refused connection behind a 503, say. */
+function reason(error: unknown): string {
+  const shown = error instanceof DatabaseUnavailable ? error.cause : error;
+  return (shown as Error).message;
 }
