@@ -123,7 +123,13 @@ export async function registerClients(
     const outcome = decided[i]!.refused ?? outcomes.get(i)!;
     if (outcome.status === 'rejected') return outcome;
     const { state, revision } = outcome.value as CommandResult<ClientEvent, ClientState>;
-    return { status: 'fulfilled', value: toProfile(state, revision, command.context.now) };
+    // Sent again (its answer lost), a registration finds its own: it answers as of the
+    // registration, as the first time did, not as of the retry.
+    const at =
+      revision === 0 && state.status === 'registered'
+        ? new Date(state.registeredAt)
+        : command.context.now;
+    return { status: 'fulfilled', value: toProfile(state, revision, at) };
   });
 }
 

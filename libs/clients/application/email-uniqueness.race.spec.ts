@@ -132,3 +132,10 @@ it('takes over a claim abandoned by a registration that never landed', async () 
   const retry = register('r4@x.example', { ...crashed, now: later });
   await expect(retry).rejects.toMatchObject({ extensions: { existingClientId: taker.id } });
 });
+
+it('answers a registration sent again later, its answer lost, exactly as the first time', async () => {
+  const first = context({ idempotencyKey: `again-${randomUUID()}` });
+  const answered = await register('again@race.example', first);
+  const later = new Date(first.now.getTime() + 31_000);
+  expect(await register('again@race.example', { ...first, now: later })).toEqual(answered);
+});
