@@ -9,6 +9,7 @@ import {
   NothingToRefund,
   SessionFull,
   SessionNotOpen,
+  EnrollmentEnded,
   seatsTaken,
   sessionDecider,
   waitlist,
@@ -168,6 +169,16 @@ describe('taking a place', () => {
       .given([scheduled(), held('a')])
       .when(hold('a'))
       .then([]);
+  });
+
+  it('refuses a booking under the id of a place that ended: what paid for it went back once', () => {
+    const lapsed = held('a', '2026-11-23T09:59:00Z');
+    const again = held('a');
+    const rebooked = {
+      ...again,
+      data: { ...again.data, enrollmentId: 'e-a-again' },
+    } as SessionEvent;
+    spec.given([scheduled(), lapsed, rebooked]).when(hold('a')).thenThrows(EnrollmentEnded);
   });
 
   it('takes no booking for a session that ended or does not exist', () => {

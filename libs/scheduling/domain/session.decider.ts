@@ -118,6 +118,16 @@ export class AlreadyEnrolled extends RuleViolation {
   }
 }
 
+export class EnrollmentEnded extends RuleViolation {
+  constructor(enrollmentId: string) {
+    super(
+      'enrollment_ended',
+      `Enrollment ${enrollmentId} has ended in this session; a new booking needs a new Idempotency-Key.`,
+      { enrollmentId },
+    );
+  }
+}
+
 export class SessionNotOpen extends RuleViolation {
   constructor(sessionId: string, why: string) {
     super('session_not_open', `Session ${sessionId} takes no bookings: ${why}.`, { sessionId });
@@ -279,6 +289,9 @@ function decide(command: SessionCommand, state: SessionState, now: Date): Sessio
       if (endsAt(s.session) <= now.getTime()) throw new SessionNotOpen(c.sessionId, 'it has ended');
       const existing = s.places.get(c.clientId);
       if (existing?.enrollmentId === c.enrollmentId) return [];
+      // An enrollment id names one place: one that ended must not come back, or what paid for it
+      // could be given back twice.
+      if (s.earlier.has(c.enrollmentId)) throw new EnrollmentEnded(c.enrollmentId);
       if (
         existing &&
         (existing.status === 'confirmed' ||
