@@ -5,7 +5,15 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { Client } from 'pg';
-import { cpuMeter, createStudio, freePort, percentile, startApi, withApi } from './support';
+import {
+  caughtUp as caughtUpWith,
+  cpuMeter,
+  createStudio,
+  freePort,
+  percentile,
+  startApi,
+  withApi,
+} from './support';
 
 /**
  * Enrollment over HTTP against the API in its own process, projections in-process: on the
@@ -364,15 +372,7 @@ async function measure(api: Api, database: 'postgres' | 'pglite') {
   };
 
   /** Waits until every projection has applied the log; how long that took after the load. */
-  const caughtUp = async (from = performance.now()) => {
-    for (;;) {
-      const health = (await (await fetch(`${api.base}/health`)).json()) as {
-        projections: { caughtUp: boolean }[];
-      };
-      if (health.projections.every((p) => p.caughtUp)) return Math.round(performance.now() - from);
-      await new Promise((resolve) => setTimeout(resolve, 20));
-    }
-  };
+  const caughtUp = (from?: number) => caughtUpWith(api.base, from);
 
   /** The sessions' counts from the list and from each roster, against the answers given. */
   const verifySessions = async (ids: string[], loadEnded: number) => {

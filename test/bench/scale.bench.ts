@@ -1,12 +1,9 @@
-import 'reflect-metadata';
 import type { ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { Client } from 'pg';
-import { openDatabase } from '@clientele/database';
-import { loadConfig, openRuntime } from '@clientele/runtime';
 import { measureMix, prepareStudio } from './mix.bench';
 import { measureQueries, sampleStudio } from './queries.bench';
-import { cli, freePort, startApi, startWorker, stop, withSearchPath } from './support';
+import { caughtUp, cli, freePort, startApi, startWorker, stop, withSearchPath } from './support';
 
 const CLIENTS = Number(process.env.SCALE_BENCH_CLIENTS ?? 100_000);
 const MONTHS = Number(process.env.SCALE_BENCH_MONTHS ?? 12);
@@ -125,33 +122,18 @@ async function onApi<T>(
   }
 }
 
-async function caughtUp(base: string): Promise<void> {
-  for (;;) {
-    const health = (await (await fetch(`${base}/health`)).json()) as {
-      projections?: { caughtUp: boolean }[];
-    };
-    if (health.projections?.every((p) => p.caughtUp)) return;
-    await new Promise((resolve) => setTimeout(resolve, 500));
-  }
-}
-
-/** Every projection from one read of the whole log (`clientele projections rebuild`). */
+/** Every projection from one read of the whole log, by `clientele projections rebuild`. */
 async function rebuildAll(databaseUrl: string) {
-  const database = await openDatabase({ url: databaseUrl, poolSize: 8 });
-  const runtime = await openRuntime({ ...loadConfig({}), databaseUrl }, 'client', { database });
-  try {
-    const started = performance.now();
-    const results = await runtime.runner.rebuildTogether(runtime.runner.names);
-    const seconds = (performance.now() - started) / 1000;
-    const eventsRead = Math.max(...[...results.values()].map((result) => result.eventsRead));
-    return {
-      projections: results.size,
-      eventsRead,
-      seconds: Math.round(seconds * 10) / 10,
-      eventsPerSecond: Math.round(eventsRead / seconds),
-    };
-  } finally {
-    await runtime.close();
-    await database.close();
-  }
+  const started = performance.now();
+  const { rebuilt } = JSON.parse(
+    await cli(databaseUrl, ['projections', 'rebuild', '--json'], 'ignore'),
+  ) as { rebuilt: { eventsRead: number }[] };
+  const seconds = (performance.now() - started) / 1000;
+  const eventsRead = Math.max(...rebuilt.map((result) => result.eventsRead));
+  return {
+    projections: rebuilt.length,
+    eventsRead,
+    seconds: Math.round(seconds * 10) / 10,
+    eventsPerSecond: Math.round(eventsRead / seconds),
+  };
 }

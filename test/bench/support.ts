@@ -210,6 +210,17 @@ export function percentile(sorted: number[], p: number): number {
   return sorted[Math.min(sorted.length - 1, Math.floor(p * sorted.length))]!;
 }
 
+/** Waits until every projection has applied the log (from /health); answers how long since `from`. */
+export async function caughtUp(base: string, from = performance.now()): Promise<number> {
+  for (;;) {
+    const health = (await (await fetch(`${base}/health`)).json()) as {
+      projections?: { caughtUp: boolean }[];
+    };
+    if (health.projections?.every((p) => p.caughtUp)) return Math.round(performance.now() - from);
+    await new Promise((resolve) => setTimeout(resolve, 20));
+  }
+}
+
 /**
  * Samples /health every 100 ms until stopped: the largest projection lag (how long the oldest
  * event not yet applied has waited), as p50/p99 over the samples.
