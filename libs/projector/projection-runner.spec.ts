@@ -432,6 +432,39 @@ describe(`ProjectionRunner (${onPostgres ? 'PostgreSQL' : 'PGlite'})`, () => {
     });
   });
 
+  it('at rest reads only the head of the log, and still applies what another process appends', async () => {
+    const names = await Promise.all([1, 2, 3].map(async () => (await probeAndRunner()).name));
+    const { probe } = await probeAndRunner();
+    const runner = new ProjectionRunner(
+      db,
+      store,
+      [probe.projection, ...names.map((name) => probeProjection(name).projection)],
+      { idleMs: 20, onError: () => undefined },
+    );
+    runners.push(runner);
+    runner.start();
+    const head = await store.head();
+    await until(async () =>
+      (await runner.status()).every((status) => covers(parseCheckpoint(status.checkpoint), head)),
+    );
+    // Each projection's last read, which finds nothing and sends it to rest.
+    await delay(100);
+    const readAll = jest.spyOn(store, 'readAll');
+    const headOf = jest.spyOn(store, 'head');
+    try {
+      await delay(400);
+      // Four idle projections polling their pages would have read about 80 of them.
+      expect(readAll).not.toHaveBeenCalled();
+      expect(headOf.mock.calls.length).toBeGreaterThan(0);
+      // Appended without telling the runner, as another process would: the head shows it.
+      await store.append('tick-elsewhere', [tick(9999)], { expectedRevision: 'any' });
+      await until(async () => probe.batches.length > 0);
+    } finally {
+      readAll.mockRestore();
+      headOf.mockRestore();
+    }
+  });
+
   describe('rebuilding beside the live tables', () => {
     it('keeps serving the live table, and swaps in the events that came meanwhile', async () => {
       const name = `probe_${++tables}`;
@@ -484,8 +517,12 @@ describe(`ProjectionRunner (${onPostgres ? 'PostgreSQL' : 'PGlite'})`, () => {
     it('takes over at once the claim of a rebuild whose process was killed', async () => {
       const name = `probe_${++tables}`;
       await createProbeTable(db, name);
+      const before = (await wholeLog(store)).length;
       await appendTicks(store, 3, 5000);
-      const ticks = (await wholeLog(store)).filter((event) => event.type === 'Tick').length;
+      // Readable once no older transaction of the server is open (another suite's, on PostgreSQL).
+      let log: RecordedEvent[] = [];
+      await until(async () => (log = await wholeLog(store)).length >= before + 3);
+      const ticks = log.filter((event) => event.type === 'Tick').length;
       // What a rebuild killed a moment ago leaves: its claim, fresh, and its half-made schema.
       await db.kysely
         .insertInto('projection_rebuilds')
