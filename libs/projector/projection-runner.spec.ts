@@ -275,6 +275,11 @@ describe(`ProjectionRunner (${onPostgres ? 'PostgreSQL' : 'PGlite'})`, () => {
       expect(await runner.rebuild(name)).toEqual({ eventsRead: 50, eventsApplied: 40 });
       expect(await seen(db, name)).toEqual(before);
       expect(await indexNames(db, name)).toEqual(indexes);
+      // Swapped in with the planner's statistics (ANALYZE), not as a table never looked at.
+      const { rows: statistics } = await sql<{ attname: string }>`
+        SELECT attname FROM pg_stats WHERE schemaname = current_schema() AND tablename = ${name}
+        AND attname = 'n'`.execute(db.kysely);
+      expect(statistics).toHaveLength(1);
       expect(probe.batches.reduce((a, b) => a + b, 0)).toBe(40);
       expect((await runner.status())[0]).toMatchObject({
         checkpoint: formatCheckpoint(log.at(-1)!.checkpoint),

@@ -281,6 +281,7 @@ export class ProjectionRunner {
         for (const definition of deferred.get(projection)!) {
           await sql.raw(definition).execute(this.db.kysely);
         }
+        await analyze(this.db.kysely, shadow, projection.tables);
       }
       // The new tables take the live ones' place at the checkpoint they reached: what the live
       // tables applied after it, the live runner applies again to the new ones.
@@ -336,6 +337,17 @@ export class ProjectionRunner {
         running: !this.stopped,
       };
     });
+  }
+
+  /**
+   * Gives the planner statistics of every table of the projections, after a bulk load (`dev
+   * seed`): a table filled faster than autovacuum looks (or where it is off) is planned as if
+   * nearly empty, and a report's search over 40,000 clients planned so took seconds.
+   */
+  async analyze(): Promise<void> {
+    for (const lane of this.lanes.values()) {
+      await analyze(this.db.kysely, null, lane.projection.tables);
+    }
   }
 
   /** Resolves on the next committed batch of any projection (or after `ms`). */
@@ -639,6 +651,13 @@ async function indexesOf(db: AnyDb, schema: string, table: string) {
 }
 
 /** The rebuilt tables take the live ones' place, in the caller's transaction. */
+/** ANALYZE of each table, in `schema` or the live one. */
+async function analyze(db: AnyDb, schema: string | null, tables: readonly string[]) {
+  for (const table of tables) {
+    await sql`ANALYZE ${schema ? sql.id(schema, table) : sql.id(table)}`.execute(db);
+  }
+}
+
 async function swapIn(trx: AnyDb, live: string, shadow: string, tables: readonly string[]) {
   for (const table of tables) {
     await sql`DROP TABLE ${sql.id(live, table)}`.execute(trx);

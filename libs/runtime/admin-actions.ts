@@ -231,7 +231,10 @@ export const adminActions = {
           noShows: bookings.noShows,
         };
       },
-      catchUp: () => runtime.runner.catchUp(),
+      catchUp: async () => {
+        await runtime.runner.catchUp();
+        await runtime.runner.analyze();
+      },
       countEvents: () => countEvents(runtime),
     };
     const running = runtime

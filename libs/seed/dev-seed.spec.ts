@@ -60,6 +60,18 @@ describe('dev seed', () => {
     expect(last.total).toBe(32);
   });
 
+  it('leaves the read models with the planner’s statistics, as a bulk load should', async () => {
+    const analyzed = await rows<{ tablename: string }>(
+      `SELECT DISTINCT tablename FROM pg_stats WHERE schemaname = current_schema()
+       AND tablename IN ('client_profiles', 'session_places', 'credit_ledger')`,
+    );
+    expect(analyzed.map((row) => row.tablename).sort()).toEqual([
+      'client_profiles',
+      'credit_ledger',
+      'session_places',
+    ]);
+  });
+
   it('keeps every session within its capacity, and checks in only confirmed places', async () => {
     const sessions = await rows<{ session_id: string; capacity: number; confirmed: number }>(
       `SELECT s.session_id, s.capacity,

@@ -72,7 +72,7 @@ export interface SeedPorts {
    * no-shows of ended sessions), once their read models have reached the log.
    */
   upkeep(now: Date): Promise<{ renewals: number; expiredGrants: number; noShows: number }>;
-  /** Brings every read model up to the log. */
+  /** Brings every read model up to the log, and gives the planner their statistics. */
   catchUp(): Promise<void>;
   /** Events in the log, when the store can count them cheaply. */
   countEvents(): Promise<number | null>;
