@@ -1,7 +1,7 @@
 import { sql } from 'kysely';
 import { openTestDatabase } from '../../test/support/test-database';
 import type { Database } from './database';
-import { unnestRows } from './unnest-rows';
+import { unnestRows, upsertRows } from './unnest-rows';
 
 let db: Database;
 
@@ -49,6 +49,46 @@ describe('unnestRows', () => {
     expect(read).toEqual([
       { ...rows[0], doc: { type: 'staff', id: 'a"b' }, kept: 'default' },
       { ...rows[1], kept: 'default' },
+    ]);
+  });
+
+  it('upserts: new rows inserted, existing ones take every column given, others kept', async () => {
+    const columns = { id: 'uuid', name: 'text', flag: 'boolean', at: 'timestamptz', n: 'int' };
+    const at = new Date('2026-12-03T09:30:00.000Z');
+    await upsertRows(
+      'rows_in',
+      [
+        { id: '0b3c1a52-0000-4000-8000-000000000002', name: 'now named', flag: true, at, n: 2 },
+        { id: '0b3c1a52-0000-4000-8000-000000000003', name: 'new', flag: false, at, n: 3 },
+      ],
+      columns,
+      ['id'],
+    ).execute(db.kysely);
+    const read = await db.kysely
+      .selectFrom('rows_in')
+      .select(['id', 'name', 'flag', 'at', 'doc', 'n', 'kept'])
+      .where('id', '!=', '0b3c1a52-0000-4000-8000-000000000001')
+      .orderBy('id')
+      .execute();
+    expect(read).toEqual([
+      {
+        id: '0b3c1a52-0000-4000-8000-000000000002',
+        name: 'now named',
+        flag: true,
+        at,
+        doc: null,
+        n: 2,
+        kept: 'default',
+      },
+      {
+        id: '0b3c1a52-0000-4000-8000-000000000003',
+        name: 'new',
+        flag: false,
+        at,
+        doc: null,
+        n: 3,
+        kept: 'default',
+      },
     ]);
   });
 });

@@ -18,3 +18,20 @@ export function unnestRows<Row extends object>(
   );
   return sql`(${sql.join(names.map((name) => sql.id(name)))}) SELECT * FROM unnest(${sql.join(arrays)})`;
 }
+
+/**
+ * `INSERT INTO table … ON CONFLICT (keys) DO UPDATE SET` every other column of `columns` to the
+ * row given: rows a projection read, changed in memory and writes back whole, one statement a
+ * table a batch. Each key at most once in `rows` (PostgreSQL refuses to update a row twice).
+ */
+export function upsertRows<Row extends object>(
+  table: string,
+  rows: readonly Row[],
+  columns: { readonly [K in keyof Row & string]?: string },
+  keys: readonly (keyof Row & string)[],
+): RawBuilder<unknown> {
+  const updated = Object.keys(columns).filter((name) => !keys.includes(name as keyof Row & string));
+  return sql`INSERT INTO ${sql.table(table)} ${unnestRows(rows, columns)}
+    ON CONFLICT (${sql.join(keys.map((key) => sql.id(key)))})
+    DO UPDATE SET ${sql.join(updated.map((name) => sql`${sql.id(name)} = excluded.${sql.id(name)}`))}`;
+}

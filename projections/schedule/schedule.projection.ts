@@ -1,7 +1,9 @@
 import type { RecordedEvent } from '@clientele/eventstore';
 import type { Projection } from '@clientele/projector';
 import { sessionStream, type ClassTypeEvent, type SessionEvent } from '@clientele/scheduling';
+import { unnestRows, upsertRows } from '@clientele/database';
 import { sql, type Transaction } from 'kysely';
+import { foldRosterEvent, rosterRows, type InvitationRow, type PlaceRow } from './schedule.fold';
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any -- tables typed per query
 type Trx = Transaction<any>;
@@ -41,11 +43,13 @@ export const scheduleProjection: Projection = {
   name: 'schedule',
   eventTypes: SCHEDULE_EVENTS,
 
+  // A batch is applied set-wise: the rows it touches are read a statement a table, its events
+  // folded into them in memory (schedule.fold.ts), and what changed written back a statement a
+  // table. A rebuild applies thousands of events a batch: a statement each was a round trip each.
   async apply(trx: Trx, events: RecordedEvent[]) {
+    const sessionEvents = events.filter(isSessionEvent);
     const sessionIds = [
-      ...new Set(
-        events.filter(isSessionEvent).map((e) => (e.data as { sessionId: string }).sessionId),
-      ),
+      ...new Set(sessionEvents.map((e) => (e.data as { sessionId: string }).sessionId)),
     ];
     const versions = new Map<string, number>();
     if (sessionIds.length > 0) {
@@ -56,212 +60,232 @@ export const scheduleProjection: Projection = {
         .execute();
       for (const row of rows) versions.set(row.session_id as string, row.version as number);
     }
-    const touched = new Set<string>();
-    for (const recorded of events) {
-      if (isSessionEvent(recorded)) {
-        const event = recorded as unknown as SessionEvent;
-        const sessionId = event.data.sessionId;
-        if (recorded.revision <= (versions.get(sessionId) ?? -1)) continue;
-        await applySessionEvent(trx, recorded, event);
-        versions.set(sessionId, recorded.revision);
-        touched.add(sessionId);
-        continue;
-      }
-      const event = recorded as unknown as ClassTypeEvent;
-      if (event.type === 'ClassTypeCreated') {
-        const d = event.data;
-        await trx
-          .insertInto('class_types')
-          .values({
-            class_type_id: d.classTypeId,
-            studio_id: d.studioId,
-            name: d.name,
-            format: d.format,
-            event_type: d.eventType,
-            drop_in_price: d.dropInPrice ? JSON.stringify(d.dropInPrice) : null,
-          })
-          .onConflict((oc) => oc.column('class_type_id').doNothing())
-          .execute();
-      }
+    const toApply: RecordedEvent[] = [];
+    for (const recorded of sessionEvents) {
+      const sessionId = (recorded.data as { sessionId: string }).sessionId;
+      if (recorded.revision <= (versions.get(sessionId) ?? -1)) continue;
+      toApply.push(recorded);
+      versions.set(sessionId, recorded.revision);
     }
-    for (const sessionId of touched) {
-      await sql`
-        UPDATE sessions AS s
-        SET version = ${versions.get(sessionId)!},
-            enrolled = c.enrolled, held = c.held, waitlisted = c.waitlisted
-        FROM (
-          SELECT count(*) FILTER (WHERE status = 'confirmed')::int AS enrolled,
+    const classTypes = new Map<string, ClassTypeRow>();
+    for (const recorded of events) {
+      const event = recorded as unknown as ClassTypeEvent;
+      if (event.type !== 'ClassTypeCreated' || classTypes.has(event.data.classTypeId)) continue;
+      const d = event.data;
+      classTypes.set(d.classTypeId, {
+        class_type_id: d.classTypeId,
+        studio_id: d.studioId,
+        name: d.name,
+        format: d.format,
+        event_type: d.eventType,
+        drop_in_price: d.dropInPrice ? JSON.stringify(d.dropInPrice) : null,
+      });
+    }
+    if (classTypes.size > 0) {
+      await sql`INSERT INTO class_types ${unnestRows([...classTypes.values()], CLASS_TYPE_COLUMNS)}
+        ON CONFLICT (class_type_id) DO NOTHING`.execute(trx);
+    }
+    if (toApply.length === 0) return;
+
+    const newSessions = new Map<string, SessionRow>();
+    for (const recorded of toApply) {
+      const event = recorded as unknown as SessionEvent;
+      if (event.type !== 'SessionScheduled' || newSessions.has(event.data.sessionId)) continue;
+      newSessions.set(event.data.sessionId, sessionRow(event.data, recorded.revision));
+    }
+    if (newSessions.size > 0) {
+      await sql`INSERT INTO sessions ${unnestRows([...newSessions.values()], SESSION_COLUMNS)}
+        ON CONFLICT (session_id) DO NOTHING`.execute(trx);
+    }
+
+    const rows = rosterRows(...(await readRoster(trx, toApply)));
+    for (const recorded of toApply) foldRosterEvent(rows, recorded);
+    if (rows.changedPlaces.size > 0) {
+      const changed = [...rows.changedPlaces].map((id) => {
+        const row = rows.places.get(id)!;
+        return {
+          ...row,
+          payment: row.payment === null ? null : JSON.stringify(row.payment),
+          booked_by: JSON.stringify(row.booked_by),
+        };
+      });
+      await upsertRows('session_places', changed, PLACE_COLUMNS, ['enrollment_id']).execute(trx);
+    }
+    if (rows.changedInvitations.size > 0) {
+      const changed = [...rows.changedInvitations].map((key) => {
+        const row = rows.invitations.get(key)!;
+        return { ...row, invited_by: JSON.stringify(row.invited_by) };
+      });
+      await upsertRows('session_invitations', changed, INVITATION_COLUMNS, [
+        'session_id',
+        'client_id',
+      ]).execute(trx);
+    }
+
+    // Each session touched takes its last revision applied and its counts, recounted.
+    const touched = [...new Set(toApply.map((e) => (e.data as { sessionId: string }).sessionId))];
+    await sql`
+      UPDATE sessions AS s
+      SET version = t.version,
+          enrolled = coalesce(c.enrolled, 0), held = coalesce(c.held, 0),
+          waitlisted = coalesce(c.waitlisted, 0)
+      FROM unnest(${touched}::uuid[], ${touched.map((id) => versions.get(id)!)}::int[])
+          AS t(session_id, version)
+        LEFT JOIN (
+          SELECT session_id,
+                 count(*) FILTER (WHERE status = 'confirmed')::int AS enrolled,
                  count(*) FILTER (WHERE status = 'held')::int AS held,
                  count(*) FILTER (WHERE status = 'waitlisted')::int AS waitlisted
-          FROM session_places WHERE session_id = ${sessionId}
-        ) AS c
-        WHERE s.session_id = ${sessionId}`.execute(trx);
-    }
+          FROM session_places WHERE session_id = ANY(${touched}::uuid[])
+          GROUP BY session_id
+        ) AS c ON c.session_id = t.session_id
+      WHERE s.session_id = t.session_id`.execute(trx);
   },
   tables: ['class_types', 'sessions', 'session_places', 'session_invitations'],
 };
 
-async function applySessionEvent(
+interface ClassTypeRow {
+  class_type_id: string;
+  studio_id: string;
+  name: string;
+  format: string;
+  event_type: string;
+  drop_in_price: string | null;
+}
+
+const CLASS_TYPE_COLUMNS = {
+  class_type_id: 'uuid',
+  studio_id: 'uuid',
+  name: 'text',
+  format: 'text',
+  event_type: 'text',
+  drop_in_price: 'jsonb',
+} as const;
+
+type SessionScheduled = Extract<SessionEvent, { type: 'SessionScheduled' }>['data'];
+
+function sessionRow(d: SessionScheduled, revision: number) {
+  const startsAt = new Date(d.startsAt);
+  return {
+    session_id: d.sessionId,
+    studio_id: d.studioId,
+    class_type_id: d.classTypeId,
+    title: d.title,
+    format: d.format,
+    event_type: d.eventType,
+    starts_at: startsAt,
+    ends_at: new Date(startsAt.getTime() + d.durationMinutes * 60_000),
+    duration_minutes: d.durationMinutes,
+    capacity: d.capacity,
+    instructor_id: d.instructorId,
+    place: d.place,
+    link: d.link,
+    waiver_id: d.waiverId,
+    drop_in_price: d.dropInPrice ? JSON.stringify(d.dropInPrice) : null,
+    version: revision,
+  };
+}
+
+type SessionRow = ReturnType<typeof sessionRow>;
+
+const SESSION_COLUMNS = {
+  session_id: 'uuid',
+  studio_id: 'uuid',
+  class_type_id: 'uuid',
+  title: 'text',
+  format: 'text',
+  event_type: 'text',
+  starts_at: 'timestamptz',
+  ends_at: 'timestamptz',
+  duration_minutes: 'int',
+  capacity: 'int',
+  instructor_id: 'uuid',
+  place: 'text',
+  link: 'text',
+  waiver_id: 'uuid',
+  drop_in_price: 'jsonb',
+  version: 'int',
+} as const;
+
+const PLACE_COLUMNS = {
+  enrollment_id: 'uuid',
+  session_id: 'uuid',
+  studio_id: 'uuid',
+  client_id: 'uuid',
+  status: 'text',
+  channel: 'text',
+  pay_with: 'text',
+  payment: 'jsonb',
+  held_until: 'timestamptz',
+  arrival: 'int',
+  make_up: 'boolean',
+  attendance: 'text',
+  penalty: 'text',
+  refunded: 'boolean',
+  cancelled_late: 'boolean',
+  waitlisted_at: 'timestamptz',
+  booked_at: 'timestamptz',
+  booked_by: 'jsonb',
+  changed_at: 'timestamptz',
+} as const;
+
+const INVITATION_COLUMNS = {
+  session_id: 'uuid',
+  client_id: 'uuid',
+  invitation_id: 'uuid',
+  status: 'text',
+  invited_at: 'timestamptz',
+  invited_by: 'jsonb',
+  changed_at: 'timestamptz',
+} as const;
+
+/**
+ * The rows the events to apply touch: places by enrollment, a new place's client's other places
+ * in its session (it releases their hold), and invitations by session and client.
+ */
+async function readRoster(
   trx: Trx,
-  recorded: RecordedEvent,
-  event: SessionEvent,
-): Promise<void> {
-  const at = recorded.recordedAt;
-  const place = (enrollmentId: string) =>
-    trx.updateTable('session_places').where('enrollment_id', '=', enrollmentId);
-  switch (event.type) {
-    case 'SessionScheduled': {
-      const d = event.data;
-      const startsAt = new Date(d.startsAt);
-      await trx
-        .insertInto('sessions')
-        .values({
-          session_id: d.sessionId,
-          studio_id: d.studioId,
-          class_type_id: d.classTypeId,
-          title: d.title,
-          format: d.format,
-          event_type: d.eventType,
-          starts_at: startsAt,
-          ends_at: new Date(startsAt.getTime() + d.durationMinutes * 60_000),
-          duration_minutes: d.durationMinutes,
-          capacity: d.capacity,
-          instructor_id: d.instructorId,
-          place: d.place,
-          link: d.link,
-          waiver_id: d.waiverId,
-          drop_in_price: d.dropInPrice ? JSON.stringify(d.dropInPrice) : null,
-          version: recorded.revision,
-        })
-        .onConflict((oc) => oc.column('session_id').doNothing())
-        .execute();
-      return;
+  toApply: RecordedEvent[],
+): Promise<[PlaceRow[], InvitationRow[]]> {
+  const enrollmentIds = new Set<string>();
+  const booking = { sessions: [] as string[], clients: [] as string[] };
+  const invited = { sessions: [] as string[], clients: [] as string[] };
+  for (const recorded of toApply) {
+    const event = recorded as unknown as SessionEvent;
+    if (event.type === 'SessionScheduled') continue;
+    if (event.type === 'ClientInvited' || event.type === 'InvitationDeclined') {
+      invited.sessions.push(event.data.sessionId);
+      invited.clients.push(event.data.clientId);
+      continue;
     }
-    case 'SeatHeld':
-    case 'Waitlisted': {
-      const d = event.data;
-      const held = event.type === 'SeatHeld';
-      // The session keeps one place per client: a new one replaces a hold that lapsed unpaid.
-      await trx
-        .updateTable('session_places')
-        .set({ status: 'released', changed_at: at })
-        .where('session_id', '=', d.sessionId)
-        .where('client_id', '=', d.clientId)
-        .where('enrollment_id', '<>', d.enrollmentId)
-        .where('status', '=', 'held')
-        .execute();
-      // A waitlisted place promoted to a hold keeps its booking time and joins the line anew.
-      await trx
-        .insertInto('session_places')
-        .values({
-          enrollment_id: d.enrollmentId,
-          session_id: d.sessionId,
-          studio_id: recorded.metadata.studioId,
-          client_id: d.clientId,
-          status: held ? 'held' : 'waitlisted',
-          channel: d.channel,
-          pay_with: d.payWith,
-          held_until: held ? event.data.heldUntil : null,
-          arrival: recorded.revision,
-          make_up: held ? event.data.makeUp : false,
-          waitlisted_at: held ? null : at,
-          booked_at: at,
-          booked_by: JSON.stringify(recorded.metadata.actor),
-          changed_at: at,
-        })
-        .onConflict((oc) =>
-          oc.column('enrollment_id').doUpdateSet({
-            status: sql`excluded.status`,
-            held_until: sql`excluded.held_until`,
-            arrival: sql`excluded.arrival`,
-            make_up: sql`excluded.make_up`,
-            waitlisted_at: sql`coalesce(session_places.waitlisted_at, excluded.waitlisted_at)`,
-            changed_at: sql`excluded.changed_at`,
-          }),
-        )
-        .execute();
-      return;
+    if (!('enrollmentId' in event.data)) continue;
+    enrollmentIds.add(event.data.enrollmentId);
+    if (event.type === 'SeatHeld' || event.type === 'Waitlisted') {
+      booking.sessions.push(event.data.sessionId);
+      booking.clients.push(event.data.clientId);
     }
-    case 'EnrollmentConfirmed':
-      await place(event.data.enrollmentId)
-        .set({ status: 'confirmed', payment: JSON.stringify(event.data.payment), changed_at: at })
-        .execute();
-      return;
-    case 'HoldReleased':
-      await place(event.data.enrollmentId).set({ status: 'released', changed_at: at }).execute();
-      return;
-    case 'EnrollmentCancelled': {
-      const { late, outcome, giveBack } = event.data;
-      // As the decider has it: a late cancel that kept what paid for the place (a credit or
-      // money, not yet refunded) can be forgiven later; a chosen no-refund cancel cannot.
-      const forgivable = late && outcome === 'cancel_and_refund' && giveBack === 'none';
-      await place(event.data.enrollmentId)
-        .set({
-          status: 'cancelled',
-          cancelled_late: late,
-          refunded: giveBack === 'none' ? sql`refunded` : true,
-          penalty: forgivable
-            ? sql`CASE WHEN NOT refunded AND payment->>'kind' IN ('credit', 'card', 'hold')
-                THEN 'late_cancel' END`
-            : null,
-          changed_at: at,
-        })
-        .execute();
-      return;
-    }
-    case 'EnrollmentRefunded':
-      await place(event.data.enrollmentId).set({ refunded: true, changed_at: at }).execute();
-      return;
-    case 'ClientCheckedIn':
-      await place(event.data.enrollmentId)
-        .set({ attendance: 'checked_in', changed_at: at })
-        .execute();
-      return;
-    case 'ClientMarkedNoShow':
-      await place(event.data.enrollmentId)
-        .set({ attendance: 'no_show', penalty: 'no_show', changed_at: at })
-        .execute();
-      return;
-    case 'ClientInvited':
-      await trx
-        .insertInto('session_invitations')
-        .values({
-          session_id: event.data.sessionId,
-          client_id: event.data.clientId,
-          invitation_id: event.data.invitationId,
-          status: 'pending',
-          invited_at: at,
-          invited_by: JSON.stringify(recorded.metadata.actor),
-          changed_at: at,
-        })
-        .onConflict((oc) =>
-          oc.columns(['session_id', 'client_id']).doUpdateSet({
-            invitation_id: event.data.invitationId,
-            status: 'pending',
-            changed_at: at,
-          }),
-        )
-        .execute();
-      return;
-    case 'InvitationDeclined':
-      await trx
-        .updateTable('session_invitations')
-        .set({ status: 'declined', changed_at: at })
-        .where('session_id', '=', event.data.sessionId)
-        .where('client_id', '=', event.data.clientId)
-        .execute();
-      return;
-    case 'PenaltyForgiven':
-      await place(event.data.enrollmentId)
-        .set({
-          penalty: null,
-          refunded: event.data.giveBack === 'none' ? sql`refunded` : true,
-          changed_at: at,
-        })
-        .execute();
-      return;
-    default:
-      // A session event this read model does not show yet (see SCHEDULE_EVENTS).
-      return;
   }
+  const places =
+    enrollmentIds.size > 0
+      ? ((
+          await sql<PlaceRow>`
+            SELECT * FROM session_places WHERE enrollment_id = ANY(${[...enrollmentIds]}::uuid[])
+            UNION
+            SELECT p.* FROM session_places AS p
+              JOIN unnest(${booking.sessions}::uuid[], ${booking.clients}::uuid[])
+                AS b(session_id, client_id)
+                ON p.session_id = b.session_id AND p.client_id = b.client_id`.execute(trx)
+        ).rows as PlaceRow[])
+      : [];
+  const invitations =
+    invited.sessions.length > 0
+      ? ((
+          await sql<InvitationRow>`
+            SELECT DISTINCT i.* FROM session_invitations AS i
+              JOIN unnest(${invited.sessions}::uuid[], ${invited.clients}::uuid[])
+                AS b(session_id, client_id)
+                ON i.session_id = b.session_id AND i.client_id = b.client_id`.execute(trx)
+        ).rows as InvitationRow[])
+      : [];
+  return [places, invitations];
 }
