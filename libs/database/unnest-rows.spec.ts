@@ -91,4 +91,18 @@ describe('unnestRows', () => {
       },
     ]);
   });
+
+  it('writes array columns whole, quotes and all', async () => {
+    await sql`CREATE TABLE arrays_in (id int PRIMARY KEY, tags text[])`.execute(db.kysely);
+    const rows = [
+      { id: 1, tags: ['yoga', 'a "b" \\ c', '{x,y}', ''] },
+      { id: 2, tags: [] },
+      { id: 3, tags: null },
+    ];
+    await sql`INSERT INTO arrays_in ${unnestRows(rows, { id: 'int', tags: 'text[]' })}`.execute(
+      db.kysely,
+    );
+    const read = await db.kysely.selectFrom('arrays_in').selectAll().orderBy('id').execute();
+    expect(read).toEqual(rows);
+  });
 });

@@ -2,21 +2,40 @@ import { sql, type RawBuilder } from 'kysely';
 
 /**
  * The columns and rows of a multi-row `INSERT INTO table …` as one array per column:
- * `(a, b) SELECT * FROM unnest($1::uuid[], $2::text[])`. One bind parameter a column instead of
+ * `(a, b) SELECT … FROM unnest($1::uuid[], $2::text[])`. One bind parameter a column instead of
  * one a value: PostgreSQL parses and plans a statement of a few parameters rather than thousands
- * (a rebuild inserts a thousand rows a batch; docs/benchmarks.md). `columns` maps each column
- * written to its SQL type; every row gives each of them (undefined is written as NULL, not as
- * the column's default). jsonb values go as JSON text.
+ * (a rebuild inserts a thousand rows a batch; docs/benchmarks.md), and no batch meets its limit of
+ * 65,535. `columns` maps each column written to its SQL type; every row gives each of them
+ * (undefined is written as NULL, not as the column's default). jsonb values go as JSON text. An
+ * array column (`text[]`) goes as the text of each array, cast back: unnest would flatten an
+ * array of arrays.
  */
 export function unnestRows<Row extends object>(
   rows: readonly Row[],
   columns: { readonly [K in keyof Row & string]?: string },
 ): RawBuilder<unknown> {
   const names = Object.keys(columns) as (keyof Row & string)[];
-  const arrays = names.map(
-    (name) => sql`${rows.map((row) => row[name] ?? null)}::${sql.raw(columns[name]!)}[]`,
+  const typed = names.map((name, i) => ({ name, type: columns[name]!, alias: `c${i}` }));
+  const arrays = typed.map(({ name, type }) =>
+    type.endsWith('[]')
+      ? sql`${rows.map((row) => arrayText(row[name] as readonly unknown[] | null | undefined))}::text[]`
+      : sql`${rows.map((row) => row[name] ?? null)}::${sql.raw(type)}[]`,
   );
-  return sql`(${sql.join(names.map((name) => sql.id(name)))}) SELECT * FROM unnest(${sql.join(arrays)})`;
+  const selected = typed.map(({ type, alias }) =>
+    type.endsWith('[]') ? sql`${sql.id(alias)}::${sql.raw(type)}` : sql.id(alias),
+  );
+  return sql`(${sql.join(names.map((name) => sql.id(name)))})
+    SELECT ${sql.join(selected)}
+    FROM unnest(${sql.join(arrays)}) AS u(${sql.join(typed.map(({ alias }) => sql.id(alias)))})`;
+}
+
+/** An array's PostgreSQL text form, every element quoted: `{"a","b \"c\""}`. */
+function arrayText(values: readonly unknown[] | null | undefined): string | null {
+  if (values === null || values === undefined) return null;
+  const elements = values.map((value) =>
+    value === null ? 'NULL' : `"${String(value).replace(/[\\"]/g, '\\$&')}"`,
+  );
+  return `{${elements.join(',')}}`;
 }
 
 /**

@@ -1,22 +1,26 @@
 import type { AccountEvent } from '@clientele/entitlements';
 import type { RecordedEvent } from '@clientele/eventstore';
 import type { Projection } from '@clientele/projector';
-import { assertNever } from '@clientele/shared';
+import { unnestRows, upsertRows } from '@clientele/database';
 import { sql, type Transaction } from 'kysely';
+import {
+  accountKeys,
+  accountRows,
+  foldAccountEvent,
+  type AccountKeys,
+  type AccountRows,
+  type BalanceRow,
+  type BillRow,
+  type Changing,
+  type GrantRow,
+  type Inserts,
+  type MembershipRow,
+  type PaymentRow,
+  type UnrecordedChargeRow,
+} from './client-accounts.fold';
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any -- tables typed per query
 type Trx = Transaction<any>;
-
-interface Balance {
-  client_id: string;
-  studio_id: string;
-  currency: string | null;
-  account_credit: number;
-  outstanding: number;
-  pay_later: boolean;
-  use_account_credit_for_recurring: boolean;
-  version: number;
-}
 
 const ACCOUNT_EVENTS: ReadonlySet<AccountEvent['type']> = new Set<AccountEvent['type']>([
   'CreditsGranted',
@@ -59,23 +63,28 @@ export const clientAccountsProjection: Projection = {
   name: 'client_accounts',
   eventTypes: ACCOUNT_EVENTS,
 
+  // A batch is applied set-wise: the rows it touches are read a statement a table, its events
+  // folded into them in memory (client-accounts.fold.ts), and what changed written back a
+  // statement a table. A rebuild applies thousands of events a batch: a statement each was a
+  // round trip each.
   async apply(trx: Trx, events: RecordedEvent[]) {
     const clientIds = [...new Set(events.map((e) => clientOf(e)))];
-    const rows = (await trx
+    const read = await trx
       .selectFrom('account_balances')
       .selectAll()
       .where('client_id', 'in', clientIds)
-      .execute()) as Balance[];
-    const balances = new Map(
-      rows.map((row) => [
-        row.client_id,
+      .execute();
+    const balances = new Map<string, BalanceRow>(
+      read.map((row) => [
+        row.client_id as string,
         {
-          ...row,
+          ...(row as BalanceRow),
           account_credit: Number(row.account_credit),
           outstanding: Number(row.outstanding),
         },
       ]),
     );
+    const toApply: RecordedEvent[] = [];
     for (const recorded of events) {
       const clientId = clientOf(recorded);
       let balance = balances.get(clientId);
@@ -93,24 +102,18 @@ export const clientAccountsProjection: Projection = {
         balances.set(clientId, balance);
       }
       if (recorded.revision <= balance.version) continue;
-      await applyEvent(trx, recorded, balance);
+      toApply.push(recorded);
       balance.version = recorded.revision;
     }
+    const rows = accountRows(await readRows(trx, accountKeys(toApply)));
+    // The versions were moved ahead to pick the events: the fold sees each balance as it goes.
+    for (const recorded of toApply)
+      foldAccountEvent(rows, recorded, balances.get(clientOf(recorded))!);
+    await writeRows(trx, rows);
     if (balances.size > 0) {
-      await trx
-        .insertInto('account_balances')
-        .values([...balances.values()])
-        .onConflict((oc) =>
-          oc.column('client_id').doUpdateSet({
-            currency: sql`excluded.currency`,
-            account_credit: sql`excluded.account_credit`,
-            outstanding: sql`excluded.outstanding`,
-            pay_later: sql`excluded.pay_later`,
-            use_account_credit_for_recurring: sql`excluded.use_account_credit_for_recurring`,
-            version: sql`excluded.version`,
-          }),
-        )
-        .execute();
+      await upsertRows('account_balances', [...balances.values()], BALANCE_COLUMNS, [
+        'client_id',
+      ]).execute(trx);
     }
   },
   tables: [
@@ -133,497 +136,258 @@ function clientOf(recorded: RecordedEvent): string {
   return (recorded.data as { clientId: string }).clientId;
 }
 
-async function ledger(
-  trx: Trx,
-  recorded: RecordedEvent,
-  line: { grantId: string; kind: string; change: number; reason?: string; reservationId?: string },
-) {
-  await trx
-    .insertInto('credit_ledger')
-    .values({
-      client_id: clientOf(recorded),
-      revision: recorded.revision,
-      grant_id: line.grantId,
-      kind: line.kind,
-      change: line.change,
-      reason: line.reason ?? null,
-      reservation_id: line.reservationId ?? null,
-      actor: JSON.stringify(recorded.metadata.actor),
-      recorded_at: recorded.recordedAt,
-    })
-    .onConflict((oc) => oc.doNothing())
-    .execute();
+const json = (value: unknown) => (value === null ? null : JSON.stringify(value));
+
+async function readRows(trx: Trx, keys: AccountKeys) {
+  const some = (set: Set<string>) => set.size > 0;
+  const grants = some(keys.grantIds)
+    ? await trx
+        .selectFrom('credit_grants')
+        .selectAll()
+        .where('grant_id', 'in', [...keys.grantIds])
+        .execute()
+    : [];
+  const bills = some(keys.billIds)
+    ? await trx
+        .selectFrom('bills')
+        .selectAll()
+        .where('bill_id', 'in', [...keys.billIds])
+        .execute()
+    : [];
+  const payments =
+    some(keys.paymentIds) || some(keys.paymentReferences)
+      ? (
+          await sql<Record<string, unknown>>`
+            SELECT * FROM payments WHERE payment_id = ANY(${[...keys.paymentIds]}::uuid[])
+            UNION
+            SELECT * FROM payments WHERE reference = ANY(${[...keys.paymentReferences]}::text[])
+          `.execute(trx)
+        ).rows
+      : [];
+  const memberships = some(keys.membershipIds)
+    ? await trx
+        .selectFrom('memberships')
+        .selectAll()
+        .where('membership_id', 'in', [...keys.membershipIds])
+        .execute()
+    : [];
+  const unrecordedCharges = some(keys.chargeReferences)
+    ? await trx
+        .selectFrom('unrecorded_charges')
+        .selectAll()
+        .where('reference', 'in', [...keys.chargeReferences])
+        .execute()
+    : [];
+  return {
+    grants: grants.map((row) => ({ ...(row as GrantRow), source: json(row.source)! })),
+    bills: bills.map((row) => ({
+      ...(row as BillRow),
+      origin: json(row.origin)!,
+      lines: json(row.lines)!,
+      total: Number(row.total),
+      paid: Number(row.paid),
+    })),
+    payments: payments.map((row) => ({
+      ...(row as unknown as PaymentRow),
+      amount: Number(row.amount),
+      refunded: Number(row.refunded),
+      taken_by: json(row.taken_by)!,
+      failed: json(row.failed),
+      disputes: json(row.disputes)!,
+    })),
+    memberships: memberships.map((row) => ({
+      ...(row as MembershipRow),
+      price: Number(row.price),
+      billing_period: json(row.billing_period)!,
+    })),
+    unrecordedCharges: unrecordedCharges.map((row) => ({
+      ...(row as UnrecordedChargeRow),
+      amount: Number(row.amount),
+      refunded: Number(row.refunded),
+    })),
+  };
 }
 
-async function accountLedger(
-  trx: Trx,
-  recorded: RecordedEvent,
-  line: { kind: string; amount: number; balanceAfter: number; reason: string | null },
-) {
-  await trx
-    .insertInto('account_ledger')
-    .values({
-      client_id: clientOf(recorded),
-      revision: recorded.revision,
-      kind: line.kind,
-      amount: line.amount,
-      balance_after: line.balanceAfter,
-      reason: line.reason,
-      actor: JSON.stringify(recorded.metadata.actor),
-      recorded_at: recorded.recordedAt,
-    })
-    .onConflict((oc) => oc.doNothing())
-    .execute();
-}
-
-/** Money the processor took back (a bounced debit, a lost dispute): the bill owes it again. */
-async function reopenBill(trx: Trx, balance: Balance, billId: string, amount: number) {
-  balance.outstanding += amount;
-  await trx
-    .updateTable('bills')
-    .set({
-      paid: sql`paid - ${amount}`,
-      status: sql`CASE WHEN status = 'paid' THEN 'open' ELSE status END`,
-    })
-    .where('bill_id', '=', billId)
-    .execute();
-}
-
-function grantSourceReason(event: Extract<AccountEvent, { type: 'CreditsGranted' }>): string {
-  const source = event.data.source;
-  if (source.kind === 'complimentary') return source.reason;
-  if (source.kind === 'sale') return `bought: ${source.productName}`;
-  if (source.kind === 'import') {
-    const { row, fileName } = source.importedFrom;
-    return `imported${source.productName ? `: ${source.productName}` : ''} (row ${row} of ${fileName})`;
+async function writeRows(trx: Trx, rows: AccountRows): Promise<void> {
+  if (rows.chargesGone.size > 0) {
+    await trx
+      .deleteFrom('unrecorded_charges')
+      .where('reference', 'in', [...rows.chargesGone])
+      .execute();
   }
-  return `membership period from ${source.periodFrom}`;
-}
-
-async function applyEvent(trx: Trx, recorded: RecordedEvent, balance: Balance): Promise<void> {
-  const event = recorded as unknown as AccountEvent;
-  const studioId = balance.studio_id;
-  const updateGrant = (grantId: string) =>
-    trx.updateTable('credit_grants').where('grant_id', '=', grantId);
-  switch (event.type) {
-    case 'CreditsGranted': {
-      const d = event.data;
-      await trx
-        .insertInto('credit_grants')
-        .values({
-          grant_id: d.grantId,
-          client_id: d.clientId,
-          studio_id: studioId,
-          event_types: d.eventTypes,
-          count: d.count,
-          expires_at: d.expiresAt,
-          validity_days_from_first_use: d.validityDaysFromFirstUse,
-          source: JSON.stringify(d.source),
-          granted_at: recorded.recordedAt,
-        })
-        .onConflict((oc) => oc.column('grant_id').doNothing())
-        .execute();
-      await ledger(trx, recorded, {
-        grantId: d.grantId,
-        kind: 'granted',
-        change: d.count,
-        reason: grantSourceReason(event),
-      });
-      return;
-    }
-    case 'CreditGrantActivated':
-      await updateGrant(event.data.grantId).set({ expires_at: event.data.expiresAt }).execute();
-      await ledger(trx, recorded, {
-        grantId: event.data.grantId,
-        kind: 'validity_started',
-        change: 0,
-      });
-      return;
-    case 'CreditGrantAdjusted':
-      await updateGrant(event.data.grantId).set({ count: event.data.countAfter }).execute();
-      await ledger(trx, recorded, {
-        grantId: event.data.grantId,
-        kind: 'adjusted',
-        change: event.data.delta,
-        reason: event.data.reason,
-      });
-      return;
-    case 'CreditsReserved':
-      await updateGrant(event.data.grantId)
-        .set({ reserved: sql`reserved + ${event.data.count}` })
-        .execute();
-      await ledger(trx, recorded, {
-        grantId: event.data.grantId,
-        kind: 'reserved',
-        change: -event.data.count,
-        reason: event.data.reason,
-        reservationId: event.data.reservationId,
-      });
-      return;
-    case 'CreditsSpent':
-      await updateGrant(event.data.grantId)
-        .set({
-          reserved: sql`reserved - ${event.data.count}`,
-          spent: sql`spent + ${event.data.count}`,
-        })
-        .execute();
-      await ledger(trx, recorded, {
-        grantId: event.data.grantId,
-        kind: 'spent',
-        change: 0,
-        reason: event.data.reason,
-        reservationId: event.data.reservationId,
-      });
-      return;
-    case 'CreditsReturned':
-      await updateGrant(event.data.grantId)
-        .set(
-          event.data.wasSpent
-            ? { spent: sql`spent - ${event.data.count}` }
-            : { reserved: sql`reserved - ${event.data.count}` },
-        )
-        .execute();
-      await ledger(trx, recorded, {
-        grantId: event.data.grantId,
-        kind: 'returned',
-        change: event.data.count,
-        reason: event.data.reason,
-        reservationId: event.data.reservationId,
-      });
-      return;
-    case 'CreditsExpired':
-      await updateGrant(event.data.grantId)
-        .set({ expired: sql`expired + ${event.data.count}` })
-        .execute();
-      await ledger(trx, recorded, {
-        grantId: event.data.grantId,
-        kind: 'expired',
-        change: -event.data.count,
-      });
-      return;
-    case 'AccountCreditAdded':
-    case 'AccountCreditDeducted': {
-      const { amount, balanceAfter, reason } = event.data;
-      balance.currency = balanceAfter.currency;
-      balance.account_credit = balanceAfter.amount;
-      await accountLedger(trx, recorded, {
-        kind: event.type === 'AccountCreditAdded' ? 'added' : 'deducted',
-        amount: event.type === 'AccountCreditAdded' ? amount.amount : -amount.amount,
-        balanceAfter: balanceAfter.amount,
-        reason,
-      });
-      return;
-    }
-    case 'SaleRecorded': {
-      const d = event.data;
-      await trx
-        .insertInto('sales')
-        .values({
-          sale_id: d.saleId,
-          client_id: d.clientId,
-          studio_id: studioId,
-          bill_id: d.billId,
-          lines: JSON.stringify(d.lines),
-          total: d.total.amount,
-          currency: d.total.currency,
-          payment_method: d.paymentMethod,
-          sold_by: JSON.stringify(recorded.metadata.actor),
-          sold_at: recorded.recordedAt,
-        })
-        .onConflict((oc) => oc.column('sale_id').doNothing())
-        .execute();
-      return;
-    }
-    case 'BillIssued': {
-      const d = event.data;
-      balance.currency = d.total.currency;
-      balance.outstanding += d.total.amount;
-      await trx
-        .insertInto('bills')
-        .values({
-          bill_id: d.billId,
-          client_id: d.clientId,
-          studio_id: studioId,
-          origin: JSON.stringify(d.origin),
-          lines: JSON.stringify(d.lines),
-          total: d.total.amount,
-          currency: d.total.currency,
-          status: d.total.amount === 0 ? 'paid' : 'open',
-          due_on: d.dueOn,
-          issued_at: recorded.recordedAt,
-        })
-        .onConflict((oc) => oc.column('bill_id').doNothing())
-        .execute();
-      return;
-    }
-    case 'PaymentRecorded': {
-      const d = event.data;
-      balance.outstanding -= d.amount.amount;
-      await trx
-        .insertInto('payments')
-        .values({
-          payment_id: d.paymentId,
-          bill_id: d.billId,
-          client_id: d.clientId,
-          studio_id: studioId,
-          amount: d.amount.amount,
-          currency: d.amount.currency,
-          method: d.method,
-          reference: d.reference,
-          taken_by: JSON.stringify(recorded.metadata.actor),
-          recorded_at: recorded.recordedAt,
-        })
-        .onConflict((oc) => oc.column('payment_id').doNothing())
-        .execute();
-      if (d.reference !== null) {
-        // The processor told of the charge before the account recorded it: it is recorded now.
-        await trx.deleteFrom('unrecorded_charges').where('reference', '=', d.reference).execute();
-      }
-      await trx
-        .updateTable('bills')
-        .set({ paid: sql`paid + ${d.amount.amount}` })
-        .where('bill_id', '=', d.billId)
-        .execute();
-      if (d.accountCreditAfter) {
-        balance.account_credit = d.accountCreditAfter.amount;
-        await accountLedger(trx, recorded, {
-          kind: 'spent',
-          amount: -d.amount.amount,
-          balanceAfter: d.accountCreditAfter.amount,
-          reason: `payment of bill ${d.billId}`,
-        });
-      }
-      return;
-    }
-    case 'BillPaid':
-      await trx
-        .updateTable('bills')
-        .set({ status: 'paid' })
-        .where('bill_id', '=', event.data.billId)
-        .execute();
-      return;
-    case 'PaymentRefunded': {
-      const d = event.data;
-      await trx
-        .insertInto('refunds')
-        .values({
-          refund_id: d.refundId,
-          payment_id: d.paymentId,
-          bill_id: d.billId,
-          client_id: d.clientId,
-          studio_id: studioId,
-          amount: d.amount.amount,
-          currency: d.amount.currency,
-          method: d.method,
-          reference: d.reference,
-          reason: d.reason,
-          refunded_by: JSON.stringify(recorded.metadata.actor),
-          recorded_at: recorded.recordedAt,
-        })
-        .onConflict((oc) => oc.column('refund_id').doNothing())
-        .execute();
-      await trx
-        .updateTable('payments')
-        .set({ refunded: sql`refunded + ${d.amount.amount}` })
-        .where('payment_id', '=', d.paymentId)
-        .execute();
-      if (d.accountCreditAfter) {
-        balance.account_credit = d.accountCreditAfter.amount;
-        await accountLedger(trx, recorded, {
-          kind: 'refunded',
-          amount: d.amount.amount,
-          balanceAfter: d.accountCreditAfter.amount,
-          reason: d.reason,
-        });
-      }
-      return;
-    }
-    case 'PaymentFailed': {
-      // The money never came: the bill owes it again, and shows why.
-      const d = event.data;
-      await reopenBill(trx, balance, d.billId, d.amount.amount);
-      await trx
-        .updateTable('payments')
-        .set({
-          failed: JSON.stringify({
-            amount: d.amount,
-            reason: d.reason,
-            at: recorded.recordedAt.toISOString(),
-          }),
-        })
-        .where('payment_id', '=', d.paymentId)
-        .execute();
-      return;
-    }
-    case 'PaymentDisputed': {
-      const d = event.data;
-      const dispute = {
-        disputeId: d.disputeId,
-        amount: d.amount,
-        reason: d.reason,
-        at: recorded.recordedAt.toISOString(),
-      };
-      await trx
-        .updateTable('payments')
-        .set({ disputes: sql`disputes || ${JSON.stringify([dispute])}::jsonb` })
-        .where('payment_id', '=', d.paymentId)
-        .execute();
-      return;
-    }
-    case 'PaymentDisputeClosed': {
-      const d = event.data;
-      const outcome = { outcome: d.outcome, closedAt: recorded.recordedAt.toISOString() };
-      await trx
-        .updateTable('payments')
-        .set({
-          disputes: sql`(SELECT coalesce(jsonb_agg(CASE WHEN x->>'disputeId' = ${d.disputeId} THEN x || ${JSON.stringify(outcome)}::jsonb ELSE x END ORDER BY i), '[]'::jsonb) FROM jsonb_array_elements(disputes) WITH ORDINALITY AS e(x, i))`,
-        })
-        .where('payment_id', '=', d.paymentId)
-        .execute();
-      // The bank took the money back: the bill owes it again.
-      if (d.outcome === 'lost') await reopenBill(trx, balance, d.billId, d.amount.amount);
-      return;
-    }
-    case 'ProcessorPaymentConfirmed': {
-      // Usually the payment is recorded a moment later (or was a moment before): only a charge
-      // still unrecorded stays listed, for the upkeep to give back (ADR 0012).
-      const d = event.data;
-      const recordedAlready = await trx
-        .selectFrom('payments')
-        .select('payment_id')
-        .where('reference', '=', d.reference)
-        .executeTakeFirst();
-      if (recordedAlready) return;
-      await trx
-        .insertInto('unrecorded_charges')
-        .values({
-          reference: d.reference,
-          client_id: d.clientId,
-          studio_id: studioId,
-          amount: d.amount.amount,
-          currency: d.amount.currency,
-          refunded: 0,
-          idempotency_key: d.idempotencyKey,
-          confirmed_at: recorded.recordedAt,
-        })
-        .onConflict((oc) => oc.column('reference').doNothing())
-        .execute();
-      return;
-    }
-    case 'UnrecordedChargeRefunded':
-      await trx
-        .updateTable('unrecorded_charges')
-        .set({ refunded: sql`refunded + ${event.data.amount.amount}` })
-        .where('reference', '=', event.data.reference)
-        .execute();
-      return;
-    // Recorded for the audit history; saved methods are listed from the processor itself.
-    case 'PaymentMethodSaved':
-    case 'PaymentMethodRemoved':
-      return;
-    case 'BillVoided':
-      balance.outstanding -= event.data.unpaid.amount;
-      await trx
-        .updateTable('bills')
-        .set({ status: 'voided' })
-        .where('bill_id', '=', event.data.billId)
-        .execute();
-      return;
-    case 'MembershipStarted':
-    case 'MembershipImported': {
-      const d = event.data;
-      await trx
-        .insertInto('memberships')
-        .values({
-          membership_id: d.membershipId,
-          client_id: d.clientId,
-          studio_id: studioId,
-          product_id: d.productId,
-          name: d.name,
-          price: d.price.amount,
-          currency: d.price.currency,
-          billing_period: JSON.stringify(d.billingPeriod),
-          event_types: d.eventTypes,
-          credits_per_period: d.creditsPerPeriod,
-          starts_on: d.startsOn,
-          period_from: d.currentPeriod.from,
-          period_until: d.currentPeriod.until,
-          next_payment_due: d.nextPaymentDue,
-        })
-        .onConflict((oc) => oc.column('membership_id').doNothing())
-        .execute();
-      return;
-    }
-    case 'MembershipRenewed':
-      await trx
-        .updateTable('memberships')
-        .set({
-          period_from: event.data.period.from,
-          period_until: event.data.period.until,
-          next_payment_due: event.data.nextPaymentDue,
-        })
-        .where('membership_id', '=', event.data.membershipId)
-        .execute();
-      return;
-    case 'MembershipFrozen':
-      await trx
-        .updateTable('memberships')
-        .set({
-          frozen_from: event.data.from,
-          frozen_until: event.data.until,
-          next_payment_due: event.data.nextPaymentDue,
-        })
-        .where('membership_id', '=', event.data.membershipId)
-        .execute();
-      return;
-    case 'MembershipUnfrozen':
-      await trx
-        .updateTable('memberships')
-        .set({ frozen_from: null, frozen_until: null, next_payment_due: event.data.nextPaymentDue })
-        .where('membership_id', '=', event.data.membershipId)
-        .execute();
-      return;
-    case 'MembershipCancelled':
-      await trx
-        .updateTable('memberships')
-        .set({ cancelled_on: event.data.effectiveOn })
-        .where('membership_id', '=', event.data.membershipId)
-        .execute();
-      return;
-    case 'VodAccessGranted': {
-      const d = event.data;
-      await trx
-        .insertInto('vod_access')
-        .values({
-          access_id: d.accessId,
-          client_id: d.clientId,
-          studio_id: studioId,
-          product_id: d.productId,
-          name: d.name,
-          valid_from: d.from,
-          valid_until: d.until,
-        })
-        .onConflict((oc) => oc.column('access_id').doNothing())
-        .execute();
-      return;
-    }
-    case 'PaymentSettingsChanged':
-      balance.pay_later = event.data.payLater;
-      balance.use_account_credit_for_recurring = event.data.useAccountCreditForRecurring;
-      return;
-    case 'ProcessorCustomerLinked':
-      // Saved methods are listed from the processor itself; this finds the client of a webhook.
-      await trx
-        .insertInto('processor_customers')
-        .values({
-          customer_id: event.data.customerId,
-          client_id: event.data.clientId,
-          studio_id: studioId,
-        })
-        .onConflict((oc) => oc.column('customer_id').doNothing())
-        .execute();
-      return;
-    default:
-      assertNever(event);
+  await upsertChanged(trx, 'credit_grants', rows.grants, GRANT_COLUMNS, 'grant_id');
+  await upsertChanged(trx, 'bills', rows.bills, BILL_COLUMNS, 'bill_id');
+  await upsertChanged(trx, 'payments', rows.payments, PAYMENT_COLUMNS, 'payment_id');
+  await upsertChanged(trx, 'memberships', rows.memberships, MEMBERSHIP_COLUMNS, 'membership_id');
+  await upsertChanged(
+    trx,
+    'unrecorded_charges',
+    rows.unrecordedCharges,
+    UNRECORDED_CHARGE_COLUMNS,
+    'reference',
+  );
+  for (const [table, columns] of Object.entries(INSERT_COLUMNS)) {
+    const inserted = rows.inserts[table as keyof Inserts];
+    if (inserted.length === 0) continue;
+    await sql`INSERT INTO ${sql.table(table)} ${unnestRows(inserted, columns)}
+      ON CONFLICT DO NOTHING`.execute(trx);
   }
 }
+
+async function upsertChanged<Row extends object>(
+  trx: Trx,
+  table: string,
+  changing: Changing<Row>,
+  columns: { readonly [K in keyof Row & string]?: string },
+  key: keyof Row & string,
+): Promise<void> {
+  const changed = changing.changedRows();
+  if (changed.length > 0) await upsertRows(table, changed, columns, [key]).execute(trx);
+}
+
+const BALANCE_COLUMNS = {
+  client_id: 'uuid',
+  studio_id: 'uuid',
+  currency: 'text',
+  account_credit: 'bigint',
+  outstanding: 'bigint',
+  pay_later: 'boolean',
+  use_account_credit_for_recurring: 'boolean',
+  version: 'int',
+} as const;
+
+const GRANT_COLUMNS = {
+  grant_id: 'uuid',
+  client_id: 'uuid',
+  studio_id: 'uuid',
+  event_types: 'text[]',
+  count: 'int',
+  reserved: 'int',
+  spent: 'int',
+  expired: 'int',
+  expires_at: 'timestamptz',
+  validity_days_from_first_use: 'int',
+  source: 'jsonb',
+  granted_at: 'timestamptz',
+} as const;
+
+const BILL_COLUMNS = {
+  bill_id: 'uuid',
+  client_id: 'uuid',
+  studio_id: 'uuid',
+  origin: 'jsonb',
+  lines: 'jsonb',
+  total: 'bigint',
+  paid: 'bigint',
+  currency: 'text',
+  status: 'text',
+  due_on: 'date',
+  issued_at: 'timestamptz',
+} as const;
+
+const PAYMENT_COLUMNS = {
+  payment_id: 'uuid',
+  bill_id: 'uuid',
+  client_id: 'uuid',
+  studio_id: 'uuid',
+  amount: 'bigint',
+  currency: 'text',
+  method: 'text',
+  reference: 'text',
+  taken_by: 'jsonb',
+  recorded_at: 'timestamptz',
+  refunded: 'bigint',
+  failed: 'jsonb',
+  disputes: 'jsonb',
+} as const;
+
+const MEMBERSHIP_COLUMNS = {
+  membership_id: 'uuid',
+  client_id: 'uuid',
+  studio_id: 'uuid',
+  product_id: 'uuid',
+  name: 'text',
+  price: 'bigint',
+  currency: 'text',
+  billing_period: 'jsonb',
+  event_types: 'text[]',
+  credits_per_period: 'int',
+  starts_on: 'date',
+  period_from: 'date',
+  period_until: 'date',
+  next_payment_due: 'date',
+  frozen_from: 'date',
+  frozen_until: 'date',
+  cancelled_on: 'date',
+} as const;
+
+const UNRECORDED_CHARGE_COLUMNS = {
+  reference: 'text',
+  client_id: 'uuid',
+  studio_id: 'uuid',
+  amount: 'bigint',
+  currency: 'text',
+  refunded: 'bigint',
+  idempotency_key: 'text',
+  confirmed_at: 'timestamptz',
+} as const;
+
+const INSERT_COLUMNS: Record<keyof Inserts, Record<string, string>> = {
+  credit_ledger: {
+    client_id: 'uuid',
+    revision: 'int',
+    grant_id: 'uuid',
+    kind: 'text',
+    change: 'int',
+    reason: 'text',
+    reservation_id: 'text',
+    actor: 'jsonb',
+    recorded_at: 'timestamptz',
+  },
+  account_ledger: {
+    client_id: 'uuid',
+    revision: 'int',
+    kind: 'text',
+    amount: 'bigint',
+    balance_after: 'bigint',
+    reason: 'text',
+    actor: 'jsonb',
+    recorded_at: 'timestamptz',
+  },
+  sales: {
+    sale_id: 'uuid',
+    client_id: 'uuid',
+    studio_id: 'uuid',
+    bill_id: 'uuid',
+    lines: 'jsonb',
+    total: 'bigint',
+    currency: 'text',
+    payment_method: 'text',
+    sold_by: 'jsonb',
+    sold_at: 'timestamptz',
+  },
+  refunds: {
+    refund_id: 'uuid',
+    payment_id: 'uuid',
+    bill_id: 'uuid',
+    client_id: 'uuid',
+    studio_id: 'uuid',
+    amount: 'bigint',
+    currency: 'text',
+    method: 'text',
+    reference: 'text',
+    reason: 'text',
+    refunded_by: 'jsonb',
+    recorded_at: 'timestamptz',
+  },
+  vod_access: {
+    access_id: 'uuid',
+    client_id: 'uuid',
+    studio_id: 'uuid',
+    product_id: 'uuid',
+    name: 'text',
+    valid_from: 'timestamptz',
+    valid_until: 'timestamptz',
+  },
+  processor_customers: { customer_id: 'text', client_id: 'uuid', studio_id: 'uuid' },
+};
