@@ -15,7 +15,8 @@ import {
 export type { GrantView, MembershipView };
 import { money, NotFound, type Money } from '@clientele/shared';
 import { answeredFor } from '@projections/client-profiles';
-import { sql } from 'kysely';
+import { sql, type Expression } from 'kysely';
+import { jsonArrayFrom } from 'kysely/helpers/postgres';
 
 export interface Balances {
   credits: { eventType: string; available: number; grants: GrantView[] }[];
@@ -28,7 +29,7 @@ export interface PaymentSettings {
   useAccountCreditForRecurring: boolean;
 }
 
-interface GrantRow {
+export interface GrantRow {
   grant_id: string;
   client_id: string;
   event_types: string[];
@@ -36,14 +37,14 @@ interface GrantRow {
   reserved: number;
   spent: number;
   expired: number;
-  expires_at: Date | null;
+  expires_at: Date | string | null;
   validity_days_from_first_use: number | null;
   source: unknown;
-  granted_at: Date;
+  granted_at: Date | string;
   live: boolean;
 }
 
-function toGrant(row: GrantRow): GrantView {
+export function toGrant(row: GrantRow): GrantView {
   const left = row.count - row.reserved - row.spent - row.expired;
   return {
     grantId: row.grant_id,
@@ -65,8 +66,8 @@ function toGrant(row: GrantRow): GrantView {
  * The account's money and settings, and the studio's currency for an account with nothing yet.
  * What is owed includes the bills of clients merged into this one: it pays them now.
  */
-async function accountRow(db: Database, studioId: string, clientId: string) {
-  const row = await db.kysely
+export function accountQuery(db: Database, studioId: string, clientId: string) {
+  return db.kysely
     .selectFrom('client_profiles as p')
     .innerJoin('studios as s', 's.studio_id', 'p.studio_id')
     .leftJoin('account_balances as b', 'b.client_id', 'p.client_id')
@@ -81,21 +82,28 @@ async function accountRow(db: Database, studioId: string, clientId: string) {
       'b.use_account_credit_for_recurring',
     ])
     .where('p.client_id', '=', clientId)
-    .where('p.studio_id', '=', studioId)
-    .executeTakeFirst();
-  if (!row) throw new NotFound('client', clientId);
-  return row as {
-    studio_currency: string;
-    studio_timezone: string;
-    account_credit: string | null;
-    outstanding: string | null;
-    pay_later: boolean | null;
-    use_account_credit_for_recurring: boolean | null;
-  };
+    .where('p.studio_id', '=', studioId);
 }
 
-async function grantsOf(db: Database, clientId: string, now: Date): Promise<GrantView[]> {
-  const rows = (await db.kysely
+/** `accountQuery`'s row; read through JSON, its sums and amounts are numbers. */
+export interface AccountRow {
+  studio_currency: string;
+  studio_timezone: string;
+  account_credit: string | number | null;
+  outstanding: string | number | null;
+  pay_later: boolean | null;
+  use_account_credit_for_recurring: boolean | null;
+}
+
+async function accountRow(db: Database, studioId: string, clientId: string): Promise<AccountRow> {
+  const row = await accountQuery(db, studioId, clientId).executeTakeFirst();
+  if (!row) throw new NotFound('client', clientId);
+  return row as AccountRow;
+}
+
+/** The client's credit grants (with those of clients merged into it), oldest first. */
+export function grantsQuery(db: Database, clientId: string, now: Date) {
+  return db.kysely
     .selectFrom('credit_grants')
     .select([
       'grant_id',
@@ -113,9 +121,11 @@ async function grantsOf(db: Database, clientId: string, now: Date): Promise<Gran
     ])
     .where('client_id', 'in', answeredFor(clientId))
     .orderBy('granted_at')
-    .orderBy('grant_id')
-    .execute()) as GrantRow[];
-  return rows.map(toGrant);
+    .orderBy('grant_id');
+}
+
+async function grantsOf(db: Database, clientId: string, now: Date): Promise<GrantView[]> {
+  return ((await grantsQuery(db, clientId, now).execute()) as GrantRow[]).map(toGrant);
 }
 
 export class GetClientBalances extends Query<Balances & { paymentSettings: PaymentSettings }> {
@@ -134,18 +144,24 @@ export class GetClientBalancesHandler implements IQueryHandler<GetClientBalances
 
   async execute({ studioId, clientId, now }: GetClientBalances) {
     const account = await accountRow(this.db, studioId, clientId);
-    const currency = account.studio_currency;
-    const grants = await grantsOf(this.db, clientId, now);
-    return {
-      credits: creditsByEventType(grants),
-      accountCredit: money(Number(account.account_credit ?? 0), currency),
-      outstanding: money(Number(account.outstanding ?? 0), currency),
-      paymentSettings: {
-        payLater: account.pay_later ?? true,
-        useAccountCreditForRecurring: account.use_account_credit_for_recurring ?? false,
-      },
-    };
+    return toBalances(account, await grantsOf(this.db, clientId, now));
   }
+}
+
+export function toBalances(
+  account: AccountRow,
+  grants: GrantView[],
+): Balances & { paymentSettings: PaymentSettings } {
+  const currency = account.studio_currency;
+  return {
+    credits: creditsByEventType(grants),
+    accountCredit: money(Number(account.account_credit ?? 0), currency),
+    outstanding: money(Number(account.outstanding ?? 0), currency),
+    paymentSettings: {
+      payLater: account.pay_later ?? true,
+      useAccountCreditForRecurring: account.use_account_credit_for_recurring ?? false,
+    },
+  };
 }
 
 export interface LedgerLine {
@@ -248,96 +264,105 @@ interface BillRow {
   client_id: string;
   origin: unknown;
   lines: unknown;
-  total: string;
-  paid: string;
+  total: string | number;
+  paid: string | number;
   currency: string;
   status: BillStatus;
   due_on: Date | string;
-  issued_at: Date;
+  issued_at: Date | string;
 }
 
 function dateOnly(value: Date | string): string {
   return typeof value === 'string' ? value.slice(0, 10) : value.toISOString().slice(0, 10);
 }
 
-async function billsWhere(
+interface PaymentRow {
+  payment_id: string;
+  amount: string | number;
+  refunded: string | number;
+  currency: string;
+  method: string;
+  reference: string | null;
+  taken_by: unknown;
+  recorded_at: Date | string;
+  failed: { amount: Money; reason: string; at: string } | null;
+  disputes: { disputeId: string; amount: Money; reason: string; at: string }[];
+}
+
+/** `billsQuery`'s row: the bill with its payments as JSON. */
+export type BillWithPaymentsRow = BillRow & { payments: PaymentRow[] };
+
+/** Bills, newest first, each with its payments (oldest first) in the same statement. */
+export function billsQuery(
   db: Database,
   where: { studioId: string; clientId?: string; billId?: string; status?: BillStatus },
-): Promise<BillView[]> {
+) {
   let query = db.kysely
     .selectFrom('bills')
-    .selectAll()
+    .selectAll('bills')
+    .select((eb) =>
+      jsonArrayFrom(
+        eb
+          .selectFrom('payments')
+          .select([
+            'payment_id',
+            'amount',
+            'refunded',
+            'currency',
+            'method',
+            'reference',
+            'taken_by',
+            'recorded_at',
+            'failed',
+            'disputes',
+          ])
+          .whereRef('payments.bill_id', '=', 'bills.bill_id')
+          .orderBy('recorded_at'),
+      ).as('payments'),
+    )
     .where('studio_id', '=', where.studioId)
     .orderBy('issued_at', 'desc')
     .orderBy('bill_id');
   if (where.clientId) query = query.where('client_id', 'in', answeredFor(where.clientId));
   if (where.billId) query = query.where('bill_id', '=', where.billId);
   if (where.status) query = query.where('status', '=', where.status);
-  const bills = (await query.execute()) as BillRow[];
-  if (bills.length === 0) return [];
-  const payments = (await db.kysely
-    .selectFrom('payments')
-    .select([
-      'payment_id',
-      'bill_id',
-      'amount',
-      'refunded',
-      'currency',
-      'method',
-      'reference',
-      'taken_by',
-      'recorded_at',
-      'failed',
-      'disputes',
-    ])
-    .where(
-      'bill_id',
-      'in',
-      bills.map((b) => b.bill_id),
-    )
-    .orderBy('recorded_at')
-    .execute()) as {
-    payment_id: string;
-    bill_id: string;
-    amount: string;
-    refunded: string;
-    currency: string;
-    method: string;
-    reference: string | null;
-    taken_by: unknown;
-    recorded_at: Date;
-    failed: { amount: Money; reason: string; at: string } | null;
-    disputes: { disputeId: string; amount: Money; reason: string; at: string }[];
-  }[];
-  return bills.map((bill) => {
-    const total = Number(bill.total);
-    const paid = Number(bill.paid);
-    return {
-      billId: bill.bill_id,
-      clientId: bill.client_id,
-      origin: bill.origin,
-      lines: bill.lines,
-      total: money(total, bill.currency),
-      paid: money(paid, bill.currency),
-      outstanding: money(bill.status === 'voided' ? 0 : total - paid, bill.currency),
-      status: bill.status,
-      dueOn: dateOnly(bill.due_on),
-      issuedAt: new Date(bill.issued_at).toISOString(),
-      payments: payments
-        .filter((p) => p.bill_id === bill.bill_id)
-        .map((p) => ({
-          paymentId: p.payment_id,
-          amount: money(Number(p.amount), p.currency),
-          refunded: money(Number(p.refunded), p.currency),
-          method: p.method,
-          reference: p.reference,
-          takenBy: p.taken_by,
-          at: new Date(p.recorded_at).toISOString(),
-          failed: p.failed ?? null,
-          disputes: p.disputes ?? [],
-        })),
-    };
-  });
+  return query;
+}
+
+export function toBill(bill: BillWithPaymentsRow): BillView {
+  const total = Number(bill.total);
+  const paid = Number(bill.paid);
+  return {
+    billId: bill.bill_id,
+    clientId: bill.client_id,
+    origin: bill.origin,
+    lines: bill.lines,
+    total: money(total, bill.currency),
+    paid: money(paid, bill.currency),
+    outstanding: money(bill.status === 'voided' ? 0 : total - paid, bill.currency),
+    status: bill.status,
+    dueOn: dateOnly(bill.due_on),
+    issuedAt: new Date(bill.issued_at).toISOString(),
+    payments: bill.payments.map((p) => ({
+      paymentId: p.payment_id,
+      amount: money(Number(p.amount), p.currency),
+      refunded: money(Number(p.refunded), p.currency),
+      method: p.method,
+      reference: p.reference,
+      takenBy: p.taken_by,
+      at: new Date(p.recorded_at).toISOString(),
+      failed: p.failed ?? null,
+      disputes: p.disputes ?? [],
+    })),
+  };
+}
+
+async function billsWhere(
+  db: Database,
+  where: { studioId: string; clientId?: string; billId?: string; status?: BillStatus },
+): Promise<BillView[]> {
+  const rows = (await billsQuery(db, where).execute()) as BillWithPaymentsRow[];
+  return rows.map(toBill);
 }
 
 export class GetBill extends Query<BillView> {
@@ -449,42 +474,38 @@ export class ListClientSales extends Query<{ items: SaleView[] }> {
   }
 }
 
+/** The client's sales (with those of clients merged into it), newest first. */
+export function salesQuery(db: Database, clientId: string, limit: number) {
+  return db.kysely
+    .selectFrom('sales')
+    .selectAll()
+    .where('client_id', 'in', answeredFor(clientId))
+    .orderBy('sold_at', 'desc')
+    .orderBy('sale_id')
+    .limit(limit);
+}
+
+export function toSale(row: Record<string, unknown>): SaleView {
+  return {
+    saleId: row.sale_id as string,
+    clientId: row.client_id as string,
+    billId: row.bill_id as string,
+    lines: row.lines,
+    total: money(Number(row.total), row.currency as string),
+    paymentMethod: row.payment_method as string,
+    soldBy: row.sold_by,
+    soldAt: new Date(row.sold_at as Date | string).toISOString(),
+  };
+}
+
 @QueryHandler(ListClientSales)
 export class ListClientSalesHandler implements IQueryHandler<ListClientSales> {
   constructor(@Inject(DATABASE) private readonly db: Database) {}
 
   async execute({ studioId, clientId, limit }: ListClientSales) {
     await accountRow(this.db, studioId, clientId);
-    const rows = (await this.db.kysely
-      .selectFrom('sales')
-      .selectAll()
-      .where('client_id', 'in', answeredFor(clientId))
-      .orderBy('sold_at', 'desc')
-      .orderBy('sale_id')
-      .limit(limit)
-      .execute()) as {
-      sale_id: string;
-      client_id: string;
-      bill_id: string;
-      lines: unknown;
-      total: string;
-      currency: string;
-      payment_method: string;
-      sold_by: unknown;
-      sold_at: Date;
-    }[];
-    return {
-      items: rows.map((row) => ({
-        saleId: row.sale_id,
-        clientId: row.client_id,
-        billId: row.bill_id,
-        lines: row.lines,
-        total: money(Number(row.total), row.currency),
-        paymentMethod: row.payment_method,
-        soldBy: row.sold_by,
-        soldAt: new Date(row.sold_at).toISOString(),
-      })),
-    };
+    const rows = await salesQuery(this.db, clientId, limit).execute();
+    return { items: rows.map(toSale) };
   }
 }
 
@@ -511,6 +532,52 @@ export class GetActiveItems extends Query<ActiveItems> {
   }
 }
 
+/** The client's memberships (with those of clients merged into it) not ended by `today`. */
+export function membershipsQuery(
+  db: Database,
+  clientId: string,
+  today: string | Expression<string>,
+) {
+  return db.kysely
+    .selectFrom('memberships')
+    .selectAll()
+    .where('client_id', 'in', answeredFor(clientId))
+    .where((eb) => eb.or([eb('cancelled_on', 'is', null), eb('cancelled_on', '>', today)]))
+    .orderBy('starts_on');
+}
+
+/** The client's video access (with that of clients merged into it) not yet over. */
+export function vodQuery(db: Database, clientId: string, now: Date) {
+  return db.kysely
+    .selectFrom('vod_access')
+    .selectAll()
+    .where('client_id', 'in', answeredFor(clientId))
+    .where('valid_until', '>', now)
+    .orderBy('valid_until');
+}
+
+/** What the client holds on `today`, from the rows of the queries above and its grants. */
+export function toActiveItems(
+  rows: { memberships: Record<string, unknown>[]; vod: Record<string, unknown>[] },
+  grants: GrantView[],
+  today: string,
+): ActiveItems {
+  return {
+    memberships: rows.memberships.map((m) => toMembership(m, today)),
+    packs: grants
+      .filter((g) => g.available > 0 && packName(g.source as CreditSource) !== null)
+      .map((g) => ({ ...g, productName: packName(g.source as CreditSource)! })),
+    vod: rows.vod.map((v) => ({
+      accessId: v.access_id as string,
+      clientId: v.client_id as string,
+      productId: v.product_id as string,
+      name: v.name as string,
+      from: new Date(v.valid_from as Date | string).toISOString(),
+      until: new Date(v.valid_until as Date | string).toISOString(),
+    })),
+  };
+}
+
 /** What the client holds now: memberships not yet ended, packs and passes with credits left, video access. */
 @QueryHandler(GetActiveItems)
 export class GetActiveItemsHandler implements IQueryHandler<GetActiveItems> {
@@ -520,45 +587,10 @@ export class GetActiveItemsHandler implements IQueryHandler<GetActiveItems> {
     const account = await accountRow(this.db, studioId, clientId);
     // Memberships run by the studio's days.
     const today = localDate(now, account.studio_timezone);
-    const memberships = (await this.db.kysely
-      .selectFrom('memberships')
-      .selectAll()
-      .where('client_id', 'in', answeredFor(clientId))
-      .where((eb) => eb.or([eb('cancelled_on', 'is', null), eb('cancelled_on', '>', today)]))
-      .orderBy('starts_on')
-      .execute()) as Record<string, unknown>[];
-    const grants = (await grantsOf(this.db, clientId, now)).filter(
-      (g) => g.available > 0 && packName(g.source as CreditSource) !== null,
-    );
-    const vod = (await this.db.kysely
-      .selectFrom('vod_access')
-      .selectAll()
-      .where('client_id', 'in', answeredFor(clientId))
-      .where('valid_until', '>', now)
-      .orderBy('valid_until')
-      .execute()) as {
-      access_id: string;
-      client_id: string;
-      product_id: string;
-      name: string;
-      valid_from: Date;
-      valid_until: Date;
-    }[];
-    return {
-      memberships: memberships.map((m) => toMembership(m, today)),
-      packs: grants.map((g) => ({
-        ...g,
-        productName: packName(g.source as CreditSource)!,
-      })),
-      vod: vod.map((v) => ({
-        accessId: v.access_id,
-        clientId: v.client_id,
-        productId: v.product_id,
-        name: v.name,
-        from: new Date(v.valid_from).toISOString(),
-        until: new Date(v.valid_until).toISOString(),
-      })),
-    };
+    const memberships = await membershipsQuery(this.db, clientId, today).execute();
+    const grants = await grantsOf(this.db, clientId, now);
+    const vod = await vodQuery(this.db, clientId, now).execute();
+    return toActiveItems({ memberships, vod }, grants, today);
   }
 }
 

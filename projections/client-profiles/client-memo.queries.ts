@@ -3,12 +3,49 @@ import { IQueryHandler, Query, QueryHandler } from '@nestjs/cqrs';
 import type { ClientMemo } from '@clientele/clients';
 import { DATABASE, type Database } from '@clientele/database';
 import { NotFound } from '@clientele/shared';
+import { jsonArrayFrom } from 'kysely/helpers/postgres';
 import { answeredFor } from './client-merge.queries';
 import type { ClientMemoRow } from './client-profiles.table';
 
+/** A client's memos (with those of clients merged into it: ADR 0016), starred first, then newest. */
+export function memosQuery(db: Database, clientId: string, memoId?: string) {
+  const mine = db.kysely
+    .selectFrom('client_memos')
+    .select([
+      'memo_id',
+      'client_id',
+      'text',
+      'starred',
+      'created_at',
+      'created_by',
+      'updated_at',
+      'updated_by',
+    ])
+    .where('client_id', 'in', answeredFor(clientId))
+    .where('removed', '=', false)
+    .orderBy('starred', 'desc')
+    .orderBy('created_at', 'desc')
+    .orderBy('memo_id', 'desc');
+  return memoId === undefined ? mine : mine.where('memo_id', '=', memoId);
+}
+
+export function toMemo(row: ClientMemoRow): ClientMemo {
+  return {
+    id: row.memo_id,
+    clientId: row.client_id,
+    // Null once the client was erased.
+    text: row.text,
+    starred: row.starred,
+    createdAt: new Date(row.created_at).toISOString(),
+    createdBy: row.created_by,
+    updatedAt: new Date(row.updated_at).toISOString(),
+    updatedBy: row.updated_by,
+  };
+}
+
 /**
- * A client's memos (or the one asked for), starred first, then newest first. One query says both
- * whether the client is the studio's (invariant 6) and what memos it has.
+ * A client's memos (or the one asked for). One query says both whether the client is the
+ * studio's (invariant 6) and what memos it has.
  */
 async function memosOf(
   db: Database,
@@ -16,43 +53,14 @@ async function memosOf(
   clientId: string,
   memoId?: string,
 ): Promise<ClientMemo[]> {
-  const rows = (await db.kysely
-    .selectFrom('client_profiles as c')
-    .leftJoin('client_memos as m', (join) => {
-      // With the memos of clients merged into this one (ADR 0016).
-      const mine = join.on('m.client_id', 'in', answeredFor(clientId)).on('m.removed', '=', false);
-      return memoId === undefined ? mine : mine.on('m.memo_id', '=', memoId);
-    })
-    .select([
-      'm.memo_id',
-      'm.client_id',
-      'm.text',
-      'm.starred',
-      'm.created_at',
-      'm.created_by',
-      'm.updated_at',
-      'm.updated_by',
-    ])
-    .where('c.client_id', '=', clientId)
-    .where('c.studio_id', '=', studioId)
-    .orderBy('m.starred', 'desc')
-    .orderBy('m.created_at', 'desc')
-    .orderBy('m.memo_id', 'desc')
-    .execute()) as (ClientMemoRow | { memo_id: null })[];
-  if (rows.length === 0) throw new NotFound('client', clientId);
-  return rows
-    .filter((row): row is ClientMemoRow => row.memo_id !== null)
-    .map((row) => ({
-      id: row.memo_id,
-      clientId: row.client_id,
-      // Null once the client was erased.
-      text: row.text,
-      starred: row.starred,
-      createdAt: new Date(row.created_at).toISOString(),
-      createdBy: row.created_by,
-      updatedAt: new Date(row.updated_at).toISOString(),
-      updatedBy: row.updated_by,
-    }));
+  const row = await db.kysely
+    .selectFrom('client_profiles')
+    .select(jsonArrayFrom(memosQuery(db, clientId, memoId)).as('memos'))
+    .where('client_id', '=', clientId)
+    .where('studio_id', '=', studioId)
+    .executeTakeFirst();
+  if (!row) throw new NotFound('client', clientId);
+  return (row.memos as ClientMemoRow[]).map(toMemo);
 }
 
 /** Not paged: a client has a handful. Staff routes only: memos are never shown to the client. */

@@ -56,36 +56,44 @@ export class ListMergedClients extends Query<MergedClient[]> {
   }
 }
 
+/** The clients merged into this one now, as rows for `toMergedClient`. */
+export function mergedClientsQuery(db: Database, studioId: string, clientId: string) {
+  return db.kysely
+    .selectFrom('client_merges as m')
+    .innerJoin('client_profiles as p', 'p.client_id', 'm.duplicate_id')
+    .select([
+      'm.duplicate_id',
+      'p.first_name',
+      'p.last_name',
+      'p.email',
+      'm.merge_id',
+      'm.merged_at',
+      'm.merged_by',
+    ])
+    .where('m.survivor_id', '=', clientId)
+    .where('m.studio_id', '=', studioId)
+    .where('m.unmerged_at', 'is', null)
+    .orderBy('m.merged_at');
+}
+
+export function toMergedClient(row: Record<string, unknown>): MergedClient {
+  return {
+    clientId: row.duplicate_id as string,
+    firstName: row.first_name as string,
+    lastName: row.last_name as string,
+    email: row.email as string,
+    mergeId: row.merge_id as string,
+    mergedAt: new Date(row.merged_at as Date).toISOString(),
+    mergedBy: row.merged_by as Actor,
+  };
+}
+
 @QueryHandler(ListMergedClients)
 export class ListMergedClientsHandler implements IQueryHandler<ListMergedClients> {
   constructor(@Inject(DATABASE) private readonly db: Database) {}
 
   async execute({ studioId, clientId }: ListMergedClients): Promise<MergedClient[]> {
-    const rows = await this.db.kysely
-      .selectFrom('client_merges as m')
-      .innerJoin('client_profiles as p', 'p.client_id', 'm.duplicate_id')
-      .select([
-        'm.duplicate_id',
-        'p.first_name',
-        'p.last_name',
-        'p.email',
-        'm.merge_id',
-        'm.merged_at',
-        'm.merged_by',
-      ])
-      .where('m.survivor_id', '=', clientId)
-      .where('m.studio_id', '=', studioId)
-      .where('m.unmerged_at', 'is', null)
-      .orderBy('m.merged_at')
-      .execute();
-    return rows.map((row) => ({
-      clientId: row.duplicate_id as string,
-      firstName: row.first_name as string,
-      lastName: row.last_name as string,
-      email: row.email as string,
-      mergeId: row.merge_id as string,
-      mergedAt: new Date(row.merged_at as Date).toISOString(),
-      mergedBy: row.merged_by as Actor,
-    }));
+    const rows = await mergedClientsQuery(this.db, studioId, clientId).execute();
+    return rows.map(toMergedClient);
   }
 }

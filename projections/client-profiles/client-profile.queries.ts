@@ -32,7 +32,7 @@ const COLUMNS = [
   'erased_at',
 ] as const;
 
-function toProfile(row: Pick<ClientProfileRow, (typeof COLUMNS)[number]>): ClientProfile {
+export function toProfile(row: Pick<ClientProfileRow, (typeof COLUMNS)[number]>): ClientProfile {
   return {
     id: row.client_id,
     studioId: row.studio_id,
@@ -68,18 +68,24 @@ export class GetClientProfile extends Query<ClientProfile> {
   }
 }
 
-@QueryHandler(GetClientProfile)
-export class GetClientProfileHandler implements IQueryHandler<GetClientProfile> {
-  constructor(@Inject(DATABASE) private readonly db: Database) {}
-
-  async execute({ studioId, clientId }: GetClientProfile): Promise<ClientProfile> {
-    const row = await this.db.kysely
+/** The profile's row; a query that wants more about the client selects it beside these columns. */
+export function profileQuery(db: Database, studioId: string, clientId: string) {
+  return (
+    db.kysely
       .selectFrom('client_profiles')
       .select(COLUMNS)
       .where('client_id', '=', clientId)
       // Another studio's client is simply not there (invariant 6).
       .where('studio_id', '=', studioId)
-      .executeTakeFirst();
+  );
+}
+
+@QueryHandler(GetClientProfile)
+export class GetClientProfileHandler implements IQueryHandler<GetClientProfile> {
+  constructor(@Inject(DATABASE) private readonly db: Database) {}
+
+  async execute({ studioId, clientId }: GetClientProfile): Promise<ClientProfile> {
+    const row = await profileQuery(this.db, studioId, clientId).executeTakeFirst();
     if (!row) throw new NotFound('client', clientId);
     return toProfile(row as ClientProfileRow);
   }

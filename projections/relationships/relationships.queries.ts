@@ -23,13 +23,10 @@ export class ListClientRelationships extends Query<ClientRelationship[]> {
   }
 }
 
-@QueryHandler(ListClientRelationships)
-export class ListClientRelationshipsHandler implements IQueryHandler<ListClientRelationships> {
-  constructor(@Inject(DATABASE) private readonly db: Database) {}
-
-  async execute({ studioId, clientId }: ListClientRelationships): Promise<ClientRelationship[]> {
-    await assertProfileOfStudio(this.db, studioId, clientId);
-    const rows = await this.db.kysely
+/** The client's ties (and those of clients merged into it) to others, by the other's name. */
+export function relationshipsQuery(db: Database, studioId: string, clientId: string) {
+  return (
+    db.kysely
       .selectFrom('client_relationships as r')
       .innerJoin('client_profiles as p', 'p.client_id', 'r.other_client_id')
       .select(['r.other_client_id', 'p.first_name', 'p.last_name', 'r.role', 'r.since'])
@@ -40,13 +37,26 @@ export class ListClientRelationshipsHandler implements IQueryHandler<ListClientR
       .where('r.studio_id', '=', studioId)
       .orderBy('p.last_name')
       .orderBy('p.first_name')
-      .execute();
-    return rows.map((row) => ({
-      clientId: row.other_client_id as string,
-      firstName: row.first_name as string | null,
-      lastName: row.last_name as string | null,
-      role: row.role as RelationshipRole,
-      since: new Date(row.since as string).toISOString(),
-    }));
+  );
+}
+
+export function toRelationship(row: Record<string, unknown>): ClientRelationship {
+  return {
+    clientId: row.other_client_id as string,
+    firstName: row.first_name as string | null,
+    lastName: row.last_name as string | null,
+    role: row.role as RelationshipRole,
+    since: new Date(row.since as string).toISOString(),
+  };
+}
+
+@QueryHandler(ListClientRelationships)
+export class ListClientRelationshipsHandler implements IQueryHandler<ListClientRelationships> {
+  constructor(@Inject(DATABASE) private readonly db: Database) {}
+
+  async execute({ studioId, clientId }: ListClientRelationships): Promise<ClientRelationship[]> {
+    await assertProfileOfStudio(this.db, studioId, clientId);
+    const rows = await relationshipsQuery(this.db, studioId, clientId).execute();
+    return rows.map(toRelationship);
   }
 }

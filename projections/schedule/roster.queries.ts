@@ -210,7 +210,7 @@ function decodeCursor(cursor: string): [Date, string] {
   return [at, id];
 }
 
-function pageOf<R extends { starts_at: Date; enrollment_id: string }, T>(
+function pageOf<R extends { starts_at: Date | string; enrollment_id: string }, T>(
   rows: R[],
   limit: number,
   view: (row: R) => T,
@@ -382,38 +382,42 @@ export class ListClientRegistrations extends Query<Page<Registration>> {
   }
 }
 
+export interface RegistrationRow {
+  enrollment_id: string;
+  session_id: string;
+  status: Registration['status'];
+  attendance: Registration['attendance'];
+  payment: PlacePayment | null;
+  refunded: boolean;
+  title: string;
+  starts_at: Date | string;
+  ends_at: Date | string;
+  bill_status: string | null;
+  waiver_unsigned: boolean;
+}
+
 /**
  * A client's places in sessions that have not ended (soonest first) or have (latest first):
- * confirmed, held and waitlisted; a cancelled place is in the booking history only.
+ * confirmed, held and waitlisted; a cancelled place is in the booking history only. One row
+ * past `limit` tells whether there is a next page (`registrationsPage`).
  */
-@QueryHandler(ListClientRegistrations)
-export class ListClientRegistrationsHandler implements IQueryHandler<ListClientRegistrations> {
-  constructor(@Inject(DATABASE) private readonly db: Database) {}
-
-  async execute(query: ListClientRegistrations): Promise<Page<Registration>> {
-    const { studioId, clientId, when, limit, cursor, now } = query;
-    await assertProfileOfStudio(this.db, studioId, clientId);
-    const upcoming = when === 'upcoming';
-    const order = sql.raw(upcoming ? 'ASC' : 'DESC');
-    const after = sql.raw(upcoming ? '>' : '<');
-    let keyset = sql`true`;
-    if (cursor) {
-      const [startsAt, enrollmentId] = decodeCursor(cursor);
-      keyset = sql`(s.starts_at, p.enrollment_id) ${after} (${startsAt}, ${enrollmentId}::uuid)`;
-    }
-    const { rows } = await sql<{
-      enrollment_id: string;
-      session_id: string;
-      status: Registration['status'];
-      attendance: Registration['attendance'];
-      payment: PlacePayment | null;
-      refunded: boolean;
-      title: string;
-      starts_at: Date;
-      ends_at: Date;
-      bill_status: string | null;
-      waiver_unsigned: boolean;
-    }>`
+export function registrationsQuery({
+  studioId,
+  clientId,
+  when,
+  limit,
+  cursor,
+  now,
+}: Pick<ListClientRegistrations, 'studioId' | 'clientId' | 'when' | 'limit' | 'cursor' | 'now'>) {
+  const upcoming = when === 'upcoming';
+  const order = sql.raw(upcoming ? 'ASC' : 'DESC');
+  const after = sql.raw(upcoming ? '>' : '<');
+  let keyset = sql`true`;
+  if (cursor) {
+    const [startsAt, enrollmentId] = decodeCursor(cursor);
+    keyset = sql`(s.starts_at, p.enrollment_id) ${after} (${startsAt}, ${enrollmentId}::uuid)`;
+  }
+  return sql<RegistrationRow>`
       SELECT p.enrollment_id, p.session_id, p.status, p.attendance, p.payment, p.refunded,
              s.title, s.starts_at, s.ends_at, b.status AS bill_status,
              ${WAIVER_UNSIGNED} AS waiver_unsigned
@@ -425,22 +429,35 @@ export class ListClientRegistrationsHandler implements IQueryHandler<ListClientR
         AND ${upcoming ? sql`s.ends_at > ${now}` : sql`s.ends_at <= ${now}`}
         AND ${keyset}
       ORDER BY s.starts_at ${order}, p.enrollment_id ${order}
-      LIMIT ${limit + 1}`.execute(this.db.kysely);
-    return pageOf(rows, limit, (row) => ({
-      enrollmentId: row.enrollment_id,
-      sessionId: row.session_id,
-      title: row.title,
-      startsAt: new Date(row.starts_at).toISOString(),
-      endsAt: new Date(row.ends_at).toISOString(),
-      status: row.status,
-      attendance: row.attendance,
-      requires: [
-        ...(row.payment?.kind === 'hold' && !row.refunded && row.bill_status !== 'paid'
-          ? (['payment'] as const)
-          : []),
-        ...(row.waiver_unsigned ? (['waiver'] as const) : []),
-      ],
-    }));
+      LIMIT ${limit + 1}`;
+}
+
+export function registrationsPage(rows: RegistrationRow[], limit: number): Page<Registration> {
+  return pageOf(rows, limit, (row) => ({
+    enrollmentId: row.enrollment_id,
+    sessionId: row.session_id,
+    title: row.title,
+    startsAt: new Date(row.starts_at).toISOString(),
+    endsAt: new Date(row.ends_at).toISOString(),
+    status: row.status,
+    attendance: row.attendance,
+    requires: [
+      ...(row.payment?.kind === 'hold' && !row.refunded && row.bill_status !== 'paid'
+        ? (['payment'] as const)
+        : []),
+      ...(row.waiver_unsigned ? (['waiver'] as const) : []),
+    ],
+  }));
+}
+
+@QueryHandler(ListClientRegistrations)
+export class ListClientRegistrationsHandler implements IQueryHandler<ListClientRegistrations> {
+  constructor(@Inject(DATABASE) private readonly db: Database) {}
+
+  async execute(query: ListClientRegistrations): Promise<Page<Registration>> {
+    await assertProfileOfStudio(this.db, query.studioId, query.clientId);
+    const { rows } = await registrationsQuery(query).execute(this.db.kysely);
+    return registrationsPage(rows, query.limit);
   }
 }
 

@@ -129,6 +129,61 @@ export class GetWaiverHandler implements IQueryHandler<GetWaiver> {
   }
 }
 
+/** The newest signature of each waiver, counting those a client merged into this one brought. */
+export function signedWaiversQuery(db: Database, studioId: string, clientId: string) {
+  return db.kysely
+    .selectFrom('waiver_signatures as s')
+    .innerJoin('waivers as w', 'w.waiver_id', 's.waiver_id')
+    .distinctOn('s.waiver_id')
+    .select([
+      's.waiver_id',
+      'w.title',
+      's.version',
+      's.signed_at',
+      's.signed_by',
+      'w.oldest_valid_version',
+    ])
+    .where('s.client_id', 'in', answeredFor(clientId))
+    .where('s.studio_id', '=', studioId)
+    .orderBy('s.waiver_id')
+    .orderBy('s.version', 'desc');
+}
+
+/** Signatures asked of the client (or a client merged into it) and not yet given. */
+export function signatureRequestsQuery(db: Database, studioId: string, clientId: string) {
+  return db.kysely
+    .selectFrom('signature_requests')
+    .select(['waiver_id', 'title', 'version', 'requested_at'])
+    .where('client_id', 'in', answeredFor(clientId))
+    .where('open', '=', true)
+    .where('studio_id', '=', studioId)
+    .orderBy('requested_at', 'desc');
+}
+
+export function toClientWaivers(
+  signed: Record<string, unknown>[],
+  requested: Record<string, unknown>[],
+): ClientWaivers {
+  return {
+    signed: signed
+      .map((row) => ({
+        waiverId: row.waiver_id as string,
+        title: row.title as string,
+        version: Number(row.version),
+        valid: Number(row.version) >= Number(row.oldest_valid_version),
+        signedAt: iso(row.signed_at),
+        signedBy: row.signed_by as ClientWaivers['signed'][number]['signedBy'],
+      }))
+      .sort((a, b) => a.title.localeCompare(b.title)),
+    requested: requested.map((row) => ({
+      waiverId: row.waiver_id as string,
+      title: row.title as string,
+      version: Number(row.version),
+      requestedAt: iso(row.requested_at),
+    })),
+  };
+}
+
 /** A client's waivers on one screen: the newest signature of each, and what was asked for. */
 @QueryHandler(GetClientWaivers)
 export class GetClientWaiversHandler implements IQueryHandler<GetClientWaivers> {
@@ -137,51 +192,10 @@ export class GetClientWaiversHandler implements IQueryHandler<GetClientWaivers> 
   async execute({ studioId, clientId }: GetClientWaivers): Promise<ClientWaivers> {
     await assertProfileOfStudio(this.db, studioId, clientId);
     const [signed, requested] = await Promise.all([
-      this.db.kysely
-        .selectFrom('waiver_signatures as s')
-        .innerJoin('waivers as w', 'w.waiver_id', 's.waiver_id')
-        .distinctOn('s.waiver_id')
-        .select([
-          's.waiver_id',
-          'w.title',
-          's.version',
-          's.signed_at',
-          's.signed_by',
-          'w.oldest_valid_version',
-        ])
-        // Signatures a client merged into this one brought count here too (ADR 0016).
-        .where('s.client_id', 'in', answeredFor(clientId))
-        .where('s.studio_id', '=', studioId)
-        .orderBy('s.waiver_id')
-        .orderBy('s.version', 'desc')
-        .execute(),
-      this.db.kysely
-        .selectFrom('signature_requests')
-        .select(['waiver_id', 'title', 'version', 'requested_at'])
-        .where('client_id', 'in', answeredFor(clientId))
-        .where('open', '=', true)
-        .where('studio_id', '=', studioId)
-        .orderBy('requested_at', 'desc')
-        .execute(),
+      signedWaiversQuery(this.db, studioId, clientId).execute(),
+      signatureRequestsQuery(this.db, studioId, clientId).execute(),
     ]);
-    return {
-      signed: signed
-        .map((row) => ({
-          waiverId: row.waiver_id as string,
-          title: row.title as string,
-          version: Number(row.version),
-          valid: Number(row.version) >= Number(row.oldest_valid_version),
-          signedAt: iso(row.signed_at),
-          signedBy: row.signed_by as ClientWaivers['signed'][number]['signedBy'],
-        }))
-        .sort((a, b) => a.title.localeCompare(b.title)),
-      requested: requested.map((row) => ({
-        waiverId: row.waiver_id as string,
-        title: row.title as string,
-        version: Number(row.version),
-        requestedAt: iso(row.requested_at),
-      })),
-    };
+    return toClientWaivers(signed, requested);
   }
 }
 
