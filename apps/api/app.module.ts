@@ -136,6 +136,7 @@ import {
   ListWaiversHandler,
 } from '@projections/waivers';
 import { ListClientRelationshipsHandler } from '@projections/relationships';
+import { GetClientScreenHandler } from '@projections/client-screen';
 import { ListClientNotificationsHandler } from '@clientele/notifications';
 import { NotificationsController } from './clients/notifications.controller';
 import { RunReportHandler } from '@projections/reports';
@@ -236,6 +237,7 @@ export class AppModule {
         IssueStaffTokenHandler,
         RevokeStaffTokenHandler,
         GetClientProfileHandler,
+        GetClientScreenHandler,
         SearchClientsHandler,
         AuthenticateTokenHandler,
         GetStudioHandler,

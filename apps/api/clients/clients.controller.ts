@@ -1,5 +1,3 @@
-import { GetClientWaivers } from '@projections/waivers';
-import { ListClientRelationships } from '@projections/relationships';
 import { Body, Controller, Get, HttpCode, Param, Patch, Post, Query, Res } from '@nestjs/common';
 import { CommandBus, QueryBus } from '@nestjs/cqrs';
 import { ApiBearerAuth, ApiHeader, ApiOperation, ApiTags } from '@nestjs/swagger';
@@ -7,20 +5,8 @@ import { RegisterClient, UpdateClientProfile, type ClientProfile } from '@client
 import { GetClientHistory } from '@projections/audit';
 import { ManagePaymentMethods } from '@clientele/entitlements';
 import { Unavailable, type RequestContext } from '@clientele/shared';
-import {
-  GetActiveItems,
-  GetClientBalances,
-  ListClientBills,
-  ListClientSales,
-} from '@projections/client-accounts';
-import {
-  GetClientProfile,
-  ListClientDocuments,
-  ListClientMemos,
-  ListMergedClients,
-  SearchClients,
-} from '@projections/client-profiles';
-import { ListClientRegistrations } from '@projections/schedule';
+import { SearchClients } from '@projections/client-profiles';
+import { GetClientScreen } from '@projections/client-screen';
 import type { FastifyReply } from 'fastify';
 import { Ctx, RequirePermission, uuidParam } from '../http/auth';
 import {
@@ -81,36 +67,12 @@ export class ClientsController {
     @Ctx() context: RequestContext,
     @Res({ passthrough: true }) reply: FastifyReply,
   ) {
-    // One screen, one request: each part is one query on its read model.
-    const [
-      profile,
-      { paymentSettings, ...balances },
-      activeItems,
-      openBills,
-      recentSales,
-      next,
-      paymentMethods,
-      waivers,
-      relationships,
-      memos,
-      documents,
-      merged,
-    ] = await Promise.all([
-      this.queries.execute(new GetClientProfile(context.studioId, id)),
-      this.queries.execute(new GetClientBalances(context.studioId, id, context.now)),
-      this.queries.execute(new GetActiveItems(context.studioId, id, context.now)),
-      this.queries.execute(new ListClientBills(context.studioId, id, 'open')),
-      this.queries.execute(new ListClientSales(context.studioId, id, 5)),
-      this.queries.execute(
-        new ListClientRegistrations(context.studioId, id, 'upcoming', 5, undefined, context.now),
-      ),
+    // One screen, one statement on the read models; saved methods are asked of the processor.
+    const [screen, paymentMethods] = await Promise.all([
+      this.queries.execute(new GetClientScreen(context.studioId, id, context.now)),
       this.savedMethods(id, context),
-      this.queries.execute(new GetClientWaivers(context.studioId, id)),
-      this.queries.execute(new ListClientRelationships(context.studioId, id)),
-      this.queries.execute(new ListClientMemos(context.studioId, id)),
-      this.queries.execute(new ListClientDocuments(context.studioId, id)),
-      this.queries.execute(new ListMergedClients(context.studioId, id)),
     ]);
+    const { profile, waivers, ...parts } = screen;
     if (profile.mergedInto) {
       // Where it went; its own history stays readable at /history.
       void reply.status(307).header('location', `/v1/clients/${profile.mergedInto}`);
@@ -118,19 +80,19 @@ export class ClientsController {
     }
     return {
       ...withEtag(reply, profile),
-      balances,
-      paymentSettings,
-      activeItems,
-      openBills: openBills.items,
-      recentSales: recentSales.items,
-      upcomingRegistrations: next.items,
+      balances: parts.balances,
+      paymentSettings: parts.paymentSettings,
+      activeItems: parts.activeItems,
+      openBills: parts.openBills,
+      recentSales: parts.recentSales,
+      upcomingRegistrations: parts.upcomingRegistrations,
       paymentMethods,
       signedWaivers: waivers.signed,
       signatureRequests: waivers.requested,
-      relationships,
-      memos: memos.items,
-      documents,
-      merged,
+      relationships: parts.relationships,
+      memos: parts.memos,
+      documents: parts.documents,
+      merged: parts.merged,
     };
   }
 
