@@ -1,5 +1,5 @@
 import 'reflect-metadata';
-import type { Database } from '@clientele/database';
+import type { Database, SqlExecutor } from '@clientele/database';
 import { adminActions, type Runtime } from '@clientele/runtime';
 import { NotFound } from '@clientele/shared';
 import {
@@ -40,7 +40,7 @@ import {
 const SEED = { clients: 25, months: 1, studios: 1, seed: 8, until: '2026-06-15T12:00:00Z' };
 const now = new Date(SEED.until);
 
-/** The database as a handler sees it, counting the statements it executes. */
+/** The database as a handler sees it, counting the statements it executes on every path. */
 function counting(db: Database) {
   const counter = { statements: 0 };
   const plugin: KyselyPlugin = {
@@ -50,7 +50,22 @@ function counting(db: Database) {
       return Promise.resolve(args.result);
     },
   };
-  return { counter, db: { ...db, kysely: db.kysely.withPlugin(plugin) } };
+  const counted = (executor: SqlExecutor): SqlExecutor => ({
+    query: (...args) => {
+      counter.statements += 1;
+      return executor.query(...args);
+    },
+    transaction: (fn) => executor.transaction((tx) => fn(counted(tx))),
+  });
+  return {
+    counter,
+    db: {
+      ...db,
+      kysely: db.kysely.withPlugin(plugin),
+      sql: counted(db.sql),
+      derivedSql: counted(db.derivedSql),
+    },
+  };
 }
 
 /** The screen as the profile assembled it before, one handler a part. */

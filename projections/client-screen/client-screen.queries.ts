@@ -115,7 +115,7 @@ export class GetClientScreenHandler implements IQueryHandler<GetClientScreen> {
       cursor: undefined,
       now,
     };
-    const row = await profileQuery(db, studioId, clientId)
+    const query = profileQuery(db, studioId, clientId)
       .select([
         jsonObjectFrom(accountQuery(db, studioId, clientId)).as('account'),
         jsonArrayFrom(grantsQuery(db, clientId, now)).as('grants'),
@@ -131,7 +131,12 @@ export class GetClientScreenHandler implements IQueryHandler<GetClientScreen> {
         jsonArrayFrom(documentsQuery(db, studioId, clientId)).as('documents'),
         jsonArrayFrom(mergedClientsQuery(db, studioId, clientId)).as('merged'),
       ])
-      .executeTakeFirst();
+      .compile();
+    // Planning this statement costs several times running it: prepared under one name, each
+    // connection plans it once (its text never changes, only its parameters).
+    const [row] = await db.derivedSql.query<Record<string, unknown>>(query.sql, query.parameters, {
+      name: 'clientele_client_screen',
+    });
     if (!row) throw new NotFound('client', clientId);
     const account = row.account as AccountRow;
     const grants = (row.grants as GrantRow[]).map(toGrant);
