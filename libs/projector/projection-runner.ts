@@ -254,16 +254,23 @@ export class ProjectionRunner {
           projection,
           relevant: events.filter((event) => projection.eventTypes.has(event.type)),
         }));
-        await this.db.kysely.transaction().execute(async (trx) => {
-          for (const { projection, relevant } of applying) {
-            await stillClaimed(trx, projection.name, owner);
-            if (relevant.length === 0) continue;
-            await sql`SET LOCAL search_path TO ${sql.id(shadowOf(projection))}, ${sql.id(live)}`.execute(
-              trx,
-            );
-            await projection.apply(trx, relevant);
-          }
-        });
+        // A transaction per projection, side by side: on a server they run on connections of
+        // their own and the database's cores share the page (the embedded database queues them).
+        // All settle before a failure is thrown, so none still writes while the shadows are dropped.
+        const applied = await Promise.allSettled(
+          applying.map(({ projection, relevant }) =>
+            this.db.kysely.transaction().execute(async (trx) => {
+              await stillClaimed(trx, projection.name, owner);
+              if (relevant.length === 0) return;
+              await sql`SET LOCAL search_path TO ${sql.id(shadowOf(projection))}, ${sql.id(live)}`.execute(
+                trx,
+              );
+              await projection.apply(trx, relevant);
+            }),
+          ),
+        );
+        const failed = applied.find((result) => result.status === 'rejected');
+        if (failed) throw failed.reason;
         for (const { projection, relevant } of applying) {
           const result = results.get(projection.name)!;
           result.eventsRead += events.length;
