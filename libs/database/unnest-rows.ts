@@ -1,4 +1,4 @@
-import { sql, type RawBuilder } from 'kysely';
+import { sql, type Kysely, type RawBuilder } from 'kysely';
 
 /**
  * The columns and rows of a multi-row `INSERT INTO table …` as one array per column:
@@ -53,4 +53,20 @@ export function upsertRows<Row extends object>(
   return sql`INSERT INTO ${sql.table(table)} ${unnestRows(rows, columns)}
     ON CONFLICT (${sql.join(keys.map((key) => sql.id(key)))})
     DO UPDATE SET ${sql.join(updated.map((name) => sql`${sql.id(name)} = excluded.${sql.id(name)}`))}`;
+}
+
+/**
+ * The rows of `table` whose `column` is one of `keys`, as a batch reads the rows it will fold its
+ * events into; none, without a query, when there are no keys.
+ */
+export async function rowsWithKeys(
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any -- any table of the caller's
+  db: Kysely<any>,
+  table: string,
+  column: string,
+  keys: Iterable<string>,
+) {
+  const list = [...keys];
+  if (list.length === 0) return [];
+  return db.selectFrom(table).selectAll().where(column, 'in', list).execute();
 }

@@ -1,7 +1,7 @@
 import type { AccountEvent } from '@clientele/entitlements';
 import type { RecordedEvent } from '@clientele/eventstore';
 import type { Projection } from '@clientele/projector';
-import { unnestRows, upsertRows } from '@clientele/database';
+import { rowsWithKeys, unnestRows, upsertRows } from '@clientele/database';
 import { sql, type Transaction } from 'kysely';
 import {
   accountKeys,
@@ -139,23 +139,10 @@ function clientOf(recorded: RecordedEvent): string {
 const json = (value: unknown) => (value === null ? null : JSON.stringify(value));
 
 async function readRows(trx: Trx, keys: AccountKeys) {
-  const some = (set: Set<string>) => set.size > 0;
-  const grants = some(keys.grantIds)
-    ? await trx
-        .selectFrom('credit_grants')
-        .selectAll()
-        .where('grant_id', 'in', [...keys.grantIds])
-        .execute()
-    : [];
-  const bills = some(keys.billIds)
-    ? await trx
-        .selectFrom('bills')
-        .selectAll()
-        .where('bill_id', 'in', [...keys.billIds])
-        .execute()
-    : [];
+  const grants = await rowsWithKeys(trx, 'credit_grants', 'grant_id', keys.grantIds);
+  const bills = await rowsWithKeys(trx, 'bills', 'bill_id', keys.billIds);
   const payments =
-    some(keys.paymentIds) || some(keys.paymentReferences)
+    keys.paymentIds.size > 0 || keys.paymentReferences.size > 0
       ? (
           await sql<Record<string, unknown>>`
             SELECT * FROM payments WHERE payment_id = ANY(${[...keys.paymentIds]}::uuid[])
@@ -164,20 +151,13 @@ async function readRows(trx: Trx, keys: AccountKeys) {
           `.execute(trx)
         ).rows
       : [];
-  const memberships = some(keys.membershipIds)
-    ? await trx
-        .selectFrom('memberships')
-        .selectAll()
-        .where('membership_id', 'in', [...keys.membershipIds])
-        .execute()
-    : [];
-  const unrecordedCharges = some(keys.chargeReferences)
-    ? await trx
-        .selectFrom('unrecorded_charges')
-        .selectAll()
-        .where('reference', 'in', [...keys.chargeReferences])
-        .execute()
-    : [];
+  const memberships = await rowsWithKeys(trx, 'memberships', 'membership_id', keys.membershipIds);
+  const unrecordedCharges = await rowsWithKeys(
+    trx,
+    'unrecorded_charges',
+    'reference',
+    keys.chargeReferences,
+  );
   return {
     grants: grants.map((row) => ({ ...(row as GrantRow), source: json(row.source)! })),
     bills: bills.map((row) => ({

@@ -1,4 +1,4 @@
-import { unnestRows, upsertRows } from '@clientele/database';
+import { rowsWithKeys, unnestRows, upsertRows } from '@clientele/database';
 import type { RecordedEvent } from '@clientele/eventstore';
 import type { Projection } from '@clientele/projector';
 import { sql, type Transaction } from 'kysely';
@@ -45,14 +45,10 @@ export const waiversProjection: Projection = {
       if (event.type === 'WaiverSigned') signers.add(event.data.clientId);
     }
     const rows = waiverRows({
-      waivers: (waiverIds.size > 0
-        ? await trx
-            .selectFrom('waivers')
-            .selectAll()
-            .where('waiver_id', 'in', [...waiverIds])
-            .execute()
-        : []
-      ).map((row) => ({ ...(row as WaiverRow), versions: JSON.stringify(row.versions) })),
+      waivers: (await rowsWithKeys(trx, 'waivers', 'waiver_id', waiverIds)).map((row) => ({
+        ...(row as WaiverRow),
+        versions: JSON.stringify(row.versions),
+      })),
       requests:
         requested.clients.length > 0
           ? ((
