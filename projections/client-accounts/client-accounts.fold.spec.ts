@@ -1,11 +1,6 @@
 import type { AccountEvent } from '@clientele/entitlements';
 import type { RecordedEvent } from '@clientele/eventstore';
-import {
-  accountKeys,
-  accountRows,
-  foldAccountEvent,
-  type BalanceRow,
-} from './client-accounts.fold';
+import { accountKeys, accountRows, foldAccountEvent, newBalanceRow } from './client-accounts.fold';
 
 /**
  * The fold of a batch in memory: what used to be a statement per event on rows in the tables now
@@ -28,16 +23,7 @@ function recorded(event: AccountEvent): RecordedEvent {
   } as unknown as RecordedEvent;
 }
 
-const balance = (): BalanceRow => ({
-  client_id: clientId,
-  studio_id: studioId,
-  currency: null,
-  account_credit: 0,
-  outstanding: 0,
-  pay_later: true,
-  use_account_credit_for_recurring: false,
-  version: -1,
-});
+const balance = () => newBalanceRow(clientId, studioId);
 
 const billIssued = recorded({
   type: 'BillIssued',

@@ -18,6 +18,20 @@ export interface BalanceRow {
   version: number;
 }
 
+/** An account's row before its first event: nothing owed, pay later allowed (the defaults). */
+export function newBalanceRow(clientId: string, studioId: string): BalanceRow {
+  return {
+    client_id: clientId,
+    studio_id: studioId,
+    currency: null,
+    account_credit: 0,
+    outstanding: 0,
+    pay_later: true,
+    use_account_credit_for_recurring: false,
+    version: -1,
+  };
+}
+
 export interface GrantRow {
   grant_id: string;
   client_id: string;

@@ -7,6 +7,7 @@ import {
   accountKeys,
   accountRows,
   foldAccountEvent,
+  newBalanceRow,
   type AccountKeys,
   type AccountRows,
   type BalanceRow,
@@ -89,16 +90,7 @@ export const clientAccountsProjection: Projection = {
       const clientId = clientOf(recorded);
       let balance = balances.get(clientId);
       if (!balance) {
-        balance = {
-          client_id: clientId,
-          studio_id: recorded.metadata.studioId,
-          currency: null,
-          account_credit: 0,
-          outstanding: 0,
-          pay_later: true,
-          use_account_credit_for_recurring: false,
-          version: -1,
-        };
+        balance = newBalanceRow(clientId, recorded.metadata.studioId);
         balances.set(clientId, balance);
       }
       if (recorded.revision <= balance.version) continue;
