@@ -1,14 +1,14 @@
 import 'reflect-metadata';
 import { randomBytes } from 'node:crypto';
-import { createWriteStream, mkdtempSync, rmSync } from 'node:fs';
+import { spawn } from 'node:child_process';
+import { createWriteStream, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { once } from 'node:events';
 import { Pool } from 'pg';
 import type { ImportJob } from '@clientele/imports';
-import { adminActions, loadConfig, openRuntime, type Runtime } from '@clientele/runtime';
-import type { ChildProcess } from 'node:child_process';
-import { cpuMeter, ownCpuMeter, withSearchPath } from './support';
+import { adminActions, loadConfig, openRuntime } from '@clientele/runtime';
+import { ticksOf, withSearchPath } from './support';
 
 const ROWS = Number(process.env.IMPORT_BENCH_ROWS ?? 100_000);
 const FIRST = ['Anna', 'Zoë', 'José', 'Марія', 'Liam', '美咲', 'Émilie', 'Jürgen'];
@@ -35,31 +35,70 @@ async function writeFile(path: string): Promise<void> {
   await once(out, 'finish');
 }
 
-/** With a progress listener, an import action answers when its job ends (not when it starts). */
-const untilDone = { job: () => undefined };
-
-type Timed = ImportJob & {
-  seconds: number;
-  rowsPerSecond: number;
-  cpuMicrosPerRow: object;
-  /** The peak so far: after the first run, the first run's own. */
-  peakRssMb: number;
-};
+/** What `usage-at-exit` wrote for a command run in its own process. */
+interface Usage {
+  peakRssKb: number;
+  cpuMicros: number;
+}
 
 /**
- * A fresh schema with a studio and the clients file written, the runtime open in this process
- * (what `npx clientele import …` does with DATABASE_URL), projections not running; the peak
- * resident memory sampled every 50 ms while `work` runs.
+ * `clientele import KIND FILE --studio ID --json` as a studio runs it (`bin/clientele.js`, the
+ * CLI's heap bound included), in its own process: the job it printed and, from the process
+ * itself at exit, its peak resident memory and CPU time.
+ */
+async function importByCli(
+  databaseUrl: string,
+  kind: 'clients' | 'credits',
+  path: string,
+  studioId: string,
+): Promise<{ job: ImportJob; usage: Usage }> {
+  const usageFile = join(tmpdir(), `clientele-usage-${randomBytes(4).toString('hex')}.json`);
+  const bin = join(__dirname, '..', '..', '..', 'bin', 'clientele.js');
+  const child = spawn(bin, ['import', kind, path, '--studio', studioId, '--json'], {
+    env: {
+      ...process.env,
+      DATABASE_URL: databaseUrl,
+      NODE_OPTIONS: `--require ${join(__dirname, 'usage-at-exit.js')}`,
+      USAGE_FILE: usageFile,
+    },
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
+  let printed = '';
+  child.stdout.on('data', (chunk) => (printed += chunk));
+  const [code] = (await once(child, 'exit')) as [number | null];
+  if (code !== 0) throw new Error(`clientele import ${kind} exited ${code}`);
+  try {
+    return {
+      job: JSON.parse(printed) as ImportJob,
+      usage: JSON.parse(readFileSync(usageFile, 'utf8')) as Usage,
+    };
+  } finally {
+    rmSync(usageFile, { force: true });
+  }
+}
+
+interface Timed {
+  created: number;
+  skipped: number;
+  errors: number;
+  seconds: number;
+  rowsPerSecond: number;
+  /** CPU per row: the importer's own, and its PostgreSQL backends' (a floor, see `backendCpu`). */
+  cpuMicrosPerRow: { importer: number; postgresBackends: number };
+  peakRssMb: number;
+}
+
+/**
+ * A fresh schema with a studio (made in this process) and the clients file written; each import
+ * runs by the CLI in a process of its own, projections not running.
  */
 async function withImportStudio(
   url: string,
   work: (setup: {
-    runtime: Runtime;
-    studioId: string;
     dir: string;
     clients: string;
-    /** Runs an import job of `rows` rows: rows per second, CPU per row (Node, PostgreSQL). */
-    timed: (rows: number, job: () => Promise<ImportJob>) => Promise<Timed>;
+    /** Imports FILE by the CLI: rows per second, CPU per row, the importer's peak memory. */
+    timed: (kind: 'clients' | 'credits', file: string) => Promise<Timed>;
   }) => Promise<object>,
 ): Promise<object> {
   const schema = `bench_import_${randomBytes(4).toString('hex')}`;
@@ -73,13 +112,6 @@ async function withImportStudio(
   databaseUrl.searchParams.set('application_name', schema);
   const config = { ...loadConfig({}), databaseUrl: databaseUrl.toString(), dataDir: dir };
   const runtime = await openRuntime(config, 'client');
-  let peakRss = process.memoryUsage().rss;
-  let peakHeap = process.memoryUsage().heapUsed;
-  const sampler = setInterval(() => {
-    const memory = process.memoryUsage();
-    peakRss = Math.max(peakRss, memory.rss);
-    peakHeap = Math.max(peakHeap, memory.heapUsed);
-  }, 50);
   try {
     const { studioId } = await adminActions['studio.create'](runtime, {
       name: 'Bench Studio',
@@ -87,40 +119,73 @@ async function withImportStudio(
       timezone: 'UTC',
       ownerEmail: 'bench@example.com',
     });
-    const timed = async (rows: number, job: () => Promise<ImportJob>): Promise<Timed> => {
-      // This process is the importer: its CPU and PostgreSQL's, per row.
-      const meter = cpuMeter({ pid: process.pid } as ChildProcess);
-      const own = await ownCpuMeter(runtime.db.sql, schema).start();
+    const timed = async (kind: 'clients' | 'credits', file: string): Promise<Timed> => {
+      const postgres = backendCpu(admin, schema);
       const started = Date.now();
-      const done = await job();
+      const { job, usage } = await importByCli(databaseUrl.toString(), kind, file, studioId);
       const seconds = (Date.now() - started) / 1000;
-      console.error(`bench: import ${JSON.stringify(done)} in ${seconds}s`);
-      const cpu = meter.perRequest(rows);
+      const postgresMicros = await postgres.stop();
+      console.error(`bench: import ${JSON.stringify(job)} in ${seconds}s`);
+      const rows = job.total ?? job.processed;
+      const perRow = (micros: number) => Math.round(micros / Math.max(1, rows));
       return {
-        ...done,
+        created: job.created,
+        skipped: job.skipped,
+        errors: job.errors,
         seconds,
         rowsPerSecond: Math.round(rows / seconds),
         cpuMicrosPerRow: {
-          importer: cpu.api,
-          postgresBackends: (await own.perUnit(rows)).postgres,
-          postgresAll: cpu.postgres,
+          importer: perRow(usage.cpuMicros),
+          postgresBackends: perRow(postgresMicros),
         },
-        peakRssMb: Math.round(peakRss / 1024 / 1024),
+        peakRssMb: Math.round(usage.peakRssKb / 1024),
       };
     };
-    const result = await work({ runtime, studioId, dir, clients, timed });
-    return {
-      ...result,
-      peakRssMb: Math.round(peakRss / 1024 / 1024),
-      peakHeapUsedMb: Math.round(peakHeap / 1024 / 1024),
-    };
+    return await work({ dir, clients, timed });
   } finally {
-    clearInterval(sampler);
     await runtime.close();
     await admin.query(`DROP SCHEMA ${schema} CASCADE`);
     await admin.end();
     rmSync(dir, { recursive: true, force: true });
   }
+}
+
+/**
+ * The CPU of the PostgreSQL backends whose `application_name` is NAME, sampled from /proc every
+ * 100 ms until `stop`: the command's process has ended by then, and its backends with it, so each
+ * counts as last seen (a floor, short by at most a sample's worth).
+ */
+function backendCpu(admin: Pool, name: string) {
+  const first = new Map<number, number>();
+  const last = new Map<number, number>();
+  const sample = async () => {
+    const { rows } = await admin.query<{ pid: number }>(
+      'SELECT pid FROM pg_stat_activity WHERE application_name = $1',
+      [name],
+    );
+    for (const { pid } of rows) {
+      const ticks = ticksOf(pid);
+      if (ticks === undefined) continue;
+      if (!first.has(pid)) first.set(pid, ticks);
+      last.set(pid, ticks);
+    }
+  };
+  let sampling = true;
+  const sampler = (async () => {
+    while (sampling) {
+      await sample();
+      await new Promise((resolve) => setTimeout(resolve, 100));
+    }
+  })();
+  return {
+    async stop(): Promise<number> {
+      sampling = false;
+      await sampler;
+      let ticks = 0;
+      for (const [pid, at] of last) ticks += at - first.get(pid)!;
+      return ticks * 10_000; // clock ticks of 10 ms
+    },
+  };
 }
 
 /** The file imported, then the same file again (every row skipped). */
@@ -147,27 +212,23 @@ async function firstAndAgain(run: () => Promise<Timed>): Promise<object> {
 }
 
 /**
- * 100,000 rows imported in process into a fresh schema: rows per second and the peak resident
- * memory. Then the same file again (every row skipped).
+ * 100,000 rows imported by `clientele import clients` into a fresh schema: rows per second and
+ * the importer's peak resident memory. Then the same file again (every row skipped).
  */
 export function benchImport(url: string): Promise<object> {
-  return withImportStudio(url, async ({ runtime, studioId, clients, timed }) => {
-    const run = () =>
-      timed(ROWS, () =>
-        adminActions['imports.clients'](runtime, { path: clients, studio: studioId }, untilDone),
-      );
-    return firstAndAgain(run);
-  });
+  return withImportStudio(url, ({ clients, timed }) =>
+    firstAndAgain(() => timed('clients', clients)),
+  );
 }
 
 /**
  * The credits clients have left (ADR 0021), a row per client of the clients file (imported
- * first, not measured): each row finds its client by email and runs ImportCredits on the
+ * first, not counted): each row finds its client by email and runs ImportCredits on the
  * account. Then the same file again (every row skipped).
  */
 export function benchImportCredits(url: string): Promise<object> {
-  return withImportStudio(url, async ({ runtime, studioId, dir, clients, timed }) => {
-    await adminActions['imports.clients'](runtime, { path: clients, studio: studioId }, untilDone);
+  return withImportStudio(url, async ({ dir, clients, timed }) => {
+    await timed('clients', clients);
     const credits = join(dir, 'credits.csv');
     const out = createWriteStream(credits);
     const write = async (line: string) => {
@@ -179,10 +240,6 @@ export function benchImportCredits(url: string): Promise<object> {
     }
     out.end();
     await once(out, 'finish');
-    const run = () =>
-      timed(ROWS, () =>
-        adminActions['imports.credits'](runtime, { path: credits, studio: studioId }, untilDone),
-      );
-    return firstAndAgain(run);
+    return firstAndAgain(() => timed('credits', credits));
   });
 }

@@ -196,7 +196,8 @@ export function ownCpuMeter(sql: SqlExecutor, applicationName: string) {
   };
 }
 
-function ticksOf(pid: string | number | undefined): number | undefined {
+/** A process's CPU time so far, in clock ticks of 10 ms, from /proc. */
+export function ticksOf(pid: string | number | undefined): number | undefined {
   try {
     const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
     return Number(fields[11]) + Number(fields[12]); // utime + stime, clock ticks of 10 ms
