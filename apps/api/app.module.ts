@@ -36,6 +36,7 @@ import {
   PayBillHandler,
   RefundPaymentHandler,
   ManagePaymentMethodsHandler,
+  SavedPaymentMethodsOfHandler,
   SellProductsHandler,
   AccountMergeStep,
 } from '@clientele/entitlements';
@@ -257,6 +258,7 @@ export class AppModule {
         RefundPaymentHandler,
         GetPaymentHandler,
         ManagePaymentMethodsHandler,
+        SavedPaymentMethodsOfHandler,
         ChangeMembershipHandler,
         GetBillHandler,
         ListClientBillsHandler,

@@ -247,4 +247,14 @@ export const clientAccountsMigrations: Record<string, Migration> = {
       );
     },
   },
+  '2026-12-03T0400_processor_customers_by_client': {
+    // eslint-disable-next-line @typescript-eslint/no-explicit-any -- migrations are frozen in time
+    async up(db: Kysely<any>) {
+      // The profile screen names the client's customer at the processor (issue 8: it folded the
+      // whole account stream on every GET to find it).
+      await sql`CREATE INDEX processor_customers_by_client ON processor_customers (client_id)`.execute(
+        db,
+      );
+    },
+  },
 };

@@ -697,6 +697,14 @@ export async function unrecordedChargesToGiveBack(
   }));
 }
 
+/** The client's customer at the card processor (the first linked is the only one), if any. */
+export function processorCustomerQuery(db: Database, clientId: string) {
+  return db.kysely
+    .selectFrom('processor_customers')
+    .select('customer_id')
+    .where('client_id', '=', clientId);
+}
+
 /** The account whose customer at the card processor this is (ProcessorCustomerLinked), if any. */
 export async function accountOfProcessorCustomer(
   db: Database,

@@ -1,5 +1,6 @@
 import 'reflect-metadata';
 import type { Database, SqlExecutor } from '@clientele/database';
+import { decideOnAccount, processorCustomerOf } from '@clientele/entitlements';
 import { adminActions, type Runtime } from '@clientele/runtime';
 import { NotFound } from '@clientele/shared';
 import {
@@ -68,8 +69,13 @@ function counting(db: Database) {
   };
 }
 
-/** The screen as the profile assembled it before, one handler a part. */
-async function partByPart(db: Database, studioId: string, clientId: string): Promise<ClientScreen> {
+/** The screen as the profile assembled it before, one handler a part (and the account's stream). */
+async function partByPart(
+  runtime: Runtime,
+  studioId: string,
+  clientId: string,
+): Promise<ClientScreen> {
+  const db = runtime.db;
   const [
     profile,
     { paymentSettings, ...balances },
@@ -82,6 +88,7 @@ async function partByPart(db: Database, studioId: string, clientId: string): Pro
     memos,
     documents,
     merged,
+    processorCustomerId,
   ] = await Promise.all([
     new GetClientProfileHandler(db).execute(new GetClientProfile(studioId, clientId)),
     new GetClientBalancesHandler(db).execute(new GetClientBalances(studioId, clientId, now)),
@@ -96,9 +103,11 @@ async function partByPart(db: Database, studioId: string, clientId: string): Pro
     new ListClientMemosHandler(db).execute(new ListClientMemos(studioId, clientId)),
     new ListClientDocumentsHandler(db).execute(new ListClientDocuments(studioId, clientId)),
     new ListMergedClientsHandler(db).execute(new ListMergedClients(studioId, clientId)),
+    processorCustomerOf(runtime.store, clientId),
   ]);
   return {
     profile,
+    processorCustomerId,
     balances,
     paymentSettings,
     activeItems,
@@ -123,10 +132,21 @@ describe('the client screen', () => {
     runtime = opened.runtime;
     const job = await adminActions['dev.seed'](runtime, SEED, { seed: () => undefined });
     if (job.status !== 'done') throw new Error(`seed ${job.status}: ${job.error}`);
-    await runtime.runner.catchUp();
     clients = await runtime.db.sql.query<{ client_id: string; studio_id: string }>(
       'SELECT client_id, studio_id FROM client_profiles ORDER BY client_id',
     );
+    // The seed saves no card: one client gets a customer at the processor, as a saved card would.
+    const [{ client_id: clientId, studio_id: studioId }] = clients as [(typeof clients)[0]];
+    await decideOnAccount(
+      runtime.store,
+      { studioId, actor: { type: 'system', id: 'test' }, correlationId: 'screen', now },
+      clientId,
+      (scope) => ({
+        type: 'LinkProcessorCustomer',
+        data: { ...scope, processor: 'stripe', customerId: 'cus_screen' },
+      }),
+    );
+    await runtime.runner.catchUp();
   }, 300_000);
 
   afterAll(() => opened.close());
@@ -139,7 +159,7 @@ describe('the client screen', () => {
         new GetClientScreen(studioId, clientId, now),
       );
       expect(counter.statements).toBe(1);
-      expect(screen).toEqual(await partByPart(runtime.db, studioId, clientId));
+      expect(screen).toEqual(await partByPart(runtime, studioId, clientId));
       screens.push(screen);
     }
     // The comparison saw every kind of part the seed makes, not only empty lists.
@@ -149,6 +169,7 @@ describe('the client screen', () => {
     expect(screens.some((s) => s.activeItems.packs.length > 0)).toBe(true);
     expect(screens.some((s) => s.balances.credits.length > 0)).toBe(true);
     expect(screens.some((s) => s.waivers.signed.length > 0)).toBe(true);
+    expect(screens.filter((s) => s.processorCustomerId === 'cus_screen')).toHaveLength(1);
   }, 120_000);
 
   it("answers another studio's client, or an unknown one, 404 in that one statement", async () => {

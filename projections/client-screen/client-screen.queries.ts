@@ -9,6 +9,7 @@ import {
   billsQuery,
   grantsQuery,
   membershipsQuery,
+  processorCustomerQuery,
   salesQuery,
   toActiveItems,
   toBalances,
@@ -60,6 +61,8 @@ import { jsonArrayFrom, jsonObjectFrom } from 'kysely/helpers/postgres';
 /** What the front desk sees of a client on one screen, but the processor's saved methods. */
 export interface ClientScreen {
   profile: ClientProfile;
+  /** Whose saved methods to ask the processor for: none were saved without a customer there. */
+  processorCustomerId: string | null;
   balances: Balances;
   paymentSettings: PaymentSettings;
   activeItems: ActiveItems;
@@ -130,6 +133,7 @@ export class GetClientScreenHandler implements IQueryHandler<GetClientScreen> {
         jsonArrayFrom(memosQuery(db, clientId)).as('memos'),
         jsonArrayFrom(documentsQuery(db, studioId, clientId)).as('documents'),
         jsonArrayFrom(mergedClientsQuery(db, studioId, clientId)).as('merged'),
+        processorCustomerQuery(db, clientId).as('processor_customer_id'),
       ])
       .compile();
     // Planning this statement costs several times running it: prepared under one name, each
@@ -143,6 +147,7 @@ export class GetClientScreenHandler implements IQueryHandler<GetClientScreen> {
     const { paymentSettings, ...balances } = toBalances(account, grants);
     return {
       profile: toProfile(row as Parameters<typeof toProfile>[0]),
+      processorCustomerId: (row.processor_customer_id as string | null) ?? null,
       balances,
       paymentSettings,
       activeItems: toActiveItems(

@@ -3,7 +3,7 @@ import { CommandBus, QueryBus } from '@nestjs/cqrs';
 import { ApiBearerAuth, ApiHeader, ApiOperation, ApiTags } from '@nestjs/swagger';
 import { RegisterClient, UpdateClientProfile, type ClientProfile } from '@clientele/clients';
 import { GetClientHistory } from '@projections/audit';
-import { ManagePaymentMethods } from '@clientele/entitlements';
+import { SavedPaymentMethodsOf } from '@clientele/entitlements';
 import { Unavailable, type RequestContext } from '@clientele/shared';
 import { SearchClients } from '@projections/client-profiles';
 import { GetClientScreen } from '@projections/client-screen';
@@ -68,10 +68,9 @@ export class ClientsController {
     @Res({ passthrough: true }) reply: FastifyReply,
   ) {
     // One screen, one statement on the read models; saved methods are asked of the processor.
-    const [screen, paymentMethods] = await Promise.all([
-      this.queries.execute(new GetClientScreen(context.studioId, id, context.now)),
-      this.savedMethods(id, context),
-    ]);
+    const screen = await this.queries.execute(
+      new GetClientScreen(context.studioId, id, context.now),
+    );
     const { profile, waivers, ...parts } = screen;
     if (profile.mergedInto) {
       // Where it went; its own history stays readable at /history.
@@ -86,7 +85,7 @@ export class ClientsController {
       openBills: parts.openBills,
       recentSales: parts.recentSales,
       upcomingRegistrations: parts.upcomingRegistrations,
-      paymentMethods,
+      paymentMethods: await this.savedMethods(screen.processorCustomerId),
       signedWaivers: waivers.signed,
       signatureRequests: waivers.requested,
       relationships: parts.relationships,
@@ -100,16 +99,13 @@ export class ClientsController {
    * Saved cards and mandates live at the processor: asked live, so the desk sees today's. The
    * processor out of reach costs the profile only this part (null), not the whole screen.
    */
-  private savedMethods(clientId: string, context: RequestContext) {
-    return this.commands
-      .execute(new ManagePaymentMethods(clientId, { kind: 'list' }, context))
-      .then(
-        (listed) => listed.methods ?? [],
-        (error: unknown) => {
-          if (error instanceof Unavailable) return null;
-          throw error;
-        },
-      );
+  private async savedMethods(customerId: string | null) {
+    // No customer at the processor: nothing was ever saved.
+    if (customerId === null) return [];
+    return this.queries.execute(new SavedPaymentMethodsOf(customerId)).catch((error: unknown) => {
+      if (error instanceof Unavailable) return null;
+      throw error;
+    });
   }
 
   @Patch(':id')

@@ -1,5 +1,12 @@
 import { Inject } from '@nestjs/common';
-import { Command, CommandHandler, type ICommandHandler } from '@nestjs/cqrs';
+import {
+  Command,
+  CommandHandler,
+  Query,
+  QueryHandler,
+  type ICommandHandler,
+  type IQueryHandler,
+} from '@nestjs/cqrs';
 import { PAYMENT_GATEWAY, type PaymentGateway, type SavedPaymentMethod } from '@clientele/billing';
 import { assertClientOfStudio } from '@clientele/clients';
 import { EVENT_STORE, type EventStore } from '@clientele/eventstore';
@@ -95,5 +102,24 @@ export class ManagePaymentMethodsHandler implements ICommandHandler<ManagePaymen
       await this.gateway.detachPaymentMethod(customerId, action.paymentMethodId);
     }
     return { customerId, methods: await this.gateway.listPaymentMethods(customerId) };
+  }
+}
+
+/**
+ * The saved methods of a customer the read models name (the profile screen found them there), as
+ * the processor lists them now: no stream is read to find the customer.
+ */
+export class SavedPaymentMethodsOf extends Query<SavedPaymentMethod[]> {
+  constructor(readonly customerId: string) {
+    super();
+  }
+}
+
+@QueryHandler(SavedPaymentMethodsOf)
+export class SavedPaymentMethodsOfHandler implements IQueryHandler<SavedPaymentMethodsOf> {
+  constructor(@Inject(PAYMENT_GATEWAY) private readonly gateway: PaymentGateway) {}
+
+  execute({ customerId }: SavedPaymentMethodsOf) {
+    return this.gateway.listPaymentMethods(customerId);
   }
 }
