@@ -8,7 +8,8 @@ import { once } from 'node:events';
 import { Pool } from 'pg';
 import type { ImportJob } from '@clientele/imports';
 import { adminActions, loadConfig, openRuntime } from '@clientele/runtime';
-import { ticksOf, withSearchPath } from './support';
+import type { SqlExecutor } from '@clientele/database';
+import { backendTicks, withSearchPath } from './support';
 
 const ROWS = Number(process.env.IMPORT_BENCH_ROWS ?? 100_000);
 const FIRST = ['Anna', 'Zoë', 'José', 'Марія', 'Liam', '美咲', 'Émilie', 'Jürgen'];
@@ -120,7 +121,7 @@ async function withImportStudio(
       ownerEmail: 'bench@example.com',
     });
     const timed = async (kind: 'clients' | 'credits', file: string): Promise<Timed> => {
-      const postgres = backendCpu(admin, schema);
+      const postgres = backendCpu(runtime.db.sql, schema);
       const started = Date.now();
       const { job, usage } = await importByCli(databaseUrl.toString(), kind, file, studioId);
       const seconds = (Date.now() - started) / 1000;
@@ -153,19 +154,14 @@ async function withImportStudio(
 /**
  * The CPU of the PostgreSQL backends whose `application_name` is NAME, sampled from /proc every
  * 100 ms until `stop`: the command's process has ended by then, and its backends with it, so each
- * counts as last seen (a floor, short by at most a sample's worth).
+ * counts as last seen (a floor, short by at most a sample's worth). The samples themselves run
+ * on one of those connections, a few µs of a row.
  */
-function backendCpu(admin: Pool, name: string) {
+function backendCpu(sql: SqlExecutor, name: string) {
   const first = new Map<number, number>();
   const last = new Map<number, number>();
   const sample = async () => {
-    const { rows } = await admin.query<{ pid: number }>(
-      'SELECT pid FROM pg_stat_activity WHERE application_name = $1',
-      [name],
-    );
-    for (const { pid } of rows) {
-      const ticks = ticksOf(pid);
-      if (ticks === undefined) continue;
+    for (const [pid, ticks] of await backendTicks(sql, name)) {
       if (!first.has(pid)) first.set(pid, ticks);
       last.set(pid, ticks);
     }

@@ -170,13 +170,7 @@ export function cpuMeter(api: ChildProcess, worker?: ChildProcess) {
  * and autovacuum are not counted, which `cpuMeter` counts with every process), from /proc.
  */
 export function ownCpuMeter(sql: SqlExecutor, applicationName: string) {
-  const backends = async () => {
-    const rows = await sql.query<{ pid: number }>(
-      'SELECT pid FROM pg_stat_activity WHERE application_name = $1',
-      [applicationName],
-    );
-    return new Map(rows.map(({ pid }) => [pid, ticksOf(pid) ?? 0]));
-  };
+  const backends = () => backendTicks(sql, applicationName);
   return {
     async start() {
       const start = { self: process.cpuUsage(), backends: await backends() };
@@ -196,8 +190,27 @@ export function ownCpuMeter(sql: SqlExecutor, applicationName: string) {
   };
 }
 
-/** A process's CPU time so far, in clock ticks of 10 ms, from /proc. */
-export function ticksOf(pid: string | number | undefined): number | undefined {
+/**
+ * The CPU so far, in clock ticks of 10 ms, of each PostgreSQL backend that connected with
+ * `applicationName` and is still alive.
+ */
+export async function backendTicks(
+  sql: SqlExecutor,
+  applicationName: string,
+): Promise<Map<number, number>> {
+  const rows = await sql.query<{ pid: number }>(
+    'SELECT pid FROM pg_stat_activity WHERE application_name = $1',
+    [applicationName],
+  );
+  const ticks = new Map<number, number>();
+  for (const { pid } of rows) {
+    const used = ticksOf(pid);
+    if (used !== undefined) ticks.set(pid, used); // ended since the query
+  }
+  return ticks;
+}
+
+function ticksOf(pid: string | number | undefined): number | undefined {
   try {
     const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
     return Number(fields[11]) + Number(fields[12]); // utime + stime, clock ticks of 10 ms
