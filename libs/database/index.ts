@@ -2,6 +2,7 @@ export * from './batcher';
 export * from './database';
 export * from './mutex';
 export * from './page-cursor';
+export * from './prebuilt';
 export * from './migrate';
 export * from './sql-executor';
 export * from './unnest-rows';

@@ -1,7 +1,7 @@
 import { Inject } from '@nestjs/common';
 import { IQueryHandler, Query, QueryHandler } from '@nestjs/cqrs';
 import type { ClientMemo, ClientProfile } from '@clientele/clients';
-import { DATABASE, type Database } from '@clientele/database';
+import { DATABASE, prebuilt, type Database } from '@clientele/database';
 import { localDate } from '@clientele/entitlements';
 import { NotFound } from '@clientele/shared';
 import {
@@ -99,48 +99,55 @@ function studioToday(studioId: string, now: Date) {
   return sql<string>`(SELECT (${now}::timestamptz AT TIME ZONE timezone)::date FROM studios WHERE studio_id = ${studioId})`;
 }
 
+type ScreenInput = Pick<GetClientScreen, 'studioId' | 'clientId' | 'now'>;
+
+function screenQuery(db: Database, { studioId, clientId, now }: ScreenInput) {
+  const upcoming = {
+    studioId,
+    clientId,
+    when: 'upcoming' as const,
+    limit: SHOWN,
+    cursor: undefined,
+    now,
+  };
+  return profileQuery(db, studioId, clientId).select([
+    jsonObjectFrom(accountQuery(db, studioId, clientId)).as('account'),
+    jsonArrayFrom(grantsQuery(db, clientId, now)).as('grants'),
+    jsonArrayFrom(membershipsQuery(db, clientId, studioToday(studioId, now))).as('memberships'),
+    jsonArrayFrom(vodQuery(db, clientId, now)).as('vod'),
+    jsonArrayFrom(billsQuery(db, { studioId, clientId, status: 'open' })).as('open_bills'),
+    jsonArrayFrom(salesQuery(db, clientId, SHOWN)).as('recent_sales'),
+    jsonRows(registrationsQuery(upcoming)).as('upcoming'),
+    jsonArrayFrom(signedWaiversQuery(db, studioId, clientId)).as('signed_waivers'),
+    jsonArrayFrom(signatureRequestsQuery(db, studioId, clientId)).as('signature_requests'),
+    jsonArrayFrom(relationshipsQuery(db, studioId, clientId)).as('relationships'),
+    jsonArrayFrom(memosQuery(db, clientId)).as('memos'),
+    jsonArrayFrom(documentsQuery(db, studioId, clientId)).as('documents'),
+    jsonArrayFrom(mergedClientsQuery(db, studioId, clientId)).as('merged'),
+    processorCustomerQuery(db, clientId).as('processor_customer_id'),
+  ]);
+}
+
 /**
  * The profile with every part of its screen in ONE statement: each part is the same query its
  * own handler runs, nested as JSON, and read with the same mapper. Issue 8: the profile had
- * run ~22 statements on 12 handlers, each checking the client again.
+ * run ~22 statements on 12 handlers, each checking the client again. Built once (`prebuilt`).
  */
 @QueryHandler(GetClientScreen)
 export class GetClientScreenHandler implements IQueryHandler<GetClientScreen> {
+  private readonly statement = prebuilt((input: ScreenInput) => screenQuery(this.db, input));
+
   constructor(@Inject(DATABASE) private readonly db: Database) {}
 
   async execute({ studioId, clientId, now }: GetClientScreen): Promise<ClientScreen> {
-    const db = this.db;
-    const upcoming = {
-      studioId,
-      clientId,
-      when: 'upcoming' as const,
-      limit: SHOWN,
-      cursor: undefined,
-      now,
-    };
-    const query = profileQuery(db, studioId, clientId)
-      .select([
-        jsonObjectFrom(accountQuery(db, studioId, clientId)).as('account'),
-        jsonArrayFrom(grantsQuery(db, clientId, now)).as('grants'),
-        jsonArrayFrom(membershipsQuery(db, clientId, studioToday(studioId, now))).as('memberships'),
-        jsonArrayFrom(vodQuery(db, clientId, now)).as('vod'),
-        jsonArrayFrom(billsQuery(db, { studioId, clientId, status: 'open' })).as('open_bills'),
-        jsonArrayFrom(salesQuery(db, clientId, SHOWN)).as('recent_sales'),
-        jsonRows(registrationsQuery(upcoming)).as('upcoming'),
-        jsonArrayFrom(signedWaiversQuery(db, studioId, clientId)).as('signed_waivers'),
-        jsonArrayFrom(signatureRequestsQuery(db, studioId, clientId)).as('signature_requests'),
-        jsonArrayFrom(relationshipsQuery(db, studioId, clientId)).as('relationships'),
-        jsonArrayFrom(memosQuery(db, clientId)).as('memos'),
-        jsonArrayFrom(documentsQuery(db, studioId, clientId)).as('documents'),
-        jsonArrayFrom(mergedClientsQuery(db, studioId, clientId)).as('merged'),
-        processorCustomerQuery(db, clientId).as('processor_customer_id'),
-      ])
-      .compile();
+    const query = this.statement({ studioId, clientId, now });
     // Planning this statement costs several times running it: prepared under one name, each
     // connection plans it once (its text never changes, only its parameters).
-    const [row] = await db.derivedSql.query<Record<string, unknown>>(query.sql, query.parameters, {
-      name: 'clientele_client_screen',
-    });
+    const [row] = await this.db.derivedSql.query<Record<string, unknown>>(
+      query.sql,
+      query.parameters,
+      { name: 'clientele_client_screen' },
+    );
     if (!row) throw new NotFound('client', clientId);
     const account = row.account as AccountRow;
     const grants = (row.grants as GrantRow[]).map(toGrant);
