@@ -114,6 +114,27 @@ function escapeLike(text: string): string {
   return text.replace(/[\\%_]/g, (char) => `\\${char}`);
 }
 
+/** A search's words, folded as the profiles' search columns are; at most 8. */
+function searchWords(search: string | undefined): string[] {
+  return foldForSearch(search ?? '')
+    .split(/\s+/)
+    .filter((token) => token.length > 0)
+    .slice(0, 8);
+}
+
+/** Every word matches the first name, last name or email of the profile queried. */
+function everyWordMatches(words: string[]) {
+  return sql<boolean>`(${sql.join(
+    words.map((word) => {
+      const pattern = escapeLike(word);
+      return word.length >= SUBSTRING_MIN
+        ? sql`search_text LIKE ${`%${pattern}%`}`
+        : sql`(first_folded LIKE ${`${pattern}%`} OR last_folded LIKE ${`${pattern}%`} OR email_folded LIKE ${`${pattern}%`})`;
+    }),
+    sql` AND `,
+  )})`;
+}
+
 /**
  * The clients a search finds, as a subquery of ids: every word must match the first name, last
  * name or email, ignoring case and accents. A merged duplicate is found by its own name and
@@ -121,30 +142,14 @@ function escapeLike(text: string): string {
  * Undefined when the search has no words (everyone).
  */
 export function clientsMatching(db: Database, studioId: string, search: string | undefined) {
-  const tokens = foldForSearch(search ?? '')
-    .split(/\s+/)
-    .filter((token) => token.length > 0)
-    .slice(0, 8);
-  if (tokens.length === 0) return undefined;
-  let matching = db.kysely
+  const words = searchWords(search);
+  if (words.length === 0) return undefined;
+  return db.kysely
     .selectFrom('client_profiles')
     .select(sql<string>`coalesce(merged_into, client_id)`.as('client_id'))
     .where('studio_id', '=', studioId)
-    .where('erased_at', 'is', null);
-  for (const token of tokens) {
-    const pattern = escapeLike(token);
-    matching =
-      token.length >= SUBSTRING_MIN
-        ? matching.where('search_text', 'like', `%${pattern}%`)
-        : matching.where((eb) =>
-            eb.or([
-              eb('first_folded', 'like', `${pattern}%`),
-              eb('last_folded', 'like', `${pattern}%`),
-              eb('email_folded', 'like', `${pattern}%`),
-            ]),
-          );
-  }
-  return matching;
+    .where('erased_at', 'is', null)
+    .where(everyWordMatches(words));
 }
 
 @QueryHandler(SearchClients)
@@ -155,23 +160,45 @@ export class SearchClientsHandler implements IQueryHandler<SearchClients> {
     // An erased client has no name or email to be found or listed by (their id still opens
     // them); a merged duplicate is listed as the client it was merged into, and found by its
     // own name and email too (ADR 0016).
-    let query = this.db.kysely
-      .selectFrom('client_profiles')
-      .select(COLUMNS)
-      .where('studio_id', '=', studioId)
-      .where('merged_into', 'is', null)
-      .where('erased_at', 'is', null);
-    const matching = clientsMatching(this.db, studioId, search);
-    if (matching) query = query.where('client_id', 'in', matching);
-    if (cursor) {
-      const [sortKey, clientId] = decodePageCursor(cursor);
-      query = query.where((eb) =>
-        eb.or([
-          eb('sort_key', '>', sortKey),
-          eb.and([eb('sort_key', '=', sortKey), eb('client_id', '>', clientId)]),
-        ]),
-      );
-    }
+    const words = searchWords(search);
+    const listed = () => {
+      let query = this.db.kysely
+        .selectFrom('client_profiles')
+        .select(COLUMNS)
+        .where('studio_id', '=', studioId)
+        .where('merged_into', 'is', null)
+        .where('erased_at', 'is', null);
+      if (cursor) {
+        const [sortKey, clientId] = decodePageCursor(cursor);
+        query = query.where((eb) =>
+          eb.or([
+            eb('sort_key', '>', sortKey),
+            eb.and([eb('sort_key', '=', sortKey), eb('client_id', '>', clientId)]),
+          ]),
+        );
+      }
+      return query;
+    };
+    // Those found by their own words, and the survivors of duplicates found by theirs, as a
+    // union: asked as one list of ids, the planner read every profile of the studio to join them.
+    const query =
+      words.length === 0
+        ? listed()
+        : listed()
+            .where(everyWordMatches(words))
+            .union(
+              listed().where(
+                'client_id',
+                'in',
+                this.db.kysely
+                  .selectFrom('client_profiles')
+                  .select('merged_into')
+                  .where('studio_id', '=', studioId)
+                  .where('merged_into', 'is not', null)
+                  .where('erased_at', 'is', null)
+                  .where(everyWordMatches(words)),
+              ),
+            );
     const rows = (await query
       .orderBy('sort_key')
       .orderBy('client_id')

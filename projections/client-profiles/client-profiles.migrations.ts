@@ -146,4 +146,14 @@ export const clientProfilesMigrations: Record<string, Migration> = {
       // Merge events begin with these columns: no earlier event needs a replay.
     },
   },
+  '2026-12-03T0800_client_profiles_merged': {
+    // eslint-disable-next-line @typescript-eslint/no-explicit-any -- migrations are frozen in time
+    async up(db: Kysely<any>) {
+      // A search also finds survivors by their duplicates' words: the few merged profiles are
+      // read by this, not every profile the words match a second time.
+      await sql`CREATE INDEX client_profiles_merged ON client_profiles (studio_id) WHERE merged_into IS NOT NULL`.execute(
+        db,
+      );
+    },
+  },
 };

@@ -500,5 +500,6 @@ export const clientProfilesProjection: Projection = {
     'client_profiles_prefix_last_folded',
     'client_profiles_prefix_email_folded',
     'client_memos_by_client',
+    'client_profiles_merged',
   ],
 };

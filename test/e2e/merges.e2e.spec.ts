@@ -566,3 +566,37 @@ describe('erasing a survivor', () => {
     await expectReadModelsEqualARebuild();
   });
 });
+
+describe('searching with merged clients', () => {
+  it('pages a search in name order, each client once, a survivor found by its duplicate’s name in its place', async () => {
+    const pagers = await Promise.all(
+      ['Ada', 'Bo', 'Cy', 'Di'].map((firstName) =>
+        make.client({ firstName, lastName: 'Pagerson' }),
+      ),
+    );
+    // Found by its duplicate's name only, and by its own name too: once each.
+    const survivor = await make.client({ firstName: 'Al', lastName: 'Quayle' });
+    expect(
+      (await merge(survivor, await make.client({ firstName: 'Al', lastName: 'Pagerson' }))).status,
+    ).toBe(200);
+    const both = await make.client({ firstName: 'Ed', lastName: 'Pagerson' });
+    expect(
+      (await merge(both, await make.client({ firstName: 'Eddie', lastName: 'Pagerson' }))).status,
+    ).toBe(200);
+
+    const seen: string[] = [];
+    let cursor: string | null = null;
+    do {
+      const page: { body: { items: { id: string }[]; nextCursor: string | null } } = await t.call(
+        'GET',
+        `/v1/clients?search=pagers&limit=2${cursor ? `&cursor=${cursor}` : ''}`,
+        { token },
+      );
+      expect(page.body.items.length).toBeLessThanOrEqual(2);
+      seen.push(...page.body.items.map((c) => c.id));
+      cursor = page.body.nextCursor;
+    } while (cursor);
+    // Listed by the survivor's own name: Ada, Bo, Cy, Di, Ed Pagerson, then Al Quayle.
+    expect(seen).toEqual([...pagers, both, survivor]);
+  });
+});
