@@ -38,7 +38,7 @@ const visits = ({ studioId, clientId, now }: Input) =>
 
 describe('prebuilt', () => {
   it('answers as the statement built per call does, for any inputs', async () => {
-    const statement = prebuilt(visits);
+    const statement = prebuilt((input: Input) => visits(input).compile());
     const inputs: Input[] = [
       { studioId: 's1', clientId: 'c1', now: new Date('2026-12-03T00:00:00Z') },
       { studioId: 's1', clientId: 'c1', now: new Date('2026-12-02T00:00:00Z') },
@@ -63,23 +63,29 @@ describe('prebuilt', () => {
 
   it('refuses a builder that derives a parameter from an input', () => {
     const lowered = prebuilt(({ clientId }: { clientId: string }) =>
-      db.kysely.selectFrom('visits').selectAll().where('client_id', '=', clientId.toLowerCase()),
+      db.kysely
+        .selectFrom('visits')
+        .selectAll()
+        .where('client_id', '=', clientId.toLowerCase())
+        .compile(),
     );
     expect(() => lowered({ clientId: 'C1' })).toThrow(/derived from its inputs/);
     const dayBefore = prebuilt(({ now }: { now: Date }) =>
       db.kysely
         .selectFrom('visits')
         .selectAll()
-        .where('at', '<', new Date(now.getTime() - 86_400_000)),
+        .where('at', '<', new Date(now.getTime() - 86_400_000))
+        .compile(),
     );
     expect(() => dayBefore({ now: new Date() })).toThrow(/derived from its inputs/);
   });
 
   it('refuses a builder whose text depends on an input', () => {
     const either = prebuilt(({ clientId }: { clientId: string }) =>
-      clientId.endsWith('1')
-        ? db.kysely.selectFrom('visits').selectAll().where('client_id', '=', clientId)
-        : db.kysely.selectFrom('visits').select('at').where('client_id', '=', clientId),
+      (clientId.endsWith('1')
+        ? sql`SELECT * FROM visits WHERE client_id = ${clientId}`
+        : sql`SELECT at FROM visits WHERE client_id = ${clientId}`
+      ).compile(db.kysely),
     );
     expect(() => either({ clientId: 'c1' })).toThrow(/text depends on its inputs/);
   });

@@ -1,4 +1,4 @@
-import type { Compilable } from 'kysely';
+import type { CompiledQuery } from 'kysely';
 
 /** What a prebuilt statement takes: text and timestamps, each passed to Kysely as it is. */
 export type PrebuiltInput = Record<string, string | Date>;
@@ -9,15 +9,15 @@ export interface PrebuiltStatement {
 }
 
 /**
- * A statement Kysely builds from named inputs, built and compiled once rather than on every
- * call: the client screen's statement nests a dozen built queries, and building it cost more
+ * A statement Kysely builds and compiles from named inputs (a query's `compile()`, or a raw
+ * one's `compile(db)`), built and compiled once rather than on every call: the client screen's statement nests a dozen built queries, and building it cost more
  * of the API's CPU than running it. The statement is built twice with stand-ins for the inputs,
  * so each parameter is known to be an input passed as it is, or a constant. A builder that
  * derives a parameter from an input, or whose text depends on one, cannot be built once: it
  * throws here, at its first call, rather than answering with another call's values.
  */
 export function prebuilt<Input extends PrebuiltInput>(
-  build: (input: Input) => Compilable,
+  build: (input: Input) => CompiledQuery,
 ): (input: Input) => PrebuiltStatement {
   let shape: { sql: string; parameters: ((input: Input) => unknown)[] } | null = null;
   return (input) => {
@@ -28,7 +28,7 @@ export function prebuilt<Input extends PrebuiltInput>(
 }
 
 function shapeOf<Input extends PrebuiltInput>(
-  build: (input: Input) => Compilable,
+  build: (input: Input) => CompiledQuery,
   names: string[],
   example: Input,
 ) {
@@ -44,9 +44,7 @@ function shapeOf<Input extends PrebuiltInput>(
         ]),
       ),
   );
-  const [first, second] = standIns.map((values) =>
-    build(Object.fromEntries(values) as Input).compile(),
-  );
+  const [first, second] = standIns.map((values) => build(Object.fromEntries(values) as Input));
   if (first!.sql !== second!.sql) {
     throw new Error('A prebuilt statement’s text depends on its inputs: build it per call.');
   }

@@ -135,7 +135,9 @@ function screenQuery(db: Database, { studioId, clientId, now }: ScreenInput) {
  */
 @QueryHandler(GetClientScreen)
 export class GetClientScreenHandler implements IQueryHandler<GetClientScreen> {
-  private readonly statement = prebuilt((input: ScreenInput) => screenQuery(this.db, input));
+  private readonly statement = prebuilt((input: ScreenInput) =>
+    screenQuery(this.db, input).compile(),
+  );
 
   constructor(@Inject(DATABASE) private readonly db: Database) {}
 

@@ -1,6 +1,12 @@
 import { Inject } from '@nestjs/common';
 import { IQueryHandler, Query, QueryHandler } from '@nestjs/cqrs';
-import { DATABASE, decodePageCursor, encodePageCursor, type Database } from '@clientele/database';
+import {
+  DATABASE,
+  decodePageCursor,
+  encodePageCursor,
+  prebuilt,
+  type Database,
+} from '@clientele/database';
 import type { Channel, PayWith, PlacePayment } from '@clientele/scheduling';
 import { InvalidInput, money, NotFound, type Money } from '@clientele/shared';
 import { answeredFor, assertProfileOfStudio, survivorOf } from '@projections/client-profiles';
@@ -236,31 +242,56 @@ export class GetRoster extends Query<Roster> {
   }
 }
 
-/**
- * A session's roster: confirmed and held places in order of arrival, then the waitlist in order,
- * each with the client's starred memos and, when the session requires a waiver, whether it is
- * signed (a new version that needs signing again makes a booked client's signature lapse).
- */
-@QueryHandler(GetRoster)
-export class GetRosterHandler implements IQueryHandler<GetRoster> {
-  constructor(@Inject(DATABASE) private readonly db: Database) {}
+type RosterInput = Pick<GetRoster, 'studioId' | 'sessionId' | 'now'>;
 
-  async execute({ studioId, sessionId, now }: GetRoster): Promise<Roster> {
-    const row = await this.db.kysely
-      .selectFrom('sessions')
-      .selectAll()
-      .where('session_id', '=', sessionId)
-      .where('studio_id', '=', studioId)
-      .executeTakeFirst();
-    if (!row) throw new NotFound('session', sessionId);
-    const { rows } = await sql<
-      PlaceRow & {
-        first_name: string | null;
-        last_name: string | null;
-        waiver_unsigned: boolean;
-        merged_into: string | null;
-      }
-    >`
+type RosterPlaceRow = PlaceRow & {
+  first_name: string | null;
+  last_name: string | null;
+  waiver_unsigned: boolean;
+  merged_into: string | null;
+};
+
+interface RosterRow extends Record<string, unknown> {
+  waiver_id: string | null;
+  places: RosterPlaceRow[];
+  starred: { client_id: string; memo_id: string; text: string }[];
+  invitations: {
+    client_id: string;
+    status: 'pending' | 'declined';
+    invited_at: string;
+    first_name: string | null;
+    last_name: string | null;
+  }[];
+}
+
+/**
+ * The session with its places, their clients' starred memos (with those of clients merged into
+ * them) and its invitations, each as JSON beside the session's row: one statement.
+ */
+function rosterQuery(db: Database, { studioId, sessionId, now }: RosterInput) {
+  const shown = sql`(SELECT coalesce(merged_into, client_id) FROM places)`;
+  const starred = db.kysely
+    .selectFrom('client_memos')
+    .select([survivorOf('client_id').as('client_id'), 'memo_id', 'text', 'created_at'])
+    .where('studio_id', '=', studioId)
+    .where((eb) =>
+      eb.or([
+        eb('client_id', 'in', shown),
+        eb(
+          'client_id',
+          'in',
+          eb
+            .selectFrom('client_merges')
+            .select('duplicate_id')
+            .where('survivor_id', 'in', shown)
+            .where('unmerged_at', 'is', null),
+        ),
+      ]),
+    )
+    .where('starred', '=', true)
+    .where('removed', '=', false);
+  return sql<RosterRow>`
+    WITH places AS (
       SELECT p.*, c.first_name, c.last_name, ${PAYMENT_COLUMNS},
              ${WAIVER_UNSIGNED} AS waiver_unsigned, d.merged_into
       FROM session_places p
@@ -269,12 +300,49 @@ export class GetRosterHandler implements IQueryHandler<GetRoster> {
       LEFT JOIN client_profiles c ON c.client_id = coalesce(d.merged_into, p.client_id)
       ${PAYMENT_JOINS}
       WHERE p.session_id = ${sessionId} AND ${ACTIVE(now)}
-      ORDER BY p.status = 'waitlisted', p.arrival`.execute(this.db.kysely);
+    )
+    SELECT s.*,
+      (SELECT coalesce(json_agg(p ORDER BY p.status = 'waitlisted', p.arrival), '[]')
+        FROM places p) AS places,
+      (SELECT coalesce(json_agg(m ORDER BY m.created_at DESC, m.memo_id DESC), '[]')
+        FROM (${starred}) m) AS starred,
+      (SELECT coalesce(json_agg(i ORDER BY i.invited_at, i.client_id), '[]')
+        FROM (SELECT i.client_id, i.status, i.invited_at, c.first_name, c.last_name
+              FROM session_invitations i
+              LEFT JOIN client_profiles c ON c.client_id = i.client_id
+              WHERE i.session_id = ${sessionId}) i) AS invitations
+    FROM sessions s
+    WHERE s.session_id = ${sessionId} AND s.studio_id = ${studioId}`.compile(db.kysely);
+}
+
+/**
+ * A session's roster: confirmed and held places in order of arrival, then the waitlist in order,
+ * each with the client's starred memos and, when the session requires a waiver, whether it is
+ * signed (a new version that needs signing again makes a booked client's signature lapse). One
+ * statement, built once (`prebuilt`) and prepared once per connection: the desk opens it all day.
+ */
+@QueryHandler(GetRoster)
+export class GetRosterHandler implements IQueryHandler<GetRoster> {
+  private readonly statement = prebuilt((input: RosterInput) => rosterQuery(this.db, input));
+
+  constructor(@Inject(DATABASE) private readonly db: Database) {}
+
+  async execute({ studioId, sessionId, now }: GetRoster): Promise<Roster> {
+    const query = this.statement({ studioId, sessionId, now });
+    const [row] = await this.db.derivedSql.query<RosterRow>(query.sql, query.parameters, {
+      name: 'clientele_roster',
+    });
+    if (!row) throw new NotFound('session', sessionId);
     const shown = (place: { client_id: string; merged_into: string | null }) =>
       place.merged_into ?? place.client_id;
-    const starred = await this.starredMemos(studioId, [...new Set(rows.map(shown))]);
+    const starred = new Map<string, RosterPlace['starredMemos']>();
+    for (const memo of row.starred) {
+      const memos = starred.get(memo.client_id) ?? [];
+      memos.push({ memoId: memo.memo_id, text: memo.text });
+      starred.set(memo.client_id, memos);
+    }
     let position = 0;
-    const places = rows.map((place): RosterPlace => ({
+    const places = row.places.map((place): RosterPlace => ({
       enrollmentId: place.enrollment_id,
       clientId: place.client_id,
       mergedInto: place.merged_into,
@@ -293,20 +361,8 @@ export class GetRosterHandler implements IQueryHandler<GetRoster> {
       starredMemos: starred.get(shown(place)) ?? [],
       waiver: row.waiver_id ? (place.waiver_unsigned ? 'unsigned' : 'signed') : null,
     }));
-    const { rows: invited } = await sql<{
-      client_id: string;
-      status: 'pending' | 'declined';
-      invited_at: Date;
-      first_name: string | null;
-      last_name: string | null;
-    }>`
-      SELECT i.client_id, i.status, i.invited_at, c.first_name, c.last_name
-      FROM session_invitations i
-      LEFT JOIN client_profiles c ON c.client_id = i.client_id
-      WHERE i.session_id = ${sessionId}
-      ORDER BY i.invited_at, i.client_id`.execute(this.db.kysely);
     const placed = new Set(places.map((place) => place.clientId));
-    const invitations = invited.map((i): RosterInvitation => ({
+    const invitations = row.invitations.map((i): RosterInvitation => ({
       clientId: i.client_id,
       firstName: i.first_name,
       lastName: i.last_name,
@@ -328,44 +384,6 @@ export class GetRosterHandler implements IQueryHandler<GetRoster> {
       places,
       invitations,
     };
-  }
-
-  /**
-   * The starred memos of every client on the roster, with those of clients merged into them, in
-   * one query.
-   */
-  private async starredMemos(studioId: string, clientIds: string[]) {
-    const byClient = new Map<string, RosterPlace['starredMemos']>();
-    if (clientIds.length === 0) return byClient;
-    const rows = (await this.db.kysely
-      .selectFrom('client_memos')
-      .select([survivorOf('client_id').as('client_id'), 'memo_id', 'text'])
-      .where('studio_id', '=', studioId)
-      .where((eb) =>
-        eb.or([
-          eb('client_id', 'in', clientIds),
-          eb(
-            'client_id',
-            'in',
-            eb
-              .selectFrom('client_merges')
-              .select('duplicate_id')
-              .where('survivor_id', 'in', clientIds)
-              .where('unmerged_at', 'is', null),
-          ),
-        ]),
-      )
-      .where('starred', '=', true)
-      .where('removed', '=', false)
-      .orderBy('created_at', 'desc')
-      .orderBy('memo_id', 'desc')
-      .execute()) as { client_id: string; memo_id: string; text: string }[];
-    for (const row of rows) {
-      const memos = byClient.get(row.client_id) ?? [];
-      memos.push({ memoId: row.memo_id, text: row.text });
-      byClient.set(row.client_id, memos);
-    }
-    return byClient;
   }
 }
 
