@@ -1,3 +1,5 @@
+import { createHash } from 'node:crypto';
+
 /**
  * The narrow SQL surface the event store adapter needs: one statement at a time, or a
  * transaction. Implemented on a `pg` pool and on PGlite, so the same SQL runs on both.
@@ -17,4 +19,12 @@ export interface QueryOptions {
    * name and reuses the plan afterwards (one name, one text, always). PGlite ignores it.
    */
   name?: string;
+}
+
+/**
+ * A prepared statement's name for a text built from a few shapes (a search of so many words):
+ * each shape its own name, since a name stands for one text on a connection.
+ */
+export function statementName(prefix: string, text: string): string {
+  return `${prefix}_${createHash('sha1').update(text).digest('hex').slice(0, 16)}`;
 }

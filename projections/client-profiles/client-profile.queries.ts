@@ -1,7 +1,13 @@
 import { Inject } from '@nestjs/common';
 import { IQueryHandler, Query, QueryHandler } from '@nestjs/cqrs';
 import type { ClientProfile } from '@clientele/clients';
-import { DATABASE, decodePageCursor, encodePageCursor, type Database } from '@clientele/database';
+import {
+  DATABASE,
+  decodePageCursor,
+  encodePageCursor,
+  statementName,
+  type Database,
+} from '@clientele/database';
 import { NotFound } from '@clientele/shared';
 import { sql } from 'kysely';
 import type { ClientProfileRow } from './client-profiles.table';
@@ -199,15 +205,19 @@ export class SearchClientsHandler implements IQueryHandler<SearchClients> {
                   .where(everyWordMatches(words)),
               ),
             );
-    const rows = (await query
+    const page = query
       .orderBy('sort_key')
       .orderBy('client_id')
       .limit(limit + 1)
-      .execute()) as ClientProfileRow[];
-    const page = rows.slice(0, limit);
-    const last = page[page.length - 1];
+      .compile();
+    // Planned once per connection for each shape of search (so many words, a cursor or none).
+    const rows = await this.db.derivedSql.query<ClientProfileRow>(page.sql, page.parameters, {
+      name: statementName('clientele_search', page.sql),
+    });
+    const shown = rows.slice(0, limit);
+    const last = shown[shown.length - 1];
     return {
-      items: page.map(toProfile),
+      items: shown.map(toProfile),
       nextCursor:
         rows.length > limit && last ? encodePageCursor(last.sort_key, last.client_id) : null,
     };
