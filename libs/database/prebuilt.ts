@@ -32,15 +32,21 @@ function shapeOf<Input extends PrebuiltInput>(
   names: string[],
   example: Input,
 ) {
-  const standIns = [1, 2].map(
-    (round) =>
+  // The rounds' stand-ins differ in every part (year, month, day, time of day; length), so a
+  // value derived from one (its month, its length) differs between the rounds too. A Date is
+  // told apart by identity, a text by its unlikely value.
+  const standIns = [
+    { at: Date.UTC(2001, 1, 3, 4, 5, 6), text: (name: string) => `\u0000prebuilt:${name}` },
+    {
+      at: Date.UTC(2017, 10, 28, 19, 41, 53),
+      text: (name: string) => `\u0000prebuilt again, longer:${name}`,
+    },
+  ].map(
+    ({ at, text }) =>
       new Map<string, string | Date>(
         names.map((name, i) => [
           name,
-          // A Date is told apart by identity, a text by its unlikely value.
-          example[name] instanceof Date
-            ? new Date(Date.UTC(2000, 0, round, 0, 0, i))
-            : `\u0000prebuilt:${name}:${round}`,
+          example[name] instanceof Date ? new Date(at + i * 1_001) : text(name),
         ]),
       ),
   );
@@ -56,7 +62,13 @@ function shapeOf<Input extends PrebuiltInput>(
     if (name !== undefined && inputAt(again, standIns[1]!) === name) {
       return (input: Input) => input[name];
     }
-    if (name === undefined && inputAt(again, standIns[1]!) === undefined && same(value, again)) {
+    // A Date the builder made itself (now, a day from an input) is never taken for a constant.
+    if (
+      name === undefined &&
+      inputAt(again, standIns[1]!) === undefined &&
+      !(value instanceof Date) &&
+      same(value, again)
+    ) {
       return () => value;
     }
     throw new Error(
@@ -67,6 +79,5 @@ function shapeOf<Input extends PrebuiltInput>(
 }
 
 function same(a: unknown, b: unknown): boolean {
-  if (a instanceof Date && b instanceof Date) return a.getTime() === b.getTime();
   return a === b || JSON.stringify(a) === JSON.stringify(b);
 }

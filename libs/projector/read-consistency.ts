@@ -24,11 +24,12 @@ export class ReadConsistency {
   ) {}
 
   async awaitHead(): Promise<void> {
-    // The head and the checkpoints side by side, a round trip less for every read: a checkpoint
-    // read before the head was is only ever behind, so it can make a read wait, not pass early.
-    const [head, first] = await Promise.all([this.store.head(), this.slowestCheckpoint()]);
+    // The head first: a checkpoint read before it could be one a rebuild's swap has since sent
+    // back, and let a read through that misses events committed before it began.
+    const head = await this.store.head();
     const deadline = Date.now() + this.timeoutMs;
-    for (let slowest = first; ; slowest = await this.slowestCheckpoint()) {
+    for (;;) {
+      const slowest = await this.slowestCheckpoint();
       // Read every time, never remembered: a rebuild sends a checkpoint back to the start, and
       // until it is through, a read must wait rather than see a half-built read model.
       if (covers(slowest, head)) return;
@@ -45,8 +46,9 @@ export class ReadConsistency {
   }
 
   private async slowestCheckpoint(): Promise<Checkpoint | null> {
-    // Before every read the API answers: one text, prepared once per connection.
-    const rows = await this.db.sql.query<{ checkpoint: string | null }>(
+    // Before every read the API answers: one text, prepared once per connection, on the pool of
+    // the read models (the event store's is the commands').
+    const rows = await this.db.derivedSql.query<{ checkpoint: string | null }>(
       'SELECT checkpoint FROM projection_checkpoints WHERE name = ANY($1::text[])',
       [this.projectionNames],
       { name: 'clientele_slowest_checkpoint' },

@@ -210,10 +210,15 @@ export class SearchClientsHandler implements IQueryHandler<SearchClients> {
       .orderBy('client_id')
       .limit(limit + 1)
       .compile();
-    // Planned once per connection for each shape of search (so many words, a cursor or none).
-    const rows = await this.db.derivedSql.query<ClientProfileRow>(page.sql, page.parameters, {
-      name: statementName('clientele_search', page.sql),
-    });
+    // A search of up to three words found anywhere (the trigram index takes them as parameters)
+    // is planned once per connection for each shape (so many words, a cursor or none): a few
+    // names. A word matched by its beginning needs its pattern in the plan to use its index.
+    const prepared = words.length <= 3 && words.every((word) => word.length >= SUBSTRING_MIN);
+    const rows = await this.db.derivedSql.query<ClientProfileRow>(
+      page.sql,
+      page.parameters,
+      prepared ? { name: statementName('clientele_search', page.sql) } : {},
+    );
     const shown = rows.slice(0, limit);
     const last = shown[shown.length - 1];
     return {

@@ -11,7 +11,7 @@ import type { Channel, PayWith, PlacePayment } from '@clientele/scheduling';
 import { InvalidInput, money, NotFound, type Money } from '@clientele/shared';
 import { answeredFor, assertProfileOfStudio, survivorOf } from '@projections/client-profiles';
 import { sql } from 'kysely';
-import { toSessionDetails, type SessionDetails } from './schedule.queries';
+import { SESSION_DETAIL_COLUMNS, toSessionDetails, type SessionDetails } from './schedule.queries';
 
 /**
  * How a place stands with its payment: a credit (and the pack or membership it came from), a
@@ -266,7 +266,9 @@ interface RosterRow extends Record<string, unknown> {
 
 /**
  * The session with its places, their clients' starred memos (with those of clients merged into
- * them) and its invitations, each as JSON beside the session's row: one statement.
+ * them) and its invitations, each as JSON beside the session's row: one statement. Its columns
+ * are named, not `s.*`: a prepared statement's result cannot change shape under a running API
+ * when a migration adds a column.
  */
 function rosterQuery(db: Database, { studioId, sessionId, now }: RosterInput) {
   const shown = sql`(SELECT coalesce(merged_into, client_id) FROM places)`;
@@ -301,7 +303,7 @@ function rosterQuery(db: Database, { studioId, sessionId, now }: RosterInput) {
       ${PAYMENT_JOINS}
       WHERE p.session_id = ${sessionId} AND ${ACTIVE(now)}
     )
-    SELECT s.*,
+    SELECT ${sql.join(SESSION_DETAIL_COLUMNS.map((column) => sql.ref(`s.${column}`)))},
       (SELECT coalesce(json_agg(p ORDER BY p.status = 'waitlisted', p.arrival), '[]')
         FROM places p) AS places,
       (SELECT coalesce(json_agg(m ORDER BY m.created_at DESC, m.memo_id DESC), '[]')

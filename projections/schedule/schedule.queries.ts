@@ -52,6 +52,25 @@ export function liveHolds(now: Date): RawBuilder<number> {
   ) END`;
 }
 
+/** The columns of `sessions` that `toSessionDetails` reads: a prepared statement names them. */
+export const SESSION_DETAIL_COLUMNS = [
+  'session_id',
+  'class_type_id',
+  'title',
+  'format',
+  'event_type',
+  'starts_at',
+  'ends_at',
+  'duration_minutes',
+  'capacity',
+  'instructor_id',
+  'place',
+  'link',
+  'waiver_id',
+  'drop_in_price',
+  'version',
+] as const;
+
 export function toSessionDetails(row: Record<string, unknown>): SessionDetails {
   return {
     id: row.session_id as string,

@@ -1,3 +1,4 @@
+import { sql } from 'kysely';
 import { adminActions } from '@clientele/runtime';
 import { scheduleProjection } from '@projections/schedule';
 import { PRODUCTS, studioFixtures } from '../support/studio-fixtures';
@@ -129,6 +130,24 @@ describe('a class of two with a waitlist', () => {
         product: null,
       }),
     ]);
+  });
+
+  it('keeps answering when a migration adds a column to sessions under the running API', async () => {
+    const roster = () => t.call('GET', `/v1/sessions/${sessionId}/roster`, { token });
+    const before = await roster();
+    // The roster's statement is prepared on each connection that ran it (on PostgreSQL): a
+    // result that changed shape would fail it there ("cached plan must not change result type").
+    for (let i = 0; i < 3; i++) await roster();
+    await sql`ALTER TABLE sessions ADD COLUMN added_later text`.execute(t.runtime.db.kysely);
+    try {
+      for (let i = 0; i < 3; i++) {
+        const after = await roster();
+        expect(after.status).toBe(200);
+        expect(after.body).toEqual(before.body);
+      }
+    } finally {
+      await sql`ALTER TABLE sessions DROP COLUMN added_later`.execute(t.runtime.db.kysely);
+    }
   });
 
   it('gives the calendar its counts', async () => {
