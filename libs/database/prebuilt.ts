@@ -10,8 +10,9 @@ export interface PrebuiltStatement {
 
 /**
  * A statement Kysely builds and compiles from named inputs (a query's `compile()`, or a raw
- * one's `compile(db)`), built and compiled once rather than on every call: the client screen's statement nests a dozen built queries, and building it cost more
- * of the API's CPU than running it. The statement is built twice with stand-ins for the inputs,
+ * one's `compile(db)`), built and compiled once rather than on every call: the client screen's
+ * statement nests a dozen built queries, and building it cost more of the API's CPU than running
+ * it. The statement is built twice with stand-ins for the inputs,
  * so each parameter is known to be an input passed as it is, or a constant. A builder that
  * derives a parameter from an input, or whose text depends on one, cannot be built once: it
  * throws here, at its first call, rather than answering with another call's values.
