@@ -201,3 +201,99 @@ describe('handling a command', () => {
     expect(await store.readStream(stream)).toHaveLength(1);
   });
 });
+
+describe('a stream remembered by the process', () => {
+  const release = (holderId: string): ClaimCommand => ({
+    type: 'ReleaseValue',
+    data: { scope: 'test', holderId },
+  });
+  /** The store as a second process sees it: a memory and a line of its own. */
+  const otherProcess = () => Object.create(store) as PostgresEventStore;
+  const readsOf = (of: PostgresEventStore) => {
+    const counted = Object.create(of) as PostgresEventStore & { reads: number };
+    counted.reads = 0;
+    counted.readStream = (...args: Parameters<PostgresEventStore['readStream']>) => {
+      counted.reads++;
+      return of.readStream(...args);
+    };
+    return counted;
+  };
+
+  it('decides the next command on a stream without reading it again', async () => {
+    const stream = fresh();
+    const mine = readsOf(store);
+    await handleCommand(mine, stream, claimDecider, claim('a'), context());
+    const released = await handleCommand(mine, stream, claimDecider, release('a'), context());
+    const again = await handleCommand(mine, stream, claimDecider, claim('b'), context());
+    expect(mine.reads).toBe(1);
+    expect([released.revision, again.revision]).toEqual([1, 2]);
+    expect(again.state).toEqual({ holderId: 'b' });
+  });
+
+  it('reads afresh when another process appended since, and decides on what it read', async () => {
+    const stream = fresh();
+    const mine = readsOf(store);
+    await handleCommand(mine, stream, claimDecider, claim('a'), context());
+    await handleCommand(otherProcess(), stream, claimDecider, release('a'), context());
+    // Remembered: a holds it, so releasing it is an append, which the store refuses.
+    const outcome = await handleCommand(mine, stream, claimDecider, release('a'), context());
+    expect(outcome).toMatchObject({ appended: [], revision: 1, state: { holderId: null } });
+    expect(mine.reads).toBe(2);
+  });
+
+  it('answers a refusal only after a fresh read', async () => {
+    const stream = fresh();
+    await handleCommand(store, stream, claimDecider, claim('a'), context());
+    await handleCommand(otherProcess(), stream, claimDecider, release('a'), context());
+    // Remembered: a holds it. Read afresh: nobody does.
+    const outcome = await handleCommand(store, stream, claimDecider, claim('c'), context());
+    expect(outcome).toMatchObject({ revision: 2, state: { holderId: 'c' } });
+  });
+
+  it('answers "nothing to do" only after a fresh read', async () => {
+    const stream = fresh();
+    await handleCommand(store, stream, claimDecider, claim('a'), context());
+    await handleCommand(store, stream, claimDecider, release('a'), context());
+    await handleCommand(otherProcess(), stream, claimDecider, claim('b'), context());
+    // Remembered: nobody holds it, so releasing b would do nothing. Read afresh: b does.
+    const outcome = await handleCommand(store, stream, claimDecider, release('b'), context());
+    expect(outcome).toMatchObject({ revision: 3, state: { holderId: null } });
+    expect((await store.readStream(stream)).at(-1)!.type).toBe('ValueReleased');
+  });
+
+  it('checks If-Match against a fresh read', async () => {
+    const stream = fresh();
+    await handleCommand(store, stream, claimDecider, claim('a'), context());
+    await handleCommand(otherProcess(), stream, claimDecider, release('a'), context());
+    const outcome = await handleCommand(
+      store,
+      stream,
+      claimDecider,
+      claim('a'),
+      context({ expectedRevision: 1 }),
+    );
+    expect(outcome).toMatchObject({ revision: 2, state: { holderId: 'a' } });
+  });
+
+  it('answers a replay by key with the stream as it is now', async () => {
+    const stream = fresh();
+    const keyed = context({ metadata: { ...context().metadata, idempotencyKey: 'k-remembered' } });
+    await handleCommand(store, stream, claimDecider, claim('a'), keyed);
+    await handleCommand(otherProcess(), stream, claimDecider, release('a'), context());
+    const retry = await handleCommand(store, stream, claimDecider, claim('a'), keyed);
+    expect(retry).toMatchObject({ replayed: true, revision: 1, state: { holderId: null } });
+  });
+
+  it('reads afresh after a refused append even with If-Match: the request may have landed elsewhere', async () => {
+    const stream = fresh();
+    const keyed = context({ metadata: { ...context().metadata, idempotencyKey: 'k-elsewhere' } });
+    await handleCommand(store, stream, claimDecider, claim('a'), context());
+    // The first try of the request reached another process, whose answer was lost.
+    await handleCommand(otherProcess(), stream, claimDecider, claim('a'), keyed);
+    const retry = await handleCommand(store, stream, claimDecider, claim('a'), {
+      ...keyed,
+      expectedRevision: 0,
+    });
+    expect(retry).toMatchObject({ replayed: true, revision: 1 });
+  });
+});

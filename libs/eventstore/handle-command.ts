@@ -98,41 +98,145 @@ async function decideAndAppend<Command, Event extends DomainEvent, State>(
     if (outcome!.status === 'rejected') throw outcome!.reason;
     if (outcome!.value) return outcome!.value;
   }
+  const key = keyOf(context.metadata);
   for (let attempt = 1; ; attempt++) {
-    const history = await store.readStream(stream);
-    const revision = lastRevision(history);
-    const state = fold(decider, history as unknown as Event[]);
+    // Only the first look may come from memory; whatever it cannot settle by an append is
+    // looked at again on a fresh read, at once (see `StreamMemory`).
+    const remembered = attempt === 1 ? memoryOf(store).recall<State>(stream, decider) : undefined;
+    const known = remembered ?? (await readKnown(store, stream, decider));
+    const { state, revision } = known;
     // Checked before If-Match, so a retry whose first answer was lost replays.
-    if (appliedByKey(history, context.metadata)) {
+    if (key && known.keys.has(key)) {
+      if (remembered) continue;
       return { state, revision, appended: [], replayed: true };
     }
     if (context.expectedRevision !== undefined && context.expectedRevision !== revision) {
+      if (remembered) continue;
       throw new WrongExpectedVersion(
         stream,
         context.expectedRevision,
         revision < 0 ? 'no_stream' : revision,
       );
     }
-    const events = decider.decide(command, state, context.now);
-    if (events.length === 0) return { state, revision, appended: [], replayed: false };
+    let events: Event[];
+    try {
+      events = decider.decide(command, state, context.now);
+    } catch (error) {
+      if (remembered) continue;
+      throw error;
+    }
+    if (events.length === 0) {
+      if (remembered) continue;
+      return { state, revision, appended: [], replayed: false };
+    }
     const expected: ExpectedRevision = revision < 0 ? 'no_stream' : revision;
     try {
       const result = await store.append(stream, events.map(toNewEvent(context)), {
         expectedRevision: expected,
       });
+      const after = events.reduce(decider.evolve, state);
+      memoryOf(store).remember(stream, decider, {
+        state: after,
+        revision: result.nextExpectedRevision,
+        keys: key ? new Set(known.keys).add(key) : known.keys,
+      });
       return {
-        state: events.reduce(decider.evolve, state),
+        state: after,
         revision: result.nextExpectedRevision,
         appended: events,
         lastPosition: result.lastPosition,
         replayed: false,
       };
     } catch (error) {
+      memoryOf(store).forget(stream);
+      // Another process moved the stream past what this one remembered: read it, no pause.
+      if (remembered && error instanceof WrongExpectedVersion) continue;
       const retry = error instanceof WrongExpectedVersion && context.expectedRevision === undefined;
       if (!retry || attempt >= MAX_ATTEMPTS) throw error;
       await backoff(attempt);
     }
   }
+}
+
+/** A stream as a command sees it: the state folded to a revision, and the keys applied. */
+interface Known<State> {
+  state: State;
+  revision: number;
+  /** `keyOf` each event's metadata, where it has one. */
+  keys: ReadonlySet<string>;
+}
+
+async function readKnown<Event, State>(
+  store: EventStore,
+  stream: string,
+  decider: Decider<unknown, Event, State>,
+): Promise<Known<State>> {
+  const history = await store.readStream(stream);
+  const known: Known<State> = {
+    state: fold(decider, history as unknown as Event[]),
+    revision: lastRevision(history),
+    keys: new Set(history.flatMap((event) => keyOf(event.metadata) ?? [])),
+  };
+  memoryOf(store).remember(stream, decider, known);
+  return known;
+}
+
+/** Streams remembered per process and store, least recently used forgotten first. */
+const REMEMBERED_STREAMS = 10_000;
+/**
+ * How long a stream is remembered without a command on it: bounds how long an erased client's
+ * personal data, folded into a state, can stay in a process that did not erase it.
+ */
+const REMEMBERED_MS = 60_000;
+
+/**
+ * The streams this process last read or appended, each with the revision and the state folded
+ * to it, so that the next command on one decides without reading it again. Safe because every
+ * append states the revision its decision was made on: if another process appended since, the
+ * append is refused, the stream forgotten and read afresh. A decision that appends nothing (a
+ * refusal, a no-op, a replay by key, an If-Match mismatch) is made again on a fresh read before
+ * it is answered, so no answer rests on what only memory said. States are never mutated: every
+ * decider's `evolve` returns a new one.
+ */
+class StreamMemory {
+  private readonly streams = new Map<
+    string,
+    { known: Known<unknown>; decider: object; at: number }
+  >();
+
+  recall<State>(stream: string, decider: object): Known<State> | undefined {
+    const entry = this.streams.get(stream);
+    if (!entry) return undefined;
+    this.streams.delete(stream);
+    if (entry.decider !== decider || Date.now() - entry.at > REMEMBERED_MS) return undefined;
+    this.streams.set(stream, entry);
+    return entry.known as Known<State>;
+  }
+
+  remember<State>(stream: string, decider: object, known: Known<State>): void {
+    this.streams.delete(stream);
+    this.streams.set(stream, { known, decider, at: Date.now() });
+    if (this.streams.size > REMEMBERED_STREAMS) {
+      this.streams.delete(this.streams.keys().next().value!);
+    }
+  }
+
+  forget(stream: string): void {
+    this.streams.delete(stream);
+  }
+}
+
+const memories = new WeakMap<EventStore, StreamMemory>();
+
+function memoryOf(store: EventStore): StreamMemory {
+  let memory = memories.get(store);
+  if (!memory) memories.set(store, (memory = new StreamMemory()));
+  return memory;
+}
+
+/** An Idempotency-Key as applied: unique within a studio only. */
+function keyOf(metadata: EventMetadata): string | null {
+  return metadata.idempotencyKey ? `${metadata.studioId}\u0000${metadata.idempotencyKey}` : null;
 }
 
 /** A command on a stream that is almost certainly new (see `CommandContext.expectNew`). */
@@ -203,10 +307,17 @@ async function appendNew<Command, Event extends DomainEvent, State>(
       return outcome;
     }
     const result = outcome.value;
+    const state = fold(decider, events);
+    const key = keyOf(commands[i]!.context.metadata);
+    memoryOf(store).remember(commands[i]!.stream, decider, {
+      state,
+      revision: result.nextExpectedRevision,
+      keys: new Set(key ? [key] : []),
+    });
     return {
       status: 'fulfilled',
       value: {
-        state: fold(decider, events),
+        state,
         revision: result.nextExpectedRevision,
         appended: events,
         lastPosition: result.lastPosition,
@@ -234,13 +345,8 @@ export function lastRevision(history: readonly RecordedEvent[]): number {
  * unique within a studio only: another studio's request with the same key is another request.
  */
 export function appliedByKey(history: readonly RecordedEvent[], metadata: EventMetadata): boolean {
-  const { idempotencyKey: key, studioId } = metadata;
-  return (
-    !!key &&
-    history.some(
-      (event) => event.metadata.idempotencyKey === key && event.metadata.studioId === studioId,
-    )
-  );
+  const key = keyOf(metadata);
+  return !!key && history.some((event) => keyOf(event.metadata) === key);
 }
 
 /**

@@ -21,11 +21,11 @@ import { claimEmail } from './email-claims';
  */
 
 /**
- * The store as one request sees it, held at its n-th read of `stream` until `release()`;
- * `reached` resolves when the request gets there.
+ * The store as one request sees it, held at its n-th read of `stream` (or append to it) until
+ * `release()`; `reached` resolves when the request gets there.
  */
-const holdAt = (stream: string, nth: number) =>
-  heldStore(runtime.store, { method: 'readStream', stream, nth });
+const holdAt = (stream: string, nth: number, method: 'readStream' | 'append' = 'readStream') =>
+  heldStore(runtime.store, { method, stream, nth });
 
 let opened: TestStudio;
 let runtime: Runtime;
@@ -107,7 +107,8 @@ it('a takeover of an abandoned claim and the holder finishing its registration: 
   // The holder's first attempt claimed the email and crashed before registering.
   await claimEmail(runtime.store, first, 'r3@x.example', holder);
   const later = new Date(Date.now() + 120_000);
-  const hold = holdAt(emailClaimStream(studioId, 'r3@x.example'), 3);
+  // Its first append to the claim stream: the claims of new emails go in by `appendMany`.
+  const hold = holdAt(emailClaimStream(studioId, 'r3@x.example'), 1, 'append');
   const other = register('r3@x.example', context({ now: later }), hold.store);
   await hold.reached; // judged the holder's claim abandoned, about to take it over
   // The holder's retry (same key, its idempotency row gone stale) runs to the end meanwhile.
