@@ -470,6 +470,48 @@ describe(`ProjectionRunner (${onPostgres ? 'PostgreSQL' : 'PGlite'})`, () => {
     }
   });
 
+  it('woken together, projections at one checkpoint read a page once and move together past what is not theirs', async () => {
+    const probes = await Promise.all([1, 2, 3, 4].map(async () => (await probeAndRunner()).probe));
+    const runner = new ProjectionRunner(
+      db,
+      store,
+      probes.map((probe) => probe.projection),
+      { onError: () => undefined },
+    );
+    runners.push(runner);
+    runner.start();
+    const caughtUp = async () => {
+      const head = await store.head();
+      await until(async () =>
+        (await runner.status()).every((status) => covers(parseCheckpoint(status.checkpoint), head)),
+      );
+    };
+    await caughtUp();
+    await delay(100);
+    const readAll = jest.spyOn(store, 'readAll');
+    const query = jest.spyOn(db.derivedSql, 'query');
+    try {
+      await store.append('tick-together', [tick(7777)], { expectedRevision: 'any' });
+      runner.notify();
+      await until(async () => probes.every((probe) => probe.batches.length > 0));
+      await store.append('noise-together', [{ ...tick(7778), type: 'Noise' }], {
+        expectedRevision: 'any',
+      });
+      runner.notify();
+      await caughtUp();
+      // Each alone: four reads of each page (and four of the empty one after), four moves.
+      expect(readAll.mock.calls.length).toBeLessThan(8);
+      const moves = query.mock.calls.filter(
+        ([, , options]) => options?.name === 'clientele_projection_skips',
+      );
+      expect(moves.length).toBeGreaterThan(0);
+      expect(moves.length).toBeLessThan(4);
+    } finally {
+      readAll.mockRestore();
+      query.mockRestore();
+    }
+  });
+
   describe('rebuilding beside the live tables', () => {
     it('keeps serving the live table, and swaps in the events that came meanwhile', async () => {
       const name = `probe_${++tables}`;

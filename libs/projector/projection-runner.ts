@@ -6,7 +6,7 @@ import {
   type EventStore,
   type RecordedEvent,
 } from '@clientele/eventstore';
-import type { Database } from '@clientele/database';
+import { Batcher, type Database } from '@clientele/database';
 import { randomUUID } from 'node:crypto';
 import { Conflict } from '@clientele/shared';
 import { sql, type Kysely, type RawBuilder } from 'kysely';
@@ -69,6 +69,14 @@ export class ProjectionRunner {
   private wakeSignal: Promise<void> = Promise.resolve();
   private readonly progressWaiters = new Set<() => void>();
   private watching?: Promise<void>;
+  /** Every type some projection handles: the pages lanes share carry the data of each. */
+  private readonly types: ReadonlySet<string>;
+  /** Pages being read, by checkpoint and size, with the wake they were read after. */
+  private readonly pages = new Map<string, { wakes: number; page: Promise<RecordedEvent[]> }>();
+  /** How many times lanes were woken: a page read before the last wake may miss its events. */
+  private wakes = 0;
+  private ticking: Promise<void> | null = null;
+  private readonly skips: Batcher<CheckpointMove, boolean>;
 
   constructor(
     private readonly db: Database,
@@ -91,6 +99,14 @@ export class ProjectionRunner {
         idle: false,
       });
     }
+    this.types = new Set(projections.flatMap((projection) => [...projection.eventTypes]));
+    // Lanes that read the same page and found nothing of theirs move their checkpoints together.
+    this.skips = new Batcher({
+      send: (moves) => this.moveCheckpoints(moves),
+      maxInFlight: 1,
+      maxBatch: projections.length,
+      keyOf: (move) => move.name,
+    });
     this.resetWakeSignal();
   }
 
@@ -113,6 +129,7 @@ export class ProjectionRunner {
 
   /** Something was appended in this process: look now rather than after the idle sleep. */
   notify(): void {
+    this.wakes++;
     this.wake?.();
   }
 
@@ -389,7 +406,7 @@ export class ProjectionRunner {
         lane.idle = true;
         await this.wakeSignal;
         lane.idle = false;
-      } else if (applied < lane.batchSize) await delay(this.coalesceMs);
+      } else if (applied < lane.batchSize) await this.tick();
     }
   }
 
@@ -420,11 +437,7 @@ export class ProjectionRunner {
   /** One batch in one transaction. Returns how many events it read (0 when idle or not leader). */
   private async step(lane: Lane): Promise<number> {
     const from = await this.loadCheckpoint(lane);
-    const events = await this.store.readAll({
-      from,
-      limit: lane.batchSize,
-      types: lane.projection.eventTypes,
-    });
+    const events = await this.readPage(from, lane.batchSize);
     if (events.length === 0) {
       lane.batchSize = this.liveBatchSize;
       return 0;
@@ -432,10 +445,10 @@ export class ProjectionRunner {
     const name = lane.projection.name;
     const last = events[events.length - 1]!.checkpoint;
     const relevant = events.filter((event) => lane.projection.eventTypes.has(event.type));
-    // Nothing to write: only the checkpoint moves, by one compare-and-set statement.
+    // Nothing to write: only the checkpoint moves, by a compare-and-set shared with other lanes.
     const moved =
       relevant.length === 0
-        ? await moveCheckpoint(this.db.kysely, name, from, last, events.length)
+        ? await this.skips.submit({ name, from, to: last, count: events.length })
         : await this.db.kysely
             .transaction()
             .execute(async (trx) => {
@@ -475,6 +488,52 @@ export class ProjectionRunner {
     return events.length;
   }
 
+  /**
+   * A page of the log after `from`. Lanes at the same checkpoint share one read: woken together
+   * by an append, the projections would otherwise each send the same read (the most frequent
+   * statement under load). A read started before the last wake is not joined: it may miss
+   * what the wake was for.
+   */
+  private readPage(from: Checkpoint | null, limit: number): Promise<RecordedEvent[]> {
+    const key = `${from ? formatCheckpoint(from) : ''}/${limit}`;
+    const reading = this.pages.get(key);
+    if (reading && reading.wakes === this.wakes) return reading.page;
+    const page = this.store.readAll({ from, limit, types: this.types });
+    const entry = { wakes: this.wakes, page };
+    this.pages.set(key, entry);
+    const done = () => {
+      if (this.pages.get(key) === entry) this.pages.delete(key);
+    };
+    page.then(done, done);
+    return page;
+  }
+
+  /** One timer for every lane: lanes that wait together read their next pages together. */
+  private tick(): Promise<void> {
+    return (this.ticking ??= delay(this.coalesceMs).then(() => {
+      this.ticking = null;
+    }));
+  }
+
+  /**
+   * `moveCheckpoint` for several projections in one statement: each row moves only if still at
+   * its `from` (an UPDATE re-checks that against the latest commit), a missing row is created.
+   */
+  private async moveCheckpoints(moves: CheckpointMove[]): Promise<PromiseSettledResult<boolean>[]> {
+    const rows = await this.db.derivedSql.query<{ name: string }>(
+      MOVE_CHECKPOINTS,
+      [
+        moves.map((move) => move.name),
+        moves.map((move) => (move.from ? formatCheckpoint(move.from) : null)),
+        moves.map((move) => formatCheckpoint(move.to)),
+        moves.map((move) => move.count),
+      ],
+      { name: 'clientele_projection_skips' },
+    );
+    const moved = new Set(rows.map((row) => row.name));
+    return moves.map((move) => ({ status: 'fulfilled', value: moved.has(move.name) }));
+  }
+
   private async loadCheckpoint(lane: Lane): Promise<Checkpoint | null> {
     if (lane.checkpoint !== undefined) return lane.checkpoint;
     const row = await this.db.kysely
@@ -510,6 +569,34 @@ export class ProjectionRunner {
 type AnyDb = Kysely<any>;
 
 class StaleBatch extends Error {}
+
+interface CheckpointMove {
+  name: string;
+  from: Checkpoint | null;
+  to: Checkpoint;
+  count: number;
+}
+
+const MOVE_CHECKPOINTS = `
+  WITH moves AS (
+    SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::bigint[])
+      AS m(name, from_checkpoint, to_checkpoint, count)
+  ),
+  updated AS (
+    UPDATE projection_checkpoints c
+    SET checkpoint = m.to_checkpoint, events_applied = c.events_applied + m.count,
+      updated_at = now()
+    FROM moves m
+    WHERE c.name = m.name AND c.checkpoint IS NOT DISTINCT FROM m.from_checkpoint
+    RETURNING c.name
+  ),
+  created AS (
+    INSERT INTO projection_checkpoints (name, checkpoint, events_applied)
+    SELECT name, to_checkpoint, count FROM moves WHERE from_checkpoint IS NULL
+    ON CONFLICT (name) DO NOTHING
+    RETURNING name
+  )
+  SELECT name FROM updated UNION ALL SELECT name FROM created`;
 
 export interface RebuildResult {
   /** Events of the log read, and those of them the projection applied. */
