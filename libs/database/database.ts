@@ -1,4 +1,5 @@
 import { PGlite } from '@electric-sql/pglite';
+import { btree_gin } from '@electric-sql/pglite/contrib/btree_gin';
 import { pg_trgm } from '@electric-sql/pglite/contrib/pg_trgm';
 import {
   Kysely,
@@ -88,9 +89,11 @@ async function openPostgres(url: string, options: DatabaseOptions): Promise<Data
     await admin.query(`CREATE SCHEMA IF NOT EXISTS ${quoteIdent(options.schema)}`);
     // Extensions belong to the database, not a schema: keep them in public, which every
     // isolated schema's search_path includes. Parallel suites may race to create it.
-    await admin
-      .query('CREATE EXTENSION IF NOT EXISTS pg_trgm WITH SCHEMA public')
-      .catch(() => undefined);
+    for (const extension of ['pg_trgm', 'btree_gin']) {
+      await admin
+        .query(`CREATE EXTENSION IF NOT EXISTS ${extension} WITH SCHEMA public`)
+        .catch(() => undefined);
+    }
     await admin.end();
     config.options = [config.options, `-c search_path=${options.schema},public`]
       .filter(Boolean)
@@ -211,7 +214,7 @@ async function openPGlite(options: DatabaseOptions): Promise<Database> {
   const pglite = await PGlite.create({
     ...(options.dataDir ? { dataDir: options.dataDir } : {}),
     ...(options.startFrom ? { loadDataDir: options.startFrom } : {}),
-    extensions: { pg_trgm },
+    extensions: { pg_trgm, btree_gin },
     parsers: {
       [INT8]: (value: string) => value,
       [XID8]: (value: string) => value,

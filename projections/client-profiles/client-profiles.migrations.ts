@@ -156,4 +156,16 @@ export const clientProfilesMigrations: Record<string, Migration> = {
       );
     },
   },
+  '2026-12-03T1000_client_profiles_search_by_studio': {
+    // eslint-disable-next-line @typescript-eslint/no-explicit-any -- migrations are frozen in time
+    async up(db: Kysely<any>) {
+      // Every search is a studio's: with the studio in the same index (btree_gin), a short word
+      // no longer fetches and rechecks the profiles of every other studio that it matches.
+      await sql`CREATE EXTENSION IF NOT EXISTS btree_gin`.execute(db);
+      await sql`CREATE INDEX client_profiles_studio_search ON client_profiles USING gin (studio_id, search_text gin_trgm_ops)`.execute(
+        db,
+      );
+      await sql`DROP INDEX client_profiles_search`.execute(db);
+    },
+  },
 };

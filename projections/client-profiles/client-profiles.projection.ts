@@ -495,7 +495,7 @@ export const clientProfilesProjection: Projection = {
   // which the partial index cannot answer): these serve the API's lists and searches only.
   indexesAfterReplay: [
     'client_profiles_by_name',
-    'client_profiles_search',
+    'client_profiles_studio_search',
     'client_profiles_prefix_first_folded',
     'client_profiles_prefix_last_folded',
     'client_profiles_prefix_email_folded',
