@@ -1,4 +1,10 @@
-import { claimDecider, ValueAlreadyClaimed, type ClaimCommand } from '@clientele/shared';
+import {
+  claimDecider,
+  RuleViolation,
+  ValueAlreadyClaimed,
+  type ClaimCommand,
+  type Decider,
+} from '@clientele/shared';
 import { migrateToLatest, type Database } from '@clientele/database';
 import { openTestDatabase } from '../../test/support/test-database';
 import { handleCommand, type CommandContext } from './handle-command';
@@ -295,5 +301,68 @@ describe('a stream remembered by the process', () => {
       expectedRevision: 0,
     });
     expect(retry).toMatchObject({ replayed: true, revision: 1 });
+  });
+
+  it('decides right after an append of its own new stream (expectNew) without reading it', async () => {
+    const stream = fresh();
+    const mine = readsOf(store);
+    await handleCommand(mine, stream, claimDecider, claim('a'), context({ expectNew: true }));
+    const released = await handleCommand(mine, stream, claimDecider, release('a'), context());
+    expect(mine.reads).toBe(0);
+    expect(released).toMatchObject({ revision: 1, state: { holderId: null } });
+  });
+
+  it('never remembers a stream with personal data in it', async () => {
+    const noting: Decider<{ text: string }, { type: string; data: object }, { notes: number }> = {
+      initialState: { notes: 0 },
+      evolve: (state) => ({ notes: state.notes + 1 }),
+      decide: ({ text }) => [{ type: 'Noted', data: { clientId: 'c1', personal: { text } } }],
+    };
+    const stream = fresh();
+    const mine = readsOf(store);
+    await handleCommand(mine, stream, noting, { text: 'one' }, context());
+    const second = await handleCommand(mine, stream, noting, { text: 'two' }, context());
+    expect(mine.reads).toBe(2);
+    expect(second.state).toEqual({ notes: 2 });
+  });
+
+  it('reads afresh for another decider, and after a minute without a command', async () => {
+    const stream = fresh();
+    const mine = readsOf(store);
+    const another = { ...claimDecider };
+    await handleCommand(mine, stream, claimDecider, claim('a'), context());
+    await handleCommand(mine, stream, another, release('a'), context());
+    expect(mine.reads).toBe(2);
+    const later = Date.now() + 61_000;
+    const clock = jest.spyOn(Date, 'now').mockReturnValue(later);
+    try {
+      await handleCommand(mine, stream, another, claim('b'), context());
+    } finally {
+      clock.mockRestore();
+    }
+    expect(mine.reads).toBe(3);
+  });
+
+  it('reads afresh when an append decided on memory is refused by a rule before it is sent', async () => {
+    class Erased extends RuleViolation {
+      constructor() {
+        super('client_erased', 'The client was erased.');
+      }
+    }
+    const stream = fresh();
+    const mine = Object.create(store) as PostgresEventStore;
+    await handleCommand(mine, stream, claimDecider, claim('a'), context());
+    await handleCommand(otherProcess(), stream, claimDecider, release('a'), context());
+    // As the personal-data codec refuses to seal for a client erased by another process.
+    mine.append = () => Promise.reject(new Erased());
+    const outcome = handleCommand(
+      mine,
+      stream,
+      claimDecider,
+      claim('a'),
+      context({ expectedRevision: 0 }),
+    );
+    // Read afresh, the stream is past the revision the caller saw: that is the answer.
+    await expect(outcome).rejects.toBeInstanceOf(WrongExpectedVersion);
   });
 });

@@ -1,4 +1,10 @@
-import { fold, uuidFrom, type Decider, type RequestContext } from '@clientele/shared';
+import {
+  fold,
+  RuleViolation,
+  uuidFrom,
+  type Decider,
+  type RequestContext,
+} from '@clientele/shared';
 import type {
   EventMetadata,
   EventStore,
@@ -99,10 +105,14 @@ async function decideAndAppend<Command, Event extends DomainEvent, State>(
     if (outcome!.value) return outcome!.value;
   }
   const key = keyOf(context.metadata);
-  for (let attempt = 1; ; attempt++) {
-    // Only the first look may come from memory; whatever it cannot settle by an append is
-    // looked at again on a fresh read, at once (see `StreamMemory`).
-    const remembered = attempt === 1 ? memoryOf(store).recall<State>(stream, decider) : undefined;
+  // Only the first look may come from memory; whatever it cannot settle by an append is looked
+  // at again on a fresh read, at once (see `StreamMemory`). Only fresh reads count as attempts.
+  let fromMemory = true;
+  let attempt = 0;
+  for (;;) {
+    const remembered = fromMemory ? memoryOf(store).recall<State>(stream, decider) : undefined;
+    fromMemory = false;
+    if (!remembered) attempt++;
     const known = remembered ?? (await readKnown(store, stream, decider));
     const { state, revision } = known;
     // Checked before If-Match, so a retry whose first answer was lost replays.
@@ -139,6 +149,7 @@ async function decideAndAppend<Command, Event extends DomainEvent, State>(
         state: after,
         revision: result.nextExpectedRevision,
         keys: key ? new Set(known.keys).add(key) : known.keys,
+        personal: known.personal || carryPersonalData(events),
       });
       return {
         state: after,
@@ -149,8 +160,11 @@ async function decideAndAppend<Command, Event extends DomainEvent, State>(
       };
     } catch (error) {
       memoryOf(store).forget(stream);
-      // Another process moved the stream past what this one remembered: read it, no pause.
-      if (remembered && error instanceof WrongExpectedVersion) continue;
+      // Another process moved the stream past what this one remembered (or erased the client
+      // whose personal data the events carry, refused before anything was sent): read it, no
+      // pause.
+      if (remembered && (error instanceof WrongExpectedVersion || error instanceof RuleViolation))
+        continue;
       const retry = error instanceof WrongExpectedVersion && context.expectedRevision === undefined;
       if (!retry || attempt >= MAX_ATTEMPTS) throw error;
       await backoff(attempt);
@@ -164,6 +178,14 @@ interface Known<State> {
   revision: number;
   /** `keyOf` each event's metadata, where it has one. */
   keys: ReadonlySet<string>;
+  /** Some event carries personal data (`data.personal`): such a stream is never remembered. */
+  personal: boolean;
+}
+
+function carryPersonalData(events: readonly { data: unknown }[]): boolean {
+  return events.some(
+    (event) => typeof event.data === 'object' && event.data !== null && 'personal' in event.data,
+  );
 }
 
 async function readKnown<Event, State>(
@@ -176,17 +198,15 @@ async function readKnown<Event, State>(
     state: fold(decider, history as unknown as Event[]),
     revision: lastRevision(history),
     keys: new Set(history.flatMap((event) => keyOf(event.metadata) ?? [])),
+    personal: carryPersonalData(history),
   };
   memoryOf(store).remember(stream, decider, known);
   return known;
 }
 
-/** Streams remembered per process and store, least recently used forgotten first. */
+/** Streams remembered per process and store, the least recently remembered forgotten first. */
 const REMEMBERED_STREAMS = 10_000;
-/**
- * How long a stream is remembered without a command on it: bounds how long an erased client's
- * personal data, folded into a state, can stay in a process that did not erase it.
- */
+/** How long a stream is remembered without a command landing on it. */
 const REMEMBERED_MS = 60_000;
 
 /**
@@ -196,9 +216,11 @@ const REMEMBERED_MS = 60_000;
  * append is refused, the stream forgotten and read afresh. A decision that appends nothing (a
  * refusal, a no-op, a replay by key, an If-Match mismatch) is made again on a fresh read before
  * it is answered, so no answer rests on what only memory said. States are never mutated: every
- * decider's `evolve` returns a new one.
+ * decider's `evolve` returns a new one. A stream with personal data in it (a client's) is never
+ * remembered: erasure must leave none of it in any process.
  */
 class StreamMemory {
+  /** In the order remembered, so the stalest are first. */
   private readonly streams = new Map<
     string,
     { known: Known<unknown>; decider: object; at: number }
@@ -206,18 +228,19 @@ class StreamMemory {
 
   recall<State>(stream: string, decider: object): Known<State> | undefined {
     const entry = this.streams.get(stream);
-    if (!entry) return undefined;
-    this.streams.delete(stream);
-    if (entry.decider !== decider || Date.now() - entry.at > REMEMBERED_MS) return undefined;
-    this.streams.set(stream, entry);
+    if (!entry || entry.decider !== decider || Date.now() - entry.at > REMEMBERED_MS) {
+      return undefined;
+    }
     return entry.known as Known<State>;
   }
 
   remember<State>(stream: string, decider: object, known: Known<State>): void {
     this.streams.delete(stream);
-    this.streams.set(stream, { known, decider, at: Date.now() });
-    if (this.streams.size > REMEMBERED_STREAMS) {
-      this.streams.delete(this.streams.keys().next().value!);
+    const now = Date.now();
+    if (!known.personal) this.streams.set(stream, { known, decider, at: now });
+    for (const [name, entry] of this.streams) {
+      if (this.streams.size <= REMEMBERED_STREAMS && now - entry.at <= REMEMBERED_MS) break;
+      this.streams.delete(name);
     }
   }
 
@@ -313,6 +336,7 @@ async function appendNew<Command, Event extends DomainEvent, State>(
       state,
       revision: result.nextExpectedRevision,
       keys: new Set(key ? [key] : []),
+      personal: carryPersonalData(events),
     });
     return {
       status: 'fulfilled',

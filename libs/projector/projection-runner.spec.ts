@@ -15,7 +15,7 @@ import { sql, type Transaction } from 'kysely';
 import { delay, until } from '../shared/testing/until';
 import { onPostgres, openTestDatabase } from '../../test/support/test-database';
 import type { Projection } from './projection';
-import { ProjectionRunner, RebuildInProgress } from './projection-runner';
+import { moveCheckpoints, ProjectionRunner, RebuildInProgress } from './projection-runner';
 import { projectorMigrations } from './projector.migrations';
 import { ReadConsistency } from './read-consistency';
 
@@ -510,6 +510,66 @@ describe(`ProjectionRunner (${onPostgres ? 'PostgreSQL' : 'PGlite'})`, () => {
       readAll.mockRestore();
       query.mockRestore();
     }
+  });
+
+  it('a shared page that fails leaves each projection to read its own events', async () => {
+    const { probe } = await probeAndRunner();
+    const other = (await probeAndRunner()).probe;
+    const noise = { ...other.projection, eventTypes: new Set(['Noise']) };
+    await store.append('shared-fails', [tick(8001), { ...tick(8002), type: 'Noise' }], {
+      expectedRevision: 'any',
+    });
+    const runner = new ProjectionRunner(db, store, [probe.projection, noise], {
+      onError: () => undefined,
+    });
+    runners.push(runner);
+    const readAll = store.readAll.bind(store);
+    // As when one event's personal data cannot be opened: only the page of every type fails.
+    const failing = jest
+      .spyOn(store, 'readAll')
+      .mockImplementation((options) =>
+        options.types && options.types.size > 1
+          ? Promise.reject(new Error('cannot open'))
+          : readAll(options),
+      );
+    try {
+      runner.start();
+      await runner.catchUp();
+      expect(probe.batches.length).toBeGreaterThan(0);
+      expect(other.batches.length).toBeGreaterThan(0);
+    } finally {
+      failing.mockRestore();
+    }
+  });
+
+  it('moves several checkpoints in one statement, each only from where it still is', async () => {
+    const at = (n: number) => ({ major: 1n, minor: BigInt(n) });
+    const name = (what: string) => `skip_${what}_${randomBytes(3).toString('hex')}`;
+    const [missing, stale, current, unset] = ['missing', 'stale', 'current', 'unset'].map(name);
+    await sql`INSERT INTO projection_checkpoints (name, checkpoint) VALUES
+      (${stale}, ${formatCheckpoint(at(5))}), (${current}, ${formatCheckpoint(at(5))}),
+      (${unset}, NULL)`.execute(db.kysely);
+    const outcomes = await moveCheckpoints(db.derivedSql, [
+      { name: missing!, from: null, to: at(9), count: 9 },
+      { name: stale!, from: at(3), to: at(9), count: 6 },
+      { name: current!, from: at(5), to: at(9), count: 4 },
+      { name: unset!, from: null, to: at(9), count: 9 },
+    ]);
+    expect(outcomes.map((outcome) => outcome.status === 'fulfilled' && outcome.value)).toEqual([
+      true,
+      false,
+      true,
+      true,
+    ]);
+    const { rows } = await sql<{ name: string; checkpoint: string }>`
+      SELECT name, checkpoint FROM projection_checkpoints
+      WHERE name IN (${missing}, ${stale}, ${current}, ${unset})`.execute(db.kysely);
+    expect(Object.fromEntries(rows.map((row) => [row.name, row.checkpoint]))).toEqual({
+      [missing!]: formatCheckpoint(at(9)),
+      [stale!]: formatCheckpoint(at(5)),
+      [current!]: formatCheckpoint(at(9)),
+      [unset!]: formatCheckpoint(at(9)),
+    });
   });
 
   describe('rebuilding beside the live tables', () => {

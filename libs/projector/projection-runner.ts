@@ -6,7 +6,7 @@ import {
   type EventStore,
   type RecordedEvent,
 } from '@clientele/eventstore';
-import { Batcher, type Database } from '@clientele/database';
+import { Batcher, type Database, type SqlExecutor } from '@clientele/database';
 import { randomUUID } from 'node:crypto';
 import { Conflict } from '@clientele/shared';
 import { sql, type Kysely, type RawBuilder } from 'kysely';
@@ -102,7 +102,7 @@ export class ProjectionRunner {
     this.types = new Set(projections.flatMap((projection) => [...projection.eventTypes]));
     // Lanes that read the same page and found nothing of theirs move their checkpoints together.
     this.skips = new Batcher({
-      send: (moves) => this.moveCheckpoints(moves),
+      send: (moves) => moveCheckpoints(db.derivedSql, moves),
       maxInFlight: 1,
       maxBatch: projections.length,
       keyOf: (move) => move.name,
@@ -437,7 +437,11 @@ export class ProjectionRunner {
   /** One batch in one transaction. Returns how many events it read (0 when idle or not leader). */
   private async step(lane: Lane): Promise<number> {
     const from = await this.loadCheckpoint(lane);
-    const events = await this.readPage(from, lane.batchSize);
+    const events = await this.readPage(from, lane.batchSize).catch(() =>
+      // A page that fails for some projection's event (one whose personal data cannot be
+      // opened) stops only the projections that handle it, as their own reads would.
+      this.store.readAll({ from, limit: lane.batchSize, types: lane.projection.eventTypes }),
+    );
     if (events.length === 0) {
       lane.batchSize = this.liveBatchSize;
       return 0;
@@ -515,25 +519,6 @@ export class ProjectionRunner {
     }));
   }
 
-  /**
-   * `moveCheckpoint` for several projections in one statement: each row moves only if still at
-   * its `from` (an UPDATE re-checks that against the latest commit), a missing row is created.
-   */
-  private async moveCheckpoints(moves: CheckpointMove[]): Promise<PromiseSettledResult<boolean>[]> {
-    const rows = await this.db.derivedSql.query<{ name: string }>(
-      MOVE_CHECKPOINTS,
-      [
-        moves.map((move) => move.name),
-        moves.map((move) => (move.from ? formatCheckpoint(move.from) : null)),
-        moves.map((move) => formatCheckpoint(move.to)),
-        moves.map((move) => move.count),
-      ],
-      { name: 'clientele_projection_skips' },
-    );
-    const moved = new Set(rows.map((row) => row.name));
-    return moves.map((move) => ({ status: 'fulfilled', value: moved.has(move.name) }));
-  }
-
   private async loadCheckpoint(lane: Lane): Promise<Checkpoint | null> {
     if (lane.checkpoint !== undefined) return lane.checkpoint;
     const row = await this.db.kysely
@@ -570,23 +555,31 @@ type AnyDb = Kysely<any>;
 
 class StaleBatch extends Error {}
 
-interface CheckpointMove {
+export interface CheckpointMove {
   name: string;
   from: Checkpoint | null;
   to: Checkpoint;
   count: number;
 }
 
+/*
+ * The rows are locked in name order first: two runners (two workers) moving several rows each
+ * then wait on each other instead of deadlocking.
+ */
 const MOVE_CHECKPOINTS = `
   WITH moves AS (
     SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::bigint[])
       AS m(name, from_checkpoint, to_checkpoint, count)
   ),
+  locked AS MATERIALIZED (
+    SELECT name FROM projection_checkpoints WHERE name = ANY($1::text[])
+    ORDER BY name FOR UPDATE
+  ),
   updated AS (
     UPDATE projection_checkpoints c
     SET checkpoint = m.to_checkpoint, events_applied = c.events_applied + m.count,
       updated_at = now()
-    FROM moves m
+    FROM moves m JOIN locked l ON l.name = m.name
     WHERE c.name = m.name AND c.checkpoint IS NOT DISTINCT FROM m.from_checkpoint
     RETURNING c.name
   ),
@@ -597,6 +590,29 @@ const MOVE_CHECKPOINTS = `
     RETURNING name
   )
   SELECT name FROM updated UNION ALL SELECT name FROM created`;
+
+/**
+ * `moveCheckpoint` for several projections in one statement: each row moves only if still at
+ * its `from` (the UPDATE re-checks that against the latest commit); a missing one at `from`
+ * null is created. Answers, in order, whether each moved.
+ */
+export async function moveCheckpoints(
+  executor: SqlExecutor,
+  moves: readonly CheckpointMove[],
+): Promise<PromiseSettledResult<boolean>[]> {
+  const rows = await executor.query<{ name: string }>(
+    MOVE_CHECKPOINTS,
+    [
+      moves.map((move) => move.name),
+      moves.map((move) => (move.from ? formatCheckpoint(move.from) : null)),
+      moves.map((move) => formatCheckpoint(move.to)),
+      moves.map((move) => move.count),
+    ],
+    { name: 'clientele_projection_skips' },
+  );
+  const moved = new Set(rows.map((row) => row.name));
+  return moves.map((move) => ({ status: 'fulfilled', value: moved.has(move.name) }));
+}
 
 export interface RebuildResult {
   /** Events of the log read, and those of them the projection applied. */
