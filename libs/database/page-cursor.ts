@@ -1,4 +1,5 @@
 import { InvalidInput } from '@clientele/shared';
+import { sql, type RawBuilder } from 'kysely';
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
@@ -33,4 +34,13 @@ export function decodePageCursor(cursor: string, id: RegExp = UUID): [sortKey: s
   throw new InvalidInput('The cursor is not one this API gave out.', [
     { field: 'cursor', message: 'must be the nextCursor of a previous page' },
   ]);
+}
+
+/**
+ * The rows after a cursor's row, in a list ordered by `sort_key`, then `idColumn`: the keyset
+ * condition of such a list's next page. A cursor this API did not give out is a 400.
+ */
+export function afterPageCursor(cursor: string, idColumn: string): RawBuilder<boolean> {
+  const [sortKey, id] = decodePageCursor(cursor);
+  return sql<boolean>`(sort_key > ${sortKey} OR (sort_key = ${sortKey} AND ${sql.ref(idColumn)} > ${id}))`;
 }

@@ -1,7 +1,7 @@
 import { Inject } from '@nestjs/common';
 import { IQueryHandler, Query, QueryHandler } from '@nestjs/cqrs';
 import type { Product, ProductDetails, ProductKind } from '@clientele/catalog';
-import { DATABASE, decodePageCursor, encodePageCursor, type Database } from '@clientele/database';
+import { DATABASE, afterPageCursor, encodePageCursor, type Database } from '@clientele/database';
 import { NotFound } from '@clientele/shared';
 import type { ProductRow } from './products.table';
 
@@ -92,15 +92,7 @@ export class ListProductsHandler implements IQueryHandler<ListProducts> {
       .where('studio_id', '=', studioId);
     if (filter.kind) query = query.where('kind', '=', filter.kind);
     if (!filter.includeArchived) query = query.where('archived', '=', false);
-    if (cursor) {
-      const [sortKey, productId] = decodePageCursor(cursor);
-      query = query.where((eb) =>
-        eb.or([
-          eb('sort_key', '>', sortKey),
-          eb.and([eb('sort_key', '=', sortKey), eb('product_id', '>', productId)]),
-        ]),
-      );
-    }
+    if (cursor) query = query.where(afterPageCursor(cursor, 'product_id'));
     const rows = (await query
       .orderBy('sort_key')
       .orderBy('product_id')

@@ -3,7 +3,7 @@ import { IQueryHandler, Query, QueryHandler } from '@nestjs/cqrs';
 import type { ClientProfile } from '@clientele/clients';
 import {
   DATABASE,
-  decodePageCursor,
+  afterPageCursor,
   encodePageCursor,
   statementName,
   type Database,
@@ -167,44 +167,24 @@ export class SearchClientsHandler implements IQueryHandler<SearchClients> {
     // them); a merged duplicate is listed as the client it was merged into, and found by its
     // own name and email too (ADR 0016).
     const words = searchWords(search);
+    const after = cursor ? afterPageCursor(cursor, 'client_id') : undefined;
     const listed = () => {
-      let query = this.db.kysely
+      const query = this.db.kysely
         .selectFrom('client_profiles')
         .select(COLUMNS)
         .where('studio_id', '=', studioId)
         .where('merged_into', 'is', null)
         .where('erased_at', 'is', null);
-      if (cursor) {
-        const [sortKey, clientId] = decodePageCursor(cursor);
-        query = query.where((eb) =>
-          eb.or([
-            eb('sort_key', '>', sortKey),
-            eb.and([eb('sort_key', '=', sortKey), eb('client_id', '>', clientId)]),
-          ]),
-        );
-      }
-      return query;
+      return after ? query.where(after) : query;
     };
     // Those found by their own words, and the survivors of duplicates found by theirs, as a
     // union: asked as one list of ids, the planner read every profile of the studio to join them.
-    const query =
-      words.length === 0
-        ? listed()
-        : listed()
-            .where(everyWordMatches(words))
-            .union(
-              listed().where(
-                'client_id',
-                'in',
-                this.db.kysely
-                  .selectFrom('client_profiles')
-                  .select('merged_into')
-                  .where('studio_id', '=', studioId)
-                  .where('merged_into', 'is not', null)
-                  .where('erased_at', 'is', null)
-                  .where(everyWordMatches(words)),
-              ),
-            );
+    const matching = clientsMatching(this.db, studioId, search);
+    const query = !matching
+      ? listed()
+      : listed()
+          .where(everyWordMatches(words))
+          .union(listed().where('client_id', 'in', matching.where('merged_into', 'is not', null)));
     const page = query
       .orderBy('sort_key')
       .orderBy('client_id')
