@@ -5,9 +5,14 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { Pool } from 'pg';
+import autocannon from 'autocannon';
+import { spawn } from 'node:child_process';
+import { cpuMeter, freePort, stop } from './support';
 
 const SECONDS = Number(process.env.LIMIT_BENCH_SECONDS ?? 10);
 const CLIENTS = [1, 8, 32];
+/** The servers of limit-http-server.ts, each loaded as the command mix is (32 connections). */
+const HTTP_SERVERS = ['node', 'nest', 'nest-batched', 'nest-no-append'] as const;
 /** About the size of one of our events' data (a client's registration, sealed). */
 const DATA = JSON.stringify({ payload: 'x'.repeat(500) });
 
@@ -15,8 +20,9 @@ const DATA = JSON.stringify({ payload: 'x'.repeat(500) });
  * The limit (issue 8): how many single-row appends a second this PostgreSQL takes on this
  * machine, with nothing of ours in the way. A bare events table (a sequence, a unique
  * stream/revision pair, JSON data) and one INSERT a transaction, by pgbench and by the same
- * statement from Node (`pg`, prepared), at 1, 8 and 32 connections. What the event store and the
- * API reach is read against it.
+ * statement from Node (`pg`, prepared), at 1, 8 and 32 connections; then the same append as the
+ * whole of an HTTP request, loaded as the command mix is, by node:http and by NestJS. What the
+ * event store and the API reach is read against it.
  */
 export async function benchLimit(url: string): Promise<object> {
   const schema = `bench_limit_${randomBytes(4).toString('hex')}`;
@@ -46,7 +52,12 @@ export async function benchLimit(url: string): Promise<object> {
         `bench: limit ${clients}: pgbench ${JSON.stringify(pgbench[`${clients} connections`])} node ${JSON.stringify(node[`${clients} connections`])}`,
       );
     }
-    return { seconds: SECONDS, pgbench, node };
+    const http: Record<string, object> = {};
+    for (const server of HTTP_SERVERS) {
+      http[server] = await runHttp(url, `${schema}.events`, server);
+      console.error(`bench: limit over HTTP, ${server}: ${JSON.stringify(http[server])}`);
+    }
+    return { seconds: SECONDS, pgbench, node, http };
   } finally {
     await admin.query(`DROP SCHEMA IF EXISTS ${schema} CASCADE`);
     await admin.end();
@@ -104,4 +115,68 @@ async function runNode(url: string, schema: string, clients: number): Promise<ob
     p50Ms: at(0.5),
     p99Ms: at(0.99),
   };
+}
+
+/**
+ * One append a request over HTTP, with autocannon on 32 connections setting up each request as
+ * the command mix does (its own Idempotency-Key, a bearer token, a new email), so the load
+ * generator costs here what it costs there.
+ */
+async function runHttp(url: string, table: string, server: string): Promise<object> {
+  const port = await freePort();
+  const child = spawn(process.execPath, [join(__dirname, 'limit-http-server.js'), server], {
+    env: { ...process.env, DATABASE_URL: url, LIMIT_TABLE: table, PORT: String(port) },
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
+  process.once('exit', () => child.kill('SIGKILL'));
+  try {
+    await new Promise<void>((resolve, reject) => {
+      child.stdout!.on('data', (chunk: Buffer) => {
+        if (chunk.toString().includes('listening')) resolve();
+      });
+      child.once('exit', (code) => reject(new Error(`the ${server} server exited ${code}`)));
+    });
+    let n = 0;
+    const load = (seconds: number) =>
+      new Promise<autocannon.Result>((resolve, reject) => {
+        const request: autocannon.Request = {
+          method: 'POST',
+          path: '/v1/clients',
+          setupRequest: (request) => ({
+            ...request,
+            headers: {
+              'content-type': 'application/json',
+              authorization: 'Bearer limit',
+              'idempotency-key': `limit-${server}-${++n}`,
+            },
+            body: JSON.stringify({
+              firstName: `Limit${n}`,
+              lastName: 'Bench',
+              email: `l${n}@bench.example`,
+            }),
+          }),
+        };
+        autocannon(
+          {
+            url: `http://127.0.0.1:${port}`,
+            connections: 32,
+            duration: seconds,
+            requests: [request],
+          },
+          (error, result) => (error ? reject(error) : resolve(result)),
+        );
+      });
+    await load(2); // warm-up: connections, the JIT, the prepared statement
+    const cpu = cpuMeter(child);
+    const result = await load(SECONDS);
+    const { api, postgres, loadGenerator } = cpu.perRequest(result.requests.total);
+    return {
+      requestsPerSecond: Math.round(result.requests.total / SECONDS),
+      non2xx: result.non2xx,
+      latencyMs: { p50: result.latency.p50, p99: result.latency.p99 },
+      cpuMicrosecondsPerRequest: { server: api, postgres, loadGenerator },
+    };
+  } finally {
+    await stop(child);
+  }
 }

@@ -3,7 +3,11 @@ import { join } from 'node:path';
 
 /** The figures of issue 8, side by side with the limit and the goals, from one run's report. */
 interface Report {
-  limit?: { pgbench: Record<string, Appends>; node: Record<string, Appends> };
+  limit?: {
+    pgbench: Record<string, Appends>;
+    node: Record<string, Appends>;
+    http: Record<'node' | 'nest' | 'nest-batched' | 'nest-no-append', Requests>;
+  };
   atScale?: {
     seed: { clients: number; months: number; eventsAppended: number; seconds: number };
     queries: Record<'profile' | 'search' | 'roster' | 'report', Read> & { studioClients: number };
@@ -15,6 +19,10 @@ interface Report {
 }
 interface Appends {
   appendsPerSecond: number;
+}
+interface Requests {
+  requestsPerSecond: number;
+  latencyMs: { p50: number; p99: number };
 }
 interface Mix {
   connections: number;
@@ -40,12 +48,12 @@ const read = (what: string, figures: Read, goal?: number): Row => [
   goal === undefined ? '' : met(figures.p99Ms < goal),
 ];
 
-function mixRows(where: string, mix: Mix, limit: number): Row[] {
-  const share = ((100 * mix.commandsPerSecond) / limit).toFixed(1);
+function mixRows(where: string, mix: Mix, limit: number, overHttp: number): Row[] {
+  const share = (of: number) => `${((100 * mix.commandsPerSecond) / of).toFixed(1)}%`;
   return [
     [
       `command mix over HTTP, ${mix.connections} connections, projections ${where}: commands/s`,
-      `${n(mix.commandsPerSecond)} (${share}% of the limit from Node)`,
+      `${n(mix.commandsPerSecond)} (${share(limit)} of the limit from Node, ${share(overHttp)} of NestJS's grouped appends)`,
       '≥ 3,000',
       met(mix.commandsPerSecond >= 3000),
     ],
@@ -71,6 +79,8 @@ export function summaryTable(report: Report, at: Date): string | null {
   const { queries, rebuild, seed } = atScale;
   const node = limit.node['32 connections']!.appendsPerSecond;
   const pgbench = limit.pgbench['32 connections']!.appendsPerSecond;
+  const http = limit.http;
+  const overHttp = http['nest-batched'].requestsPerSecond;
   const rows: Row[] = [
     [
       'the limit: bare appends/s, 32 connections, pgbench / Node',
@@ -78,8 +88,26 @@ export function summaryTable(report: Report, at: Date): string | null {
       '',
       '',
     ],
-    ...mixRows('in the API', atScale.commandMix, node),
-    ...mixRows('in apps/worker', atScale.commandMixWithWorker, node),
+    [
+      'the limit over HTTP, an append a request, 32 connections: node:http / NestJS / NestJS with appends grouped: requests/s',
+      `${n(http.node.requestsPerSecond)} / ${n(http.nest.requestsPerSecond)} / ${n(overHttp)}`,
+      '',
+      '',
+    ],
+    [
+      '… their latency p99 ms',
+      `${http.node.latencyMs.p99} / ${http.nest.latencyMs.p99} / ${http['nest-batched'].latencyMs.p99}`,
+      '',
+      '',
+    ],
+    [
+      'NestJS taking a validated body, no append: requests/s (p99 ms)',
+      `${n(http['nest-no-append'].requestsPerSecond)} (${http['nest-no-append'].latencyMs.p99})`,
+      '',
+      '',
+    ],
+    ...mixRows('in the API', atScale.commandMix, node, overHttp),
+    ...mixRows('in apps/worker', atScale.commandMixWithWorker, node, overHttp),
     read(`client profile, that studio`, queries.profile, 10),
     read(
       `client search, a studio of ${n(queries.studioClients)} (${n(seed.clients)} in all)`,
