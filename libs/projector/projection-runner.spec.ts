@@ -217,6 +217,34 @@ describe(`ProjectionRunner (${onPostgres ? 'PostgreSQL' : 'PGlite'})`, () => {
       }
     });
 
+    it('two runners of one projection (two workers) apply each event once between them', async () => {
+      const name = `probe_${++tables}`;
+      await createProbeTable(db, name);
+      const [first, second] = [1, 2].map(() => {
+        // Slow batches, so each runner's next batch meets the other's in flight.
+        const probe = probeProjection(name, { applyDelayMs: 5 });
+        const runner = new ProjectionRunner(db, store, [probe.projection], {
+          liveBatchSize: 3,
+          catchUpBatchSize: 3,
+          idleMs: 1,
+          onError: () => undefined,
+        });
+        runners.push(runner);
+        return { probe, runner };
+      });
+
+      await Promise.all([first!.runner.catchUp(), second!.runner.catchUp()]);
+
+      const applied = await seen(db, name);
+      expect(applied.map((row) => row.event_id)).toEqual(ticks.map((event) => event.id));
+      expect(applied.every((row) => row.applied_count === 1)).toBe(true);
+      const [status] = await first!.runner.status();
+      expect(status).toMatchObject({
+        checkpoint: formatCheckpoint(log.at(-1)!.checkpoint),
+        eventsApplied: 50,
+      });
+    });
+
     it('commits a batch and its checkpoint together: a failing batch leaves nothing', async () => {
       const { probe, runner, name } = await probeAndRunner({
         liveBatchSize: 10,

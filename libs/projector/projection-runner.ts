@@ -9,7 +9,7 @@ import {
 import { Batcher, type Database, type SqlExecutor } from '@clientele/database';
 import { randomUUID } from 'node:crypto';
 import { Conflict } from '@clientele/shared';
-import { sql, type Kysely, type RawBuilder } from 'kysely';
+import { CompiledQuery, sql, type Kysely, type RawBuilder } from 'kysely';
 import type { Projection } from './projection';
 
 export interface ProjectionRunnerOptions {
@@ -473,8 +473,10 @@ export class ProjectionRunner {
               if ((current?.checkpoint ?? null) !== (from ? formatCheckpoint(from) : null))
                 return false;
               await lane.projection.apply(trx, relevant);
-              if (!(await moveCheckpoint(trx, name, from, last, events.length)))
-                throw new StaleBatch();
+              const [move] = await moveCheckpoints(inTransaction(trx), [
+                { name, from, to: last, count: events.length },
+              ]);
+              if (!(move?.status === 'fulfilled' && move.value)) throw new StaleBatch();
               return true;
             })
             .catch((error: unknown) => {
@@ -592,12 +594,14 @@ const MOVE_CHECKPOINTS = `
   SELECT name FROM updated UNION ALL SELECT name FROM created`;
 
 /**
- * `moveCheckpoint` for several projections in one statement: each row moves only if still at
- * its `from` (the UPDATE re-checks that against the latest commit); a missing one at `from`
- * null is created. Answers, in order, whether each moved.
+ * The one compare-and-set of checkpoints: each projection's row moves from `from` to `to` only if
+ * still at `from` (the UPDATE re-checks that against the latest commit, so of two runners at the
+ * same checkpoint exactly one moves it); a missing row at `from` null is created. Several rows in
+ * one statement (the skips of lanes with nothing to write), or one inside a batch's transaction.
+ * Answers, in order, whether each moved.
  */
 export async function moveCheckpoints(
-  executor: SqlExecutor,
+  executor: Pick<SqlExecutor, 'query'>,
   moves: readonly CheckpointMove[],
 ): Promise<PromiseSettledResult<boolean>[]> {
   const rows = await executor.query<{ name: string }>(
@@ -776,36 +780,13 @@ async function swapIn(trx: AnyDb, live: string, shadow: string, tables: readonly
   await sql`DROP SCHEMA ${sql.id(shadow)}`.execute(trx);
 }
 
-/**
- * Moves a projection's checkpoint from `from` to `to`, only if it is still at `from`. Inside a
- * transaction the UPDATE locks the row and re-checks its condition against the latest commit, so
- * of two runners at the same checkpoint exactly one moves it.
- */
-async function moveCheckpoint(
-  db: AnyDb,
-  name: string,
-  from: Checkpoint | null,
-  to: Checkpoint,
-  count: number,
-): Promise<boolean> {
-  const row = await db
-    .insertInto('projection_checkpoints')
-    .values({ name, checkpoint: formatCheckpoint(to), events_applied: count })
-    .onConflict((oc) =>
-      oc
-        .column('name')
-        .doUpdateSet({
-          checkpoint: formatCheckpoint(to),
-          events_applied: sql`projection_checkpoints.events_applied + ${count}`,
-          updated_at: sql`now()`,
-        })
-        .where(
-          sql<boolean>`projection_checkpoints.checkpoint IS NOT DISTINCT FROM ${from ? formatCheckpoint(from) : null}`,
-        ),
-    )
-    .returning('name')
-    .executeTakeFirst();
-  return row !== undefined;
+/** Statements of `moveCheckpoints` on a Kysely transaction's connection (as one of its steps). */
+function inTransaction(trx: AnyDb): Pick<SqlExecutor, 'query'> {
+  return {
+    async query<Row>(text: string, params: readonly unknown[] = []) {
+      return (await trx.executeQuery<Row>(CompiledQuery.raw(text, [...params]))).rows;
+    },
+  };
 }
 
 function lockKey(name: string): string {
