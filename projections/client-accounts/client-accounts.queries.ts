@@ -17,6 +17,7 @@ import { money, NotFound, type Money } from '@clientele/shared';
 import { answeredFor } from '@projections/client-profiles';
 import { sql, type Expression } from 'kysely';
 import { jsonArrayFrom } from 'kysely/helpers/postgres';
+import type { GrantRow } from './client-accounts.fold';
 
 export interface Balances {
   credits: { eventType: string; available: number; grants: GrantView[] }[];
@@ -29,22 +30,17 @@ export interface PaymentSettings {
   useAccountCreditForRecurring: boolean;
 }
 
-export interface GrantRow {
-  grant_id: string;
-  client_id: string;
-  event_types: string[];
-  count: number;
-  reserved: number;
-  spent: number;
-  expired: number;
-  expires_at: Date | string | null;
-  validity_days_from_first_use: number | null;
+/**
+ * A grant as the balances read it: its stored row (through JSON in the client screen's
+ * statement, so a date may come as text) and whether it can still be spent.
+ */
+export type GrantRead = Omit<GrantRow, 'studio_id' | 'source' | 'granted_at'> & {
   source: unknown;
   granted_at: Date | string;
   live: boolean;
-}
+};
 
-export function toGrant(row: GrantRow): GrantView {
+export function toGrant(row: GrantRead): GrantView {
   const left = row.count - row.reserved - row.spent - row.expired;
   return {
     grantId: row.grant_id,
@@ -125,7 +121,7 @@ export function grantsQuery(db: Database, clientId: string, now: Date) {
 }
 
 async function grantsOf(db: Database, clientId: string, now: Date): Promise<GrantView[]> {
-  return ((await grantsQuery(db, clientId, now).execute()) as GrantRow[]).map(toGrant);
+  return ((await grantsQuery(db, clientId, now).execute()) as GrantRead[]).map(toGrant);
 }
 
 export class GetClientBalances extends Query<Balances & { paymentSettings: PaymentSettings }> {

@@ -22,7 +22,7 @@ import {
   type Balances,
   type BillView,
   type BillWithPaymentsRow,
-  type GrantRow,
+  type GrantRead,
   type PaymentSettings,
   type SaleView,
 } from '@projections/client-accounts';
@@ -152,7 +152,7 @@ export class GetClientScreenHandler implements IQueryHandler<GetClientScreen> {
     );
     if (!row) throw new NotFound('client', clientId);
     const account = row.account as AccountRow;
-    const grants = (row.grants as GrantRow[]).map(toGrant);
+    const grants = (row.grants as GrantRead[]).map(toGrant);
     const { paymentSettings, ...balances } = toBalances(account, grants);
     return {
       profile: toProfile(row as Parameters<typeof toProfile>[0]),
