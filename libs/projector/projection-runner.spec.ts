@@ -245,6 +245,41 @@ describe(`ProjectionRunner (${onPostgres ? 'PostgreSQL' : 'PGlite'})`, () => {
       });
     });
 
+    it('a batch whose checkpoint moved before it commits is rolled back and read again', async () => {
+      const name = `probe_${++tables}`;
+      await createProbeTable(db, name);
+      await sql`INSERT INTO projection_checkpoints (name, checkpoint) VALUES (${name}, NULL)`.execute(
+        db.kysely,
+      );
+      const probe = probeProjection(name);
+      const apply = probe.projection.apply.bind(probe.projection);
+      let interfered = false;
+      // As if another runner had moved the checkpoint between this batch's check and its move.
+      probe.projection.apply = async (trx, events) => {
+        await apply(trx, events);
+        if (interfered) return;
+        interfered = true;
+        await sql`UPDATE projection_checkpoints SET checkpoint = ${formatCheckpoint(log.at(-1)!.checkpoint)}
+          WHERE name = ${name}`.execute(trx);
+      };
+      const runner = new ProjectionRunner(db, store, [probe.projection], {
+        liveBatchSize: 10,
+        catchUpBatchSize: 10,
+        onError: () => undefined,
+      });
+      runners.push(runner);
+
+      await runner.catchUp();
+
+      // Five pages of ten (eight Ticks each), the first applied twice: refused, then again.
+      expect(probe.batches).toEqual([8, 8, 8, 8, 8, 8]);
+      const applied = await seen(db, name);
+      expect(applied.map((row) => row.event_id)).toEqual(ticks.map((event) => event.id));
+      expect(applied.every((row) => row.applied_count === 1)).toBe(true);
+      const [status] = await runner.status();
+      expect(status).toMatchObject({ eventsApplied: 50 });
+    });
+
     it('commits a batch and its checkpoint together: a failing batch leaves nothing', async () => {
       const { probe, runner, name } = await probeAndRunner({
         liveBatchSize: 10,
@@ -530,7 +565,7 @@ describe(`ProjectionRunner (${onPostgres ? 'PostgreSQL' : 'PGlite'})`, () => {
       // Each alone: four reads of each page (and four of the empty one after), four moves.
       expect(readAll.mock.calls.length).toBeLessThan(8);
       const moves = query.mock.calls.filter(
-        ([, , options]) => options?.name === 'clientele_projection_skips',
+        ([, , options]) => options?.name === 'clientele_move_checkpoints',
       );
       expect(moves.length).toBeGreaterThan(0);
       expect(moves.length).toBeLessThan(4);

@@ -473,7 +473,7 @@ export class ProjectionRunner {
               if ((current?.checkpoint ?? null) !== (from ? formatCheckpoint(from) : null))
                 return false;
               await lane.projection.apply(trx, relevant);
-              const [move] = await moveCheckpoints(inTransaction(trx), [
+              const [move] = await moveCheckpoints(kyselyExecutor(trx), [
                 { name, from, to: last, count: events.length },
               ]);
               if (!(move?.status === 'fulfilled' && move.value)) throw new StaleBatch();
@@ -612,7 +612,7 @@ export async function moveCheckpoints(
       moves.map((move) => formatCheckpoint(move.to)),
       moves.map((move) => move.count),
     ],
-    { name: 'clientele_projection_skips' },
+    { name: 'clientele_move_checkpoints' },
   );
   const moved = new Set(rows.map((row) => row.name));
   return moves.map((move) => ({ status: 'fulfilled', value: moved.has(move.name) }));
@@ -780,8 +780,8 @@ async function swapIn(trx: AnyDb, live: string, shadow: string, tables: readonly
   await sql`DROP SCHEMA ${sql.id(shadow)}`.execute(trx);
 }
 
-/** Statements of `moveCheckpoints` on a Kysely transaction's connection (as one of its steps). */
-function inTransaction(trx: AnyDb): Pick<SqlExecutor, 'query'> {
+/** `moveCheckpoints` through Kysely: in a transaction, as one of its statements. */
+function kyselyExecutor(trx: AnyDb): Pick<SqlExecutor, 'query'> {
   return {
     async query<Row>(text: string, params: readonly unknown[] = []) {
       return (await trx.executeQuery<Row>(CompiledQuery.raw(text, [...params]))).rows;

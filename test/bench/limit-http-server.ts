@@ -1,18 +1,19 @@
 import 'reflect-metadata';
 import { createServer } from 'node:http';
-import { Body, Controller, HttpCode, Module, Post, ValidationPipe } from '@nestjs/common';
+import { Body, Controller, HttpCode, Module, Post } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
 import { IsEmail, IsString, MaxLength } from 'class-validator';
 import { randomUUID } from 'node:crypto';
 import { Pool } from 'pg';
 import { Batcher } from '@clientele/database';
+import { validationPipe } from '../../apps/api/app.module';
 
 /**
  * The limit over HTTP (limit.bench.ts): a server that does nothing but take a registration's
  * body and append it as one row, so the bench can read what HTTP alone, and NestJS alone, cost on
  * this machine before any of Clientele's work. `node`: node:http, JSON.parse, one INSERT.
- * `nest`: NestJS on Fastify with a validated body, as the API takes it, and the same INSERT.
+ * `nest`: NestJS on Fastify with the body validated by the API's own pipe, and the same INSERT.
  * `nest-batched`: the same, the appends of concurrent requests in one INSERT (as the event store
  * groups them). `nest-no-append`: the same without the INSERT.
  */
@@ -25,8 +26,9 @@ const insert = {
 };
 
 const grouped = new Batcher<[string, string], void>({
+  // As the event store combines its appends (postgres-event-store.ts).
   maxInFlight: 4,
-  maxBatch: 100,
+  maxBatch: 64,
   send: async (rows) => {
     await pool.query({
       name: 'limit_http_append_many',
@@ -72,16 +74,18 @@ async function main(): Promise<void> {
       request.setEncoding('utf8');
       request.on('data', (chunk: string) => (text += chunk));
       request.on('end', () => {
-        append(JSON.parse(text) as object).then(
-          (id) => {
-            response.writeHead(201, { 'content-type': 'application/json' });
-            response.end(JSON.stringify({ id }));
-          },
-          (error: Error) => {
-            response.writeHead(500);
-            response.end(error.message);
-          },
-        );
+        Promise.resolve()
+          .then(() => append(JSON.parse(text) as object))
+          .then(
+            (id) => {
+              response.writeHead(201, { 'content-type': 'application/json' });
+              response.end(JSON.stringify({ id }));
+            },
+            (error: Error) => {
+              response.writeHead(500);
+              response.end(error.message);
+            },
+          );
       });
     })
       .setTimeout(0)
@@ -91,7 +95,7 @@ async function main(): Promise<void> {
   const app = await NestFactory.create<NestFastifyApplication>(LimitModule, new FastifyAdapter(), {
     logger: ['error'],
   });
-  app.useGlobalPipes(new ValidationPipe({ whitelist: true, forbidNonWhitelisted: true }));
+  app.useGlobalPipes(validationPipe);
   await app.listen({ port, host: '127.0.0.1' });
   console.log('listening');
 }
