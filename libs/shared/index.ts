@@ -8,3 +8,4 @@ export * from './ids';
 export * from './event-type';
 export * from './file-type';
 export * from './imported-from';
+export * from './same-json';

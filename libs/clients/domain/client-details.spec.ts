@@ -58,6 +58,21 @@ describe("the studio's client fields", () => {
       .then([]);
   });
 
+  it('the same definitions record nothing whatever the order of their keys (as jsonb gives them back)', () => {
+    const stored = {
+      integrations: ['mailchimp'],
+      studioId: 's1',
+      customFields: definitions.customFields.map(({ key, type, label, choices }) =>
+        choices ? { type, key, choices, label } : { type, key, label },
+      ),
+      customerGroups: ['Students', 'Seniors'],
+    };
+    fields
+      .given([{ type: 'ClientFieldsDefined', data: stored }])
+      .when(define(definitions))
+      .then([]);
+  });
+
   it('refuses bad keys, duplicates, and a choice without choices, naming each', () => {
     fields
       .given([])

@@ -1,4 +1,10 @@
-import { assertNever, InvalidInput, type Decider, type FieldError } from '@clientele/shared';
+import {
+  assertNever,
+  InvalidInput,
+  sameJson,
+  type Decider,
+  type FieldError,
+} from '@clientele/shared';
 
 /**
  * What a studio keeps about its clients beyond name and contact (seeds 001, 004): a customer
@@ -113,7 +119,7 @@ export const clientFieldsDecider: Decider<
     });
     if (errors.length > 0) throw new InvalidInput('The client fields are not valid.', errors);
     const next = { customerGroups, customFields, integrations };
-    if (JSON.stringify(next) === JSON.stringify(state)) return [];
+    if (sameJson(next, state)) return [];
     return [{ type: 'ClientFieldsDefined', data: command.data }];
   },
 };

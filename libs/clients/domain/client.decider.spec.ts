@@ -123,6 +123,17 @@ describe('updating a client profile', () => {
       .then([]);
   });
 
+  it('records nothing when an address comes again with its parts in another order', () => {
+    const moved: ClientEvent = {
+      type: 'ClientProfileUpdated',
+      data: { clientId, personal: { address: { line1: '1 Main St', city: 'Springfield' } } },
+    };
+    spec
+      .given([registered, moved])
+      .when(update({ address: { city: 'Springfield', line1: '1 Main St' } }))
+      .then([]);
+  });
+
   it('does not know a client of another studio', () => {
     spec
       .given([registered])

@@ -3,6 +3,7 @@ import {
   claimStream,
   InvalidInput,
   NotFound,
+  sameJson,
   type Decider,
   type FieldError,
 } from '@clientele/shared';
@@ -158,7 +159,7 @@ function update(command: UpdateClientProfileCommand, state: ClientState, now: Da
   const changed: Partial<PersonalDetails> = {};
   for (const [key, value] of Object.entries(changes) as [keyof PersonalDetails, unknown][]) {
     if (value === undefined) continue;
-    if (JSON.stringify(client.personal?.[key]) !== JSON.stringify(value)) {
+    if (!sameJson(client.personal?.[key], value)) {
       (changed as Record<string, unknown>)[key] = value;
     }
   }

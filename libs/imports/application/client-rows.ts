@@ -24,6 +24,7 @@ import {
   ClienteleError,
   fold,
   InvalidInput,
+  sameJson,
   type ClaimEvent,
   type ImportedFrom,
   type RequestContext,
@@ -220,7 +221,7 @@ export function differences(
   if (client.birthday && client.birthday !== current.birthday) changes.birthday = client.birthday;
   if (client.address) {
     const address = { ...current.address, ...client.address };
-    if (JSON.stringify(address) !== JSON.stringify(current.address)) changes.address = address;
+    if (!sameJson(address, current.address)) changes.address = address;
   }
   return changes;
 }
