@@ -63,6 +63,9 @@ export async function createApp(
   // Uploads of import files (POST /v1/imports/{clients,credits,memberships}): each route sets its own limits.
   await app.register(multipart);
   const fastify = app.getHttpAdapter().getInstance();
+  // Fastify takes text/plain by default: a JSON body sent as text reached validation as a string
+  // and answered 400 with every field missing. Like any type the API does not take: 415.
+  fastify.removeContentTypeParser('text/plain');
   fastify.addHook('onSend', async (request, reply) => {
     const given = request.headers['x-correlation-id'];
     void reply.header(

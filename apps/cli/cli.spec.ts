@@ -95,9 +95,17 @@ describe(`CLI (${serverUrl ? 'PostgreSQL' : 'embedded PGlite'})`, () => {
   });
 
   it('studio create without --json prints the studio and its token for a person', async () => {
-    expect(await run(studio())).toBe(0);
+    const port = process.env.PORT;
+    process.env.PORT = '3456';
+    try {
+      expect(await run(studio())).toBe(0);
+    } finally {
+      restore('PORT', port);
+    }
     expect(stdout.join('\n')).toMatch(/^Studio [0-9a-f-]{36} created\./);
     expect(stdout.join('\n')).toContain('Owner token (shown once');
+    // Where this configuration's API would listen, not a fixed port.
+    expect(stdout.join('\n')).toContain('http://localhost:3456/v1/studio');
   });
 
   it('invalid currency, time zone and email: exit code 2, each problem named on stderr', async () => {
@@ -113,12 +121,12 @@ describe(`CLI (${serverUrl ? 'PostgreSQL' : 'embedded PGlite'})`, () => {
     expect(text).toMatch(/ownerEmail: must be an email address/);
   });
 
-  it('a missing required option: non-zero, with commander’s message', async () => {
+  it('a missing required option: exit code 2, with commander’s message', async () => {
     const args = studio().filter(
       (arg, i, all) => arg !== '--currency' && all[i - 1] !== '--currency',
     );
     const code = await run(args);
-    expect(code).not.toBe(0);
+    expect(code).toBe(2);
     expect(stderr.join('')).toContain("error: required option '--currency <code>' not specified");
     expect(stdout).toEqual([]);
   });

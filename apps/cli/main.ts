@@ -7,6 +7,7 @@ import {
   loadConfig,
   RemoteActionFailed,
   runAdminAction,
+  runningServer,
   type SeedJob,
 } from '@clientele/runtime';
 import type { SeedProgress } from '@clientele/seed';
@@ -48,9 +49,7 @@ export function buildProgram(): Command {
         }
         console.log(`Studio ${result.studioId} created.`);
         console.log(`Owner token (shown once, keep it safe): ${result.token}`);
-        console.log(
-          `Try: curl -H "Authorization: Bearer ${result.token}" http://localhost:3000/v1/studio`,
-        );
+        console.log(`Try: curl -H "Authorization: Bearer ${result.token}" ${apiUrl()}/v1/studio`);
       },
     );
 
@@ -253,7 +252,7 @@ export function buildProgram(): Command {
     imports
       .command(kind)
       .description(description)
-      .argument('<file>', 'the CSV file (UTF-8, `,` or `;`, a header row)')
+      .argument('<file>', 'the CSV file (UTF-8, `,` `;` or tab, a header row)')
       .option('--map <mapping>', `which column is which: ${map}`)
       .option('--dry-run', 'check every row and report; write nothing')
       .option(
@@ -345,7 +344,7 @@ export function buildProgram(): Command {
           }
           const verb = job.dryRun ? 'Dry run of' : 'Imported';
           console.log(
-            `${verb} ${job.fileName}: ${job.total} rows — ${job.created} created, ${job.updated} updated, ${job.skipped} skipped, ${job.errors} failed (job ${job.id}).`,
+            `${verb} ${job.fileName}: ${counted(job.total ?? 0, 'row')} — ${job.created} created, ${job.updated} updated, ${job.skipped} skipped, ${job.errors} failed (job ${job.id}).`,
           );
           console.log(
             `Columns: ${Object.entries(job.columns)
@@ -423,7 +422,7 @@ export function buildProgram(): Command {
           return;
         }
         console.log(
-          `Seeded ${summary.studios.length} studios in ${summary.seconds} s: ${summary.eventsAppended} events (${summary.eventsPerSecond} events/s while writing; the read models took ${summary.projectionSeconds} s more).`,
+          `Seeded ${counted(summary.studios.length, 'studio')} in ${summary.seconds} s: ${summary.eventsAppended} events (${summary.eventsPerSecond} events/s while writing; the read models took ${summary.projectionSeconds} s more).`,
         );
         console.log(
           `${summary.clients} clients, ${summary.products} products, ${summary.sessions} sessions, ${summary.sales} sales, ${summary.enrollments} enrollments, ${summary.cancellations} cancellations, ${summary.refunds} refunds, ${summary.checkIns} check-ins, ${summary.noShows} no-shows, ${summary.waiversSigned} waivers signed, ${summary.membershipRenewals} membership renewals, ${summary.creditsExpired} credit grants expired.`,
@@ -441,9 +440,7 @@ export function buildProgram(): Command {
         }
         const [first] = summary.studios;
         if (first) {
-          console.log(
-            `Try: curl -H "Authorization: Bearer ${first.token}" http://localhost:3000/v1/clients`,
-          );
+          console.log(`Try: curl -H "Authorization: Bearer ${first.token}" ${apiUrl()}/v1/clients`);
         }
       },
     );
@@ -451,12 +448,25 @@ export function buildProgram(): Command {
   return program;
 }
 
+/** Where the API answers: the one running on the data folder, else the configured port. */
+function apiUrl(): string {
+  const config = loadConfig();
+  const server = config.databaseUrl ? null : runningServer(config.dataDir);
+  return server?.url ?? `http://localhost:${config.port}`;
+}
+
+function counted(n: number, noun: string): string {
+  return `${n} ${noun}${n === 1 ? '' : 's'}`;
+}
+
 export async function run(argv: string[]): Promise<number> {
   try {
     await buildProgram().parseAsync(argv, { from: 'user' });
     return 0;
   } catch (error) {
-    if (error instanceof CommanderError) return error.exitCode;
+    // Help and --version end with 0; a usage error (an unknown option, a missing one) is bad
+    // input like any other: 2.
+    if (error instanceof CommanderError) return error.exitCode === 0 ? 0 : 2;
     if (error instanceof InvalidInput || error instanceof RemoteActionFailed) {
       console.error(`error: ${error.message}`);
       for (const e of error.errors) console.error(`  ${e.field}: ${e.message}`);

@@ -235,17 +235,18 @@ describe('bodies that are too big, of the wrong type, or not UTF-8', () => {
     await expectNothingWritten();
   });
 
-  it.each<[string, string]>([
-    ['text/plain', 'text/plain'],
-    ['application/xml', 'application/xml'],
-    ['form-urlencoded', 'application/x-www-form-urlencoded'],
-    ['multipart without a boundary', 'multipart/form-data'],
-  ])('answers 415 or 400 to a body sent as %s', async (_, type) => {
+  it.each<[string, string, number[]]>([
+    // JSON sent as text is not taken for an empty body (that answered 400, every field missing).
+    ['text/plain', 'text/plain', [415]],
+    ['application/xml', 'application/xml', [415]],
+    ['form-urlencoded', 'application/x-www-form-urlencoded', [415]],
+    ['multipart without a boundary', 'multipart/form-data', [400, 415]],
+  ])('answers 415 to a body sent as %s', async (_, type, statuses) => {
     const reply = await register({
       raw: JSON.stringify(valid()),
       headers: { 'content-type': type },
     });
-    expectProblem(reply, [400, 415]);
+    expectProblem(reply, statuses);
     await expectNothingWritten();
   });
 
