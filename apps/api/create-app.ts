@@ -1,5 +1,5 @@
 import multipart from '@fastify/multipart';
-import { Logger } from '@nestjs/common';
+import { Logger, UnsupportedMediaTypeException } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
 import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
@@ -64,8 +64,13 @@ export async function createApp(
   await app.register(multipart);
   const fastify = app.getHttpAdapter().getInstance();
   // Fastify takes text/plain by default: a JSON body sent as text reached validation as a string
-  // and answered 400 with every field missing. Like any type the API does not take: 415.
+  // and answered 400 with every field missing. Text is refused (415) like any type the API does
+  // not take; an empty body stays an empty body, as browsers send a bodyless POST as text/plain.
   fastify.removeContentTypeParser('text/plain');
+  fastify.addContentTypeParser('text/plain', { parseAs: 'buffer' }, (_request, body, done) => {
+    if ((body as Buffer).length === 0) done(null, {});
+    else done(new UnsupportedMediaTypeException('Unsupported Media Type: text/plain'), undefined);
+  });
   fastify.addHook('onSend', async (request, reply) => {
     const given = request.headers['x-correlation-id'];
     void reply.header(

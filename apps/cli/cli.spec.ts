@@ -121,6 +121,17 @@ describe(`CLI (${serverUrl ? 'PostgreSQL' : 'embedded PGlite'})`, () => {
     expect(text).toMatch(/ownerEmail: must be an email address/);
   });
 
+  it('help exits 0; an unknown command exits 2', async () => {
+    const write = jest.spyOn(process.stdout, 'write').mockImplementation(() => true);
+    try {
+      expect(await run(['--help'])).toBe(0);
+      expect(await run(['studio', 'create', '--help'])).toBe(0);
+    } finally {
+      write.mockRestore();
+    }
+    expect(await run(['studios'])).toBe(2);
+  });
+
   it('a missing required option: exit code 2, with commander’s message', async () => {
     const args = studio().filter(
       (arg, i, all) => arg !== '--currency' && all[i - 1] !== '--currency',

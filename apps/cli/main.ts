@@ -448,11 +448,20 @@ export function buildProgram(): Command {
   return program;
 }
 
-/** Where the API answers: the one running on the data folder, else the configured port. */
+/**
+ * Where the API answers, for a hint printed after the work is done: the one running on the data
+ * folder, else the configured port. Reading the running API's file may race its start or stop;
+ * a hint never fails a command that succeeded.
+ */
 function apiUrl(): string {
   const config = loadConfig();
-  const server = config.databaseUrl ? null : runningServer(config.dataDir);
-  return server?.url ?? `http://localhost:${config.port}`;
+  try {
+    const server = config.databaseUrl ? null : runningServer(config.dataDir);
+    if (server) return server.url;
+  } catch {
+    // the file half written or just removed: the configured port will do
+  }
+  return `http://localhost:${config.port}`;
 }
 
 function counted(n: number, noun: string): string {
@@ -464,8 +473,8 @@ export async function run(argv: string[]): Promise<number> {
     await buildProgram().parseAsync(argv, { from: 'user' });
     return 0;
   } catch (error) {
-    // Help and --version end with 0; a usage error (an unknown option, a missing one) is bad
-    // input like any other: 2.
+    // Help ends with 0; a usage error (an unknown command or option, a missing one) is bad input
+    // like any other: 2.
     if (error instanceof CommanderError) return error.exitCode === 0 ? 0 : 2;
     if (error instanceof InvalidInput || error instanceof RemoteActionFailed) {
       console.error(`error: ${error.message}`);

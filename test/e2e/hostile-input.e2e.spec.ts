@@ -241,12 +241,24 @@ describe('bodies that are too big, of the wrong type, or not UTF-8', () => {
     ['application/xml', 'application/xml', [415]],
     ['form-urlencoded', 'application/x-www-form-urlencoded', [415]],
     ['multipart without a boundary', 'multipart/form-data', [400, 415]],
-  ])('answers 415 to a body sent as %s', async (_, type, statuses) => {
+  ])(
+    'refuses a body sent as %s: 415 (a multipart it cannot read: 400)',
+    async (_, type, statuses) => {
+      const reply = await register({
+        raw: JSON.stringify(valid()),
+        headers: { 'content-type': type },
+      });
+      expectProblem(reply, statuses);
+      await expectNothingWritten();
+    },
+  );
+
+  it('takes an empty body sent as text/plain as an empty body (a browser sends a bodyless POST so)', async () => {
     const reply = await register({
-      raw: JSON.stringify(valid()),
-      headers: { 'content-type': type },
+      raw: '',
+      headers: { 'content-type': 'text/plain;charset=UTF-8' },
     });
-    expectProblem(reply, statuses);
+    expectInvalid(reply, ['firstName', 'lastName', 'email']);
     await expectNothingWritten();
   });
 
