@@ -246,12 +246,13 @@ describe(`ProjectionRunner (${onPostgres ? 'PostgreSQL' : 'PGlite'})`, () => {
     });
 
     it('a batch whose checkpoint moved before it commits is rolled back and read again', async () => {
-      const name = `probe_${++tables}`;
-      await createProbeTable(db, name);
+      const { probe, runner, name } = await probeAndRunner({
+        liveBatchSize: 10,
+        catchUpBatchSize: 10,
+      });
       await sql`INSERT INTO projection_checkpoints (name, checkpoint) VALUES (${name}, NULL)`.execute(
         db.kysely,
       );
-      const probe = probeProjection(name);
       const apply = probe.projection.apply.bind(probe.projection);
       let interfered = false;
       // As if another runner had moved the checkpoint between this batch's check and its move.
@@ -262,12 +263,6 @@ describe(`ProjectionRunner (${onPostgres ? 'PostgreSQL' : 'PGlite'})`, () => {
         await sql`UPDATE projection_checkpoints SET checkpoint = ${formatCheckpoint(log.at(-1)!.checkpoint)}
           WHERE name = ${name}`.execute(trx);
       };
-      const runner = new ProjectionRunner(db, store, [probe.projection], {
-        liveBatchSize: 10,
-        catchUpBatchSize: 10,
-        onError: () => undefined,
-      });
-      runners.push(runner);
 
       await runner.catchUp();
 

@@ -6,8 +6,7 @@ import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { Pool } from 'pg';
 import autocannon from 'autocannon';
-import { spawn } from 'node:child_process';
-import { cpuMeter, freePort, stop } from './support';
+import { cpuMeter, freePort, startNode, stop } from './support';
 
 const SECONDS = Number(process.env.LIMIT_BENCH_SECONDS ?? 10);
 const CLIENTS = [1, 8, 32];
@@ -124,19 +123,13 @@ async function runNode(url: string, schema: string, clients: number): Promise<ob
  */
 async function runHttp(url: string, table: string, server: string): Promise<object> {
   const port = await freePort();
-  const child = spawn(process.execPath, [join(__dirname, 'limit-http-server.js'), server], {
-    env: { ...process.env, DATABASE_URL: url, LIMIT_TABLE: table, PORT: String(port) },
-    stdio: ['ignore', 'pipe', 'inherit'],
-  });
-  const kill = () => child.kill('SIGKILL');
-  process.once('exit', kill);
+  const child = await startNode(
+    `the ${server} server`,
+    [join(__dirname, 'limit-http-server.js'), server],
+    { DATABASE_URL: url, LIMIT_TABLE: table, PORT: String(port) },
+    'listening',
+  );
   try {
-    await new Promise<void>((resolve, reject) => {
-      child.stdout!.on('data', (chunk: Buffer) => {
-        if (chunk.toString().includes('listening')) resolve();
-      });
-      child.once('exit', (code) => reject(new Error(`the ${server} server exited ${code}`)));
-    });
     let n = 0;
     const load = (seconds: number) =>
       new Promise<autocannon.Result>((resolve, reject) => {
@@ -180,6 +173,5 @@ async function runHttp(url: string, table: string, server: string): Promise<obje
     };
   } finally {
     await stop(child);
-    process.removeListener('exit', kill);
   }
 }

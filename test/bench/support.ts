@@ -104,18 +104,38 @@ export async function createStudio(databaseUrl: string): Promise<string> {
 }
 
 /** apps/worker in its own process: the projections and the upkeep, beside an API without them. */
-export async function startWorker(databaseUrl: string): Promise<ChildProcess> {
+export function startWorker(databaseUrl: string): Promise<ChildProcess> {
   const root = join(__dirname, '..', '..');
-  const child = spawn(process.execPath, [join(root, 'apps/worker/main.js')], {
-    env: { ...process.env, DATABASE_URL: databaseUrl },
+  return startNode(
+    'the worker',
+    [join(root, 'apps/worker/main.js')],
+    { DATABASE_URL: databaseUrl },
+    'Clientele worker',
+  );
+}
+
+/**
+ * A Node script in its own process, once it has printed `ready` on stdout. A bench that dies
+ * must not leave it running on.
+ */
+export async function startNode(
+  what: string,
+  args: string[],
+  env: Record<string, string>,
+  ready: string,
+): Promise<ChildProcess> {
+  const child = spawn(process.execPath, args, {
+    env: { ...process.env, ...env },
     stdio: ['ignore', 'pipe', 'inherit'],
   });
-  process.once('exit', () => child.kill('SIGKILL'));
+  const kill = () => child.kill('SIGKILL');
+  process.once('exit', kill);
+  child.once('exit', () => process.removeListener('exit', kill));
   await new Promise<void>((resolve, reject) => {
     child.stdout!.on('data', (chunk: Buffer) => {
-      if (chunk.toString().includes('Clientele worker')) resolve();
+      if (chunk.toString().includes(ready)) resolve();
     });
-    child.once('exit', (code) => reject(new Error(`the worker exited ${code}`)));
+    child.once('exit', (code) => reject(new Error(`${what} exited ${code}`)));
   });
   return child;
 }
